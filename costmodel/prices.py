@@ -1,0 +1,381 @@
+"""The price catalog: Anthropic models with sync and batch prices, from genai-prices.
+
+`genai_prices` is imported only when a catalog is first built (it costs ~0.3 s), never at
+`import costmodel`. The clock is passed in (`as_of`): batch price variants have start dates.
+
+Glossary (all prices USD per million tokens, `[USD/MTok]`):
+- input: uncached input tokens
+- cache_write_5m / cache_write_1h: prompt-cache writes with a 5-minute or 1-hour TTL
+- cache_read: prompt-cache hits
+- output: output tokens (thinking included)
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import UTC, date, datetime
+from typing import Any
+
+from pydantic import Field
+
+from costmodel._base import Api, Share, StrictModel, UsdPerMtok
+from costmodel.limits import (
+    DEFAULT_BATCH_DISCOUNT,
+    DEFAULT_MAX_OUTPUT_TOKENS,
+    LIMITS_AS_OF,
+    MAX_OUTPUT_TOKENS,
+    RETIRED_MODELS,
+)
+
+__all__ = [
+    "Catalog",
+    "CustomPrices",
+    "LongContextTier",
+    "ModelPricing",
+    "PriceSource",
+    "TokenPrices",
+    "UnknownModelError",
+    "custom_pricing",
+    "load_catalog",
+]
+
+PROVIDER_ID = "anthropic"
+CUSTOM_MODEL_ID = "custom"
+
+
+class UnknownModelError(LookupError):
+    """A model id the catalog does not know and no custom prices were given."""
+
+
+class TokenPrices(StrictModel):
+    """Per-token-type prices for one API."""
+
+    input_usd_per_mtok: UsdPerMtok
+    """Uncached input tokens [USD/MTok]."""
+    output_usd_per_mtok: UsdPerMtok
+    """Output tokens, thinking included [USD/MTok]."""
+    cache_write_5m_usd_per_mtok: UsdPerMtok
+    """Prompt-cache writes with the 5-minute TTL [USD/MTok]."""
+    cache_write_1h_usd_per_mtok: UsdPerMtok
+    """Prompt-cache writes with the 1-hour TTL [USD/MTok]."""
+    cache_read_usd_per_mtok: UsdPerMtok
+    """Prompt-cache reads (hits) [USD/MTok]."""
+
+    def scaled(self, factor: float) -> TokenPrices:
+        """Every price multiplied by `factor` (e.g. 0.5 for a 50 % batch discount)."""
+        return TokenPrices(**{k: v * factor for k, v in self.model_dump().items()})
+
+
+class LongContextTier(StrictModel):
+    """Cliff pricing: a request whose total input exceeds the threshold pays these prices on all tokens."""
+
+    threshold_input_tokens: int = Field(ge=0)
+    """Total input tokens (cache included) above which the tier applies [tokens]."""
+    sync: TokenPrices
+    """Synchronous prices above the threshold."""
+    batch: TokenPrices
+    """Batch prices above the threshold."""
+
+
+class PriceSource(StrictModel):
+    """Where prices came from, for every figure that uses them."""
+
+    name: str
+    """`genai-prices` or `custom prices`."""
+    version: str | None = None
+    """Library version, when prices come from a library."""
+    as_of: date
+    """The date the prices were resolved for [date]."""
+    note: str = ""
+    """Anything the reader should know (assumed discounts, overrides)."""
+
+    def label(self) -> str:
+        """One line for footnotes and export headers."""
+        version = f" {self.version}" if self.version else ""
+        note = f"; {self.note}" if self.note else ""
+        return f"{self.name}{version}, prices as of {self.as_of.isoformat()}{note}"
+
+
+class ModelPricing(StrictModel):
+    """One model's sync and batch prices and limits."""
+
+    model_id: str
+    """Catalog id, e.g. `claude-sonnet-4-6`, or `custom`."""
+    display_name: str
+    """Human name, e.g. `Claude Sonnet 4.6`."""
+    sync: TokenPrices
+    """Standard (Messages API) prices."""
+    batch: TokenPrices
+    """Message Batches API prices."""
+    batch_rate_published: bool
+    """False when the source has no batch rate and `batch_discount` was applied to standard prices."""
+    batch_discount: Share
+    """The discount batch gets against sync (published or assumed) [share]."""
+    long_context: LongContextTier | None = None
+    """Long-context tier, where the model has one."""
+    context_window_tokens: int | None = None
+    """Maximum input tokens [tokens]."""
+    max_output_tokens: int = Field(gt=0)
+    """Largest `max_tokens` the model accepts [tokens]."""
+    max_output_tokens_assumed: bool = False
+    """True when `max_output_tokens` is an assumption (model newer than the dated limits table)."""
+    source: PriceSource
+    """Price source and as-of date."""
+
+    def prices_for(self, api: Api, total_input_tokens: float = 0.0) -> TokenPrices:
+        """Prices for `api`, with the long-context tier when `total_input_tokens` exceeds its threshold."""
+        tier = self.long_context
+        if tier is not None and total_input_tokens > tier.threshold_input_tokens:
+            return tier.sync if api == "sync" else tier.batch
+        return self.sync if api == "sync" else self.batch
+
+    def request_cost_usd(
+        self,
+        api: Api,
+        *,
+        uncached_input_tokens: Any,
+        output_tokens: Any,
+        cache_write_5m_tokens: Any = 0.0,
+        cache_write_1h_tokens: Any = 0.0,
+        cache_read_tokens: Any = 0.0,
+    ) -> Any:
+        """Cost of requests [USD]; token counts may be floats or numpy arrays (elementwise).
+
+        The long-context tier is chosen per request from its total input
+        (uncached + cache writes + cache reads), as Anthropic bills it.
+        """
+        total_input = uncached_input_tokens + cache_write_5m_tokens + cache_write_1h_tokens + cache_read_tokens
+
+        def cost(p: TokenPrices) -> Any:
+            return (
+                uncached_input_tokens * p.input_usd_per_mtok
+                + output_tokens * p.output_usd_per_mtok
+                + cache_write_5m_tokens * p.cache_write_5m_usd_per_mtok
+                + cache_write_1h_tokens * p.cache_write_1h_usd_per_mtok
+                + cache_read_tokens * p.cache_read_usd_per_mtok
+            ) / 1_000_000
+
+        tier = self.long_context
+        if tier is None:
+            return cost(self.prices_for(api))
+        over = total_input > tier.threshold_input_tokens
+        if isinstance(over, bool):
+            return cost(self.prices_for(api, float(total_input)))
+        import numpy as np  # only for array inputs
+
+        base_cost = cost(self.sync if api == "sync" else self.batch)
+        tier_cost = cost(tier.sync if api == "sync" else tier.batch)
+        return np.where(over, tier_cost, base_cost)
+
+
+class Catalog(StrictModel):
+    """Every planning model, keyed by id."""
+
+    models: tuple[ModelPricing, ...]
+    """Models, newest families first."""
+    source: PriceSource
+    """Where the prices came from."""
+
+    def ids(self) -> list[str]:
+        """All model ids in catalog order."""
+        return [m.model_id for m in self.models]
+
+    def get(self, model_id: str) -> ModelPricing:
+        """The model by id, or by a dated/aliased name genai-prices matches (e.g. `claude-sonnet-4-6-20260101`)."""
+        for m in self.models:
+            if m.model_id == model_id:
+                return m
+        resolved = _match_model_id(model_id)
+        if resolved is not None:
+            for m in self.models:
+                if m.model_id == resolved:
+                    return m
+        known = ", ".join(self.ids())
+        raise UnknownModelError(
+            f"unknown model {model_id!r}: choose one of {known}, or give custom prices "
+            "(input and output USD per million tokens)"
+        )
+
+
+class CustomPrices(StrictModel):
+    """User-supplied prices that override the catalog."""
+
+    input_usd_per_mtok: UsdPerMtok
+    """Uncached input [USD/MTok]."""
+    output_usd_per_mtok: UsdPerMtok
+    """Output [USD/MTok]."""
+    cache_write_5m_usd_per_mtok: UsdPerMtok | None = None
+    """5-minute cache writes [USD/MTok]; default 1.25 × input (Anthropic's multiplier)."""
+    cache_write_1h_usd_per_mtok: UsdPerMtok | None = None
+    """1-hour cache writes [USD/MTok]; default 2 × input."""
+    cache_read_usd_per_mtok: UsdPerMtok | None = None
+    """Cache reads [USD/MTok]; default 0.1 × input."""
+    batch_discount: Share = DEFAULT_BATCH_DISCOUNT
+    """Batch discount against these prices [share]; Anthropic's is 0.5."""
+    max_output_tokens: int = Field(default=DEFAULT_MAX_OUTPUT_TOKENS, gt=0)
+    """Largest output the model accepts [tokens]."""
+
+    def token_prices(self) -> TokenPrices:
+        """Sync prices with Anthropic's cache multipliers filled in where not given."""
+        i = self.input_usd_per_mtok
+        return TokenPrices(
+            input_usd_per_mtok=i,
+            output_usd_per_mtok=self.output_usd_per_mtok,
+            cache_write_5m_usd_per_mtok=(
+                1.25 * i if self.cache_write_5m_usd_per_mtok is None else self.cache_write_5m_usd_per_mtok
+            ),
+            cache_write_1h_usd_per_mtok=(
+                2.0 * i if self.cache_write_1h_usd_per_mtok is None else self.cache_write_1h_usd_per_mtok
+            ),
+            cache_read_usd_per_mtok=0.1 * i if self.cache_read_usd_per_mtok is None else self.cache_read_usd_per_mtok,
+        )
+
+
+def custom_pricing(prices: CustomPrices, *, as_of: date, model_id: str = CUSTOM_MODEL_ID) -> ModelPricing:
+    """A `ModelPricing` from user prices: batch = sync × (1 − discount)."""
+    sync = prices.token_prices()
+    return ModelPricing(
+        model_id=model_id,
+        display_name="Custom prices",
+        sync=sync,
+        batch=sync.scaled(1.0 - prices.batch_discount),
+        batch_rate_published=False,
+        batch_discount=prices.batch_discount,
+        max_output_tokens=prices.max_output_tokens,
+        source=PriceSource(
+            name="custom prices",
+            as_of=as_of,
+            note=f"user-entered; batch = standard × {1 - prices.batch_discount:g}",
+        ),
+    )
+
+
+# --- building the catalog from genai-prices ---------------------------------------------------
+
+_PRICE_KEYS = {
+    "input_usd_per_mtok": "input_mtok",
+    "output_usd_per_mtok": "output_mtok",
+    "cache_write_5m_usd_per_mtok": "cache_write_mtok",
+    "cache_write_1h_usd_per_mtok": "cache_write_1h_mtok",
+    "cache_read_usd_per_mtok": "cache_read_mtok",
+}
+
+
+def _token_prices(model_price: Any, tier_index: int | None) -> TokenPrices:
+    """TokenPrices from a genai-prices ModelPrice; `tier_index` picks a tier of TieredPrices."""
+    values: dict[str, float] = {}
+    input_value = _plain(getattr(model_price, "input_mtok", None), tier_index) or 0.0
+    for field, key in _PRICE_KEYS.items():
+        value = _plain(getattr(model_price, key, None), tier_index)
+        if value is None:  # a model without cache prices: Anthropic's multipliers of input
+            value = {"cache_write_5m_usd_per_mtok": 1.25, "cache_write_1h_usd_per_mtok": 2.0}.get(
+                field, 0.1 if field == "cache_read_usd_per_mtok" else 0.0
+            ) * input_value
+        values[field] = value
+    return TokenPrices(**values)
+
+
+def _plain(price: Any, tier_index: int | None) -> float | None:
+    if price is None:
+        return None
+    tiers = getattr(price, "tiers", None)
+    if tiers is None:
+        return float(price)
+    if tier_index is None:
+        return float(price.base)
+    return float(tiers[tier_index].price)
+
+
+def _tier_start(model_price: Any) -> int | None:
+    tiers = getattr(getattr(model_price, "input_mtok", None), "tiers", None)
+    return int(tiers[0].start) if tiers else None
+
+
+@functools.cache
+def _snapshot_provider() -> Any:
+    from genai_prices import data_snapshot
+
+    for provider in data_snapshot.get_snapshot().providers:
+        if provider.id == PROVIDER_ID:
+            return provider
+    raise RuntimeError("genai-prices has no Anthropic provider")  # pragma: no cover
+
+
+def _match_model_id(model_ref: str) -> str | None:
+    provider = _snapshot_provider()
+    model = provider.find_model(model_ref.lower())
+    return None if model is None else str(model.id)
+
+
+def genai_prices_version() -> str:
+    """The installed genai-prices version."""
+    from importlib.metadata import version
+
+    return version("genai-prices")
+
+
+@functools.cache
+def load_catalog(
+    *, as_of: date, batch_discount: float = DEFAULT_BATCH_DISCOUNT, include_retired: bool = False
+) -> Catalog:
+    """The Anthropic catalog with prices in force on `as_of`.
+
+    Where genai-prices has no batch variant for a model (it would silently return standard
+    prices), batch = standard × (1 − `batch_discount`) and `batch_rate_published` is False.
+    Retired models are left out unless `include_retired` (imported usage may still name them).
+    """
+    provider = _snapshot_provider()
+    when = datetime(as_of.year, as_of.month, as_of.day, 12, tzinfo=UTC)
+    source = PriceSource(
+        name="genai-prices",
+        version=genai_prices_version(),
+        as_of=as_of,
+        note=f"batch discount {batch_discount:.0%} assumed where no batch rate is published; "
+        f"output limits as of {LIMITS_AS_OF.isoformat()}",
+    )
+    models = []
+    for m in provider.models:
+        if m.id in RETIRED_MODELS and not include_retired:
+            continue
+        standard = m.get_prices(when)
+        batch = m.get_prices(when, {"processing": "batch"})
+        published = batch != standard
+        sync_prices = _token_prices(standard, None)
+        batch_prices = _token_prices(batch, None) if published else sync_prices.scaled(1 - batch_discount)
+        long_context = None
+        start = _tier_start(standard)
+        if start is not None:
+            tier_sync = _token_prices(standard, 0)
+            tier_batch = _token_prices(batch, 0) if published else tier_sync.scaled(1 - batch_discount)
+            long_context = LongContextTier(threshold_input_tokens=start, sync=tier_sync, batch=tier_batch)
+        discount = (
+            1 - batch_prices.input_usd_per_mtok / sync_prices.input_usd_per_mtok
+            if published and sync_prices.input_usd_per_mtok > 0
+            else batch_discount
+        )
+        models.append(
+            ModelPricing(
+                model_id=m.id,
+                display_name=m.name or m.id,
+                sync=sync_prices,
+                batch=batch_prices,
+                batch_rate_published=published,
+                batch_discount=discount,
+                long_context=long_context,
+                context_window_tokens=m.context_window,
+                max_output_tokens=MAX_OUTPUT_TOKENS.get(m.id, DEFAULT_MAX_OUTPUT_TOKENS),
+                max_output_tokens_assumed=m.id not in MAX_OUTPUT_TOKENS,
+                source=source,
+            )
+        )
+    models.sort(key=_family_order)
+    return Catalog(models=tuple(models), source=source)
+
+
+def _family_order(m: ModelPricing) -> tuple[int, str]:
+    """Newest generation first, then by id, so pickers open on current models."""
+    digits = [int(part) for part in m.model_id.replace("-latest", "").split("-") if part.isdigit()]
+    generation = digits[0] * 100 + (digits[1] if len(digits) > 1 else 0) if digits else 0
+    if m.model_id.startswith("claude-3"):
+        generation = 300 + (digits[1] if len(digits) > 1 else 0)
+    return (-generation, m.model_id)

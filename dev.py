@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Set up and run Batch Planner with nothing but Python 3.11+.
+
+    python3 dev.py app      start the web app (creates .venv and installs on first use)
+    python3 dev.py test     run every check: ruff, mypy on the core, the whole pytest suite
+    python3 dev.py bench    print the benchmark figures (ratios against in-run baselines)
+
+Any other arguments after `test` go to pytest; after `app` to `streamlit run`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+PY = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+STAMP = VENV / ".batch-planner-installed"
+
+
+def _requirements_digest() -> str:
+    return hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+
+
+def ensure_venv() -> None:
+    """Create `.venv` and install the project with its test extras when pyproject.toml changed."""
+    if sys.version_info < (3, 11):
+        sys.exit(f"Batch Planner needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
+    if not PY.exists():
+        print(f"Creating a virtual environment in {VENV} ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    digest = _requirements_digest()
+    if STAMP.exists() and STAMP.read_text().strip() == digest:
+        return
+    print("Installing Batch Planner and its dependencies into .venv (first use only) ...", flush=True)
+    pip = [str(PY), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "--upgrade", "pip"], check=True)
+    subprocess.run([*pip, "-e", f"{ROOT}[test]"], check=True)
+    STAMP.write_text(digest)
+
+
+def run(cmd: list[str]) -> int:
+    return subprocess.call(cmd, cwd=ROOT)
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in {"app", "test", "bench"}:
+        print(__doc__)
+        return 2
+    ensure_venv()
+    command, rest = argv[0], argv[1:]
+    if command == "app":
+        return run([str(PY), "-m", "streamlit", "run", "app.py", *rest])
+    if command == "bench":
+        return run([str(PY), "-m", "benchmarks", *rest])
+    steps = [
+        ("ruff", [str(PY), "-m", "ruff", "check", "."]),
+        ("mypy (strict, core)", [str(PY), "-m", "mypy", "costmodel"]),
+        ("pytest", [str(PY), "-m", "pytest", *rest]),
+    ]
+    failed = []
+    for name, cmd in steps:
+        print(f"\n==> {name}", flush=True)
+        if run(cmd) != 0:
+            failed.append(name)
+    if failed:
+        print(f"\nFAILED: {', '.join(failed)}")
+        return 1
+    print("\nAll checks passed.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
