@@ -1,0 +1,38 @@
+"""Typed session state: every key the pages share, in one place. Stores frozen models, not dicts.
+
+A page must still render when opened alone, so every getter has a sensible default.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import streamlit as st
+
+if TYPE_CHECKING:
+    from costmodel.scenario import Scenario
+
+PILOT_MEASUREMENT = "bp_pilot_measurement"
+"""The last pilot measurement the user chose to "Use in plan" (costmodel.pilot.PilotMeasurement)."""
+IMPORTED_SCENARIO = "bp_imported_scenario"
+"""A scenario built from imported usage, waiting to be loaded into the planner (costmodel.scenario.Scenario)."""
+
+
+def set_pilot_measurement(measurement: Any) -> None:
+    """Remember a pilot measurement for the planner pages to apply."""
+    st.session_state[PILOT_MEASUREMENT] = measurement
+
+
+def get_pilot_measurement() -> Any | None:
+    """The pilot measurement chosen for the plan, if any."""
+    return st.session_state.get(PILOT_MEASUREMENT)
+
+
+def set_imported_scenario(scenario: Scenario) -> None:
+    """Offer a scenario built from imported usage to the planner pages."""
+    st.session_state[IMPORTED_SCENARIO] = scenario
+
+
+def get_imported_scenario() -> Scenario | None:
+    """The scenario built from imported usage, if any."""
+    return st.session_state.get(IMPORTED_SCENARIO)
