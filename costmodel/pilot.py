@@ -1,0 +1,905 @@
+"""The live pilot's pure logic: validate batch requests, estimate spend, check outputs, measure results.
+
+No I/O, no clock, no SDK: the shell (`pilot/`) reads files, talks to the API and passes `now` in.
+
+Glossary (per request unless said otherwise):
+- input tokens: uncached input + cache writes + cache reads [tokens]
+- worst case: every request produces `max_tokens` of output and all input is billed at the
+  dearest input rate it could hit (1-hour cache write when the request uses `cache_control`) [USD]
+- first-pass success rate: usable results / requests in the pilot [share]
+- turnaround: batch `created_at` → `ended_at` [h]
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from costmodel._base import NonNegFloat, PosFloat, Share, StrictModel, SuccessRate
+from costmodel.limits import (
+    CUSTOM_ID_PATTERN,
+    MAX_BATCH_BYTES,
+    MAX_REQUESTS_PER_BATCH,
+    WORST_CASE_PROCESSING_HOURS,
+)
+from costmodel.prices import Catalog, ModelPricing, UnknownModelError
+from costmodel.workflow import Workflow
+
+__all__ = [
+    "DEFAULT_BUDGET_USD",
+    "BatchClock",
+    "BudgetDecision",
+    "LineProblem",
+    "OutputCheck",
+    "PilotMeasurement",
+    "PilotReport",
+    "PromptTemplate",
+    "ReportAccumulator",
+    "RequestStats",
+    "SpendEstimate",
+    "TextRow",
+    "ValidationResult",
+    "batch_clock",
+    "batch_request_body_bytes",
+    "budget_decision",
+    "build_requests",
+    "check_output",
+    "estimate_spend",
+    "offline_input_tokens",
+    "result_text",
+    "split_ranges",
+    "validate_request",
+    "validate_request_lines",
+]
+
+DEFAULT_BUDGET_USD = 5.0
+"""Default cap on a pilot's worst-case spend [USD]."""
+
+_CUSTOM_ID = re.compile(CUSTOM_ID_PATTERN)
+_REQUEST_KEYS = frozenset({"custom_id", "params"})
+_ROLES = frozenset({"user", "assistant"})
+
+OFFLINE_BYTES_PER_TOKEN = 3.0
+"""Offline estimate: one token per this many UTF-8 bytes; pessimistic on purpose (English ≈ 4) [bytes]."""
+OFFLINE_TOKENS_PER_MESSAGE = 8
+"""Offline estimate: framing tokens per message and for the system prompt [tokens]."""
+OFFLINE_TOKENS_PER_MEDIA_BLOCK = 1_600
+"""Offline estimate: an image or document block (a large image is about 1,600 tokens) [tokens]."""
+OFFLINE_ESTIMATE_LABEL = "offline estimate (1 token per 3 bytes of text, pessimistic); not Anthropic's count"
+COUNT_TOKENS_LABEL = "Anthropic token-counting endpoint (free)"
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+class LineProblem(StrictModel):
+    """One problem with one line of a request file."""
+
+    line: int = Field(ge=0)
+    """1-based line number in the file; 0 for problems with the file as a whole."""
+    message: str
+    """What is wrong and how to fix it."""
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}" if self.line else self.message
+
+
+@dataclass(frozen=True)
+class RequestStats:
+    """What the estimate needs from one valid request (kept small: 100,000 of these fit easily)."""
+
+    line: int
+    """1-based line number [line]."""
+    custom_id: str
+    model: str
+    max_tokens: int
+    """Output bound [tokens]."""
+    input_tokens_offline: int
+    """Offline input-token estimate [tokens]."""
+    uses_cache_control: bool
+    """The request marks a prompt-cache breakpoint (input may be billed as cache writes)."""
+    body_bytes: int
+    """Size of this request in the batch body, JSON-encoded [bytes]."""
+
+
+@dataclass
+class ValidationResult:
+    """Problems found in a request file, and what the estimate and split need from its valid lines."""
+
+    problems: list[LineProblem] = field(default_factory=list)
+    requests: list[RequestStats] = field(default_factory=list)
+    """Valid requests in file order."""
+    lines_read: int = 0
+    """Non-blank lines read [lines]."""
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing stands in the way of a submission."""
+        return not self.problems and bool(self.requests)
+
+    @property
+    def total_body_bytes(self) -> int:
+        return sum(r.body_bytes for r in self.requests)
+
+    def batches(self) -> list[tuple[int, int]]:
+        """Index ranges `[start, end)` into `requests`, one per batch, within the API's limits."""
+        return split_ranges([r.body_bytes for r in self.requests])
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _content_text_and_media(content: Any) -> tuple[list[str], int, bool]:
+    """Texts, media-block count and whether a cache breakpoint appears in a message's content."""
+    if isinstance(content, str):
+        return [content], 0, False
+    texts: list[str] = []
+    media = 0
+    cache = False
+    if isinstance(content, list):
+        for block in content:
+            if not isinstance(block, dict):
+                continue
+            cache = cache or block.get("cache_control") is not None
+            kind = block.get("type")
+            if kind in ("image", "document"):
+                media += 1
+            for key in ("text", "content", "input", "thinking"):
+                value = block.get(key)
+                if isinstance(value, str):
+                    texts.append(value)
+                elif value is not None and key != "content":
+                    texts.append(json.dumps(value))
+                elif isinstance(value, list):
+                    inner, inner_media, inner_cache = _content_text_and_media(value)
+                    texts.extend(inner)
+                    media += inner_media
+                    cache = cache or inner_cache
+    return texts, media, cache
+
+
+def offline_input_tokens(params: Mapping[str, Any]) -> tuple[int, bool]:
+    """Offline input-token estimate of one request's params, and whether it uses `cache_control` [tokens].
+
+    Pessimistic on purpose (see `OFFLINE_BYTES_PER_TOKEN`): it feeds the worst-case spend.
+    """
+    texts: list[str] = []
+    media = 0
+    framing = 0
+    cache = params.get("cache_control") is not None
+    system = params.get("system")
+    if system is not None:
+        framing += OFFLINE_TOKENS_PER_MESSAGE
+        t, m, c = _content_text_and_media(system)
+        texts.extend(t)
+        media += m
+        cache = cache or c
+    messages = params.get("messages")
+    if isinstance(messages, list):
+        for message in messages:
+            if isinstance(message, dict):
+                framing += OFFLINE_TOKENS_PER_MESSAGE
+                t, m, c = _content_text_and_media(message.get("content"))
+                texts.extend(t)
+                media += m
+                cache = cache or c
+    tools = params.get("tools")
+    if tools:
+        texts.append(json.dumps(tools))
+    text_bytes = sum(len(t.encode("utf-8")) for t in texts)
+    tokens = (
+        math.ceil(text_bytes / OFFLINE_BYTES_PER_TOKEN) + framing + media * OFFLINE_TOKENS_PER_MEDIA_BLOCK
+    )
+    return tokens, cache
+
+
+def validate_request(obj: Any) -> list[str]:
+    """Problems with one decoded batch request `{"custom_id", "params"}` (custom_id uniqueness aside)."""
+    if not isinstance(obj, dict):
+        return ['each line must be a JSON object {"custom_id": ..., "params": {...}}']
+    problems: list[str] = []
+    unknown = sorted(set(obj) - _REQUEST_KEYS)
+    if unknown:
+        problems.append(f"unknown field(s) {', '.join(unknown)}: a request has only custom_id and params")
+    custom_id = obj.get("custom_id")
+    if custom_id is None:
+        problems.append("custom_id is missing: give each request a unique id of 1-64 letters, digits, _ or -")
+    elif not isinstance(custom_id, str) or not _CUSTOM_ID.match(custom_id):
+        problems.append(
+            f"custom_id {custom_id!r} is invalid: use 1-64 characters from a-z, A-Z, 0-9, _ and -"
+        )
+    params = obj.get("params")
+    if params is None:
+        problems.append("params is missing: give model, max_tokens and messages")
+        return problems
+    if not isinstance(params, dict):
+        problems.append("params must be a JSON object with model, max_tokens and messages")
+        return problems
+    model = params.get("model")
+    if model is None:
+        problems.append("params.model is missing: name a Claude model, e.g. claude-sonnet-4-6")
+    elif not isinstance(model, str) or not model.strip():
+        problems.append("params.model must be a non-empty string")
+    if "max_tokens" not in params:
+        problems.append("params.max_tokens is missing: set the output bound, e.g. 1024")
+    elif not _is_int(params["max_tokens"]):
+        problems.append(f"params.max_tokens must be a whole number, not {params['max_tokens']!r}")
+    elif params["max_tokens"] < 1:
+        problems.append(f"params.max_tokens is {params['max_tokens']}: batches need at least 1")
+    messages = params.get("messages")
+    if messages is None:
+        problems.append("params.messages is missing: give at least one user message")
+    elif not isinstance(messages, list) or not messages:
+        problems.append("params.messages must be a non-empty list of {role, content} messages")
+    else:
+        for i, message in enumerate(messages):
+            if not isinstance(message, dict):
+                problems.append(f"params.messages[{i}] must be an object with role and content")
+                continue
+            if message.get("role") not in _ROLES:
+                problems.append(f"params.messages[{i}].role must be 'user' or 'assistant'")
+            content = message.get("content")
+            if content is None or content == "" or content == []:
+                problems.append(f"params.messages[{i}].content is empty")
+            elif not isinstance(content, (str, list)):
+                problems.append(f"params.messages[{i}].content must be a string or a list of blocks")
+    if params.get("stream") is True:
+        problems.append("params.stream is true: batches cannot stream; remove stream")
+    if params.get("speed") is not None:
+        problems.append(
+            f"params.speed is {params['speed']!r}: fast mode is not available in batches; remove speed"
+        )
+    return problems
+
+
+def batch_request_body_bytes(line: str | bytes) -> int:
+    """Bytes one request adds to the batch body: its JSON plus a separating comma [bytes]."""
+    return (len(line) if isinstance(line, bytes) else len(line.encode("utf-8"))) + 1
+
+
+def validate_request_lines(lines: Iterable[str | bytes]) -> ValidationResult:
+    """Validate a Message Batches JSONL file line by line (1-based line numbers; blank lines skipped).
+
+    Checks JSON, the request shape, custom_id format and uniqueness, required params and
+    parameters batches reject. Oversize files are not a problem: `ValidationResult.batches()`
+    splits them within the request and byte limits.
+    """
+    result = ValidationResult()
+    seen: dict[str, int] = {}
+    for number, raw in enumerate(lines, start=1):
+        text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+        stripped = text.strip()
+        if not stripped:
+            continue
+        result.lines_read += 1
+        try:
+            obj = json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            result.problems.append(
+                LineProblem(line=number, message=f"not valid JSON ({exc.msg} at column {exc.colno})")
+            )
+            continue
+        messages = validate_request(obj)
+        custom_id = obj.get("custom_id") if isinstance(obj, dict) else None
+        if isinstance(custom_id, str):
+            first = seen.get(custom_id)
+            if first is not None:
+                messages.append(
+                    f"custom_id {custom_id!r} is already used on line {first}: ids must be unique"
+                )
+            else:
+                seen[custom_id] = number
+        if messages:
+            result.problems.extend(LineProblem(line=number, message=m) for m in messages)
+            continue
+        params = obj["params"]
+        tokens, cache = offline_input_tokens(params)
+        body_bytes = batch_request_body_bytes(stripped)
+        if body_bytes + 20 > MAX_BATCH_BYTES:
+            result.problems.append(
+                LineProblem(
+                    line=number, message=f"request is {body_bytes:,} bytes: larger than a whole batch may be"
+                )
+            )
+            continue
+        result.requests.append(
+            RequestStats(
+                line=number,
+                custom_id=obj["custom_id"],
+                model=params["model"],
+                max_tokens=params["max_tokens"],
+                input_tokens_offline=tokens,
+                uses_cache_control=cache,
+                body_bytes=body_bytes,
+            )
+        )
+    if result.lines_read == 0:
+        result.problems.append(LineProblem(line=0, message="the file has no requests"))
+    return result
+
+
+_BODY_OVERHEAD_BYTES = len(b'{"requests":[]}')
+
+
+def split_ranges(
+    request_bytes: Sequence[int],
+    *,
+    max_requests: int = MAX_REQUESTS_PER_BATCH,
+    max_bytes: int = MAX_BATCH_BYTES,
+) -> list[tuple[int, int]]:
+    """Consecutive index ranges `[start, end)` such that each batch stays within both limits.
+
+    `request_bytes[i]` is the size request `i` adds to the body (see `batch_request_body_bytes`).
+    """
+    ranges: list[tuple[int, int]] = []
+    start = 0
+    size = _BODY_OVERHEAD_BYTES
+    for i, n in enumerate(request_bytes):
+        if i > start and (i - start >= max_requests or size + n > max_bytes):
+            ranges.append((start, i))
+            start, size = i, _BODY_OVERHEAD_BYTES
+        size += n
+    if start < len(request_bytes):
+        ranges.append((start, len(request_bytes)))
+    return ranges
+
+
+# --- building requests from texts ---------------------------------------------------------------
+
+TEXT_PLACEHOLDER = "{text}"
+
+
+class PromptTemplate(StrictModel):
+    """How to turn rows of text into batch requests."""
+
+    model: str = Field(min_length=1)
+    """Model id for every request, e.g. `claude-haiku-4-5`."""
+    max_tokens: int = Field(ge=1)
+    """Output bound per request [tokens]."""
+    user_template: str = Field(min_length=1)
+    """User message; `{text}` is replaced by the row's text (other braces are kept as they are)."""
+    system: str = ""
+    """System prompt; empty for none."""
+    text_column: str = "text"
+    """Column (CSV) or key (JSONL) holding the text."""
+    id_column: str = "id"
+    """Column or key holding an id used as custom_id; rows without one get `row-<line>`."""
+
+    @model_validator(mode="after")
+    def _placeholder(self) -> PromptTemplate:
+        if TEXT_PLACEHOLDER not in self.user_template:
+            raise ValueError("user_template must contain {text} where each row's text goes")
+        return self
+
+
+@dataclass(frozen=True)
+class TextRow:
+    """One row of a texts file, as read by the shell."""
+
+    line: int
+    """1-based line number in the file (the header is line 1 in a CSV) [line]."""
+    text: str | None
+    row_id: str | None = None
+
+
+def build_requests(rows: Iterable[TextRow], template: PromptTemplate) -> Iterator[tuple[int, dict[str, Any]]]:
+    """`(line, request)` per row: custom_id from the id column (or `row-<line>`), params from the template.
+
+    Rows without text still yield a request with empty content, so validation reports them by line.
+    """
+    for row in rows:
+        custom_id = row.row_id if row.row_id else f"row-{row.line}"
+        params: dict[str, Any] = {
+            "model": template.model,
+            "max_tokens": template.max_tokens,
+            "messages": [
+                {"role": "user", "content": template.user_template.replace(TEXT_PLACEHOLDER, row.text or "")}
+            ],
+        }
+        if not row.text:
+            params["messages"][0]["content"] = ""
+        if template.system:
+            params["system"] = template.system
+        yield row.line, {"custom_id": custom_id, "params": params}
+
+
+# --- estimate and budget ------------------------------------------------------------------------
+
+
+class SpendEstimate(StrictModel):
+    """Input tokens and worst-case spend of a request set, at batch prices."""
+
+    request_count: int = Field(ge=0)
+    """Requests [requests]."""
+    batch_count: int = Field(ge=0)
+    """Batches the set is split into [batches]."""
+    input_tokens: int = Field(ge=0)
+    """Total input tokens, from `input_tokens_source` [tokens]."""
+    input_tokens_source: str
+    """`COUNT_TOKENS_LABEL` or `OFFLINE_ESTIMATE_LABEL`: the offline figure is an estimate."""
+    max_output_tokens: int = Field(ge=0)
+    """Sum of max_tokens, the output bound [tokens]."""
+    worst_case_batch_usd: NonNegFloat
+    """Spend if every request used its full max_tokens, at batch prices [USD]."""
+    worst_case_sync_usd: NonNegFloat
+    """The same at synchronous prices, for comparison [USD]."""
+    input_only_batch_usd: NonNegFloat
+    """Input tokens alone at batch prices, a floor for what the pilot costs [USD]."""
+    models: tuple[str, ...]
+    """Models the requests name."""
+    price_source: str
+    """Price-source line (`PriceSource.label()`)."""
+
+
+def _worst_case_cost(
+    pricing: ModelPricing, api: Literal["sync", "batch"], req: RequestStats, tokens: int
+) -> float:
+    if req.uses_cache_control:
+        # A cache breakpoint may bill the whole prefix as a 1-hour write, the dearest input rate.
+        cost = pricing.request_cost_usd(
+            api, uncached_input_tokens=0.0, output_tokens=req.max_tokens, cache_write_1h_tokens=float(tokens)
+        )
+    else:
+        cost = pricing.request_cost_usd(
+            api, uncached_input_tokens=float(tokens), output_tokens=req.max_tokens
+        )
+    return float(cost)
+
+
+def estimate_spend(
+    requests: Sequence[RequestStats],
+    catalog: Catalog,
+    *,
+    counted_input_tokens: Sequence[int] | None = None,
+) -> SpendEstimate:
+    """Worst-case spend of `requests` at batch prices.
+
+    `counted_input_tokens` (one per request, from the token-counting endpoint) replaces the offline
+    estimate when given. Raises `UnknownModelError` naming the line of the first unknown model.
+    """
+    if counted_input_tokens is not None and len(counted_input_tokens) != len(requests):
+        raise ValueError("counted_input_tokens must have one entry per request")
+    pricings: dict[str, ModelPricing] = {}
+    batch_usd = sync_usd = input_usd = 0.0
+    input_total = output_total = 0
+    for i, req in enumerate(requests):
+        pricing = pricings.get(req.model)
+        if pricing is None:
+            try:
+                pricing = catalog.get(req.model)
+            except UnknownModelError as exc:
+                raise UnknownModelError(f"line {req.line}: {exc}") from None
+            pricings[req.model] = pricing
+        tokens = counted_input_tokens[i] if counted_input_tokens is not None else req.input_tokens_offline
+        input_total += tokens
+        output_total += req.max_tokens
+        batch_usd += _worst_case_cost(pricing, "batch", req, tokens)
+        sync_usd += _worst_case_cost(pricing, "sync", req, tokens)
+        input_usd += float(
+            pricing.request_cost_usd("batch", uncached_input_tokens=float(tokens), output_tokens=0.0)
+        )
+    return SpendEstimate(
+        request_count=len(requests),
+        batch_count=len(split_ranges([r.body_bytes for r in requests])),
+        input_tokens=input_total,
+        input_tokens_source=COUNT_TOKENS_LABEL
+        if counted_input_tokens is not None
+        else OFFLINE_ESTIMATE_LABEL,
+        max_output_tokens=output_total,
+        worst_case_batch_usd=batch_usd,
+        worst_case_sync_usd=sync_usd,
+        input_only_batch_usd=input_usd,
+        models=tuple(sorted(pricings)),
+        price_source=catalog.source.label(),
+    )
+
+
+class BudgetDecision(StrictModel):
+    """Whether a submission fits the spending cap."""
+
+    allowed: bool
+    budget_usd: NonNegFloat
+    """The cap [USD]."""
+    worst_case_usd: NonNegFloat
+    """Worst-case spend of the submission [USD]."""
+    reason: str
+    """One line for the user."""
+
+
+def budget_decision(estimate: SpendEstimate, budget_usd: float) -> BudgetDecision:
+    """Allow a submission only if its worst case (full max_tokens at batch prices) fits `budget_usd`."""
+    if not math.isfinite(budget_usd) or budget_usd < 0:
+        raise ValueError("budget_usd must be a finite amount of at least 0")
+    worst = estimate.worst_case_batch_usd
+    if worst <= budget_usd:
+        reason = f"worst case ${worst:,.4f} is within the ${budget_usd:,.2f} budget"
+        return BudgetDecision(allowed=True, budget_usd=budget_usd, worst_case_usd=worst, reason=reason)
+    reason = (
+        f"worst case ${worst:,.4f} exceeds the ${budget_usd:,.2f} budget: lower max_tokens, send fewer "
+        "requests, or raise the budget"
+    )
+    return BudgetDecision(allowed=False, budget_usd=budget_usd, worst_case_usd=worst, reason=reason)
+
+
+# --- output checks ------------------------------------------------------------------------------
+
+CheckKind = Literal["none", "json", "json_keys", "regex"]
+
+
+class OutputCheck(StrictModel):
+    """What makes a succeeded result usable."""
+
+    kind: CheckKind = "none"
+    """`none`: API success is enough; `json`: the text parses as JSON; `json_keys`: a JSON object with
+    `required_keys`; `regex`: `pattern` is found in the text."""
+    required_keys: tuple[str, ...] = ()
+    """Keys the JSON object must have (kind `json_keys`)."""
+    pattern: str = ""
+    """Regular expression searched in the text (kind `regex`)."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> OutputCheck:
+        if self.kind == "json_keys" and not self.required_keys:
+            raise ValueError("a json_keys check needs at least one required key")
+        if self.kind == "regex":
+            if not self.pattern:
+                raise ValueError("a regex check needs a pattern")
+            try:
+                re.compile(self.pattern)
+            except re.error as exc:
+                raise ValueError(f"pattern is not a valid regular expression: {exc}") from None
+        return self
+
+    def describe(self) -> str:
+        """One line for reports."""
+        if self.kind == "none":
+            return "usable = API success (no output check)"
+        if self.kind == "json":
+            return "usable = output is valid JSON"
+        if self.kind == "json_keys":
+            return f"usable = output is a JSON object with keys {', '.join(self.required_keys)}"
+        return f"usable = output matches /{self.pattern}/"
+
+
+def _strip_fence(text: str) -> str:
+    stripped = text.strip()
+    if stripped.startswith("```") and stripped.endswith("```"):
+        inner = stripped[3:-3]
+        newline = inner.find("\n")
+        return inner[newline + 1 :] if newline >= 0 else inner
+    return stripped
+
+
+def check_output(text: str, check: OutputCheck) -> bool:
+    """True when `text` passes `check` (a JSON check tolerates one surrounding ``` fence)."""
+    if check.kind == "none":
+        return True
+    if check.kind == "regex":
+        return re.search(check.pattern, text) is not None
+    try:
+        value = json.loads(_strip_fence(text))
+    except ValueError:
+        return False
+    if check.kind == "json":
+        return True
+    return isinstance(value, dict) and all(key in value for key in check.required_keys)
+
+
+def result_text(record: Mapping[str, Any]) -> str:
+    """The text blocks of a succeeded result's message, joined."""
+    message = record.get("result", {}).get("message") or {}
+    parts = [
+        b.get("text", "")
+        for b in message.get("content") or []
+        if isinstance(b, dict) and b.get("type") == "text"
+    ]
+    return "".join(parts)
+
+
+# --- clock --------------------------------------------------------------------------------------
+
+
+class BatchClock(StrictModel):
+    """Elapsed time against the 24 h window, computed from `now`."""
+
+    elapsed_hours: NonNegFloat
+    """created_at → ended_at, or → now while running [h]."""
+    window_hours: PosFloat
+    """The API's processing window [h]."""
+    remaining_hours: NonNegFloat
+    """Until the batch must end (expires_at), 0 once ended [h]."""
+    window_share: Share
+    """elapsed / window, capped at 1 [share]."""
+    ended: bool
+    deadline: datetime
+    """created_at + window: by then every request has a result [UTC]."""
+
+    def describe(self) -> str:
+        """One line, e.g. `running 0.5 h of 24 h; ends by 2026-11-22 10:00 UTC at the latest`."""
+        if self.ended:
+            return f"ended after {self.elapsed_hours:.2f} h of the {self.window_hours:g} h window"
+        return (
+            f"running {self.elapsed_hours:.2f} h of {self.window_hours:g} h "
+            f"({self.window_share:.0%}); ends by {self.deadline:%Y-%m-%d %H:%M} UTC at the latest"
+        )
+
+
+def batch_clock(
+    created_at: datetime,
+    now: datetime,
+    *,
+    ended_at: datetime | None = None,
+    window_hours: float = WORST_CASE_PROCESSING_HOURS,
+) -> BatchClock:
+    """Elapsed and remaining time of a batch; a pure function of `now` (timezone-aware datetimes)."""
+    end = ended_at if ended_at is not None else now
+    elapsed = max(0.0, (end - created_at).total_seconds() / 3600)
+    deadline = created_at + timedelta(hours=window_hours)
+    remaining = 0.0 if ended_at is not None else max(0.0, (deadline - now).total_seconds() / 3600)
+    return BatchClock(
+        elapsed_hours=elapsed,
+        window_hours=window_hours,
+        remaining_hours=remaining,
+        window_share=min(1.0, elapsed / window_hours),
+        ended=ended_at is not None,
+        deadline=deadline,
+    )
+
+
+# --- report -------------------------------------------------------------------------------------
+
+ResultType = Literal["succeeded", "errored", "canceled", "expired"]
+RESULT_TYPES: tuple[ResultType, ...] = ("succeeded", "errored", "canceled", "expired")
+
+
+class PilotReport(StrictModel):
+    """Figures measured from one pilot's stored results."""
+
+    request_count: int = Field(ge=0)
+    """Requests submitted [requests]."""
+    result_count: int = Field(ge=0)
+    """Results read (equals `request_count` when every custom_id is accounted for) [results]."""
+    counts: dict[str, int]
+    """Results by type: succeeded, errored, canceled, expired [results]."""
+    error_types: dict[str, int]
+    """Errored results by error type, e.g. invalid_request_error [results]."""
+    usable_count: int = Field(ge=0)
+    """Succeeded results that passed the output check [results]."""
+    output_check: str
+    """What "usable" meant."""
+    first_pass_success_rate: Share
+    """usable / requests [share]."""
+    turnaround_hours: tuple[float, ...]
+    """created → ended per batch [h]."""
+    uncached_input_tokens_per_request: NonNegFloat
+    """Average over succeeded results [tokens]."""
+    cache_write_tokens_per_request: NonNegFloat
+    """Average over succeeded results [tokens]."""
+    cache_read_tokens_per_request: NonNegFloat
+    """Average over succeeded results [tokens]."""
+    output_tokens_per_request: NonNegFloat
+    """Average over succeeded results [tokens]."""
+    cache_hit_share: Share
+    """Succeeded results that read from the prompt cache [share]."""
+    batch_cost_usd: NonNegFloat
+    """What the pilot cost at batch prices (errored, canceled, expired are not billed) [USD]."""
+    sync_cost_usd: NonNegFloat
+    """The same usage at synchronous prices [USD]."""
+    savings_usd: float
+    """sync − batch [USD]."""
+    models: tuple[str, ...]
+    """Models seen in the results."""
+    unpriced_models: tuple[str, ...] = ()
+    """Models the catalog does not know: their usage is left out of the costs."""
+    price_source: str
+    """Price-source line."""
+
+    @property
+    def input_tokens_per_request(self) -> float:
+        """Total input per succeeded request: uncached + cache writes + cache reads [tokens]."""
+        return (
+            self.uncached_input_tokens_per_request
+            + self.cache_write_tokens_per_request
+            + self.cache_read_tokens_per_request
+        )
+
+    @property
+    def savings_share(self) -> float:
+        """savings / sync cost [share]; 0 when nothing was billed."""
+        return self.savings_usd / self.sync_cost_usd if self.sync_cost_usd else 0.0
+
+    def measurement(self) -> PilotMeasurement:
+        """The figures the planner uses. Raises ValueError when nothing was usable (the plan needs s > 0)."""
+        if self.usable_count == 0:
+            raise ValueError(
+                "no usable results: a plan needs a success rate above 0; "
+                "fix the prompt or the output check and run another pilot"
+            )
+        failures = self.request_count - self.usable_count
+        billed_failures = self.counts.get("succeeded", 0) - self.usable_count
+        turnaround = self.turnaround_hours or (0.0,)
+        ordered = sorted(max(t, 1 / 3600) for t in turnaround)
+        cached = self.cache_write_tokens_per_request + self.cache_read_tokens_per_request
+        return PilotMeasurement(
+            success_rate=self.first_pass_success_rate,
+            input_tokens=self.input_tokens_per_request,
+            output_tokens=self.output_tokens_per_request,
+            cached_input_tokens=cached if cached > 0 else None,
+            batch_cache_hit_rate=self.cache_hit_share if cached > 0 else None,
+            billed_failure_share=billed_failures / failures if failures > 0 else None,
+            median_processing_hours=_nearest_rank(ordered, 0.5),
+            p90_processing_hours=_nearest_rank(ordered, 0.9),
+            expired_share=self.counts.get("expired", 0) / self.request_count if self.request_count else 0.0,
+            request_count=self.request_count,
+            batch_count=len(self.turnaround_hours),
+        )
+
+
+def _nearest_rank(ordered: Sequence[float], q: float) -> float:
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+
+
+class ReportAccumulator:
+    """Builds a `PilotReport` from result records fed one at a time (never the whole set in memory).
+
+    A record is one line of the results file as a dict: `{"custom_id", "result": {"type", ...}}`.
+    """
+
+    def __init__(self, catalog: Catalog, check: OutputCheck | None = None) -> None:
+        self._catalog = catalog
+        self._check = check or OutputCheck()
+        self._pricing: dict[str, ModelPricing | None] = {}
+        self.counts: dict[str, int] = dict.fromkeys(RESULT_TYPES, 0)
+        self.error_types: dict[str, int] = {}
+        self.usable = 0
+        self.results = 0
+        self._uncached = self._write = self._read = self._output = 0.0
+        self._cache_hits = 0
+        self.batch_usd = 0.0
+        self.sync_usd = 0.0
+        self._unpriced: set[str] = set()
+
+    def _pricing_for(self, model: str) -> ModelPricing | None:
+        if model not in self._pricing:
+            try:
+                self._pricing[model] = self._catalog.get(model)
+            except UnknownModelError:
+                self._pricing[model] = None
+        return self._pricing[model]
+
+    def add(self, record: Mapping[str, Any]) -> None:
+        """Count one result record."""
+        self.results += 1
+        result = record.get("result") or {}
+        kind = str(result.get("type", "unknown"))
+        self.counts[kind] = self.counts.get(kind, 0) + 1
+        if kind == "errored":
+            error = (result.get("error") or {}).get("error") or {}
+            error_type = str(error.get("type") or "unknown_error")
+            self.error_types[error_type] = self.error_types.get(error_type, 0) + 1
+            return
+        if kind != "succeeded":
+            return
+        if check_output(result_text(record), self._check):
+            self.usable += 1
+        message = result.get("message") or {}
+        usage = message.get("usage") or {}
+        uncached = float(usage.get("input_tokens") or 0)
+        output = float(usage.get("output_tokens") or 0)
+        read = float(usage.get("cache_read_input_tokens") or 0)
+        detail = usage.get("cache_creation") or {}
+        write_1h = float(detail.get("ephemeral_1h_input_tokens") or 0)
+        write_total = float(usage.get("cache_creation_input_tokens") or 0)
+        write_5m = max(0.0, write_total - write_1h)
+        self._uncached += uncached
+        self._output += output
+        self._read += read
+        self._write += write_total
+        if read > 0:
+            self._cache_hits += 1
+        model = str(message.get("model") or "")
+        pricing = self._pricing_for(model)
+        if pricing is None:
+            self._unpriced.add(model)
+            return
+        tokens = {
+            "uncached_input_tokens": uncached,
+            "output_tokens": output,
+            "cache_write_5m_tokens": write_5m,
+            "cache_write_1h_tokens": write_1h,
+            "cache_read_tokens": read,
+        }
+        self.batch_usd += float(pricing.request_cost_usd("batch", **tokens))
+        self.sync_usd += float(pricing.request_cost_usd("sync", **tokens))
+
+    def finish(self, *, request_count: int, turnaround_hours: Sequence[float]) -> PilotReport:
+        """The report for a pilot of `request_count` requests whose batches took `turnaround_hours`."""
+        succeeded = self.counts.get("succeeded", 0)
+        per = 1.0 / succeeded if succeeded else 0.0
+        models = tuple(sorted(m for m in self._pricing if m))
+        return PilotReport(
+            request_count=request_count,
+            result_count=self.results,
+            counts=dict(self.counts),
+            error_types=dict(sorted(self.error_types.items())),
+            usable_count=self.usable,
+            output_check=self._check.describe(),
+            first_pass_success_rate=self.usable / request_count if request_count else 0.0,
+            turnaround_hours=tuple(turnaround_hours),
+            uncached_input_tokens_per_request=self._uncached * per,
+            cache_write_tokens_per_request=self._write * per,
+            cache_read_tokens_per_request=self._read * per,
+            output_tokens_per_request=self._output * per,
+            cache_hit_share=self._cache_hits * per,
+            batch_cost_usd=self.batch_usd,
+            sync_cost_usd=self.sync_usd,
+            savings_usd=self.sync_usd - self.batch_usd,
+            models=models,
+            unpriced_models=tuple(sorted(m or "(no model)" for m in self._unpriced)),
+            price_source=self._catalog.source.label(),
+        )
+
+
+# --- measurement → plan -------------------------------------------------------------------------
+
+
+class PilotMeasurement(StrictModel):
+    """What a pilot measured, in the planner's terms; `apply_to` puts it into a workflow."""
+
+    success_rate: SuccessRate = 1.0
+    """First-pass success rate: usable results / requests [share]."""
+    input_tokens: NonNegFloat
+    """Total input per request, cache included [tokens]."""
+    output_tokens: NonNegFloat
+    """Output per request [tokens]."""
+    cached_input_tokens: NonNegFloat | None = None
+    """Cache writes + reads per request, when the pilot used prompt caching [tokens]."""
+    batch_cache_hit_rate: Share | None = None
+    """Share of requests that read from the cache, when the pilot used prompt caching [share]."""
+    billed_failure_share: Share | None = None
+    """Share of failures that were billed (succeeded but unusable), when there were failures [share]."""
+    median_processing_hours: PosFloat
+    """Median batch turnaround over the pilot's batches [h]."""
+    p90_processing_hours: PosFloat
+    """90th-percentile batch turnaround (nearest rank) over the pilot's batches [h]."""
+    expired_share: Share = 0.0
+    """Requests that expired [share]."""
+    request_count: int = Field(default=0, ge=0)
+    """Requests the figures rest on [requests]."""
+    batch_count: int = Field(default=0, ge=0)
+    """Batches the turnaround rests on (one batch: median = p90 = that batch) [batches]."""
+
+    def apply_to(self, workflow: Workflow) -> Workflow:
+        """A copy of `workflow` with the measured success rate, tokens and, if it has an SLA, timing.
+
+        A workflow without an SLA gets none: an SLA is a business decision a pilot cannot make.
+        """
+        update: dict[str, Any] = {
+            "success_rate": self.success_rate,
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+        }
+        if self.cached_input_tokens is not None:
+            update["cached_input_tokens"] = min(self.cached_input_tokens, self.input_tokens)
+        if self.batch_cache_hit_rate is not None:
+            update["batch_cache_hit_rate"] = self.batch_cache_hit_rate
+        if self.billed_failure_share is not None:
+            update["billed_failure_share"] = self.billed_failure_share
+        if workflow.sla is not None:
+            update["sla"] = workflow.sla.model_copy(
+                update={
+                    "median_processing_hours": self.median_processing_hours,
+                    "p90_processing_hours": max(self.p90_processing_hours, self.median_processing_hours),
+                    "expired_share": self.expired_share,
+                }
+            )
+        # model_copy skips validation; validate the result so an inconsistent copy cannot escape.
+        return Workflow.model_validate(workflow.model_copy(update=update).model_dump())
