@@ -25,4 +25,6 @@ UsdPerMtok = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 class StrictModel(BaseModel):
     """Frozen, no unknown fields: a typo in a scenario file is an error, not a silent default."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", validate_default=True, use_attribute_docstrings=True
+    )

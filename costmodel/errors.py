@@ -1,0 +1,45 @@
+"""Turn validation errors into one clear line per problem: which field, what is wrong, what it should be."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+__all__ = ["problem_lines"]
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        elif str(item).startswith(("function-", "tagged-union")):
+            continue
+        else:
+            parts.append(("." if parts else "") + str(item))
+    return "".join(parts) or "input"
+
+
+def problem_lines(exc: ValidationError | ValueError, *, field_help: dict[str, str] | None = None) -> list[str]:
+    """One line per problem, e.g. `success_rate = 1.5: must be ≤ 1 (first-pass success rate …)`.
+
+    `field_help` maps a field name to a hint appended to its line (e.g. the CLI flag to change).
+    """
+    if not isinstance(exc, ValidationError):
+        return [str(exc)]
+    lines = []
+    for err in exc.errors(include_url=False):
+        loc = _location(tuple(err.get("loc", ())))
+        msg = str(err.get("msg", "invalid"))
+        msg = msg.removeprefix("Value error, ")
+        given = err.get("input")
+        shown = "" if isinstance(given, dict | list) or given is None or loc == "input" else f" = {given!r}"
+        hint = ""
+        leaf = loc.split(".")[-1].split("[")[0]
+        if field_help and leaf in field_help:
+            hint = f" ({field_help[leaf]})"
+        if err.get("type") == "extra_forbidden":
+            msg = "unknown field; check its spelling or remove it"
+        lines.append(f"{loc}{shown}: {msg}{hint}")
+    return lines

@@ -1,0 +1,165 @@
+"""Per-workflow verdict: sync, batch or hybrid, with the reasons and the numbers behind them.
+
+The field's rules of thumb, made quantitative (DESIGN.md): streaming and blocking work stay
+sync; an N-turn client tool loop needs N batch rounds; low volume rarely pays for the
+overhead; a hard SLA shorter than W + D + M cannot be guaranteed; negative net savings mean
+sync; an urgent share makes the plan hybrid.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from costmodel._base import StrictModel
+from costmodel.cost import Comparison, compare
+from costmodel.prices import Catalog
+from costmodel.sla import SlaInputs, SlaPlan, plan_submissions
+from costmodel.workflow import LOW_VOLUME_REQUESTS_PER_DAY, Workflow, resolve_pricing
+
+__all__ = ["Recommendation", "WorkflowResult", "evaluate_workflow", "recommend", "sla_inputs_for"]
+
+Verdict = Literal["sync", "batch", "hybrid"]
+
+
+class Recommendation(StrictModel):
+    """The verdict for one workflow."""
+
+    verdict: Verdict
+    """`sync`, `batch`, or `hybrid` (urgent share sync, the rest batch)."""
+    reasons: tuple[str, ...]
+    """Why, decisive reason first, with numbers."""
+    planned_cost_per_month_usd: float
+    """Spend under the verdict [USD/month]."""
+    planned_savings_per_month_usd: float
+    """Sync total − planned spend [USD/month]."""
+
+
+def sla_inputs_for(workflow: Workflow) -> SlaInputs | None:
+    """The SLA model's inputs for a workflow with an SLA (rounds = retry rounds × tool turns)."""
+    if workflow.sla is None:
+        return None
+    spec = workflow.sla
+    return SlaInputs(
+        sla_hours=spec.sla_hours,
+        kind=spec.kind,
+        max_miss_probability=spec.max_miss_probability,
+        worst_case_hours=spec.worst_case_hours,
+        downstream_hours=spec.downstream_hours,
+        safety_margin_hours=spec.safety_margin_hours,
+        batch_rounds=workflow.batch_rounds,
+        requests_per_day=workflow.daily_requests * (1 - workflow.urgent_share),
+        avg_request_bytes=spec.avg_request_bytes,
+        median_processing_hours=spec.median_processing_hours,
+        p90_processing_hours=spec.p90_processing_hours,
+        expired_share=spec.expired_share,
+    )
+
+
+def _hybrid_cost(workflow: Workflow, comparison: Comparison) -> float:
+    """Urgent share at sync cost, the rest on batch; fixed overheads in full [USD/month]."""
+    u = workflow.urgent_share
+    c = comparison
+    return (
+        u * c.sync_cost_per_month_usd
+        + (1 - u) * (c.batch_tokens_per_month_usd + c.waiting_cost_per_month_usd)
+        + c.overhead_per_month_usd
+    )
+
+
+def recommend(workflow: Workflow, comparison: Comparison, sla_plan: SlaPlan | None) -> Recommendation:
+    """Sync, batch or hybrid for a workflow, from its comparison and SLA plan."""
+    c = comparison
+    sync_total = c.sync_cost_per_month_usd
+    blockers: list[str] = []
+    notes: list[str] = []
+    if workflow.streaming:
+        blockers.append("responses must stream, and the Batches API cannot stream")
+    if workflow.blocking:
+        blockers.append(
+            "a person or pipeline waits on each result (blocking), and a batch promises results only within 24 h"
+        )
+    if workflow.tool_turns > 1:
+        (blockers if sla_plan is not None and not sla_plan.feasible else notes).append(
+            f"a {workflow.tool_turns}-turn client-side tool loop needs {workflow.tool_turns} sequential batch "
+            f"round trips, each up to 24 h"
+        )
+    if c.net_savings_per_month_usd <= 0:
+        blockers.append(
+            f"batch would cost ${-c.net_savings_per_month_usd:,.2f}/month more than sync "
+            f"(${c.batch_cost_per_month_usd:,.2f} vs ${sync_total:,.2f})"
+        )
+    else:
+        notes.append(
+            f"batch saves ${c.net_savings_per_month_usd:,.2f}/month ({c.savings_share:.0%}) after resubmissions, "
+            "overheads and waiting"
+        )
+    if sla_plan is not None:
+        (notes if sla_plan.feasible else blockers).append(
+            f"SLA {workflow.sla.sla_hours:g} h ({workflow.sla.kind}): {sla_plan.reason}" if workflow.sla else ""
+        )
+        if sla_plan.feasible and sla_plan.recommended_interval_hours is not None:
+            notes.append(
+                f"submit every {sla_plan.recommended_interval_hours:g} h "
+                f"({sla_plan.submissions_per_day:g} submissions a day)"
+            )
+    if workflow.daily_requests < LOW_VOLUME_REQUESTS_PER_DAY:
+        blockers.append(
+            f"low volume: {workflow.daily_requests:,.0f} requests/day is under {LOW_VOLUME_REQUESTS_PER_DAY:,.0f}, "
+            "where batching rarely pays for its overhead"
+        )
+    if c.break_even.status == "crosses" and c.break_even.success_rate is not None:
+        notes.append(f"break-even first-pass success rate {c.break_even.success_rate:.1%}")
+    notes = [n for n in notes if n]
+
+    if blockers:
+        return Recommendation(
+            verdict="sync",
+            reasons=tuple(blockers + notes),
+            planned_cost_per_month_usd=sync_total,
+            planned_savings_per_month_usd=0.0,
+        )
+    if workflow.urgent_share > 0:
+        hybrid = _hybrid_cost(workflow, c)
+        return Recommendation(
+            verdict="hybrid",
+            reasons=(
+                f"{workflow.urgent_share:.0%} of items are urgent and stay sync; the rest go batch, "
+                f"saving ${sync_total - hybrid:,.2f}/month",
+                *notes,
+            ),
+            planned_cost_per_month_usd=hybrid,
+            planned_savings_per_month_usd=sync_total - hybrid,
+        )
+    return Recommendation(
+        verdict="batch",
+        reasons=tuple(notes),
+        planned_cost_per_month_usd=c.batch_cost_per_month_usd,
+        planned_savings_per_month_usd=c.net_savings_per_month_usd,
+    )
+
+
+class WorkflowResult(StrictModel):
+    """Everything the planner says about one workflow."""
+
+    workflow: Workflow
+    """The inputs."""
+    comparison: Comparison
+    """Sync vs batch spend."""
+    sla: SlaPlan | None
+    """The submission plan, when the workflow has an SLA."""
+    recommendation: Recommendation
+    """The verdict."""
+
+
+def evaluate_workflow(workflow: Workflow, catalog: Catalog, *, sla_samples: int = 100_000) -> WorkflowResult:
+    """Price, plan and judge one workflow. Raises WorkflowError when it cannot be priced."""
+    pricing = resolve_pricing(workflow, catalog)
+    comparison = compare(workflow, pricing)
+    sla_in = sla_inputs_for(workflow)
+    plan = plan_submissions(sla_in, samples=sla_samples) if sla_in is not None else None
+    return WorkflowResult(
+        workflow=workflow,
+        comparison=comparison,
+        sla=plan,
+        recommendation=recommend(workflow, comparison, plan),
+    )

@@ -1,0 +1,328 @@
+"""Submission windows for an SLA when any batch may take the full worst case.
+
+Glossary:
+- `S` SLA, arrival → result usable downstream [h]
+- `W` worst-case processing per batch round (24 h, the API's guarantee) [h]
+- `D` downstream time [h]; `M` safety margin [h]; `R` sequential batch rounds [rounds]
+- `I` submission interval [h]
+
+    worst-case latency(I) = I + R·W + D
+    I_max = S − R·W − D − M          (infeasible when I_max ≤ 0)
+
+The typical case draws turnaround from a lognormal fitted to a median and a p90, capped at
+`W`; an expired share of requests needs one more round. numpy is imported only here, and
+only when the typical case is simulated.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+from pydantic import Field
+
+from costmodel._base import NonNegFloat, PosFloat, Share, StrictModel
+from costmodel.limits import MAX_BATCH_BYTES, MAX_REQUESTS_PER_BATCH, WORST_CASE_PROCESSING_HOURS
+
+__all__ = [
+    "CLOCK_FRIENDLY_INTERVALS_HOURS",
+    "MissCurvePoint",
+    "SlaInputs",
+    "SlaPlan",
+    "TypicalCase",
+    "batches_for",
+    "miss_curve",
+    "plan_submissions",
+    "simulate_latency",
+]
+
+CLOCK_FRIENDLY_INTERVALS_HOURS = (
+    168.0, 144.0, 120.0, 96.0, 72.0, 48.0, 24.0, 12.0, 8.0, 6.0, 4.0, 3.0, 2.0, 1.0, 0.5, 0.25,
+)
+"""Intervals that fit a clock: whole days, or divisors of 24 h down to 15 minutes [h]."""
+Z90 = 1.2815515655446004
+"""Standard normal quantile at 0.9: p90 = median·exp(σ·Z90)."""
+DEFAULT_SAMPLES = 200_000
+DEFAULT_SEED = 20261121
+
+
+class SlaInputs(StrictModel):
+    """Inputs of the submission-window model."""
+
+    sla_hours: PosFloat
+    """`S`: arrival → result usable downstream [h]."""
+    kind: Literal["hard", "soft"] = "hard"
+    """`hard`: holds even if every batch takes `W`; `soft`: a target with a miss budget."""
+    max_miss_probability: Share = 0.01
+    """Soft SLA: acceptable share of items that miss [share]."""
+    worst_case_hours: PosFloat = WORST_CASE_PROCESSING_HOURS
+    """`W`: worst-case processing per batch round [h]."""
+    downstream_hours: NonNegFloat = 0.0
+    """`D`: time after results arrive until they are usable [h]."""
+    safety_margin_hours: NonNegFloat = 2.0
+    """`M`: slack kept below the SLA [h]."""
+    batch_rounds: int = Field(default=1, ge=1, le=100)
+    """`R`: sequential batch round trips per item (retry rounds × client tool turns) [rounds]."""
+    requests_per_day: NonNegFloat = 0.0
+    """Arrivals [requests/day]."""
+    avg_request_bytes: PosFloat = 20_000.0
+    """Average request size in the batch body [bytes]."""
+    median_processing_hours: PosFloat = 0.25
+    """Typical turnaround per round, median [h] (assumption until a pilot measures it)."""
+    p90_processing_hours: PosFloat = 1.0
+    """Typical turnaround per round, 90th percentile [h]."""
+    expired_share: Share = 0.001
+    """Share of requests that expire in a round and need another [share]."""
+    interval_hours: PosFloat | None = None
+    """A chosen interval to evaluate instead of the recommended one [h]."""
+
+
+class TypicalCase(StrictModel):
+    """Simulated latency for one interval."""
+
+    interval_hours: float
+    """Submission interval simulated [h]."""
+    p50_hours: float
+    """Median arrival → usable latency [h]."""
+    p90_hours: float
+    """90th percentile [h]."""
+    p99_hours: float
+    """99th percentile [h]."""
+    miss_probability: float
+    """Share of items whose latency exceeds the SLA [share]."""
+    samples: int
+    """Simulated items."""
+
+
+class SlaPlan(StrictModel):
+    """The submission plan for an SLA, with reasons."""
+
+    feasible: bool
+    """Whether the SLA can be met: in the worst case (hard) or within the miss budget (soft)."""
+    worst_case_feasible: bool
+    """Whether `I_max > 0`: the SLA holds even if every batch takes `W`."""
+    reason: str
+    """Why it is or is not feasible, in words."""
+    fixes: tuple[str, ...]
+    """What would make an infeasible SLA feasible."""
+    max_interval_hours: float
+    """`I_max = S − R·W − D − M` (may be ≤ 0) [h]."""
+    recommended_interval_hours: float | None
+    """Longest clock-friendly interval that keeps the SLA [h]; None when there is none."""
+    interval_hours: float | None
+    """The interval the figures below are for (chosen, else recommended) [h]."""
+    submissions_per_day: float | None
+    """24 / interval [1/day]."""
+    requests_per_submission: float | None
+    """Arrivals collected per submission [requests]."""
+    batches_per_submission: int | None
+    """Batches needed under the 100,000-request / 256 MB limits [batches]."""
+    worst_case_latency_hours: float | None
+    """`I + R·W + D` [h]."""
+    typical: TypicalCase | None
+    """Typical-case percentiles and P(miss) at the interval."""
+    assumptions: tuple[str, ...]
+    """Every assumption behind the figures."""
+
+
+def batches_for(requests: float, avg_request_bytes: float) -> int:
+    """Batches needed for `requests` under the request-count and body-size limits [batches]."""
+    if requests <= 0:
+        return 0
+    by_count = math.ceil(requests / MAX_REQUESTS_PER_BATCH)
+    by_bytes = math.ceil(requests * avg_request_bytes / MAX_BATCH_BYTES)
+    return max(1, by_count, by_bytes)
+
+
+def _lognormal_sigma(median: float, p90: float) -> float:
+    return math.log(p90 / median) / Z90 if p90 > median else 0.0
+
+
+def simulate_latency(
+    inputs: SlaInputs, interval_hours: Any, *, samples: int = DEFAULT_SAMPLES, seed: int = DEFAULT_SEED
+) -> Any:
+    """Simulated arrival → usable latencies [h], shape (len(intervals), samples) or (samples,).
+
+    An item arrives uniformly within an interval and waits for the next submission; each of
+    `R` rounds takes a lognormal turnaround capped at `W`; an expired request costs one more
+    round. Common random numbers across intervals keep P(miss) curves smooth.
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    intervals = np.atleast_1d(np.asarray(interval_hours, dtype=float))
+    sigma = _lognormal_sigma(inputs.median_processing_hours, inputs.p90_processing_hours)
+    mu = math.log(inputs.median_processing_hours)
+    wait_fraction = rng.random(samples)
+    processing = np.zeros(samples)
+    for _ in range(inputs.batch_rounds):
+        processing += np.minimum(np.exp(mu + sigma * rng.standard_normal(samples)), inputs.worst_case_hours)
+    if inputs.expired_share > 0:
+        expired = rng.random(samples) < 1 - (1 - inputs.expired_share) ** inputs.batch_rounds
+        # an expired request waited the full W, then goes round once more
+        extra = np.minimum(np.exp(mu + sigma * rng.standard_normal(samples)), inputs.worst_case_hours)
+        processing = np.where(expired, processing + inputs.worst_case_hours + extra, processing)
+    latency = intervals[:, None] * wait_fraction[None, :] + processing[None, :] + inputs.downstream_hours
+    return latency[0] if np.ndim(interval_hours) == 0 else latency
+
+
+def _typical(inputs: SlaInputs, interval: float, samples: int, seed: int) -> TypicalCase:
+    import numpy as np
+
+    latency = simulate_latency(inputs, interval, samples=samples, seed=seed)
+    p50, p90, p99 = np.percentile(latency, [50, 90, 99])
+    return TypicalCase(
+        interval_hours=interval,
+        p50_hours=float(p50),
+        p90_hours=float(p90),
+        p99_hours=float(p99),
+        miss_probability=float(np.mean(latency > inputs.sla_hours)),
+        samples=samples,
+    )
+
+
+class MissCurvePoint(StrictModel):
+    """P(miss SLA) at one interval."""
+
+    interval_hours: float
+    """Submission interval [h]."""
+    miss_probability: float
+    """Typical-case share of items that miss [share]."""
+    worst_case_latency_hours: float
+    """`I + R·W + D` [h]."""
+
+
+def miss_curve(
+    inputs: SlaInputs, intervals_hours: list[float], *, samples: int = 50_000, seed: int = DEFAULT_SEED
+) -> list[MissCurvePoint]:
+    """Typical-case P(miss) and worst-case latency for each interval (for charts)."""
+    import numpy as np
+
+    latency = simulate_latency(inputs, np.asarray(intervals_hours, dtype=float), samples=samples, seed=seed)
+    misses = np.mean(latency > inputs.sla_hours, axis=1)
+    worst = inputs.batch_rounds * inputs.worst_case_hours + inputs.downstream_hours
+    return [
+        MissCurvePoint(interval_hours=float(i), miss_probability=float(m), worst_case_latency_hours=float(i + worst))
+        for i, m in zip(intervals_hours, misses, strict=True)
+    ]
+
+
+def _fixes(inputs: SlaInputs, max_interval: float) -> tuple[str, ...]:
+    w, r, d, m, s = (
+        inputs.worst_case_hours,
+        inputs.batch_rounds,
+        inputs.downstream_hours,
+        inputs.safety_margin_hours,
+        inputs.sla_hours,
+    )
+    shortfall = -max_interval + min(CLOCK_FRIENDLY_INTERVALS_HOURS)
+    fixes = [f"lengthen the SLA to at least {r * w + d + m + min(CLOCK_FRIENDLY_INTERVALS_HOURS):g} h"]
+    if r > 1:
+        fixes.append(
+            f"cut sequential batch rounds from {r} to {max(1, math.floor((s - d - m - 0.25) / w))}: retry "
+            "first-pass failures synchronously, or collapse client-side tool turns"
+        )
+    if d > 0:
+        fixes.append(f"shorten downstream time ({d:g} h)")
+    if m > 0 and shortfall <= m:
+        fixes.append(f"accept a smaller safety margin (now {m:g} h)")
+    fixes.append("keep this workflow synchronous, or send only its non-urgent share to batch")
+    if inputs.kind == "hard":
+        fixes.append("if occasional misses are acceptable, treat it as a soft SLA with a miss budget")
+    return tuple(fixes)
+
+
+def plan_submissions(
+    inputs: SlaInputs, *, samples: int = DEFAULT_SAMPLES, seed: int = DEFAULT_SEED
+) -> SlaPlan:
+    """Maximum and recommended submission interval, feasibility with reasons, and typical-case risk."""
+    r, w, d, m, s = (
+        inputs.batch_rounds,
+        inputs.worst_case_hours,
+        inputs.downstream_hours,
+        inputs.safety_margin_hours,
+        inputs.sla_hours,
+    )
+    i_max = s - r * w - d - m
+    worst_ok = i_max >= min(CLOCK_FRIENDLY_INTERVALS_HOURS)
+    assumptions = (
+        f"worst case: every batch round takes the full {w:g} h (the API's guarantee), {r} round(s) per item",
+        f"downstream {d:g} h, safety margin {m:g} h",
+        f"typical turnaround: lognormal with median {inputs.median_processing_hours:g} h and p90 "
+        f"{inputs.p90_processing_hours:g} h, capped at {w:g} h; {inputs.expired_share:.2%} expire and go again",
+        "arrivals spread evenly over each interval; an item waits for the next submission",
+        f"batches split at {MAX_REQUESTS_PER_BATCH:,} requests or {MAX_BATCH_BYTES // 2**20} MB; "
+        f"average request {inputs.avg_request_bytes:,.0f} bytes",
+    )
+
+    recommended: float | None = None
+    typical: TypicalCase | None = None
+    if worst_ok:
+        recommended = next(i for i in CLOCK_FRIENDLY_INTERVALS_HOURS if i <= i_max)
+        reason = (
+            f"feasible: with {r} round(s) of up to {w:g} h, {d:g} h downstream and {m:g} h margin, "
+            f"a {s:g} h SLA leaves up to {i_max:g} h between submissions"
+        )
+    else:
+        reason = (
+            f"not guaranteed: {r} round(s) × {w:g} h worst case + {d:g} h downstream + {m:g} h margin = "
+            f"{r * w + d + m:g} h leaves {i_max:g} h for the submission interval, less than the "
+            f"shortest window ({min(CLOCK_FRIENDLY_INTERVALS_HOURS):g} h), against a {s:g} h SLA"
+        )
+        if inputs.kind == "soft":
+            # a soft SLA accepts a miss budget: take the longest interval whose typical-case risk fits it
+            curve = miss_curve(inputs, list(CLOCK_FRIENDLY_INTERVALS_HOURS), samples=min(samples, 100_000), seed=seed)
+            for point in curve:
+                if point.miss_probability <= inputs.max_miss_probability:
+                    recommended = point.interval_hours
+                    break
+            if recommended is not None:
+                reason += (
+                    f"; as a soft SLA it meets the {inputs.max_miss_probability:.1%} miss budget with "
+                    f"{recommended:g} h windows in the typical case"
+                )
+            else:
+                reason += f"; even 15-minute windows miss more than {inputs.max_miss_probability:.1%} of items"
+
+    interval = inputs.interval_hours or recommended
+    if interval is not None:
+        typical = _typical(inputs, interval, samples, seed)
+        feasible = worst_ok if inputs.kind == "hard" else typical.miss_probability <= inputs.max_miss_probability
+        if inputs.interval_hours is not None and inputs.kind == "hard":
+            feasible = worst_ok and inputs.interval_hours <= i_max
+            if worst_ok and not feasible:
+                reason = (
+                    f"the chosen {inputs.interval_hours:g} h interval is longer than the {i_max:g} h maximum: "
+                    f"worst-case latency would be {inputs.interval_hours + r * w + d:g} h"
+                )
+        per_submission = inputs.requests_per_day * interval / 24.0
+        return SlaPlan(
+            feasible=feasible,
+            worst_case_feasible=worst_ok,
+            reason=reason,
+            fixes=() if feasible else _fixes(inputs, i_max),
+            max_interval_hours=i_max,
+            recommended_interval_hours=recommended,
+            interval_hours=interval,
+            submissions_per_day=24.0 / interval,
+            requests_per_submission=per_submission,
+            batches_per_submission=batches_for(per_submission, inputs.avg_request_bytes),
+            worst_case_latency_hours=interval + r * w + d,
+            typical=typical,
+            assumptions=assumptions,
+        )
+    return SlaPlan(
+        feasible=False,
+        worst_case_feasible=False,
+        reason=reason,
+        fixes=_fixes(inputs, i_max),
+        max_interval_hours=i_max,
+        recommended_interval_hours=None,
+        interval_hours=None,
+        submissions_per_day=None,
+        requests_per_submission=None,
+        batches_per_submission=None,
+        worst_case_latency_hours=None,
+        typical=None,
+        assumptions=assumptions,
+    )
