@@ -36,3 +36,23 @@ def set_imported_scenario(scenario: Scenario) -> None:
 def get_imported_scenario() -> Scenario | None:
     """The scenario built from imported usage, if any."""
     return st.session_state.get(IMPORTED_SCENARIO)
+
+
+SCENARIO = "bp_scenario"
+"""The scenario the pages work on (costmodel.scenario.Scenario); the sidebar sets it."""
+
+
+def get_scenario() -> Scenario:
+    """The current scenario; the default preset when none was chosen (a page opened alone still works)."""
+    scenario = st.session_state.get(SCENARIO)
+    if scenario is None:
+        from ui.data import DEFAULT_PRESET, presets
+
+        scenario = presets()[DEFAULT_PRESET]
+        st.session_state[SCENARIO] = scenario
+    return scenario
+
+
+def set_scenario(scenario: Scenario) -> None:
+    """Make `scenario` the one every page works on."""
+    st.session_state[SCENARIO] = scenario

@@ -1,0 +1,34 @@
+"""Cached loaders at the edge: the price catalog and the preset scenarios. The math stays uncached."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import streamlit as st
+
+from costmodel.limits import DEFAULT_BATCH_DISCOUNT
+from costmodel.prices import Catalog, load_catalog
+from costmodel.scenario import Scenario, load_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+PRESETS_DIR = ROOT / "data" / "presets"
+DEFAULT_PRESET = "contract-review"
+
+
+def today() -> date:
+    """The shell's clock: prices are resolved for today's date."""
+    return date.today()
+
+
+@st.cache_resource(show_spinner=False)
+def catalog(as_of: date | None = None, batch_discount: float = DEFAULT_BATCH_DISCOUNT) -> Catalog:
+    """The Anthropic price catalog for `as_of` (default today), built once per process."""
+    return load_catalog(as_of=as_of or today(), batch_discount=batch_discount)
+
+
+@st.cache_data(show_spinner=False)
+def presets() -> dict[str, Scenario]:
+    """Preset scenarios from data/presets, keyed by file stem, portfolio last."""
+    found = {p.stem: load_scenario(p) for p in sorted(PRESETS_DIR.glob("*.json"))}
+    return dict(sorted(found.items(), key=lambda kv: (kv[0] == "portfolio", kv[1].name)))
