@@ -1,0 +1,662 @@
+"""A local emulator of Anthropic's Message Batches API, messages and count_tokens, for tests and rehearsals.
+
+SIMULATED: nothing here reaches Anthropic; results are made up, deterministically from a seed.
+Binds 127.0.0.1 only. The real `anthropic` SDK accepts it as `base_url`.
+
+    with Emulator(turnaround_seconds=2, seed=7) as emu:
+        client = anthropic.Anthropic(api_key="sk-test", base_url=emu.base_url)
+
+Time: batches end `turnaround_seconds` after creation on the emulator's clock; pass
+`clock=ManualClock()` and call `emu.clock.advance(s)` to control it in tests.
+
+Faults: `emu.inject(endpoint, fault, times=1, ...)` queues a fault for the next matching
+request(s); endpoints are create, retrieve, list, cancel, delete, results, messages,
+count_tokens or any; faults are an HTTP status (429, 500, 529, 401, ...), `drop` (results:
+close the connection part-way through the body; others: close without a response) and
+`slow_create` (create the batch, then answer only after `delay_seconds`, so a client
+with a shorter timeout gives up although the batch exists).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import random
+import re
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from costmodel.limits import CUSTOM_ID_PATTERN, MAX_BATCH_BYTES, MAX_REQUESTS_PER_BATCH
+
+__all__ = ["Emulator", "EmulatorConfig", "ManualClock"]
+
+_CUSTOM_ID = re.compile(CUSTOM_ID_PATTERN)
+_BATCH_PATH = re.compile(r"^/v1/messages/batches/([A-Za-z0-9_-]+)(/cancel|/results)?$")
+ENDPOINTS = frozenset(
+    {"create", "retrieve", "list", "cancel", "delete", "results", "messages", "count_tokens", "any"}
+)
+_ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    500: "api_error",
+    529: "overloaded_error",
+}
+
+
+class ManualClock:
+    """A clock tests move by hand [s since the epoch]."""
+
+    def __init__(self, start: float = 1_795_000_000.0) -> None:
+        self._now = start
+        self._lock = threading.Lock()
+
+    def __call__(self) -> float:
+        with self._lock:
+            return self._now
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._now += seconds
+
+
+@dataclass
+class EmulatorConfig:
+    """How the simulated batches behave."""
+
+    seed: int = 0
+    """Seeds batch ids, result types and outputs: same seed and calls, same answers."""
+    turnaround_seconds: float = 2.0
+    """Creation → ended [s on the emulator's clock]."""
+    result_mix: dict[str, float] = field(default_factory=lambda: {"succeeded": 1.0})
+    """Weights of result types: succeeded, errored, expired, canceled."""
+    bad_output_share: float = 0.0
+    """Share of succeeded results whose text is not JSON (to exercise output checks) [share]."""
+    api_key: str | None = None
+    """If set, only this key is accepted (401 otherwise); any non-empty key when None."""
+    results_chunk_lines: int = 200
+    """Result lines per chunk written to the socket."""
+
+
+@dataclass
+class _Fault:
+    endpoint: str
+    fault: str
+    remaining: int
+    retry_after: float = 1.0
+    delay_seconds: float = 2.0
+    after_lines: int = 1
+
+
+@dataclass
+class _Batch:
+    id: str
+    created: float
+    requests: list[dict[str, Any]]
+    outcomes: list[str]
+    cancel_at: float | None = None
+    deleted: bool = False
+
+    def ended_at(self, turnaround: float) -> float:
+        end = self.created + turnaround
+        return min(end, self.cancel_at) if self.cancel_at is not None else end
+
+
+def _rfc3339(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, tz=UTC).isoformat().replace("+00:00", "Z")
+
+
+def fake_token_count(params: dict[str, Any]) -> int:
+    """A plausible input-token count: about 4 characters per token plus framing [tokens]."""
+    text = json.dumps(params.get("messages", [])) + json.dumps(params.get("system", ""))
+    return max(1, len(text) // 4 + 7)
+
+
+class Emulator:
+    """The emulator server on 127.0.0.1; a context manager that starts and stops it."""
+
+    def __init__(
+        self,
+        config: EmulatorConfig | None = None,
+        *,
+        port: int = 0,
+        clock: Callable[[], float] | None = None,
+        **overrides: Any,
+    ) -> None:
+        self.config = config or EmulatorConfig()
+        for key, value in overrides.items():
+            if not hasattr(self.config, key):
+                raise TypeError(f"unknown emulator setting {key!r}")
+            setattr(self.config, key, value)
+        self.clock: Any = clock or time.time
+        self._rng = random.Random(self.config.seed)
+        self._lock = threading.RLock()
+        self._batches: dict[str, _Batch] = {}
+        self._order: list[str] = []
+        self._faults: list[_Fault] = []
+        self.request_log: list[tuple[str, str]] = []
+        """(method, path) of every request received, for tests."""
+        self.seen_keys: set[str] = set()
+        self._server = _Server(("127.0.0.1", port), _Handler)
+        self._server.emulator = self
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle -----------------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Emulator:
+        self._thread = threading.Thread(target=self._server.serve_forever, name="batch-emulator", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._server.close_connections()
+        self._server.server_close()
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- control -------------------------------------------------------------------------------
+
+    def inject(
+        self,
+        endpoint: str,
+        fault: int | str,
+        *,
+        times: int = 1,
+        retry_after: float = 1.0,
+        delay_seconds: float = 2.0,
+        after_lines: int = 1,
+    ) -> None:
+        """Queue a fault for the next `times` requests to `endpoint` (see the module docstring)."""
+        if endpoint not in ENDPOINTS:
+            raise ValueError(f"unknown endpoint {endpoint!r}: one of {', '.join(sorted(ENDPOINTS))}")
+        with self._lock:
+            self._faults.append(_Fault(endpoint, str(fault), times, retry_after, delay_seconds, after_lines))
+
+    def batch_ids(self) -> list[str]:
+        """Every batch created, oldest first (deleted ones included)."""
+        with self._lock:
+            return list(self._order)
+
+    def _take_fault(self, endpoint: str) -> _Fault | None:
+        with self._lock:
+            for f in self._faults:
+                if f.remaining > 0 and f.endpoint in (endpoint, "any"):
+                    f.remaining -= 1
+                    return f
+        return None
+
+    # --- model ---------------------------------------------------------------------------------
+
+    def _new_id(self, prefix: str) -> str:
+        with self._lock:
+            return prefix + "".join(
+                self._rng.choice("0123456789abcdefghijklmnopqrstuvwxyz") for _ in range(24)
+            )
+
+    def create_batch(self, requests: list[dict[str, Any]]) -> _Batch:
+        with self._lock:
+            mix = self.config.result_mix
+            kinds = list(mix)
+            weights = [mix[k] for k in kinds]
+            outcomes = self._rng.choices(kinds, weights=weights, k=len(requests))
+            batch = _Batch(
+                id=self._new_id("msgbatch_"), created=self.clock(), requests=requests, outcomes=outcomes
+            )
+            self._batches[batch.id] = batch
+            self._order.append(batch.id)
+            return batch
+
+    def batch_json(self, batch: _Batch) -> dict[str, Any]:
+        now = self.clock()
+        ended_at = batch.ended_at(self.config.turnaround_seconds)
+        ended = now >= ended_at
+        counts = {"processing": 0, "succeeded": 0, "errored": 0, "canceled": 0, "expired": 0}
+        if ended:
+            for i in range(len(batch.requests)):
+                counts[self.final_type(batch, i)] += 1
+        else:
+            counts["processing"] = len(batch.requests)
+        status = "ended" if ended else ("canceling" if batch.cancel_at is not None else "in_progress")
+        return {
+            "id": batch.id,
+            "type": "message_batch",
+            "processing_status": status,
+            "request_counts": counts,
+            "created_at": _rfc3339(batch.created),
+            "expires_at": _rfc3339(batch.created + 24 * 3600),
+            "ended_at": _rfc3339(ended_at) if ended else None,
+            "cancel_initiated_at": _rfc3339(batch.cancel_at) if batch.cancel_at is not None else None,
+            "archived_at": None,
+            "results_url": f"/v1/messages/batches/{batch.id}/results" if ended else None,
+        }
+
+    def final_type(self, batch: _Batch, index: int) -> str:
+        if batch.cancel_at is not None and batch.cancel_at < batch.created + self.config.turnaround_seconds:
+            return "canceled"
+        params = batch.requests[index].get("params")
+        if _params_problem(params) is not None:
+            return "errored"
+        return batch.outcomes[index]
+
+    def result_line(self, batch: _Batch, index: int) -> dict[str, Any]:
+        request = batch.requests[index]
+        kind = self.final_type(batch, index)
+        params = request.get("params") or {}
+        if kind == "succeeded":
+            result: dict[str, Any] = {
+                "type": "succeeded",
+                "message": self.fake_message(params, batch.id, index),
+            }
+        elif kind == "errored":
+            problem = _params_problem(params) or "simulated server error while processing this request"
+            error_type = "invalid_request_error" if _params_problem(params) else "api_error"
+            result = {
+                "type": "errored",
+                "error": {
+                    "type": "error",
+                    "error": {"type": error_type, "message": problem},
+                    "request_id": f"req_emu_{batch.id[-8:]}_{index}",
+                },
+            }
+        else:
+            result = {"type": kind}
+        return {"custom_id": request["custom_id"], "result": result}
+
+    def fake_message(self, params: dict[str, Any], salt: str, index: int) -> dict[str, Any]:
+        rng = random.Random(f"{self.config.seed}:{salt}:{index}")
+        max_tokens = int(params.get("max_tokens") or 1)
+        output_tokens = max(1, min(max_tokens, rng.randint(20, 200)))
+        if rng.random() < self.config.bad_output_share:
+            text = "Sorry, here is a summary without JSON."
+        else:
+            text = json.dumps({"summary": f"simulated summary {index}", "label": rng.choice(["a", "b", "c"])})
+        uses_cache = "cache_control" in json.dumps(params)
+        input_tokens = fake_token_count(params)
+        cache_read = input_tokens // 2 if uses_cache and rng.random() < 0.5 else 0
+        cache_write = input_tokens // 2 if uses_cache and not cache_read else 0
+        return {
+            "id": f"msg_emu_{salt[-8:]}_{index}",
+            "type": "message",
+            "role": "assistant",
+            "model": params.get("model", "claude-sonnet-4-6"),
+            "content": [{"type": "text", "text": text}],
+            "stop_reason": "end_turn",
+            "stop_sequence": None,
+            "usage": {
+                "input_tokens": input_tokens - cache_read - cache_write,
+                "output_tokens": output_tokens,
+                "cache_creation_input_tokens": cache_write,
+                "cache_read_input_tokens": cache_read,
+                "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": cache_write},
+                "service_tier": "batch",
+            },
+        }
+
+
+def _params_problem(params: Any) -> str | None:
+    """What the API would reject in one request's params (reported as an errored result)."""
+    if not isinstance(params, dict):
+        return "params: expected an object"
+    for key in ("model", "max_tokens", "messages"):
+        if key not in params:
+            return f"{key}: Field required"
+    max_tokens = params["max_tokens"]
+    if not isinstance(max_tokens, int) or max_tokens < 1:
+        return "max_tokens: must be at least 1"
+    if params.get("stream"):
+        return "stream: streaming is not supported in batches"
+    if params.get("speed") is not None:
+        return "speed: fast mode is not supported in batches"
+    return None
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    emulator: Emulator
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(*args, **kwargs)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        with self._connections_lock:
+            connections = list(self._connections)
+        for conn in connections:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+
+
+class _Dropped(Exception):
+    """The handler closed the connection on purpose (fault injection)."""
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read the request log instead
+        pass
+
+    @property
+    def emu(self) -> Emulator:
+        return self.server.emulator
+
+    # --- plumbing ------------------------------------------------------------------------------
+
+    def _send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("request-id", f"req_emu_{uuid.uuid4().hex[:12]}")
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _error(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        error_type = _ERROR_TYPES.get(status, "api_error")
+        body = {
+            "type": "error",
+            "error": {"type": error_type, "message": message},
+            "request_id": "req_emu_error",
+        }
+        self._send_json(status, body, headers)
+
+    def _drop(self) -> None:
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
+        raise _Dropped
+
+    def _read_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _authorized(self) -> bool:
+        auth = self.headers.get("Authorization", "")
+        key = auth[len("Bearer ") :] if auth.startswith("Bearer ") else self.headers.get("x-api-key", "")
+        if key:
+            self.emu.seen_keys.add(key)
+        expected = self.emu.config.api_key
+        return bool(key) and (expected is None or key == expected)
+
+    def _apply_fault(self, endpoint: str) -> _Fault | None:
+        fault = self.emu._take_fault(endpoint)
+        if fault is None:
+            return None
+        if fault.fault.isdigit():
+            status = int(fault.fault)
+            headers = {}
+            if status in (429, 529, 500):
+                headers = {"retry-after": f"{fault.retry_after:g}"}
+            self._error(status, f"simulated {status} ({_ERROR_TYPES.get(status, 'error')})", headers)
+            raise _Handled
+        if fault.fault == "drop" and endpoint != "results":
+            self._read_body()
+            self._drop()
+        return fault
+
+    def _route(self, method: str) -> None:
+        path = urlsplit(self.path).path
+        self.emu.request_log.append((method, path))
+        try:
+            if not self._authorized():
+                self._read_body()
+                self._error(401, "invalid x-api-key")
+                return
+            if method == "POST" and path == "/v1/messages/batches":
+                self._create()
+            elif method == "GET" and path == "/v1/messages/batches":
+                self._list()
+            elif method == "POST" and path == "/v1/messages":
+                self._messages()
+            elif method == "POST" and path == "/v1/messages/count_tokens":
+                self._count_tokens()
+            else:
+                match = _BATCH_PATH.match(path)
+                if match is None:
+                    self._read_body()
+                    self._error(404, f"no route {method} {path}")
+                    return
+                batch_id, suffix = match.group(1), match.group(2)
+                if method == "GET" and suffix is None:
+                    self._retrieve(batch_id)
+                elif method == "POST" and suffix == "/cancel":
+                    self._cancel(batch_id)
+                elif method == "DELETE" and suffix is None:
+                    self._delete(batch_id)
+                elif method == "GET" and suffix == "/results":
+                    self._results(batch_id)
+                else:
+                    self._read_body()
+                    self._error(404, f"no route {method} {path}")
+        except (_Handled, _Dropped):
+            pass
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    def do_GET(self) -> None:
+        self._route("GET")
+
+    def do_POST(self) -> None:
+        self._route("POST")
+
+    def do_DELETE(self) -> None:
+        self._route("DELETE")
+
+    # --- endpoints -----------------------------------------------------------------------------
+
+    def _batch_or_404(self, batch_id: str) -> _Batch | None:
+        batch = self.emu._batches.get(batch_id)
+        if batch is None or batch.deleted:
+            self._error(404, f"message batch {batch_id} not found")
+            return None
+        return batch
+
+    def _create(self) -> None:
+        body = self._read_body()
+        fault = self._apply_fault("create")
+        if len(body) > MAX_BATCH_BYTES:
+            self._error(413, "request body exceeds 256 MB: split the batch")
+            return
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            self._error(400, "body is not valid JSON")
+            return
+        requests = payload.get("requests") if isinstance(payload, dict) else None
+        if not isinstance(requests, list) or not 1 <= len(requests) <= MAX_REQUESTS_PER_BATCH:
+            self._error(400, f"requests: give 1 to {MAX_REQUESTS_PER_BATCH} requests")
+            return
+        seen: set[str] = set()
+        for i, request in enumerate(requests):
+            custom_id = request.get("custom_id") if isinstance(request, dict) else None
+            if not isinstance(custom_id, str) or not _CUSTOM_ID.match(custom_id):
+                self._error(400, f"requests.{i}.custom_id: must match {CUSTOM_ID_PATTERN}")
+                return
+            if custom_id in seen:
+                self._error(400, f"requests.{i}.custom_id: duplicate custom_id {custom_id!r}")
+                return
+            seen.add(custom_id)
+        batch = self.emu.create_batch(requests)
+        if fault is not None and fault.fault == "slow_create":
+            time.sleep(fault.delay_seconds)
+        if fault is not None and fault.fault == "drop":
+            self._drop()
+        self._send_json(200, self.emu.batch_json(batch))
+
+    def _retrieve(self, batch_id: str) -> None:
+        self._apply_fault("retrieve")
+        batch = self._batch_or_404(batch_id)
+        if batch is not None:
+            self._send_json(200, self.emu.batch_json(batch))
+
+    def _list(self) -> None:
+        self._apply_fault("list")
+        query = parse_qs(urlsplit(self.path).query)
+        limit = max(1, min(1000, int(query.get("limit", ["20"])[0])))
+        with self.emu._lock:
+            ids = [i for i in reversed(self.emu._order) if not self.emu._batches[i].deleted]
+        if "after_id" in query:
+            after = query["after_id"][0]
+            ids = ids[ids.index(after) + 1 :] if after in ids else []
+        elif "before_id" in query:
+            before = query["before_id"][0]
+            ids = ids[: ids.index(before)] if before in ids else []
+            ids = ids[-limit:]
+        page = ids[:limit]
+        data = [self.emu.batch_json(self.emu._batches[i]) for i in page]
+        self._send_json(
+            200,
+            {
+                "data": data,
+                "has_more": len(ids) > len(page),
+                "first_id": page[0] if page else None,
+                "last_id": page[-1] if page else None,
+            },
+        )
+
+    def _cancel(self, batch_id: str) -> None:
+        self._read_body()
+        self._apply_fault("cancel")
+        batch = self._batch_or_404(batch_id)
+        if batch is None:
+            return
+        with self.emu._lock:
+            now = self.emu.clock()
+            if batch.cancel_at is None and now < batch.created + self.emu.config.turnaround_seconds:
+                batch.cancel_at = now
+        body = self.emu.batch_json(batch)
+        if body["processing_status"] == "ended" and batch.cancel_at is not None and batch.cancel_at == now:
+            body["processing_status"] = (
+                "canceling"  # the cancel call itself reports canceling, as the API does
+            )
+            body["ended_at"] = None
+            body["results_url"] = None
+            body["request_counts"] = {
+                **dict.fromkeys(body["request_counts"], 0),
+                "processing": len(batch.requests),
+            }
+        self._send_json(200, body)
+
+    def _delete(self, batch_id: str) -> None:
+        self._apply_fault("delete")
+        batch = self._batch_or_404(batch_id)
+        if batch is None:
+            return
+        if self.emu.batch_json(batch)["processing_status"] != "ended":
+            self._error(400, "a batch can be deleted only once it has ended; cancel it first")
+            return
+        batch.deleted = True
+        self._send_json(200, {"id": batch.id, "type": "message_batch_deleted"})
+
+    def _results(self, batch_id: str) -> None:
+        fault = self._apply_fault("results")
+        batch = self._batch_or_404(batch_id)
+        if batch is None:
+            return
+        if self.emu.batch_json(batch)["processing_status"] != "ended":
+            self._error(400, "results are available once the batch has ended")
+            return
+        # Results come back in an order of their own, like the real API: match by custom_id.
+        order = list(range(len(batch.requests)))
+        random.Random(f"{self.emu.config.seed}:{batch.id}:order").shuffle(order)
+        drop_after = fault.after_lines if fault is not None and fault.fault == "drop" else None
+        self.send_response(200)
+        self.send_header("Content-Type", "application/binary")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        chunk: list[bytes] = []
+        for lines_sent, index in enumerate(order):
+            if drop_after is not None and lines_sent >= drop_after:
+                self._flush_chunk(chunk)
+                # half a line, then the connection goes away without the closing chunk
+                partial = json.dumps(self.emu.result_line(batch, index)).encode()[:20]
+                self._write_chunk(partial)
+                self._drop()
+            chunk.append(json.dumps(self.emu.result_line(batch, index)).encode() + b"\n")
+            if len(chunk) >= self.emu.config.results_chunk_lines:
+                self._flush_chunk(chunk)
+        self._flush_chunk(chunk)
+        self.wfile.write(b"0\r\n\r\n")
+
+    def _write_chunk(self, data: bytes) -> None:
+        if data:
+            self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+
+    def _flush_chunk(self, chunk: list[bytes]) -> None:
+        self._write_chunk(b"".join(chunk))
+        chunk.clear()
+
+    def _messages(self) -> None:
+        body = self._read_body()
+        self._apply_fault("messages")
+        try:
+            params = json.loads(body)
+        except ValueError:
+            self._error(400, "body is not valid JSON")
+            return
+        problem = _params_problem(params)
+        if problem is not None and not problem.startswith(("stream", "speed")):
+            self._error(400, problem)
+            return
+        message = self.emu.fake_message(params, "sync" + uuid.uuid4().hex[:8], 0)
+        message["usage"]["service_tier"] = "standard"
+        self._send_json(200, message)
+
+    def _count_tokens(self) -> None:
+        body = self._read_body()
+        self._apply_fault("count_tokens")
+        try:
+            params = json.loads(body)
+        except ValueError:
+            self._error(400, "body is not valid JSON")
+            return
+        if not isinstance(params, dict) or "messages" not in params or "model" not in params:
+            self._error(400, "model and messages are required")
+            return
+        self._send_json(200, {"input_tokens": fake_token_count(params)})
+
+
+class _Handled(Exception):
+    """A fault response was sent; stop handling this request."""
