@@ -1,0 +1,127 @@
+"""Shareable links: a page's input model travels in the URL as one compact query parameter.
+
+The codec is pure (`encode` / `decode`, round-trip tested): the model's non-default fields as compact
+JSON, zlib-compressed, URL-safe base64 without padding. A link opened elsewhere decodes to an equal
+model, so it shows the same numbers.
+
+Pattern for a page (read at start, write on change):
+
+    incoming = sharing.read_params(SlaInputs, "sla")      # None unless the URL carries a valid one
+    if incoming is not None and sharing.params_changed("sla"):
+        ...seed the page's widgets from `incoming`...      # a shared link, or a URL edited by hand
+    inputs = <widgets → one validated model>
+    sharing.write_params(inputs, "sla")                    # no-op when the URL already says this
+
+`params_changed` is false for a value this session wrote itself, so a page's own writes never
+re-seed its widgets.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import zlib
+from typing import TypeVar
+
+import streamlit as st
+from pydantic import BaseModel, ValidationError
+
+from costmodel.errors import problem_lines
+
+__all__ = ["ShareLinkError", "decode", "encode", "params_changed", "read_params", "write_params"]
+
+M = TypeVar("M", bound=BaseModel)
+
+MAX_PARAM_CHARS = 8_000
+"""Longest accepted query parameter [characters]; browsers and proxies start truncating URLs near 8 KB."""
+MAX_JSON_BYTES = 64_000
+"""Largest decompressed payload [bytes]; guards against a compressed bomb in a hand-made link."""
+_LAST_WRITTEN = "bp_share_last_written"
+"""Session key: {query key: encoded value this session last put in the URL}."""
+
+
+class ShareLinkError(ValueError):
+    """A query parameter that does not decode to the expected model; `problems` has one line each."""
+
+    def __init__(self, key: str, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(f"link parameter '{key}': " + "; ".join(problems))
+
+
+def encode(model: BaseModel) -> str:
+    """The model's non-default fields as a compact, URL-safe token (deterministic for equal models)."""
+    data = model.model_dump(mode="json", exclude_defaults=True)
+    text = json.dumps(data, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    packed = zlib.compress(text.encode("utf-8"), level=9)
+    return base64.urlsafe_b64encode(packed).decode("ascii").rstrip("=")
+
+
+def decode(model_cls: type[M], token: str, *, key: str = "param") -> M:
+    """Inverse of `encode`; raises ShareLinkError saying what is wrong with the link."""
+    if len(token) > MAX_PARAM_CHARS:
+        raise ShareLinkError(key, [f"too long ({len(token):,} characters, at most {MAX_PARAM_CHARS:,})"])
+    try:
+        packed = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        inflater = zlib.decompressobj()
+        raw = inflater.decompress(packed, MAX_JSON_BYTES)
+        if inflater.unconsumed_tail:
+            raise ShareLinkError(key, [f"payload larger than {MAX_JSON_BYTES:,} bytes"])
+        data = json.loads(raw.decode("utf-8"))
+    except (binascii.Error, zlib.error, UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
+        if isinstance(exc, ShareLinkError):
+            raise
+        raise ShareLinkError(key, ["not a Batch Planner link value (it may have been cut off when copied)"]) from None
+    try:
+        return model_cls.model_validate(data)
+    except ValidationError as exc:
+        raise ShareLinkError(key, problem_lines(exc)) from None
+
+
+def _last_written() -> dict[str, str]:
+    written = st.session_state.get(_LAST_WRITTEN)
+    if written is None:
+        written = {}
+        st.session_state[_LAST_WRITTEN] = written
+    return written
+
+
+def _current(key: str) -> str | None:
+    value = st.query_params.get(key)
+    return value if value else None
+
+
+def read_params(model_cls: type[M], key: str) -> M | None:
+    """The model carried by `?key=` in the page URL; None when absent or invalid (then a warning says why)."""
+    token = _current(key)
+    if token is None:
+        return None
+    try:
+        return decode(model_cls, token, key=key)
+    except ShareLinkError as exc:
+        st.warning(
+            "This link's inputs could not be used, so the page shows the current scenario instead:\n\n"
+            + "\n".join(f"- {line}" for line in exc.problems),
+            icon=":material/link_off:",
+        )
+        return None
+
+
+def params_changed(key: str) -> bool:
+    """True when `?key=` holds a value this session did not write: a shared link or a hand-edited URL."""
+    token = _current(key)
+    return token is not None and token != _last_written().get(key)
+
+
+def write_params(model: BaseModel | None, key: str) -> None:
+    """Put `model` into `?key=` (None removes it); leaves the URL alone when it already says the same."""
+    written = _last_written()
+    if model is None:
+        written.pop(key, None)
+        if key in st.query_params:
+            del st.query_params[key]
+        return
+    token = encode(model)
+    written[key] = token
+    if _current(key) != token:
+        st.query_params[key] = token
