@@ -29,7 +29,7 @@ def _requirements_digest() -> str:
 
 def ensure_venv() -> None:
     """Create `.venv` and install the project with its test extras when pyproject.toml changed."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this file may be run by an older python3
         sys.exit(f"Batch Planner needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
     if not PY.exists():
         print(f"Creating a virtual environment in {VENV} ...", flush=True)

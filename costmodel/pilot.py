@@ -55,6 +55,7 @@ __all__ = [
     "offline_input_tokens",
     "result_text",
     "split_ranges",
+    "validate_numbered_lines",
     "validate_request",
     "validate_request_lines",
 ]
@@ -272,9 +273,14 @@ def validate_request_lines(lines: Iterable[str | bytes]) -> ValidationResult:
     parameters batches reject. Oversize files are not a problem: `ValidationResult.batches()`
     splits them within the request and byte limits.
     """
+    return validate_numbered_lines(enumerate(lines, start=1))
+
+
+def validate_numbered_lines(lines: Iterable[tuple[int, str | bytes]]) -> ValidationResult:
+    """`validate_request_lines` for lines that carry their own line numbers (e.g. built from a CSV)."""
     result = ValidationResult()
     seen: dict[str, int] = {}
-    for number, raw in enumerate(lines, start=1):
+    for number, raw in lines:
         text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
         stripped = text.strip()
         if not stripped:

@@ -72,12 +72,16 @@ def route_models(
             skipped.append(f"{model_id}: {exc}")
             continue
         c = compare(variant, pricing)
-        for api, cost in (("sync", c.sync_cost_per_month_usd), ("batch", c.batch_cost_per_month_usd)):
+        apis: tuple[tuple[Literal["sync", "batch"], float], ...] = (
+            ("sync", c.sync_cost_per_month_usd),
+            ("batch", c.batch_cost_per_month_usd),
+        )
+        for api, cost in apis:
             options.append(
                 RoutingOption(
                     model_id=model_id,
                     display_name=pricing.display_name,
-                    api=api,  # type: ignore[arg-type]
+                    api=api,
                     success_rate=s,
                     cost_per_month_usd=cost,
                     meets_quality_bar=s >= quality_bar,

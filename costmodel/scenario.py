@@ -30,7 +30,7 @@ __all__ = [
     "scenario_to_json",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Literal[1] = 1
 
 
 class ScenarioError(ValueError):

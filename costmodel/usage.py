@@ -65,7 +65,7 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 WEB_SEARCH_USD_PER_SEARCH = 0.01
-"""Server-side web search: $10 per 1,000 searches, no batch rate (Anthropic pricing, checked 2026-11-01) [USD]."""
+"""Server-side web search: $10 per 1,000 searches, no batch rate (Anthropic, checked 2026-11-01) [USD]."""
 
 TIER_STANDARD, TIER_BATCH, TIER_OTHER = 0, 1, 2
 TIERS = ("standard", "batch", "other")
@@ -210,12 +210,13 @@ class WhatIfAssumptions(StrictModel):
             f"batchable share for tag {k}: {v:.0%}" for k, v in sorted(self.batchable_share_by_tag.items())
         ]
         notes.append(
-            f"first-pass success rate {self.success_rate:.1%}; failed attempts billed at {self.billed_failure_share:.0%}"
+            f"first-pass success rate {self.success_rate:.1%}; "
+            f"failed attempts billed at {self.billed_failure_share:.0%}"
         )
         notes.append(
             "first-pass failures rerun synchronously"
             if self.retry_route == "sync"
-            else f"failures resubmitted by batch for up to {self.max_batch_rounds} rounds in total, the rest sync"
+            else f"failures resubmitted by batch for up to {self.max_batch_rounds} rounds, the rest sync"
         )
         return tuple(notes)
 
@@ -443,7 +444,7 @@ def _group(
 
     def s(weights: FloatArray, mask: npt.NDArray[np.bool_] | None = None) -> FloatArray:
         w = weights if mask is None else np.where(mask, weights, 0.0)
-        out: FloatArray = np.bincount(codes, weights=w, minlength=n)[:n]
+        out: FloatArray = np.bincount(codes, weights=w, minlength=n)[:n].astype(np.float64)
         return out
 
     money = {
@@ -540,7 +541,7 @@ def summarize(
             )
         ]
     unknown: dict[str, int] = {}
-    unknown_counts: list[int] | IntArray = np.bincount(c.model_codes[~known], minlength=len(c.model_names)) if c.n_rows else []
+    unknown_counts = np.bincount(c.model_codes[~known], minlength=len(c.model_names))
     for name, count in zip(c.model_names, unknown_counts, strict=False):
         if count:
             unknown[name] = int(count)
@@ -745,7 +746,7 @@ def workflows_from_usage(columns: UsageColumns, catalog: Catalog) -> tuple[Workf
     n_groups = (len(c.tag_names) + 1) * len(keys)
 
     def total(values: FloatArray) -> FloatArray:
-        out: FloatArray = np.bincount(group, weights=values, minlength=n_groups)
+        out: FloatArray = np.bincount(group, weights=values, minlength=n_groups).astype(np.float64)
         return out
 
     requests = total(np.nan_to_num(c.requests))

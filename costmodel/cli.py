@@ -1,0 +1,534 @@
+"""`python -m costmodel`: the planner on the command line.
+
+Human-readable tables by default, `--json` for machines (stable keys, USD floats, every
+result with its assumptions and price source). Bad input exits 2 with one line per problem.
+This is the one edge inside the core: it reads the clock (today's prices) and prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from pydantic import ValidationError
+
+__all__ = ["main"]
+
+# CLI flag for each model field, so a validation error says what to change
+FLAG_FOR_FIELD = {
+    "model": "--model",
+    "requests_per_day": "--requests-per-day",
+    "requests_per_month": "--requests-per-month",
+    "days_per_month": "--days-per-month",
+    "input_tokens": "--input-tokens",
+    "output_tokens": "--output-tokens",
+    "cached_input_tokens": "--cached-input-tokens",
+    "cache_hit_rate": "--cache-hit-rate",
+    "batch_cache_hit_rate": "--batch-cache-hit-rate",
+    "success_rate": "--success-rate",
+    "billed_failure_share": "--billed-failure-share",
+    "retry_route": "--retry",
+    "max_batch_rounds": "--max-batch-rounds",
+    "refinement_hours": "--refinement-hours",
+    "ops_hours_per_month": "--ops-hours-per-month",
+    "hourly_rate_usd": "--hourly-rate",
+    "amortize_months": "--amortize-months",
+    "delay_cost_per_item_hour_usd": "--delay-cost-per-item-hour",
+    "batch_wait_hours": "--wait-hours",
+    "input_usd_per_mtok": "--input-price",
+    "output_usd_per_mtok": "--output-price",
+    "batch_discount": "--batch-discount",
+    "sla_hours": "--sla-hours",
+    "max_miss_probability": "--max-miss-probability",
+    "worst_case_hours": "--worst-case-hours",
+    "downstream_hours": "--downstream-hours",
+    "safety_margin_hours": "--safety-margin-hours",
+    "batch_rounds": "--batch-rounds",
+    "avg_request_bytes": "--avg-request-bytes",
+    "tool_turns": "--tool-turns",
+    "urgent_share": "--urgent-share",
+    "median_processing_hours": "--median-processing-hours",
+    "p90_processing_hours": "--p90-processing-hours",
+    "expired_share": "--expired-share",
+}
+FIELD_HELP = {field: f"set {flag}" for field, flag in FLAG_FOR_FIELD.items()}
+
+
+class CliError(Exception):
+    """Bad input: `lines` are printed one per problem and the command exits 2."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("; ".join(lines))
+        self.lines = lines
+
+
+# --- argument groups ---------------------------------------------------------------------------
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    p.add_argument(
+        "--as-of", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD", help="price date (default: today)"
+    )
+
+
+def _add_workflow(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("workflow")
+    g.add_argument("--name", default="workflow", help="label for the workflow")
+    g.add_argument("--model", default=None, help="catalog model id (see `models`); default claude-sonnet-4-6")
+    g.add_argument("--input-price", type=float, help="custom price, USD per million input tokens")
+    g.add_argument("--output-price", type=float, help="custom price, USD per million output tokens")
+    g.add_argument("--cache-write-price", type=float, help="custom 5-min cache-write price, USD/MTok")
+    g.add_argument("--cache-read-price", type=float, help="custom cache-read price, USD/MTok")
+    g.add_argument("--batch-discount", type=float, default=0.5, help="batch discount where none is published (0.5)")
+    vol = g.add_mutually_exclusive_group()
+    vol.add_argument("--requests-per-day", type=float)
+    vol.add_argument("--requests-per-month", type=float)
+    g.add_argument("--days-per-month", type=float, default=30.0)
+    g.add_argument("--input-tokens", type=float, help="total input tokens per request (cacheable prefix included)")
+    g.add_argument("--output-tokens", type=float, help="output tokens per request")
+    g.add_argument("--cached-input-tokens", type=float, default=0.0, help="cacheable prefix per request")
+    g.add_argument("--cache-hit-rate", type=float, default=0.0, help="sync cache hit rate (0-1)")
+    g.add_argument("--batch-cache-hit-rate", type=float, default=0.0, help="batch cache hit rate (0-1)")
+    g.add_argument("--success-rate", type=float, default=1.0, help="first-pass success rate s in (0, 1]")
+    g.add_argument("--billed-failure-share", type=float, default=1.0, help="billed share of a failed attempt f")
+    g.add_argument("--retry", choices=["sync", "batch"], default="sync", help="retry route for failures")
+    g.add_argument("--max-batch-rounds", type=int, default=1, help="batch rounds in total (route batch)")
+    g.add_argument("--failures-on-sync-too", action="store_true", help="sync fails as often and retries")
+    g.add_argument("--refinement-hours", type=float, default=0.0)
+    g.add_argument("--ops-hours-per-month", type=float, default=0.0)
+    g.add_argument("--hourly-rate", type=float, default=0.0, help="USD per engineering hour")
+    g.add_argument("--amortize-months", type=float, default=12.0)
+    g.add_argument("--delay-cost-per-item-hour", type=float, default=0.0, help="USD per item per hour of waiting")
+    g.add_argument("--wait-hours", type=float, default=1.0, help="extra latency per item on batch [h]")
+
+
+def _add_sla(p: argparse.ArgumentParser, *, volume: bool) -> None:
+    g = p.add_argument_group("SLA")
+    g.add_argument("--sla-hours", type=float, required=volume, help="arrival → usable deadline [h]")
+    g.add_argument("--sla-kind", choices=["hard", "soft"], default="hard")
+    g.add_argument("--max-miss-probability", type=float, default=0.01, help="soft SLA miss budget (0.01)")
+    g.add_argument("--worst-case-hours", type=float, default=24.0)
+    g.add_argument("--safety-margin-hours", type=float, default=2.0)
+    g.add_argument("--downstream-hours", type=float, default=0.0)
+    g.add_argument("--avg-request-bytes", type=float, default=20_000.0)
+    g.add_argument("--median-processing-hours", type=float, default=0.25)
+    g.add_argument("--p90-processing-hours", type=float, default=1.0)
+    g.add_argument("--expired-share", type=float, default=0.001)
+    if volume:
+        g.add_argument("--batch-rounds", type=int, default=1)
+        g.add_argument("--requests-per-day", type=float, default=0.0)
+        g.add_argument("--interval-hours", type=float, default=None, help="evaluate this interval instead")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m costmodel",
+        description="Batch Planner: when does Anthropic's Message Batches API pay, and how often to submit.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    p = sub.add_parser("compare", help="sync vs batch spend for one workflow")
+    _add_workflow(p)
+    _add_common(p)
+    p = sub.add_parser("sla", help="submission windows for an SLA")
+    _add_sla(p, volume=True)
+    _add_common(p)
+    p = sub.add_parser("recommend", help="sync, batch or hybrid for one workflow, with reasons")
+    _add_workflow(p)
+    _add_sla(p, volume=False)
+    g = p.add_argument_group("work shape")
+    g.add_argument("--blocking", action="store_true", help="someone waits on each result")
+    g.add_argument("--tool-turns", type=int, default=1, help="sequential client-side tool turns")
+    g.add_argument("--streaming", action="store_true", help="responses must stream")
+    g.add_argument("--urgent-share", type=float, default=0.0, help="share that must stay sync (hybrid)")
+    _add_common(p)
+    p = sub.add_parser("models", help="the price catalog: sync and batch prices and their source")
+    p.add_argument("--all", action="store_true", help="include retired models")
+    _add_common(p)
+    p = sub.add_parser("evaluate", help="a scenario file: every workflow and the portfolio totals")
+    p.add_argument("file", help="scenario JSON (see data/presets/)")
+    _add_common(p)
+    sub.add_parser("pilot", help="live pilot batches (run `python -m costmodel pilot --help`)", add_help=False)
+    sub.add_parser("usage", help="import real usage (run `python -m costmodel usage --help`)", add_help=False)
+    return parser
+
+
+# --- building models ---------------------------------------------------------------------------
+
+
+def _validate(factory: Any, **kwargs: Any) -> Any:
+    try:
+        return factory(**kwargs)
+    except ValidationError as exc:
+        from costmodel.errors import problem_lines
+
+        raise CliError(problem_lines(exc, field_help=FIELD_HELP)) from None
+
+
+def _sla_spec(args: argparse.Namespace) -> Any:
+    from costmodel.workflow import SlaSpec
+
+    if args.sla_hours is None:
+        return None
+    return _validate(
+        SlaSpec,
+        sla_hours=args.sla_hours,
+        kind=args.sla_kind,
+        max_miss_probability=args.max_miss_probability,
+        worst_case_hours=args.worst_case_hours,
+        downstream_hours=args.downstream_hours,
+        safety_margin_hours=args.safety_margin_hours,
+        avg_request_bytes=args.avg_request_bytes,
+        median_processing_hours=args.median_processing_hours,
+        p90_processing_hours=args.p90_processing_hours,
+        expired_share=args.expired_share,
+    )
+
+
+def _workflow(args: argparse.Namespace) -> Any:
+    from costmodel.prices import CustomPrices
+    from costmodel.workflow import DEFAULT_MODEL, Workflow
+
+    problems = []
+    if args.input_tokens is None:
+        problems.append("missing --input-tokens: the average input tokens per request")
+    if args.output_tokens is None:
+        problems.append("missing --output-tokens: the average output tokens per request")
+    if args.requests_per_day is None and args.requests_per_month is None:
+        problems.append("missing volume: give --requests-per-day or --requests-per-month")
+    custom = None
+    if args.input_price is not None or args.output_price is not None:
+        if args.input_price is None or args.output_price is None:
+            problems.append("custom prices need both --input-price and --output-price (USD per million tokens)")
+        elif args.model is not None:
+            problems.append("give either --model or custom prices (--input-price/--output-price), not both")
+        else:
+            custom = _validate(
+                CustomPrices,
+                input_usd_per_mtok=args.input_price,
+                output_usd_per_mtok=args.output_price,
+                cache_write_5m_usd_per_mtok=args.cache_write_price,
+                cache_read_usd_per_mtok=args.cache_read_price,
+                batch_discount=args.batch_discount,
+            )
+    if problems:
+        raise CliError(problems)
+    extra: dict[str, Any] = {}
+    for name in ("blocking", "streaming", "tool_turns", "urgent_share"):
+        if hasattr(args, name):
+            extra[name] = getattr(args, name)
+    if hasattr(args, "sla_kind"):
+        extra["sla"] = _sla_spec(args)
+    return _validate(
+        Workflow,
+        name=args.name,
+        model=args.model or DEFAULT_MODEL,
+        custom_prices=custom,
+        requests_per_day=args.requests_per_day,
+        requests_per_month=args.requests_per_month,
+        days_per_month=args.days_per_month,
+        input_tokens=args.input_tokens,
+        output_tokens=args.output_tokens,
+        cached_input_tokens=args.cached_input_tokens,
+        cache_hit_rate=args.cache_hit_rate,
+        batch_cache_hit_rate=args.batch_cache_hit_rate,
+        success_rate=args.success_rate,
+        billed_failure_share=args.billed_failure_share,
+        retry_route=args.retry,
+        max_batch_rounds=args.max_batch_rounds,
+        failures_on_sync_too=args.failures_on_sync_too,
+        refinement_hours=args.refinement_hours,
+        ops_hours_per_month=args.ops_hours_per_month,
+        hourly_rate_usd=args.hourly_rate,
+        amortize_months=args.amortize_months,
+        delay_cost_per_item_hour_usd=args.delay_cost_per_item_hour,
+        batch_wait_hours=args.wait_hours,
+        **extra,
+    )
+
+
+def _catalog(args: argparse.Namespace, *, batch_discount: float | None = None, include_retired: bool = False) -> Any:
+    from costmodel.prices import load_catalog
+
+    discount = batch_discount if batch_discount is not None else getattr(args, "batch_discount", 0.5)
+    if not 0 <= discount <= 1:
+        raise CliError([f"--batch-discount = {discount!r}: must be between 0 and 1 (0.5 = half price)"])
+    return load_catalog(as_of=args.as_of or date.today(), batch_discount=discount, include_retired=include_retired)
+
+
+def _pricing(workflow: Any, catalog: Any) -> Any:
+    from costmodel.workflow import WorkflowError, resolve_pricing
+
+    try:
+        return resolve_pricing(workflow, catalog)
+    except WorkflowError as exc:
+        raise CliError([str(exc)]) from None
+
+
+# --- output ------------------------------------------------------------------------------------
+
+
+def _usd(x: float | None) -> str:
+    return "—" if x is None else f"${x:,.2f}"
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{x:.1%}"
+
+
+def _hours(x: float | None) -> str:
+    return "—" if x is None else f"{x:,.2f} h"
+
+
+def _table(rows: Sequence[tuple[str, str]]) -> str:
+    width = max(len(k) for k, _ in rows)
+    return "\n".join(f"  {k:<{width}}  {v}" for k, v in rows)
+
+
+def _emit(args: argparse.Namespace, payload: dict[str, Any], text: str) -> None:
+    if args.json:
+        print(json.dumps(payload, indent=2, default=str))
+    else:
+        print(text)
+
+
+def _comparison_payload(c: Any) -> dict[str, Any]:
+    data: dict[str, Any] = c.model_dump(mode="json")
+    data["break_even_success_rate"] = c.break_even.success_rate
+    data["break_even_status"] = c.break_even.status
+    data["assumptions"] = list(c.assumptions)
+    data["price_source"] = c.price_source.label()
+    data["price_source_detail"] = c.price_source.model_dump(mode="json")
+    return data
+
+
+def _comparison_text(c: Any) -> str:
+    rows = [
+        ("model", c.model_id),
+        ("requests per month", f"{c.requests_per_month:,.0f}"),
+        ("one sync attempt", f"${c.request_costs.sync_usd:,.6f}"),
+        ("one batch attempt", f"${c.request_costs.batch_usd:,.6f}"),
+        ("sync per month", _usd(c.sync_cost_per_month_usd)),
+        ("batch tokens per month", _usd(c.batch_tokens_per_month_usd)),
+        ("  of which resubmissions", _usd(c.resubmission_cost_per_month_usd)),
+        ("overheads per month", _usd(c.overhead_per_month_usd)),
+        ("cost of waiting per month", _usd(c.waiting_cost_per_month_usd)),
+        ("batch per month", _usd(c.batch_cost_per_month_usd)),
+        ("net savings per month", _usd(c.net_savings_per_month_usd)),
+        ("net savings per year", _usd(c.net_savings_per_year_usd)),
+        ("savings share", _pct(c.savings_share)),
+        ("break-even success rate", _pct(c.break_even.success_rate) if c.break_even.success_rate else "—"),
+    ]
+    lines = ["Sync vs batch", _table(rows), "", f"  {c.break_even.statement}", "", "Assumptions"]
+    lines += [f"  - {a}" for a in c.assumptions]
+    return "\n".join(lines)
+
+
+def _sla_payload(plan: Any) -> dict[str, Any]:
+    data: dict[str, Any] = plan.model_dump(mode="json")
+    t = plan.typical
+    data.update(
+        {
+            "p50_hours": t.p50_hours if t else None,
+            "p90_hours": t.p90_hours if t else None,
+            "p99_hours": t.p99_hours if t else None,
+            "miss_probability": t.miss_probability if t else None,
+        }
+    )
+    return data
+
+
+def _sla_text(plan: Any) -> str:
+    t = plan.typical
+    rows = [
+        ("feasible", "yes" if plan.feasible else "NO"),
+        ("max interval", _hours(plan.max_interval_hours)),
+        ("recommended interval", _hours(plan.recommended_interval_hours)),
+        ("submissions per day", "—" if plan.submissions_per_day is None else f"{plan.submissions_per_day:g}"),
+        (
+            "requests per submission",
+            "—" if plan.requests_per_submission is None else f"{plan.requests_per_submission:,.0f}",
+        ),
+        ("batches per submission", "—" if plan.batches_per_submission is None else str(plan.batches_per_submission)),
+        ("worst-case latency", _hours(plan.worst_case_latency_hours)),
+        (
+            "typical p50 / p90 / p99",
+            "—" if t is None else f"{t.p50_hours:.2f} / {t.p90_hours:.2f} / {t.p99_hours:.2f} h",
+        ),
+        ("P(miss SLA), typical", "—" if t is None else f"{t.miss_probability:.3%}"),
+    ]
+    lines = ["Submission windows", _table(rows), "", f"  {plan.reason}"]
+    if plan.fixes:
+        lines += ["", "What would fix it"] + [f"  - {f}" for f in plan.fixes]
+    lines += ["", "Assumptions"] + [f"  - {a}" for a in plan.assumptions]
+    return "\n".join(lines)
+
+
+# --- commands ----------------------------------------------------------------------------------
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from costmodel.cost import compare
+
+    workflow = _workflow(args)
+    c = compare(workflow, _pricing(workflow, _catalog(args)))
+    _emit(args, _comparison_payload(c), _comparison_text(c))
+    return 0
+
+
+def cmd_sla(args: argparse.Namespace) -> int:
+    from costmodel.sla import SlaInputs, plan_submissions
+
+    inputs = _validate(
+        SlaInputs,
+        sla_hours=args.sla_hours,
+        kind=args.sla_kind,
+        max_miss_probability=args.max_miss_probability,
+        worst_case_hours=args.worst_case_hours,
+        downstream_hours=args.downstream_hours,
+        safety_margin_hours=args.safety_margin_hours,
+        batch_rounds=args.batch_rounds,
+        requests_per_day=args.requests_per_day,
+        avg_request_bytes=args.avg_request_bytes,
+        median_processing_hours=args.median_processing_hours,
+        p90_processing_hours=args.p90_processing_hours,
+        expired_share=args.expired_share,
+        interval_hours=args.interval_hours,
+    )
+    plan = plan_submissions(inputs)
+    _emit(args, _sla_payload(plan), _sla_text(plan))
+    return 0
+
+
+def cmd_recommend(args: argparse.Namespace) -> int:
+    from costmodel.recommend import evaluate_workflow
+    from costmodel.workflow import WorkflowError
+
+    workflow = _workflow(args)
+    try:
+        result = evaluate_workflow(workflow, _catalog(args))
+    except WorkflowError as exc:
+        raise CliError([str(exc)]) from None
+    r = result.recommendation
+    payload = {
+        "verdict": r.verdict,
+        "reasons": list(r.reasons),
+        "planned_cost_per_month_usd": r.planned_cost_per_month_usd,
+        "planned_savings_per_month_usd": r.planned_savings_per_month_usd,
+        "comparison": _comparison_payload(result.comparison),
+        "sla": None if result.sla is None else _sla_payload(result.sla),
+        "assumptions": list(result.comparison.assumptions) + (list(result.sla.assumptions) if result.sla else []),
+        "price_source": result.comparison.price_source.label(),
+    }
+    text = [f"Verdict: {r.verdict.upper()}", ""] + [f"  - {reason}" for reason in r.reasons]
+    text += ["", _comparison_text(result.comparison)]
+    if result.sla is not None:
+        text += ["", _sla_text(result.sla)]
+    _emit(args, payload, "\n".join(text))
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    catalog = _catalog(args, include_retired=args.all)
+    models = [m.model_dump(mode="json") for m in catalog.models]
+    header = f"{'model':<26} {'sync in':>8} {'sync out':>9} {'batch in':>9} {'batch out':>10}  batch rate"
+    lines = ["Prices in USD per million tokens", header, "-" * len(header)]
+    for m in catalog.models:
+        lines.append(
+            f"{m.model_id:<26} {m.sync.input_usd_per_mtok:>8g} {m.sync.output_usd_per_mtok:>9g} "
+            f"{m.batch.input_usd_per_mtok:>9g} {m.batch.output_usd_per_mtok:>10g}  "
+            + ("published" if m.batch_rate_published else f"assumed {m.batch_discount:.0%} off")
+            + (f"; above {m.long_context.threshold_input_tokens:,} input tokens: tier prices" if m.long_context else "")
+        )
+    lines += ["", f"Source: {catalog.source.label()}"]
+    _emit(args, {"models": models, "price_source": catalog.source.label()}, "\n".join(lines))
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from costmodel.scenario import ScenarioError, evaluate_scenario, load_scenario
+    from costmodel.workflow import WorkflowError
+
+    try:
+        scenario = load_scenario(args.file)
+        result = evaluate_scenario(scenario, _catalog(args, batch_discount=scenario.batch_discount))
+    except ScenarioError as exc:
+        raise CliError([f"{args.file}: {p}" for p in exc.problems]) from None
+    except WorkflowError as exc:
+        raise CliError([f"{args.file}: {exc}"]) from None
+    p = result.portfolio
+    payload = {
+        "scenario": scenario.name,
+        "workflows": [
+            {
+                "name": r.workflow.name,
+                "verdict": r.recommendation.verdict,
+                "reasons": list(r.recommendation.reasons),
+                "comparison": _comparison_payload(r.comparison),
+                "sla": None if r.sla is None else _sla_payload(r.sla),
+            }
+            for r in result.results
+        ],
+        "portfolio": p.model_dump(mode="json"),
+        "price_source": result.results[0].comparison.price_source.label(),
+    }
+    header = f"{'workflow':<40} {'verdict':<7} {'sync/mo':>12} {'batch/mo':>12} {'planned/mo':>12} {'saves/mo':>11}"
+    lines = [f"Scenario: {scenario.name}", header, "-" * len(header)]
+    for row in p.rows:
+        lines.append(
+            f"{row.name[:40]:<40} {row.verdict:<7} {_usd(row.sync_cost_per_month_usd):>12} "
+            f"{_usd(row.batch_cost_per_month_usd):>12} {_usd(row.planned_cost_per_month_usd):>12} "
+            f"{_usd(row.savings_per_month_usd):>11}"
+        )
+    lines += [
+        "-" * len(header),
+        f"{'portfolio':<48} {_usd(p.sync_cost_per_month_usd):>12} {'':>12} "
+        f"{_usd(p.planned_cost_per_month_usd):>12} {_usd(p.savings_per_month_usd):>11}",
+        "",
+        f"  savings per year {_usd(p.savings_per_year_usd)} ({_pct(p.savings_share)} of all-sync spend)",
+    ]
+    if p.margin is not None:
+        lines.append(
+            f"  gross margin {_pct(p.margin.gross_margin_before)} → {_pct(p.margin.gross_margin_after)}"
+        )
+    lines += ["", "Why"] + [f"  {r.workflow.name}: {r.recommendation.reasons[0]}" for r in result.results]
+    lines += ["", f"Prices: {payload['price_source']}"]
+    _emit(args, payload, "\n".join(lines))
+    return 0
+
+
+COMMANDS = {
+    "compare": cmd_compare,
+    "sla": cmd_sla,
+    "recommend": cmd_recommend,
+    "models": cmd_models,
+    "evaluate": cmd_evaluate,
+}
+FORWARDED = {"pilot": "pilot.cli", "usage": "usageimport.cli"}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (0 ok, 1 failure, 2 bad input)."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list and args_list[0] in FORWARDED:
+        import importlib
+
+        module = importlib.import_module(FORWARDED[args_list[0]])
+        return int(module.main(args_list[1:]))
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return COMMANDS[args.command](args)
+    except CliError as exc:
+        for line in exc.lines:
+            print(f"error: {line}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # e.g. piped into `head`
+        return 0
