@@ -65,13 +65,12 @@ def decode(model_cls: type[M], token: str, *, key: str = "param") -> M:
         packed = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         inflater = zlib.decompressobj()
         raw = inflater.decompress(packed, MAX_JSON_BYTES)
-        if inflater.unconsumed_tail:
-            raise ShareLinkError(key, [f"payload larger than {MAX_JSON_BYTES:,} bytes"])
-        data = json.loads(raw.decode("utf-8"))
-    except (binascii.Error, zlib.error, UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
-        if isinstance(exc, ShareLinkError):
-            raise
-        raise ShareLinkError(key, ["not a Batch Planner link value (it may have been cut off when copied)"]) from None
+        complete = inflater.eof and not inflater.unconsumed_tail
+        data = json.loads(raw.decode("utf-8")) if complete else None
+    except (binascii.Error, zlib.error, ValueError):  # ValueError covers JSON and UTF-8 errors
+        data = None
+    if data is None:
+        raise ShareLinkError(key, ["not a Batch Planner link value (it may have been cut off when copied)"])
     try:
         return model_cls.model_validate(data)
     except ValidationError as exc:
