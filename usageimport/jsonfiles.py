@@ -1,0 +1,213 @@
+"""JSON imports: saved Admin API usage and cost report pages, and JSON/JSONL per-request logs.
+
+A report file holds one page (`{data, has_more, next_page}`), a list of pages, or one page per
+line. A log file holds one request per line (or a JSON list of them), flat or with Anthropic's
+nested `usage` object (`usage.cache_creation.ephemeral_1h_input_tokens` …); nested keys are
+joined with `_` and matched through the same header aliases as CSV columns.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from usageimport.columns import USAGE_ALIASES, find_columns
+from usageimport.tables import ImportResult, UsageImportError
+
+__all__ = ["add_cost_pages", "add_usage_pages", "is_report_page", "read_json"]
+
+
+def is_report_page(obj: object) -> bool:
+    """True for an Admin API report page: `{"data": [{"starting_at", "results": [...]}, ...]}`."""
+    return (isinstance(obj, dict) and isinstance(obj.get("data"), list) and "has_more" in obj) or (
+        isinstance(obj, dict)
+        and isinstance(obj.get("data"), list)
+        and all(isinstance(b, dict) and "results" in b for b in obj["data"])
+        and bool(obj["data"])
+    )
+
+
+def _is_cost_page(page: dict[str, Any]) -> bool:
+    for bucket in page.get("data", []):
+        for r in bucket.get("results", []) or []:
+            return "amount" in r
+    return False
+
+
+def _flatten(obj: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in obj.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{name}_"))
+        else:
+            flat[name] = value
+    return flat
+
+
+def add_usage_pages(pages: Iterable[dict[str, Any]], result: ImportResult, *, source: str) -> int:
+    """Import usage report pages; returns the number of result rows."""
+    records: list[dict[str, Any]] = []
+    for page in pages:
+        for bucket in page.get("data", []):
+            for r in bucket.get("results", []) or []:
+                cache = r.get("cache_creation") or {}
+                tools = r.get("server_tool_use") or {}
+                records.append(
+                    {
+                        "time": bucket.get("starting_at"),
+                        "model": r.get("model") or "(no model group)",
+                        "tier": r.get("service_tier"),
+                        "context_window": r.get("context_window"),
+                        "uncached_input_tokens": r.get("uncached_input_tokens"),
+                        "cache_write_5m_tokens": cache.get("ephemeral_5m_input_tokens"),
+                        "cache_write_1h_tokens": cache.get("ephemeral_1h_input_tokens"),
+                        "cache_read_tokens": r.get("cache_read_input_tokens"),
+                        "output_tokens": r.get("output_tokens"),
+                        "web_search_requests": tools.get("web_search_requests"),
+                    }
+                )
+    frame = pd.DataFrame.from_records(records, columns=_USAGE_RECORD_COLUMNS)
+    headers = {c: c for c in frame.columns}
+    if frame["context_window"].isna().all():
+        frame = frame.drop(columns="context_window")
+    lines = np.arange(1, len(frame) + 1, dtype=np.int64)
+    result.add_usage(frame, lines, source=source, headers=headers, per_request=False)
+    result.note(
+        f"{source}: usage reports do not count requests: average tokens per request (for a scenario) need a request log"
+    )
+    return len(frame)
+
+
+_USAGE_RECORD_COLUMNS = [
+    "time",
+    "model",
+    "tier",
+    "context_window",
+    "uncached_input_tokens",
+    "cache_write_5m_tokens",
+    "cache_write_1h_tokens",
+    "cache_read_tokens",
+    "output_tokens",
+    "web_search_requests",
+]
+
+
+def add_cost_pages(pages: Iterable[dict[str, Any]], result: ImportResult, *, source: str) -> int:
+    """Import cost report pages (`amount` is a decimal string in cents); returns the number of rows."""
+    records = []
+    for page in pages:
+        for bucket in page.get("data", []):
+            for r in bucket.get("results", []) or []:
+                amount = r.get("amount")
+                currency = str(r.get("currency") or "USD").upper()
+                if currency != "USD":
+                    raise UsageImportError([f"{source}: amounts in {currency}; only USD cost reports are supported"])
+                try:
+                    usd = float(amount) / 100 if amount is not None else None
+                except (TypeError, ValueError):
+                    usd = amount  # left as text: reported as "not a number" with its row
+                records.append(
+                    {
+                        "time": bucket.get("starting_at"),
+                        "model": r.get("model"),
+                        "tier": r.get("service_tier"),
+                        "amount_usd": usd,
+                        "token_type": r.get("token_type"),
+                    }
+                )
+    frame = pd.DataFrame.from_records(records, columns=["time", "model", "tier", "amount_usd", "token_type"])
+    headers = {c: c for c in frame.columns}
+    headers["amount_usd"] = "amount"
+    result.add_billed(frame, np.arange(1, len(frame) + 1, dtype=np.int64), source=source, headers=headers)
+    return len(frame)
+
+
+def _log_frame(records: list[dict[str, Any]], lines: list[int], source: str) -> tuple[pd.DataFrame, dict[str, str]]:
+    flat = [_flatten(r) for r in records]
+    frame = pd.DataFrame.from_records(flat)
+    found = find_columns(list(frame.columns), USAGE_ALIASES)
+    problems = []
+    for need in ("time", "model", "output_tokens"):
+        if need not in found:
+            problems.append(f"{source}: no {need} field (looked for {', '.join(USAGE_ALIASES[need])})")
+    if problems:
+        raise UsageImportError(problems)
+    frame = frame[list(found.values())].rename(columns={v: k for k, v in found.items()})
+    return frame, found
+
+
+def _pages(text: str, source: str) -> Iterator[tuple[int, Any]]:
+    """(line, object) for a whole-file JSON document or for each JSONL line; bad lines yield an error."""
+    stripped = text.lstrip("\ufeff").strip()
+    if not stripped:
+        raise UsageImportError([f"{source}: the file is empty"])
+    try:
+        whole = json.loads(stripped)
+    except json.JSONDecodeError:
+        whole = None
+    if whole is not None:
+        items = whole if isinstance(whole, list) else [whole]
+        yield from enumerate(items, start=1)
+        return
+    for number, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
+        if not line.strip():
+            yield number, None
+            continue
+        try:
+            yield number, json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield number, exc
+
+
+def read_json(path: str | Path, result: ImportResult, *, source: str | None = None) -> str:
+    """Import a JSON or JSONL file (report pages or request logs); returns the detected kind."""
+    path = Path(path)
+    name = source or path.name
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UsageImportError([f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})"]) from None
+    return read_json_text(text, result, source=name)
+
+
+def read_json_text(text: str, result: ImportResult, *, source: str) -> str:
+    """Import JSON/JSONL text (see `read_json`)."""
+    items = list(_pages(text, source))
+    objects = [obj for _, obj in items if isinstance(obj, dict)]
+    if objects and all(is_report_page(obj) for obj in objects):
+        bad = [(n, obj) for n, obj in items if isinstance(obj, Exception)]
+        if bad:
+            raise UsageImportError([f"{source} line {n}: not valid JSON ({obj})" for n, obj in bad])
+        kind = "cost_report" if any(_is_cost_page(p) for p in objects) else "usage_report"
+        if kind == "cost_report":
+            add_cost_pages(objects, result, source=source)
+        else:
+            add_usage_pages(objects, result, source=source)
+        result.sources.append(f"{source} ({kind.replace('_', ' ')})")
+        return kind
+    records: list[dict[str, Any]] = []
+    lines: list[int] = []
+    for number, obj in items:
+        if obj is None:
+            result.blank_lines += 1
+        elif isinstance(obj, Exception):
+            last = number == items[-1][0]
+            reason = "truncated line: not complete JSON" if last else f"not valid JSON ({obj.msg})"
+            result.skip(source, number, "", reason)
+        elif not isinstance(obj, dict):
+            result.skip(source, number, "", "not a JSON object")
+        else:
+            records.append(obj)
+            lines.append(number)
+    if not records:
+        raise UsageImportError([f"{source}: no usable records (expected report pages or one request per line)"])
+    frame, found = _log_frame(records, lines, source)
+    result.add_usage(frame, np.asarray(lines, dtype=np.int64), source=source, headers=found, per_request=True)
+    result.sources.append(f"{source} (request log)")
+    return "request_log"
