@@ -58,6 +58,13 @@ FLAG_FOR_FIELD = {
 FIELD_HELP = {field: f"set {flag}" for field, flag in FLAG_FOR_FIELD.items()}
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad flag in one line, without the usage block."""
+
+    def error(self, message: str) -> Any:
+        self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
+
+
 class CliError(Exception):
     """Bad input: `lines` are printed one per problem and the command exits 2."""
 
@@ -126,11 +133,11 @@ def _add_sla(p: argparse.ArgumentParser, *, volume: bool) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m costmodel",
         description="Batch Planner: when does Anthropic's Message Batches API pay, and how often to submit.",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     p = sub.add_parser("compare", help="sync vs batch spend for one workflow")
     _add_workflow(p)
     _add_common(p)
@@ -532,3 +539,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except BrokenPipeError:  # e.g. piped into `head`
         return 0
+    except Exception as exc:  # never a traceback for a user; BATCH_PLANNER_DEBUG=1 shows it
+        import os
+
+        if os.environ.get("BATCH_PLANNER_DEBUG"):
+            raise
+        print(f"error: unexpected failure ({type(exc).__name__}: {exc}); rerun with BATCH_PLANNER_DEBUG=1 "
+              "and report it", file=sys.stderr)
+        return 1
