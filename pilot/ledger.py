@@ -1,0 +1,415 @@
+"""The pilot ledger: one SQLite file recording every pilot, its batches and their history.
+
+Written before any create call and after every step, so a crash, a closed tab or a second
+process resumes from it. Each batch part moves through a small state machine; the move
+`pending → creating` is an atomic claim (`BEGIN IMMEDIATE`), so only one caller ever sends
+a part's create request. Nothing here stores an API key: the ledger never sees one.
+
+Part states: pending → creating → submitted → ended → downloaded; creating → pending (the
+create certainly failed); any → failed (a permanent error); pending → withdrawn (cancelled
+before it was sent).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+__all__ = ["BatchPart", "Ledger", "PilotRow", "default_ledger_path"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS pilots (
+    pilot_id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    label TEXT NOT NULL,
+    source_name TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    request_count INTEGER NOT NULL,
+    endpoint TEXT NOT NULL,
+    simulated INTEGER NOT NULL,
+    budget_usd REAL NOT NULL,
+    estimate_json TEXT NOT NULL,
+    check_json TEXT NOT NULL,
+    parent_pilot_id TEXT,
+    report_json TEXT
+);
+CREATE TABLE IF NOT EXISTS parts (
+    pilot_id TEXT NOT NULL REFERENCES pilots(pilot_id),
+    part INTEGER NOT NULL,
+    start_index INTEGER NOT NULL,
+    end_index INTEGER NOT NULL,
+    first_custom_id TEXT NOT NULL,
+    last_custom_id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    claim_token TEXT,
+    claimed_at TEXT,
+    batch_id TEXT UNIQUE,
+    batch_created_at TEXT,
+    ended_at TEXT,
+    processing_status TEXT,
+    counts_json TEXT,
+    error TEXT,
+    PRIMARY KEY (pilot_id, part)
+);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    pilot_id TEXT NOT NULL,
+    part INTEGER,
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+"""
+
+
+def default_ledger_path() -> Path:
+    """The default ledger file [path].
+
+    `$BATCH_PLANNER_HOME/ledger.sqlite3`, else `$XDG_DATA_HOME/batch-planner/ledger.sqlite3`,
+    else `~/.local/share/batch-planner/ledger.sqlite3`.
+    """
+    home = os.environ.get("BATCH_PLANNER_HOME")
+    if home:
+        return Path(home) / "ledger.sqlite3"
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".local" / "share"
+    return base / "batch-planner" / "ledger.sqlite3"
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+def _parse(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+@dataclass(frozen=True)
+class BatchPart:
+    """One batch of a pilot (a pilot over the API's limits has several)."""
+
+    pilot_id: str
+    part: int
+    start_index: int
+    """First request (0-based, into the pilot's requests file)."""
+    end_index: int
+    """One past the last request."""
+    first_custom_id: str
+    last_custom_id: str
+    state: str
+    claim_token: str | None
+    claimed_at: datetime | None
+    batch_id: str | None
+    batch_created_at: datetime | None
+    ended_at: datetime | None
+    processing_status: str | None
+    counts: dict[str, int]
+    error: str | None
+
+    @property
+    def request_count(self) -> int:
+        return self.end_index - self.start_index
+
+
+@dataclass(frozen=True)
+class PilotRow:
+    """One pilot as recorded."""
+
+    pilot_id: str
+    created_at: datetime
+    label: str
+    source_name: str
+    content_hash: str
+    request_count: int
+    endpoint: str
+    simulated: bool
+    budget_usd: float
+    estimate: dict[str, Any]
+    check: dict[str, Any]
+    parent_pilot_id: str | None
+    report: dict[str, Any] | None
+
+
+class Ledger:
+    """The SQLite ledger at `path`; files of each pilot live in `pilots/<pilot_id>/` beside it.
+
+    Every method opens its own short connection, so one `Ledger` may be used from several
+    threads and several processes may share the file.
+    """
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._ready = False
+
+    @property
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def pilot_dir(self, pilot_id: str) -> Path:
+        return self.path.parent / "pilots" / pilot_id
+
+    def requests_path(self, pilot_id: str) -> Path:
+        return self.pilot_dir(pilot_id) / "requests.jsonl"
+
+    def results_path(self, pilot_id: str) -> Path:
+        return self.pilot_dir(pilot_id) / "results.jsonl"
+
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        if not self._ready:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            conn.row_factory = sqlite3.Row
+            if not self._ready:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.executescript(_SCHEMA)
+                self._ready = True
+            yield conn
+        finally:
+            conn.close()
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    # --- pilots -----------------------------------------------------------------------------------
+
+    def add_pilot(self, row: PilotRow, parts: list[tuple[int, int, str, str]]) -> None:
+        """Record a prepared pilot and its parts `(start, end, first_custom_id, last_custom_id)`."""
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT INTO pilots VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    row.pilot_id,
+                    _iso(row.created_at),
+                    row.label,
+                    row.source_name,
+                    row.content_hash,
+                    row.request_count,
+                    row.endpoint,
+                    int(row.simulated),
+                    row.budget_usd,
+                    json.dumps(row.estimate),
+                    json.dumps(row.check),
+                    row.parent_pilot_id,
+                    None,
+                ),
+            )
+            for i, (start, end, first, last) in enumerate(parts):
+                conn.execute(
+                    "INSERT INTO parts (pilot_id, part, start_index, end_index, first_custom_id, last_custom_id,"
+                    " state, counts_json) VALUES (?,?,?,?,?,?,'pending','{}')",
+                    (row.pilot_id, i, start, end, first, last),
+                )
+            self._event(conn, row.pilot_id, None, row.created_at, "prepared", f"{row.request_count} requests")
+
+    def _pilot(self, r: sqlite3.Row) -> PilotRow:
+        return PilotRow(
+            pilot_id=r["pilot_id"],
+            created_at=datetime.fromisoformat(r["created_at"]),
+            label=r["label"],
+            source_name=r["source_name"],
+            content_hash=r["content_hash"],
+            request_count=r["request_count"],
+            endpoint=r["endpoint"],
+            simulated=bool(r["simulated"]),
+            budget_usd=r["budget_usd"],
+            estimate=json.loads(r["estimate_json"]),
+            check=json.loads(r["check_json"]),
+            parent_pilot_id=r["parent_pilot_id"],
+            report=json.loads(r["report_json"]) if r["report_json"] else None,
+        )
+
+    def pilot(self, pilot_id: str) -> PilotRow | None:
+        if not self.exists:
+            return None
+        with self._connect() as conn:
+            r = conn.execute("SELECT * FROM pilots WHERE pilot_id = ?", (pilot_id,)).fetchone()
+        return self._pilot(r) if r else None
+
+    def pilots(self) -> list[PilotRow]:
+        """Every pilot, newest first; empty when the ledger file does not exist yet (nothing is created)."""
+        if not self.exists:
+            return []
+        with self._connect() as conn:
+            rows = conn.execute("SELECT * FROM pilots ORDER BY created_at DESC, rowid DESC").fetchall()
+        return [self._pilot(r) for r in rows]
+
+    def unsent_pilot_with_hash(self, content_hash: str, endpoint: str) -> str | None:
+        """A prepared pilot of the same content and endpoint none of whose parts was ever sent."""
+        if not self.exists:
+            return None
+        with self._connect() as conn:
+            r = conn.execute(
+                "SELECT p.pilot_id FROM pilots p WHERE p.content_hash = ? AND p.endpoint = ? AND NOT EXISTS "
+                "(SELECT 1 FROM parts q WHERE q.pilot_id = p.pilot_id AND q.state != 'pending') "
+                "ORDER BY p.created_at DESC LIMIT 1",
+                (content_hash, endpoint),
+            ).fetchone()
+        return r["pilot_id"] if r else None
+
+    def set_report(self, pilot_id: str, report: dict[str, Any], now: datetime) -> None:
+        with self._transaction() as conn:
+            conn.execute("UPDATE pilots SET report_json = ? WHERE pilot_id = ?", (json.dumps(report), pilot_id))
+            self._event(conn, pilot_id, None, now, "report", "measured figures stored")
+
+    # --- parts ------------------------------------------------------------------------------------
+
+    def _part(self, r: sqlite3.Row) -> BatchPart:
+        return BatchPart(
+            pilot_id=r["pilot_id"],
+            part=r["part"],
+            start_index=r["start_index"],
+            end_index=r["end_index"],
+            first_custom_id=r["first_custom_id"],
+            last_custom_id=r["last_custom_id"],
+            state=r["state"],
+            claim_token=r["claim_token"],
+            claimed_at=_parse(r["claimed_at"]),
+            batch_id=r["batch_id"],
+            batch_created_at=_parse(r["batch_created_at"]),
+            ended_at=_parse(r["ended_at"]),
+            processing_status=r["processing_status"],
+            counts=json.loads(r["counts_json"] or "{}"),
+            error=r["error"],
+        )
+
+    def parts(self, pilot_id: str) -> list[BatchPart]:
+        if not self.exists:
+            return []
+        with self._connect() as conn:
+            rows = conn.execute("SELECT * FROM parts WHERE pilot_id = ? ORDER BY part", (pilot_id,)).fetchall()
+        return [self._part(r) for r in rows]
+
+    def part(self, pilot_id: str, part: int) -> BatchPart:
+        with self._connect() as conn:
+            r = conn.execute("SELECT * FROM parts WHERE pilot_id = ? AND part = ?", (pilot_id, part)).fetchone()
+        if r is None:
+            raise KeyError(f"{pilot_id} part {part}")
+        return self._part(r)
+
+    def known_batch_ids(self) -> set[str]:
+        with self._connect() as conn:
+            rows = conn.execute("SELECT batch_id FROM parts WHERE batch_id IS NOT NULL").fetchall()
+        return {r["batch_id"] for r in rows}
+
+    def claim(self, pilot_id: str, part: int, token: str, now: datetime) -> bool:
+        """Atomically move a part `pending → creating` for the caller holding `token`; False if not pending."""
+        with self._transaction() as conn:
+            cur = conn.execute(
+                "UPDATE parts SET state = 'creating', claim_token = ?, claimed_at = ? "
+                "WHERE pilot_id = ? AND part = ? AND state = 'pending'",
+                (token, _iso(now), pilot_id, part),
+            )
+            if cur.rowcount != 1:
+                return False
+            self._event(conn, pilot_id, part, now, "creating", "create request about to be sent")
+            return True
+
+    def release(self, pilot_id: str, part: int, token: str, now: datetime, reason: str) -> bool:
+        """`creating → pending` when the create certainly did not make a batch; only the claim holder may."""
+        with self._transaction() as conn:
+            cur = conn.execute(
+                "UPDATE parts SET state = 'pending', claim_token = NULL, claimed_at = NULL "
+                "WHERE pilot_id = ? AND part = ? AND state = 'creating' AND batch_id IS NULL AND claim_token = ?",
+                (pilot_id, part, token),
+            )
+            if cur.rowcount == 1:
+                self._event(conn, pilot_id, part, now, "released", reason)
+            return cur.rowcount == 1
+
+    def record_batch(
+        self, pilot_id: str, part: int, batch_id: str, created_at: datetime, now: datetime, how: str
+    ) -> bool:
+        """`creating → submitted` with the batch id; False if the part already has a batch."""
+        with self._transaction() as conn:
+            cur = conn.execute(
+                "UPDATE parts SET state = 'submitted', batch_id = ?, batch_created_at = ?, "
+                "processing_status = 'in_progress', error = NULL "
+                "WHERE pilot_id = ? AND part = ? AND state = 'creating' AND batch_id IS NULL",
+                (batch_id, _iso(created_at), pilot_id, part),
+            )
+            if cur.rowcount == 1:
+                self._event(conn, pilot_id, part, now, "submitted", f"{batch_id} ({how})")
+            return cur.rowcount == 1
+
+    def update_status(
+        self,
+        pilot_id: str,
+        part: int,
+        *,
+        processing_status: str,
+        counts: dict[str, int],
+        ended_at: datetime | None,
+        now: datetime,
+    ) -> None:
+        with self._transaction() as conn:
+            r = conn.execute(
+                "SELECT state, processing_status FROM parts WHERE pilot_id = ? AND part = ?", (pilot_id, part)
+            ).fetchone()
+            new_state = r["state"]
+            if processing_status == "ended" and r["state"] == "submitted":
+                new_state = "ended"
+            conn.execute(
+                "UPDATE parts SET processing_status = ?, counts_json = ?, ended_at = ?, state = ? "
+                "WHERE pilot_id = ? AND part = ?",
+                (
+                    processing_status,
+                    json.dumps(counts),
+                    _iso(ended_at) if ended_at else None,
+                    new_state,
+                    pilot_id,
+                    part,
+                ),
+            )
+            if r["processing_status"] != processing_status:
+                self._event(conn, pilot_id, part, now, processing_status, json.dumps(counts))
+
+    def set_state(self, pilot_id: str, part: int, state: str, now: datetime, detail: str, *, only_from: str) -> bool:
+        """Move a part to `state` if it is in `only_from`; records `detail` as the error for `failed`."""
+        with self._transaction() as conn:
+            cur = conn.execute(
+                "UPDATE parts SET state = ?, error = CASE WHEN ? = 'failed' THEN ? ELSE error END "
+                "WHERE pilot_id = ? AND part = ? AND state = ?",
+                (state, state, detail, pilot_id, part, only_from),
+            )
+            if cur.rowcount == 1:
+                self._event(conn, pilot_id, part, now, state, detail)
+            return cur.rowcount == 1
+
+    def add_event(self, pilot_id: str, part: int | None, now: datetime, kind: str, detail: str) -> None:
+        with self._transaction() as conn:
+            self._event(conn, pilot_id, part, now, kind, detail)
+
+    def events(self, pilot_id: str) -> list[tuple[datetime, int | None, str, str]]:
+        if not self.exists:
+            return []
+        with self._connect() as conn:
+            rows = conn.execute(
+                "SELECT at, part, kind, detail FROM events WHERE pilot_id = ? ORDER BY id", (pilot_id,)
+            ).fetchall()
+        return [(datetime.fromisoformat(r["at"]), r["part"], r["kind"], r["detail"]) for r in rows]
+
+    @staticmethod
+    def _event(
+        conn: sqlite3.Connection, pilot_id: str, part: int | None, now: datetime, kind: str, detail: str
+    ) -> None:
+        conn.execute(
+            "INSERT INTO events (pilot_id, part, at, kind, detail) VALUES (?,?,?,?,?)",
+            (pilot_id, part, _iso(now), kind, detail),
+        )

@@ -1,0 +1,673 @@
+"""Running a pilot: prepare → submit → refresh/wait → download → report, with the ledger as the source of truth.
+
+Money rules kept here:
+- a pilot whose worst case exceeds its budget is refused before anything is recorded or sent;
+- each batch part is created by exactly one caller (the ledger claim), with SDK retries off;
+- a create whose outcome is unknown (timeout, dropped connection, 5xx) is reconciled against
+  `batches.list()` before anything is resent; with nothing found, it is resent only after
+  `reconcile_grace_seconds`, when a late-created batch would have shown up;
+- results stream to `results.jsonl` line by line; every input custom_id ends up there exactly once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from costmodel.pilot import (
+    DEFAULT_BUDGET_USD,
+    BatchClock,
+    OutputCheck,
+    PilotReport,
+    PromptTemplate,
+    ReportAccumulator,
+    SpendEstimate,
+    ValidationResult,
+    batch_clock,
+    budget_decision,
+    estimate_spend,
+)
+from costmodel.prices import Catalog
+from pilot.api import (
+    PermanentApiError,
+    TransientApiError,
+    classify,
+    endpoint_label,
+    is_simulated,
+    make_client,
+    with_retries,
+)
+from pilot.files import numbered_request_lines, validate_source
+from pilot.ledger import BatchPart, Ledger, PilotRow
+
+__all__ = [
+    "BudgetRefused",
+    "PilotError",
+    "PilotStatus",
+    "Runner",
+    "ValidationFailed",
+]
+
+FAILED_TYPES = frozenset({"errored", "expired"})
+"""Result types `retry-failed` resends (plus succeeded results that failed the output check)."""
+
+
+class PilotError(RuntimeError):
+    """A problem the user must act on; `str()` is one line that says what to do."""
+
+
+class ValidationFailed(PilotError):
+    """The sample set has problems; nothing was recorded or sent."""
+
+    def __init__(self, result: ValidationResult) -> None:
+        super().__init__(f"{len(result.problems)} problem(s) in the sample set; nothing was submitted")
+        self.result = result
+
+
+class BudgetRefused(PilotError):
+    """The worst case exceeds the budget; nothing was recorded or sent."""
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class PilotStatus:
+    """A pilot and its parts as the ledger knows them, with clocks computed from `now`."""
+
+    pilot: PilotRow
+    parts: list[BatchPart]
+    clocks: list[BatchClock | None]
+    state: str
+    """prepared | submitting | in_progress | ended | complete | failed | withdrawn."""
+
+    @property
+    def pending(self) -> bool:
+        """True while something is still to happen without the user (creation or processing)."""
+        return self.state in ("submitting", "in_progress")
+
+    @property
+    def label(self) -> str:
+        return "SIMULATED (local emulator)" if self.pilot.simulated else "Anthropic API"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "pilot_id": self.pilot.pilot_id,
+            "state": self.state,
+            "target": self.label,
+            "endpoint": self.pilot.endpoint,
+            "simulated": self.pilot.simulated,
+            "request_count": self.pilot.request_count,
+            "budget_usd": self.pilot.budget_usd,
+            "worst_case_batch_usd": self.pilot.estimate.get("worst_case_batch_usd"),
+            "batches": [
+                {
+                    "part": p.part,
+                    "state": p.state,
+                    "batch_id": p.batch_id,
+                    "processing_status": p.processing_status,
+                    "request_count": p.request_count,
+                    "request_counts": p.counts,
+                    "created_at": p.batch_created_at.isoformat() if p.batch_created_at else None,
+                    "ended_at": p.ended_at.isoformat() if p.ended_at else None,
+                    "elapsed_hours": c.elapsed_hours if c else None,
+                    "remaining_hours": c.remaining_hours if c else None,
+                    "error": p.error,
+                }
+                for p, c in zip(self.parts, self.clocks, strict=True)
+            ],
+        }
+
+
+def overall_state(parts: list[BatchPart]) -> str:
+    states = {p.state for p in parts}
+    if "failed" in states:
+        return "failed"
+    if states <= {"withdrawn"}:
+        return "withdrawn"
+    if "creating" in states:
+        return "submitting"
+    if "submitted" in states:
+        return "in_progress"
+    if states <= {"pending", "withdrawn"}:
+        return "prepared"
+    if "pending" in states:
+        return "submitting"
+    if states <= {"downloaded", "withdrawn"}:
+        return "complete"
+    return "ended"
+
+
+class Runner:
+    """Pilot operations against one ledger and one endpoint. Clock, sleep and client are injectable."""
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        now: Callable[[], datetime] = _utcnow,
+        sleep: Callable[[float], None] = time.sleep,
+        timeout_seconds: float = 60.0,
+        create_timeout_seconds: float = 120.0,
+        reconcile_grace_seconds: float = 300.0,
+        reconcile_window_seconds: float = 600.0,
+        attempts: int = 6,
+        log: Callable[[str], None] | None = None,
+    ) -> None:
+        self.ledger = ledger
+        self._api_key = api_key
+        self.endpoint = endpoint_label(base_url)
+        self.now = now
+        self.sleep = sleep
+        self.timeout_seconds = timeout_seconds
+        self.create_timeout_seconds = create_timeout_seconds
+        self.reconcile_grace_seconds = reconcile_grace_seconds
+        self.reconcile_window_seconds = reconcile_window_seconds
+        self.attempts = attempts
+        self.log = log or (lambda message: None)
+        self._client: Any = None
+
+    # --- plumbing ---------------------------------------------------------------------------------
+
+    @property
+    def simulated(self) -> bool:
+        return is_simulated(self.endpoint)
+
+    def client(self) -> Any:
+        if self._client is None:
+            if not self._api_key:
+                raise PilotError(
+                    "no API key: set ANTHROPIC_API_KEY (or enter it on the page); "
+                    "to rehearse without one, run `python -m emulator` and set ANTHROPIC_BASE_URL to it"
+                )
+            self._client = make_client(api_key=self._api_key, base_url=self.endpoint, timeout=self.timeout_seconds)
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def __enter__(self) -> Runner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _retry(self, fn: Callable[[], Any], what: str) -> Any:
+        return with_retries(fn, what=what, sleep=self.sleep, attempts=self.attempts, on_retry=self.log)
+
+    def _pilot(self, pilot_id: str) -> PilotRow:
+        row = self.ledger.pilot(pilot_id)
+        if row is None:
+            raise PilotError(f"no pilot {pilot_id!r} in {self.ledger.path}; `pilot list` shows the pilots")
+        return row
+
+    def resolve(self, pilot_ref: str) -> str:
+        """A pilot id from an id or `latest`."""
+        if pilot_ref == "latest":
+            pilots = self.ledger.pilots()
+            if not pilots:
+                raise PilotError(f"no pilots in {self.ledger.path} yet")
+            return pilots[0].pilot_id
+        return self._pilot(pilot_ref).pilot_id
+
+    # --- prepare ----------------------------------------------------------------------------------
+
+    def validate(self, source: Path | str, template: PromptTemplate | None = None) -> ValidationResult:
+        return validate_source(source, template)
+
+    def count_input_tokens(self, source: Path | str, template: PromptTemplate | None = None) -> list[int]:
+        """Input tokens per request from Anthropic's free counting endpoint (needs a key)."""
+        client = self.client()
+        counts = []
+        keys = ("model", "messages", "system", "tools", "tool_choice", "thinking")
+        for _, line in numbered_request_lines(source, template):
+            if not line.strip():
+                continue
+            params = json.loads(line)["params"]
+            kwargs = {k: params[k] for k in keys if k in params}
+            result = self._retry(lambda kw=kwargs: client.messages.count_tokens(**kw), "count tokens")
+            counts.append(int(result.input_tokens))
+        return counts
+
+    def estimate(
+        self,
+        source: Path | str,
+        catalog: Catalog,
+        *,
+        template: PromptTemplate | None = None,
+        count_tokens: bool = False,
+    ) -> tuple[ValidationResult, SpendEstimate]:
+        """Validate then estimate; raises ValidationFailed when any problem remains."""
+        result = self.validate(source, template)
+        if not result.ok:
+            raise ValidationFailed(result)
+        counted = self.count_input_tokens(source, template) if count_tokens else None
+        try:
+            estimate = estimate_spend(result.requests, catalog, counted_input_tokens=counted)
+        except LookupError as exc:
+            raise PilotError(str(exc).strip("'\"")) from None
+        return result, estimate
+
+    def prepare(
+        self,
+        source: Path | str,
+        catalog: Catalog,
+        *,
+        template: PromptTemplate | None = None,
+        budget_usd: float = DEFAULT_BUDGET_USD,
+        check: OutputCheck | None = None,
+        label: str = "",
+        count_tokens: bool = False,
+        parent_pilot_id: str | None = None,
+    ) -> str:
+        """Validate, estimate, apply the budget and record the pilot (nothing is sent). Returns its id.
+
+        A second call with the same content and endpoint, before any of it was sent, returns the
+        same pilot instead of a duplicate (a double click on "prepare").
+        """
+        result, estimate = self.estimate(source, catalog, template=template, count_tokens=count_tokens)
+        decision = budget_decision(estimate, budget_usd)
+        if not decision.allowed:
+            raise BudgetRefused(decision.reason)
+        lines = [line.strip() for _, line in numbered_request_lines(source, template) if line.strip()]
+        body = ("\n".join(lines) + "\n").encode("utf-8")
+        content_hash = hashlib.sha256(body).hexdigest()
+        existing = self.ledger.unsent_pilot_with_hash(content_hash, self.endpoint)
+        if existing is not None:
+            return existing
+        now = self.now()
+        pilot_id = f"pilot-{now:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+        requests_path = self.ledger.requests_path(pilot_id)
+        requests_path.parent.mkdir(parents=True, exist_ok=True)
+        requests_path.write_bytes(body)
+        parts = [
+            (start, end, result.requests[start].custom_id, result.requests[end - 1].custom_id)
+            for start, end in result.batches()
+        ]
+        self.ledger.add_pilot(
+            PilotRow(
+                pilot_id=pilot_id,
+                created_at=now,
+                label=label or Path(source).name,
+                source_name=Path(source).name,
+                content_hash=content_hash,
+                request_count=len(result.requests),
+                endpoint=self.endpoint,
+                simulated=self.simulated,
+                budget_usd=budget_usd,
+                estimate=estimate.model_dump(mode="json"),
+                check=(check or OutputCheck()).model_dump(mode="json"),
+                parent_pilot_id=parent_pilot_id,
+                report=None,
+            ),
+            parts,
+        )
+        return pilot_id
+
+    # --- submit -----------------------------------------------------------------------------------
+
+    def _part_requests(self, pilot_id: str, part: BatchPart) -> list[dict[str, Any]]:
+        out = []
+        with self.ledger.requests_path(pilot_id).open(encoding="utf-8") as handle:
+            for i, line in enumerate(handle):
+                if i >= part.end_index:
+                    break
+                if i >= part.start_index:
+                    out.append(json.loads(line))
+        return out
+
+    def _check_endpoint(self, pilot: PilotRow) -> None:
+        if pilot.endpoint != self.endpoint:
+            raise PilotError(
+                f"pilot {pilot.pilot_id} belongs to {pilot.endpoint}, but this runner targets {self.endpoint}; "
+                "set ANTHROPIC_BASE_URL to the pilot's endpoint"
+            )
+
+    def submit(self, pilot_id: str) -> PilotStatus:
+        """Create the pilot's batches (each exactly once); safe to call again, from any process."""
+        pilot = self._pilot(pilot_id)
+        self._check_endpoint(pilot)
+        worst = float(pilot.estimate.get("worst_case_batch_usd", float("inf")))
+        if worst > pilot.budget_usd:
+            raise BudgetRefused(f"worst case ${worst:,.4f} exceeds the pilot's ${pilot.budget_usd:,.2f} budget")
+        for part in self.ledger.parts(pilot_id):
+            if part.state in ("pending", "creating"):
+                self._submit_part(pilot_id, part.part)
+        return self.status(pilot_id)
+
+    def _submit_part(self, pilot_id: str, part_no: int) -> None:
+        for attempt in range(self.attempts):
+            token = uuid.uuid4().hex
+            if not self.ledger.claim(pilot_id, part_no, token, self.now()):
+                part = self.ledger.part(pilot_id, part_no)
+                if part.state == "creating":
+                    # Another caller (or a crashed one) holds the claim: only reconcile, never send.
+                    self._reconcile(pilot_id, part, token=None)
+                return
+            part = self.ledger.part(pilot_id, part_no)
+            requests = self._part_requests(pilot_id, part)
+            client = self.client().with_options(max_retries=0, timeout=self.create_timeout_seconds)
+            try:
+                batch = client.messages.batches.create(requests=requests)
+            except Exception as exc:
+                c = classify(exc)
+                if c is None:
+                    raise
+                if not c.transient:
+                    self.ledger.set_state(pilot_id, part_no, "failed", self.now(), c.message, only_from="creating")
+                    raise PermanentApiError(f"create batch: {c.message}") from None
+                self.log(f"create batch: {c.message}; checking the batch list before anything is resent")
+                self.ledger.add_event(pilot_id, part_no, self.now(), "create_error", c.message)
+                if self._reconcile(pilot_id, part, token=token):
+                    return
+                if c.status in (429, 529):
+                    # Refused before any work (rate limited, overloaded): nothing was created.
+                    self.ledger.release(pilot_id, part_no, token, self.now(), c.message)
+                if self.ledger.part(pilot_id, part_no).state != "pending":
+                    return  # outcome unknown: left `creating`; later calls reconcile and, after the grace, resend
+                delay = c.retry_after_seconds or min(60.0, 2.0 * 2**attempt)
+                self.log(f"create batch: nothing was created; sending again in {delay:.1f} s")
+                self.sleep(delay)
+                continue
+            self.ledger.record_batch(pilot_id, part_no, batch.id, batch.created_at, self.now(), "create call answered")
+            return
+        raise TransientApiError("create batch: the API kept refusing; run `pilot submit` again to resume")
+
+    def _reconcile(self, pilot_id: str, part: BatchPart, *, token: str | None) -> bool:
+        """Find the batch an unanswered create made (list newest first); record it, or release after the grace.
+
+        A batch matches when it was created near the claim, holds the part's request count and
+        is in no ledger entry yet. True when the part now has a batch.
+        """
+        claimed_at = part.claimed_at or self.now()
+        window_start = claimed_at - timedelta(seconds=self.reconcile_window_seconds)
+        known = self.ledger.known_batch_ids()
+        client = self.client()
+
+        def find() -> Any:
+            candidates = []
+            for batch in client.messages.batches.list(limit=100):
+                if batch.created_at < window_start:
+                    break
+                total = sum(batch.request_counts.to_dict().values())
+                if batch.id not in known and total == part.request_count:
+                    candidates.append(batch)
+            return candidates
+
+        candidates = self._retry(find, "reconcile with the batch list")
+        if candidates:
+            # Several unknown batches of the same size: take the one created closest after the claim.
+            best = min(candidates, key=lambda b: abs((b.created_at - claimed_at).total_seconds()))
+            note = "found in the batch list after an unanswered create"
+            if len(candidates) > 1:
+                note += f" ({len(candidates)} candidates; closest in time chosen)"
+            if self.ledger.record_batch(pilot_id, part.part, best.id, best.created_at, self.now(), note):
+                self.log(f"reconciled: batch {best.id} was created; nothing resent")
+            return True
+        age = (self.now() - claimed_at).total_seconds()
+        if age >= self.reconcile_grace_seconds:
+            holder = token or part.claim_token
+            if holder and self.ledger.release(
+                pilot_id, part.part, holder, self.now(), "no batch in the list after the grace period"
+            ):
+                self.log("no batch was created; the part will be sent again")
+                if token is None:
+                    self._submit_part(pilot_id, part.part)
+                    return True
+        else:
+            self.log(
+                f"create outcome unknown and no batch in the list yet; checking again after "
+                f"{self.reconcile_grace_seconds - age:.0f} s before anything is resent"
+            )
+        return False
+
+    # --- status -----------------------------------------------------------------------------------
+
+    def status(self, pilot_id: str) -> PilotStatus:
+        pilot = self._pilot(pilot_id)
+        parts = self.ledger.parts(pilot_id)
+        now = self.now()
+        clocks = [
+            batch_clock(p.batch_created_at, now, ended_at=p.ended_at) if p.batch_created_at else None for p in parts
+        ]
+        return PilotStatus(pilot=pilot, parts=parts, clocks=clocks, state=overall_state(parts))
+
+    def refresh(self, pilot_id: str) -> PilotStatus:
+        """Ask the API about every sent, unfinished part; finish unresolved creates first."""
+        pilot = self._pilot(pilot_id)
+        self._check_endpoint(pilot)
+        for part in self.ledger.parts(pilot_id):
+            if part.state == "creating":
+                self._reconcile(pilot_id, part, token=None)
+        parts = self.ledger.parts(pilot_id)
+        if any(p.state != "pending" for p in parts):
+            # The user confirmed this pilot: finish sending parts an interruption left unsent.
+            for part in parts:
+                if part.state == "pending":
+                    self._submit_part(pilot_id, part.part)
+        client = self.client()
+        for part in self.ledger.parts(pilot_id):
+            if part.state != "submitted" or part.batch_id is None:
+                continue
+            batch = self._retry(
+                lambda bid=part.batch_id: client.messages.batches.retrieve(bid), f"status of {part.batch_id}"
+            )
+            self.ledger.update_status(
+                pilot_id,
+                part.part,
+                processing_status=batch.processing_status,
+                counts=batch.request_counts.to_dict(),
+                ended_at=batch.ended_at,
+                now=self.now(),
+            )
+        return self.status(pilot_id)
+
+    def wait(
+        self,
+        pilot_id: str,
+        *,
+        poll_seconds: float = 60.0,
+        max_wait_seconds: float | None = None,
+        on_progress: Callable[[PilotStatus], None] | None = None,
+    ) -> PilotStatus:
+        """Poll until nothing is pending (or `max_wait_seconds` passes); resumable from any process."""
+        started = time.monotonic()
+        while True:
+            status = self.refresh(pilot_id)
+            if on_progress is not None:
+                on_progress(status)
+            if not status.pending:
+                return status
+            if max_wait_seconds is not None and time.monotonic() - started >= max_wait_seconds:
+                return status
+            self.sleep(poll_seconds)
+
+    def cancel(self, pilot_id: str) -> PilotStatus:
+        """Cancel sent, unfinished batches and withdraw parts not yet sent."""
+        pilot = self._pilot(pilot_id)
+        self._check_endpoint(pilot)
+        for part in self.ledger.parts(pilot_id):
+            if part.state == "pending":
+                self.ledger.set_state(
+                    pilot_id, part.part, "withdrawn", self.now(), "cancelled before sending", only_from="pending"
+                )
+        for part in self.ledger.parts(pilot_id):
+            if part.state == "submitted" and part.batch_id:
+                batches = self.client().messages.batches
+                self._retry(lambda bid=part.batch_id, b=batches: b.cancel(bid), f"cancel {part.batch_id}")
+                self.ledger.add_event(pilot_id, part.part, self.now(), "cancel", "cancel requested")
+        return self.refresh(pilot_id) if any(p.batch_id for p in self.ledger.parts(pilot_id)) else self.status(pilot_id)
+
+    # --- results ----------------------------------------------------------------------------------
+
+    def _expected_ids(self, pilot_id: str, part: BatchPart) -> Iterator[str]:
+        for request in self._part_requests(pilot_id, part):
+            yield request["custom_id"]
+
+    @staticmethod
+    def _stored_ids(path: Path) -> set[str]:
+        """custom_ids already in the results file; cuts off a half-written last line first."""
+        seen: set[str] = set()
+        if not path.exists():
+            return seen
+        with path.open("rb+") as handle:
+            good = 0
+            for line in handle:
+                if not line.endswith(b"\n"):
+                    break
+                good += len(line)
+                seen.add(json.loads(line)["custom_id"])
+            handle.truncate(good)
+        return seen
+
+    def download(self, pilot_id: str) -> Path:
+        """Stream every ended part's results to `results.jsonl`, resuming after any interruption."""
+        pilot = self._pilot(pilot_id)
+        self._check_endpoint(pilot)
+        path = self.ledger.results_path(pilot_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        seen = self._stored_ids(path)
+        for part in self.ledger.parts(pilot_id):
+            if part.state == "ended" and part.batch_id:
+                self._download_part(pilot_id, part, path, seen)
+        return path
+
+    def _download_part(self, pilot_id: str, part: BatchPart, path: Path, seen: set[str]) -> None:
+        expected = set(self._expected_ids(pilot_id, part))
+        client = self.client()
+        assert part.batch_id is not None
+        batch_id: str = part.batch_id
+        with path.open("a", encoding="utf-8") as out:
+
+            def stream() -> None:
+                decoder = client.messages.batches.results(batch_id)
+                try:
+                    self._write_new(decoder, out, seen, expected, pilot_id, part.part)
+                finally:
+                    decoder.close()
+                out.flush()
+
+            for _ in range(3):
+                self._retry(stream, f"results of {batch_id}")
+                if expected <= seen:
+                    break
+            missing = sorted(expected - seen)
+            for custom_id in missing:
+                # Accounted for, never silently dropped: a marked local record, not an API result.
+                record = {
+                    "custom_id": custom_id,
+                    "result": {
+                        "type": "errored",
+                        "error": {
+                            "type": "error",
+                            "error": {
+                                "type": "missing_result",
+                                "message": "the API's results had no line for this custom_id (recorded locally)",
+                            },
+                        },
+                    },
+                }
+                out.write(json.dumps(record, separators=(",", ":")) + "\n")
+                seen.add(custom_id)
+            out.flush()
+            os.fsync(out.fileno())
+        if missing:
+            self.ledger.add_event(pilot_id, part.part, self.now(), "missing_results", f"{len(missing)} custom_ids")
+        self.ledger.set_state(pilot_id, part.part, "downloaded", self.now(), "results stored", only_from="ended")
+
+    def _write_new(
+        self, records: Any, out: Any, seen: set[str], expected: set[str], pilot_id: str, part_no: int
+    ) -> None:
+        written = 0
+        for record in records:
+            custom_id = record.custom_id
+            if custom_id in seen:
+                continue
+            if custom_id not in expected:
+                self.ledger.add_event(pilot_id, part_no, self.now(), "unexpected_result", custom_id)
+                continue
+            out.write(json.dumps(record.to_dict(), separators=(",", ":")) + "\n")
+            seen.add(custom_id)
+            written += 1
+            if written % 1000 == 0:
+                out.flush()
+        out.flush()
+
+    def iter_results(self, pilot_id: str) -> Iterator[dict[str, Any]]:
+        """Stored result records, one at a time."""
+        path = self.ledger.results_path(pilot_id)
+        if not path.exists():
+            return
+        with path.open(encoding="utf-8") as handle:
+            for line in handle:
+                if line.endswith("\n"):
+                    yield json.loads(line)
+
+    def report(self, pilot_id: str, catalog: Catalog) -> PilotReport:
+        """Measure the pilot from its stored results (download first); stores the figures in the ledger."""
+        status = self.status(pilot_id)
+        if status.state != "complete":
+            raise PilotError(f"pilot {pilot_id} is {status.state}: wait for it to end and download its results first")
+        check = OutputCheck.model_validate(status.pilot.check)
+        acc = ReportAccumulator(catalog, check)
+        for record in self.iter_results(pilot_id):
+            acc.add(record)
+        turnaround = [
+            c.elapsed_hours for p, c in zip(status.parts, status.clocks, strict=True) if c is not None and c.ended
+        ]
+        sent = sum(p.request_count for p in status.parts if p.batch_id)
+        report = acc.finish(request_count=sent, turnaround_hours=turnaround)
+        self.ledger.set_report(pilot_id, report.model_dump(mode="json"), self.now())
+        return report
+
+    def failed_custom_ids(self, pilot_id: str) -> set[str]:
+        """custom_ids whose result was errored or expired, or succeeded but failed the output check."""
+        from costmodel.pilot import check_output, result_text
+
+        pilot = self._pilot(pilot_id)
+        check = OutputCheck.model_validate(pilot.check)
+        failed: set[str] = set()
+        for record in self.iter_results(pilot_id):
+            kind = record.get("result", {}).get("type")
+            if kind in FAILED_TYPES or (kind == "succeeded" and not check_output(result_text(record), check)):
+                failed.add(record["custom_id"])
+        return failed
+
+    def retry_failed(self, pilot_id: str, catalog: Catalog, *, budget_usd: float = DEFAULT_BUDGET_USD) -> str:
+        """A new prepared pilot holding only the failed and expired requests of `pilot_id`."""
+        status = self.status(pilot_id)
+        if status.state != "complete":
+            raise PilotError(f"pilot {pilot_id} is {status.state}: download its results before retrying failures")
+        failed = self.failed_custom_ids(pilot_id)
+        if not failed:
+            raise PilotError(f"pilot {pilot_id} has no failed or expired requests to retry")
+        source = self.ledger.pilot_dir(pilot_id) / "retry-requests.jsonl"
+        with (
+            self.ledger.requests_path(pilot_id).open(encoding="utf-8") as src,
+            source.open("w", encoding="utf-8") as dst,
+        ):
+            for line in src:
+                if json.loads(line)["custom_id"] in failed:
+                    dst.write(line)
+        check = OutputCheck.model_validate(status.pilot.check)
+        return self.prepare(
+            source,
+            catalog,
+            budget_usd=budget_usd,
+            check=check,
+            label=f"retry of {pilot_id}",
+            parent_pilot_id=pilot_id,
+        )
