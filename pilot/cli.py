@@ -1,0 +1,507 @@
+"""`python -m costmodel pilot ...`: validate, estimate, submit, watch and measure a pilot batch.
+
+The key comes from ANTHROPIC_API_KEY and the endpoint from ANTHROPIC_BASE_URL (a loopback
+address means the local emulator: output is labelled SIMULATED). Bad input exits non-zero
+with one line per problem on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from costmodel.pilot import DEFAULT_BUDGET_USD, OutputCheck, PilotReport, PromptTemplate, SpendEstimate
+
+__all__ = ["main"]
+
+EXIT_OK = 0
+EXIT_PROBLEM = 1
+
+
+class _Fail(Exception):
+    """Stop with these lines on stderr."""
+
+    def __init__(self, *lines: str) -> None:
+        super().__init__(lines[0] if lines else "")
+        self.lines = lines
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m costmodel pilot",
+        description="Run a live pilot batch through the Message Batches API and measure it for the plan.",
+        epilog="ANTHROPIC_API_KEY selects the key and ANTHROPIC_BASE_URL the endpoint "
+        "(a 127.0.0.1 endpoint is the local SIMULATED emulator: `python -m emulator`).",
+    )
+    parser.add_argument("--ledger", type=Path, default=None, help="ledger file (default: per-user data directory)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def source(p: argparse.ArgumentParser) -> None:
+        p.add_argument("input", type=Path, help="Message Batches JSONL, or texts (CSV/JSONL) with --template")
+        p.add_argument("--template", type=Path, help="prompt template JSON (model, max_tokens, user_template, ...)")
+
+    def as_json(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    def pilot_ref(p: argparse.ArgumentParser) -> None:
+        p.add_argument("pilot", help="pilot id (see `list`) or `latest`")
+
+    def budget(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--budget-usd", type=float, default=DEFAULT_BUDGET_USD, help="refuse if the worst case exceeds this [USD]"
+        )
+
+    p = sub.add_parser("validate", help="check a sample set line by line; nothing is sent")
+    source(p)
+    as_json(p)
+
+    p = sub.add_parser("estimate", help="input tokens and worst-case spend at batch prices")
+    source(p)
+    budget(p)
+    p.add_argument("--count-tokens", action="store_true", help="use Anthropic's free token counting (needs a key)")
+    as_json(p)
+
+    p = sub.add_parser("submit", help="validate, estimate, confirm and submit a pilot")
+    source(p)
+    budget(p)
+    p.add_argument("--yes", action="store_true", help="skip the interactive confirmation")
+    p.add_argument("--count-tokens", action="store_true", help="use Anthropic's free token counting")
+    p.add_argument("--label", default="", help="a name for the pilot")
+    p.add_argument("--check", choices=["none", "json", "json_keys", "regex"], default="none", help="output check")
+    p.add_argument("--require-keys", default="", help="comma-separated keys for --check json_keys")
+    p.add_argument("--pattern", default="", help="regular expression for --check regex")
+    as_json(p)
+
+    for name, text in (("status", "the pilot's state and elapsed time against 24 h"), ("report", "measured figures")):
+        p = sub.add_parser(name, help=text)
+        pilot_ref(p)
+        as_json(p)
+
+    p = sub.add_parser("wait", help="poll until the pilot's batches end, then download results")
+    pilot_ref(p)
+    p.add_argument("--poll-seconds", type=float, default=60.0, help="seconds between polls (default 60)")
+    p.add_argument("--max-wait-seconds", type=float, default=None, help="give up waiting after this long")
+    as_json(p)
+
+    p = sub.add_parser("results", help="download results to the ledger directory (and copy them to --out)")
+    pilot_ref(p)
+    p.add_argument("--out", type=Path, help="also copy the results JSONL here")
+    as_json(p)
+
+    p = sub.add_parser("list", help="every pilot in the ledger")
+    as_json(p)
+
+    p = sub.add_parser("cancel", help="cancel the pilot's unfinished batches")
+    pilot_ref(p)
+    as_json(p)
+
+    p = sub.add_parser("retry-failed", help="a new pilot with only the failed and expired requests, submitted")
+    pilot_ref(p)
+    budget(p)
+    p.add_argument("--yes", action="store_true", help="skip the interactive confirmation")
+    as_json(p)
+    return parser
+
+
+# --- helpers ------------------------------------------------------------------------------------------
+
+
+def _catalog() -> Any:
+    from costmodel.prices import load_catalog
+
+    return load_catalog(as_of=datetime.now(UTC).date())
+
+
+def _ledger(args: argparse.Namespace) -> Any:
+    from pilot.ledger import Ledger, default_ledger_path
+
+    return Ledger(args.ledger or default_ledger_path())
+
+
+def _runner(args: argparse.Namespace, *, base_url: str | None = None) -> Any:
+    from pilot.runner import Runner
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    return Runner(
+        _ledger(args),
+        api_key=os.environ.get("ANTHROPIC_API_KEY") or None,
+        base_url=base_url or os.environ.get("ANTHROPIC_BASE_URL") or None,
+        log=log,
+    )
+
+
+def _runner_for(args: argparse.Namespace) -> tuple[Any, str]:
+    """A runner on the endpoint the pilot was submitted to, and the resolved pilot id."""
+    probe = _runner(args)
+    pilot_id = probe.resolve(args.pilot)
+    endpoint = probe.ledger.pilot(pilot_id).endpoint
+    probe.close()
+    return _runner(args, base_url=endpoint), pilot_id
+
+
+def _template(args: argparse.Namespace) -> PromptTemplate | None:
+    from pilot.files import load_template
+
+    return load_template(args.template) if getattr(args, "template", None) else None
+
+
+def _check(args: argparse.Namespace) -> OutputCheck:
+    keys = tuple(k.strip() for k in args.require_keys.split(",") if k.strip())
+    try:
+        return OutputCheck(kind=args.check, required_keys=keys, pattern=args.pattern)
+    except ValueError as exc:
+        raise _Fail(f"--check: {_pydantic_message(exc)}") from None
+
+
+def _pydantic_message(exc: Exception) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        return "; ".join(str(e.get("msg", "")).removeprefix("Value error, ") for e in errors())
+    return str(exc)
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, default=str))
+
+
+def _target_line(endpoint: str, simulated: bool) -> str:
+    return f"target: SIMULATED local emulator at {endpoint}" if simulated else f"target: Anthropic API at {endpoint}"
+
+
+def _estimate_lines(estimate: SpendEstimate, budget_usd: float) -> list[str]:
+    from costmodel.pilot import budget_decision
+
+    decision = budget_decision(estimate, budget_usd)
+    return [
+        f"requests: {estimate.request_count:,} in {estimate.batch_count} batch(es); "
+        f"models: {', '.join(estimate.models)}",
+        f"input tokens: {estimate.input_tokens:,} ({estimate.input_tokens_source})",
+        f"output bound: {estimate.max_output_tokens:,} tokens (sum of max_tokens)",
+        f"worst case at batch prices: ${estimate.worst_case_batch_usd:,.4f} "
+        f"(sync would be ${estimate.worst_case_sync_usd:,.4f})",
+        f"budget: {decision.reason}",
+        f"prices: {estimate.price_source}",
+    ]
+
+
+def _status_lines(status: Any) -> list[str]:
+    lines = [
+        f"{status.pilot.pilot_id}  [{status.label}]  {status.state}  "
+        f"{status.pilot.request_count} requests  label: {status.pilot.label}"
+    ]
+    for part, clock in zip(status.parts, status.clocks, strict=True):
+        where = part.batch_id or "(not sent)"
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(part.counts.items()) if v)
+        timing = clock.describe() if clock is not None else ""
+        line = f"  batch {part.part}: {where}  {part.state}  {timing}"
+        if counts:
+            line += f"  [{counts}]"
+        if part.error:
+            line += f"  error: {part.error}"
+        lines.append(line)
+    return lines
+
+
+def _report_lines(report: PilotReport) -> list[str]:
+    counts = ", ".join(f"{k} {v}" for k, v in report.counts.items())
+    errors = ", ".join(f"{k} {v}" for k, v in report.error_types.items()) or "none"
+    turnaround = ", ".join(f"{h:.2f} h" for h in report.turnaround_hours) or "n/a"
+    return [
+        f"results: {report.result_count} of {report.request_count} requests ({counts})",
+        f"error types: {errors}",
+        f"usable: {report.usable_count} — first-pass success rate {report.first_pass_success_rate:.1%} "
+        f"({report.output_check})",
+        f"turnaround (created → ended): {turnaround}",
+        f"tokens per succeeded request: input {report.uncached_input_tokens_per_request:,.1f} uncached + "
+        f"{report.cache_write_tokens_per_request:,.1f} cache write + {report.cache_read_tokens_per_request:,.1f} "
+        f"cache read; output {report.output_tokens_per_request:,.1f}",
+        f"cost: batch ${report.batch_cost_usd:,.4f}; same usage sync ${report.sync_cost_usd:,.4f}; "
+        f"savings ${report.savings_usd:,.4f} ({report.savings_share:.0%})",
+        f"prices: {report.price_source}",
+    ]
+
+
+def _confirm(args: argparse.Namespace, question: str) -> None:
+    if args.yes:
+        return
+    if not sys.stdin.isatty():
+        raise _Fail("not submitted: confirm with --yes (no terminal to ask on)")
+    answer = input(f"{question} [y/N] ").strip().lower()
+    if answer not in ("y", "yes"):
+        raise _Fail("not submitted: not confirmed")
+
+
+# --- commands -----------------------------------------------------------------------------------------
+
+
+def _validation_failure(result: Any, source: Path) -> _Fail:
+    return _Fail(*(f"{source}: {problem}" for problem in result.problems))
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from pilot.files import validate_source
+
+    result = validate_source(args.input, _template(args))
+    if args.json:
+        _print_json(
+            {
+                "ok": result.ok,
+                "problems": [p.model_dump() for p in result.problems],
+                "request_count": len(result.requests),
+                "batches": [list(r) for r in result.batches()],
+                "total_bytes": result.total_body_bytes,
+            }
+        )
+        return EXIT_OK if result.ok else EXIT_PROBLEM
+    if not result.ok:
+        raise _validation_failure(result, args.input)
+    print(
+        f"OK: {len(result.requests):,} requests, {len(result.batches())} batch(es), {result.total_body_bytes:,} bytes"
+    )
+    return EXIT_OK
+
+
+def cmd_estimate(args: argparse.Namespace) -> int:
+    from costmodel.pilot import budget_decision
+    from pilot.runner import ValidationFailed
+
+    with _runner(args) as runner:
+        try:
+            _, estimate = runner.estimate(
+                args.input, _catalog(), template=_template(args), count_tokens=args.count_tokens
+            )
+        except ValidationFailed as exc:
+            raise _validation_failure(exc.result, args.input) from None
+    if args.json:
+        decision = budget_decision(estimate, args.budget_usd)
+        _print_json({"estimate": estimate.model_dump(mode="json"), "budget": decision.model_dump(mode="json")})
+    else:
+        print("\n".join(_estimate_lines(estimate, args.budget_usd)))
+    return EXIT_OK
+
+
+def cmd_submit(args: argparse.Namespace) -> int:
+    from pilot.runner import ValidationFailed
+
+    check = _check(args)
+    template = _template(args)
+    with _runner(args) as runner:
+        catalog = _catalog()
+        try:
+            _, estimate = runner.estimate(args.input, catalog, template=template, count_tokens=args.count_tokens)
+        except ValidationFailed as exc:
+            raise _validation_failure(exc.result, args.input) from None
+        if not args.json:
+            print(_target_line(runner.endpoint, runner.simulated))
+            print("\n".join(_estimate_lines(estimate, args.budget_usd)))
+        pilot_id = runner.prepare(
+            args.input,
+            catalog,
+            template=template,
+            budget_usd=args.budget_usd,
+            check=check,
+            label=args.label,
+            count_tokens=args.count_tokens,
+        )
+        _confirm(args, f"Submit {estimate.request_count} requests (worst case ${estimate.worst_case_batch_usd:,.4f})?")
+        status = runner.submit(pilot_id)
+    if args.json:
+        _print_json(status.as_dict())
+    else:
+        print("\n".join(_status_lines(status)))
+        print(f"next: python -m costmodel pilot wait {pilot_id}")
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    runner, pilot_id = _runner_for(args)
+    with runner:
+        status = runner.status(pilot_id)
+        if status.pending:
+            status = runner.refresh(pilot_id)
+    if args.json:
+        _print_json(status.as_dict())
+    else:
+        print("\n".join(_status_lines(status)))
+    return EXIT_OK
+
+
+def cmd_wait(args: argparse.Namespace) -> int:
+    if args.poll_seconds <= 0:
+        raise _Fail("--poll-seconds must be above 0")
+    runner, pilot_id = _runner_for(args)
+    interactive = sys.stderr.isatty()
+
+    def progress(status: Any) -> None:
+        clock = next((c for c in status.clocks if c is not None), None)
+        timing = clock.describe() if clock is not None else status.state
+        processing = sum(p.counts.get("processing", 0) for p in status.parts)
+        line = f"[{status.label}] {status.pilot.pilot_id}: {status.state}; {timing}; {processing} processing"
+        print(("\r" + line) if interactive else line, end="" if interactive else "\n", file=sys.stderr, flush=True)
+
+    with runner:
+        status = runner.wait(
+            pilot_id, poll_seconds=args.poll_seconds, max_wait_seconds=args.max_wait_seconds, on_progress=progress
+        )
+        if interactive:
+            print(file=sys.stderr)
+        if status.state == "ended":
+            runner.download(pilot_id)
+            status = runner.status(pilot_id)
+    if args.json:
+        _print_json(status.as_dict())
+    else:
+        print("\n".join(_status_lines(status)))
+        if status.state == "complete":
+            print(f"next: python -m costmodel pilot report {pilot_id}")
+    return EXIT_OK if not status.pending else EXIT_PROBLEM
+
+
+def cmd_results(args: argparse.Namespace) -> int:
+    runner, pilot_id = _runner_for(args)
+    with runner:
+        status = runner.refresh(pilot_id) if runner.status(pilot_id).pending else runner.status(pilot_id)
+        if status.state not in ("ended", "complete"):
+            raise _Fail(f"pilot {pilot_id} is {status.state}: results are available once its batches end")
+        path = runner.download(pilot_id)
+    if args.out:
+        shutil.copyfile(path, args.out)
+    lines = sum(1 for _ in path.open(encoding="utf-8"))
+    if args.json:
+        _print_json({"pilot_id": pilot_id, "results_path": str(path), "copied_to": str(args.out or ""), "lines": lines})
+    else:
+        print(f"{lines} results in {path}" + (f" (copied to {args.out})" if args.out else ""))
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    runner, pilot_id = _runner_for(args)
+    with runner:
+        status = runner.status(pilot_id)
+        if status.state == "ended":
+            runner.download(pilot_id)
+        report = runner.report(pilot_id, _catalog())
+    try:
+        measurement: dict[str, Any] | None = report.measurement().model_dump(mode="json")
+    except ValueError as exc:
+        measurement = None
+        note = str(exc)
+    if args.json:
+        _print_json(
+            {
+                "pilot_id": pilot_id,
+                "simulated": status.pilot.simulated,
+                "report": report.model_dump(mode="json"),
+                "measurement": measurement,
+            }
+        )
+    else:
+        print(f"{pilot_id}  [{status.label}]")
+        print("\n".join(_report_lines(report)))
+        if measurement is None:
+            print(f"measurement: {note}")
+    return EXIT_OK
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from pilot.ledger import Ledger, default_ledger_path
+    from pilot.runner import overall_state
+
+    ledger = Ledger(args.ledger or default_ledger_path())
+    rows = []
+    for pilot in ledger.pilots():
+        parts = ledger.parts(pilot.pilot_id)
+        rows.append(
+            {
+                "pilot_id": pilot.pilot_id,
+                "created_at": pilot.created_at.isoformat(),
+                "label": pilot.label,
+                "state": overall_state(parts),
+                "simulated": pilot.simulated,
+                "endpoint": pilot.endpoint,
+                "request_count": pilot.request_count,
+                "batch_ids": [p.batch_id for p in parts if p.batch_id],
+                "parent_pilot_id": pilot.parent_pilot_id,
+            }
+        )
+    if args.json:
+        _print_json(rows)
+    elif not rows:
+        print(f"no pilots in {ledger.path}")
+    else:
+        for r in rows:
+            target = "SIMULATED" if r["simulated"] else "API"
+            print(f"{r['pilot_id']}  {r['state']:<11} {target:<9} {r['request_count']:>6} requests  {r['label']}")
+    return EXIT_OK
+
+
+def cmd_cancel(args: argparse.Namespace) -> int:
+    runner, pilot_id = _runner_for(args)
+    with runner:
+        status = runner.cancel(pilot_id)
+    if args.json:
+        _print_json(status.as_dict())
+    else:
+        print("\n".join(_status_lines(status)))
+    return EXIT_OK
+
+
+def cmd_retry_failed(args: argparse.Namespace) -> int:
+    runner, pilot_id = _runner_for(args)
+    with runner:
+        new_id = runner.retry_failed(pilot_id, _catalog(), budget_usd=args.budget_usd)
+        new = runner.status(new_id)
+        if not args.json:
+            print(_target_line(runner.endpoint, runner.simulated))
+            print(f"new pilot {new_id}: {new.pilot.request_count} failed or expired requests of {pilot_id}")
+        worst = float(new.pilot.estimate["worst_case_batch_usd"])
+        _confirm(args, f"Submit {new.pilot.request_count} requests (worst case ${worst:,.4f})?")
+        status = runner.submit(new_id)
+    if args.json:
+        _print_json(status.as_dict())
+    else:
+        print("\n".join(_status_lines(status)))
+    return EXIT_OK
+
+
+COMMANDS = {
+    "validate": cmd_validate,
+    "estimate": cmd_estimate,
+    "submit": cmd_submit,
+    "status": cmd_status,
+    "wait": cmd_wait,
+    "results": cmd_results,
+    "report": cmd_report,
+    "list": cmd_list,
+    "cancel": cmd_cancel,
+    "retry-failed": cmd_retry_failed,
+}
+
+
+def main(argv: list[str]) -> int:
+    """Run one pilot command; returns the exit code (0 ok, 1 a problem, 2 bad usage)."""
+    args = _parser().parse_args(argv)
+    from pilot.api import PermanentApiError, TransientApiError
+    from pilot.files import SourceError
+    from pilot.runner import PilotError
+
+    try:
+        return COMMANDS[args.command](args)
+    except _Fail as exc:
+        for line in exc.lines:
+            print(line, file=sys.stderr)
+    except (PilotError, SourceError, PermanentApiError, TransientApiError) as exc:
+        print(str(exc), file=sys.stderr)
+    except KeyboardInterrupt:
+        print("interrupted; the ledger keeps the pilot's state — run the command again to resume", file=sys.stderr)
+    except OSError as exc:
+        print(f"{getattr(exc, 'filename', '') or ''}: {exc.strerror or exc}".lstrip(": "), file=sys.stderr)
+    return EXIT_PROBLEM
