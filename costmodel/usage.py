@@ -202,13 +202,8 @@ class WhatIfAssumptions(StrictModel):
     def describe(self) -> tuple[str, ...]:
         """The assumptions in words, for footnotes, exports and CLI JSON."""
         notes = [f"batchable share of standard-tier traffic: {self.batchable_share:.0%}"]
-        notes += [
-            f"batchable share for model {k}: {v:.0%}"
-            for k, v in sorted(self.batchable_share_by_model.items())
-        ]
-        notes += [
-            f"batchable share for tag {k}: {v:.0%}" for k, v in sorted(self.batchable_share_by_tag.items())
-        ]
+        notes += [f"batchable share for model {k}: {v:.0%}" for k, v in sorted(self.batchable_share_by_model.items())]
+        notes += [f"batchable share for tag {k}: {v:.0%}" for k, v in sorted(self.batchable_share_by_tag.items())]
         notes.append(
             f"first-pass success rate {self.success_rate:.1%}; "
             f"failed attempts billed at {self.billed_failure_share:.0%}"
@@ -260,24 +255,15 @@ def _price_table(pricings: Sequence[ModelPricing | None], api: Literal["sync", "
         if p is None:
             continue
         base = p.sync if api == "sync" else p.batch
-        long = (
-            base
-            if p.long_context is None
-            else (p.long_context.sync if api == "sync" else p.long_context.batch)
-        )
+        long = base if p.long_context is None else (p.long_context.sync if api == "sync" else p.long_context.batch)
         for lc, prices in enumerate((base, long)):
             table[lc, i] = [getattr(prices, f) for f in _PRICE_FIELDS]
     return table
 
 
-def _long_context_rows(
-    columns: UsageColumns, pricings: Sequence[ModelPricing | None]
-) -> npt.NDArray[np.bool_]:
+def _long_context_rows(columns: UsageColumns, pricings: Sequence[ModelPricing | None]) -> npt.NDArray[np.bool_]:
     thresholds = np.array(
-        [
-            np.inf if p is None or p.long_context is None else p.long_context.threshold_input_tokens
-            for p in pricings
-        ]
+        [np.inf if p is None or p.long_context is None else p.long_context.threshold_input_tokens for p in pricings]
         or [np.inf]
     )
     hint = columns.long_context_hint
@@ -312,9 +298,7 @@ def _share_per_row(
     )
     share = by_model[columns.model_codes] if columns.n_rows else np.zeros(0)
     if assumptions.batchable_share_by_tag and columns.tag_names:
-        by_tag = np.array(
-            [assumptions.batchable_share_by_tag.get(t, np.nan) for t in columns.tag_names] + [np.nan]
-        )
+        by_tag = np.array([assumptions.batchable_share_by_tag.get(t, np.nan) for t in columns.tag_names] + [np.nan])
         tag_share = by_tag[columns.tag_codes]  # code -1 reads the trailing NaN
         share = np.where(np.isnan(tag_share), share, tag_share)
     result: FloatArray = np.where(columns.tier_codes == TIER_STANDARD, share, 0.0)
@@ -376,6 +360,8 @@ class GroupTotals(StrictModel):
     """Actual spend of standard-tier (and other-tier) rows [USD]."""
     batch_usd: float
     """Actual spend of rows that already ran on batch [USD]."""
+    batch_token_share: float
+    """Share of the group's input tokens that ran on batch [share]."""
     actual_usd: float
     """Actual spend at catalog prices [USD]."""
     whatif_usd: float
@@ -455,7 +441,9 @@ def _group(
     requests = s(np.nan_to_num(c.requests))
     requests_missing = s(np.isnan(c.requests).astype(np.float64))
     rows: IntArray = np.bincount(codes, minlength=n)[:n]
-    input_tokens = s(c.total_input_tokens())
+    total_input = c.total_input_tokens()
+    input_tokens = s(total_input)
+    batch_input = s(total_input, c.tier_codes == TIER_BATCH)
     output_tokens = s(c.output_tokens)
     result = []
     for i, key in enumerate(keys):
@@ -470,6 +458,7 @@ def _group(
                 output_tokens=float(output_tokens[i]),
                 standard_usd=float(money["actual"][i] - money["batch"][i]),
                 batch_usd=float(money["batch"][i]),
+                batch_token_share=float(batch_input[i] / input_tokens[i]) if input_tokens[i] > 0 else 0.0,
                 actual_usd=float(money["actual"][i]),
                 whatif_usd=float(money["whatif"][i]),
                 savings_usd=float(money["actual"][i] - money["whatif"][i]),
@@ -481,9 +470,7 @@ def _group(
 
 def _model_keys(priced: PricedUsage) -> tuple[list[str], IntArray]:
     """Group keys per row: the catalog id (dated ids merge), or the raw name for unknown models."""
-    names = [
-        rid or name for rid, name in zip(priced.resolved_model_ids, priced.columns.model_names, strict=True)
-    ]
+    names = [rid or name for rid, name in zip(priced.resolved_model_ids, priced.columns.model_names, strict=True)]
     keys = sorted(set(names))
     key_of_code = np.array([keys.index(n) for n in names] or [0], dtype=np.int64)
     return keys, key_of_code[priced.columns.model_codes] if priced.columns.n_rows else np.zeros(0, np.int64)
@@ -521,9 +508,7 @@ def summarize(
         tag_rows = np.where(c.tag_codes >= 0, c.tag_codes, len(c.tag_names))
         by_tag = _group(priced, tag_rows, tag_keys, known)
     total_billed = None if billed is None else float(billed.amount_usd.sum())
-    total = _group(
-        priced, np.zeros(c.n_rows, np.int64), ["total"], known, None if billed is None else [total_billed]
-    )
+    total = _group(priced, np.zeros(c.n_rows, np.int64), ["total"], known, None if billed is None else [total_billed])
     if not total:
         total = [
             GroupTotals(
@@ -534,6 +519,7 @@ def summarize(
                 output_tokens=0,
                 standard_usd=0,
                 batch_usd=0,
+                batch_token_share=0,
                 actual_usd=0,
                 whatif_usd=0,
                 savings_usd=0,
@@ -600,9 +586,7 @@ def _daily(
     cell = (priced.columns.days - first) * n_models + model_rows
     actual = np.bincount(cell, weights=np.nan_to_num(priced.actual_usd), minlength=n_days * n_models)
     grid = actual.reshape(n_days, n_models)
-    whatif = np.bincount(
-        priced.columns.days - first, weights=np.nan_to_num(priced.whatif_usd), minlength=n_days
-    )
+    whatif = np.bincount(priced.columns.days - first, weights=np.nan_to_num(priced.whatif_usd), minlength=n_days)
     present = grid.sum(axis=0) > 0
     models = tuple(k for k, p in zip(model_keys, present, strict=True) if p)
     series = tuple(tuple(float(v) for v in grid[:, j]) for j in range(n_models) if present[j])
@@ -626,11 +610,11 @@ class PlanVsActualRow(StrictModel):
     actual_requests_per_month: float | None
     """Imported volume scaled to a month; None when the source does not count requests [requests/month]."""
     planned_spend_per_month_usd: float
-    """Plan spend on the API the imported traffic mostly used [USD/month]."""
+    """Plan spend at the imported tier mix: sync cost × (1 − b) + batch cost × b [USD/month]."""
     actual_spend_per_month_usd: float
     """Imported spend scaled to a month [USD/month]."""
-    planned_api: Literal["sync", "batch"]
-    """Which side of the plan `planned_spend_per_month_usd` is."""
+    planned_batch_share: float
+    """Share of the plan priced at its batch cost, set to the imported batch share of input tokens [share]."""
     volume_deviation: float | None
     """actual / planned − 1 for volume [share]."""
     spend_deviation: float | None
@@ -656,7 +640,8 @@ def plan_vs_actual(
 ) -> tuple[PlanVsActualRow, ...]:
     """Each plan workflow against the import, both per month; flags anything more than `tolerance` off.
 
-    Matching: when the import has workflow tags, a workflow matches the tag equal to its name;
+    Matching: when the import has workflow tags, a workflow matches the tag equal to its name (or to
+    the part before ` · `, as `workflows_from_usage` names a tag split over several models);
     otherwise workflows are matched by model, and workflows sharing a model are compared together.
     The imported period is scaled to an average month (30.44 days).
     """
@@ -671,7 +656,8 @@ def plan_vs_actual(
     by_model = {g.key: g for g in summary.by_model}
     for w in workflows:
         if by_tag:
-            groups.setdefault(("tag", w.name), []).append(w)
+            tag = w.name if w.name in by_tag else w.name.split(" · ")[0]
+            groups.setdefault(("tag", tag), []).append(w)
         else:
             groups.setdefault(("model", resolve_pricing(w, catalog).model_id), []).append(w)
     rows = []
@@ -679,16 +665,9 @@ def plan_vs_actual(
         comparisons = [compare(w, resolve_pricing(w, catalog)) for w in members]
         actual = (by_tag if kind == "tag" else by_model).get(key)
         planned_requests = sum(w.monthly_requests for w in members)
-        mostly_batch = (
-            actual is not None and actual.actual_usd > 0 and actual.batch_usd > actual.actual_usd / 2
-        )
-        planned_api: Literal["sync", "batch"] = "batch" if mostly_batch else "sync"
-        planned_spend = sum(
-            c.batch_cost_per_month_usd if mostly_batch else c.sync_cost_per_month_usd for c in comparisons
-        )
-        actual_requests = (
-            0.0 if actual is None else None if actual.requests is None else actual.requests / months
-        )
+        b = 0.0 if actual is None else actual.batch_token_share
+        planned_spend = sum((1 - b) * c.sync_cost_per_month_usd + b * c.batch_cost_per_month_usd for c in comparisons)
+        actual_requests = 0.0 if actual is None else None if actual.requests is None else actual.requests / months
         actual_spend = 0.0 if actual is None else actual.actual_usd / months
         volume_dev = _deviation(actual_requests, planned_requests)
         spend_dev = _deviation(actual_spend, planned_spend)
@@ -702,7 +681,7 @@ def plan_vs_actual(
                 actual_requests_per_month=actual_requests,
                 planned_spend_per_month_usd=planned_spend,
                 actual_spend_per_month_usd=actual_spend,
-                planned_api=planned_api,
+                planned_batch_share=b,
                 volume_deviation=volume_dev,
                 spend_deviation=spend_dev,
                 flagged=flagged,
@@ -734,14 +713,8 @@ def workflows_from_usage(columns: UsageColumns, catalog: Catalog) -> tuple[Workf
     c = columns.take(known)
     model_ids = [None if p is None else p.model_id for p in pricings]
     keys = sorted({model_ids[i] or "" for i in set(c.model_codes.tolist())})
-    model_key = np.array([keys.index(m) if m in keys else 0 for m in model_ids], dtype=np.int64)[
-        c.model_codes
-    ]
-    tag = (
-        np.where(c.tag_codes >= 0, c.tag_codes, len(c.tag_names))
-        if c.tag_names
-        else np.zeros(c.n_rows, np.int64)
-    )
+    model_key = np.array([keys.index(m) if m in keys else 0 for m in model_ids], dtype=np.int64)[c.model_codes]
+    tag = np.where(c.tag_codes >= 0, c.tag_codes, len(c.tag_names)) if c.tag_names else np.zeros(c.n_rows, np.int64)
     group = tag * len(keys) + model_key
     n_groups = (len(c.tag_names) + 1) * len(keys)
 
@@ -760,9 +733,12 @@ def workflows_from_usage(columns: UsageColumns, catalog: Catalog) -> tuple[Workf
     months = (int(c.days.max()) - int(c.days.min()) + 1) / DAYS_PER_MONTH
     tag_names = (*c.tag_names, "")
     workflows = []
+    models_per_tag = np.bincount(np.flatnonzero(rows) // len(keys), minlength=len(tag_names))
     for g in np.flatnonzero(rows):
-        tag_name, model_id = tag_names[g // len(keys)], keys[g % len(keys)]
-        name = f"{tag_name} · {model_id}" if tag_name else model_id
+        t, model_id = g // len(keys), keys[g % len(keys)]
+        tag_name = tag_names[t]
+        # a tag on one model keeps its own name, so plan vs actual can match it back
+        name = (tag_name if models_per_tag[t] == 1 else f"{tag_name} · {model_id}") if tag_name else model_id
         if missing[g] > 0 or requests[g] <= 0:
             raise UsageError(
                 f"{name}: the source does not count requests, so average tokens per request are unknown; "
@@ -781,17 +757,14 @@ def workflows_from_usage(columns: UsageColumns, catalog: Catalog) -> tuple[Workf
                 cache_hit_rate=float(reads[g] / prefix_total) if prefix_total > 0 else 0.0,
                 sync_cache_ttl="1h" if writes_1h[g] > writes_5m[g] else "5m",
                 description=(
-                    f"imported usage: {int(rows[g]):,} rows, {n:,.0f} requests "
-                    f"over {months * DAYS_PER_MONTH:.0f} days"
+                    f"imported usage: {int(rows[g]):,} rows, {n:,.0f} requests over {months * DAYS_PER_MONTH:.0f} days"
                 ),
             )
         )
     return tuple(workflows)
 
 
-def scenario_from_usage(
-    columns: UsageColumns, catalog: Catalog, *, name: str, description: str = ""
-) -> Scenario:
+def scenario_from_usage(columns: UsageColumns, catalog: Catalog, *, name: str, description: str = "") -> Scenario:
     """The imported month as a planner scenario (see `workflows_from_usage`)."""
     from costmodel.scenario import Scenario
 

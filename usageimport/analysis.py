@@ -21,7 +21,7 @@ from usageimport.csvfiles import read_csv
 from usageimport.jsonfiles import read_json
 from usageimport.tables import ImportResult, UsageImportError
 
-__all__ = ["Analysis", "analyze", "load_files"]
+__all__ = ["Analysis", "analyze", "default_as_of", "load_files"]
 
 _JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
 
@@ -89,3 +89,14 @@ def require_usage(result: ImportResult) -> None:
     """Raise when an import has no usage rows at all (e.g. only a cost report)."""
     if result.usage_rows == 0 and result.billed_rows == 0:
         raise UsageImportError(["no usable rows in the files given"])
+
+
+def default_as_of(result: ImportResult, today: date) -> date:
+    """Prices in force on the last day of the imported usage (or `today` when there is none)."""
+    days = result.usage_columns().days
+    if days.size == 0:
+        billed = result.billed_columns()
+        if billed is None or billed.days.size == 0:
+            return today
+        days = billed.days
+    return date.fromordinal(date(1970, 1, 1).toordinal() + int(days.max()))

@@ -1,0 +1,194 @@
+"""`python -m costmodel usage`: price real usage, show what batch would have cost, compare with a plan.
+
+    python -m costmodel usage data/usage/console_usage_2026-10.csv
+    python -m costmodel usage usage.json cost.json --batchable-share 0.6 --json
+    ANTHROPIC_ADMIN_KEY=sk-ant-admin... python -m costmodel usage --fetch --start 2026-10-01 --end 2026-10-31
+    python -m costmodel usage log.jsonl --to-scenario imported.json --plan plan.json
+
+Bad input exits 2 with one line per problem on stderr; nothing here prints a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+ADMIN_KEY_ENV = "ANTHROPIC_ADMIN_KEY"
+EXIT_BAD_INPUT = 2
+EXIT_UNEXPECTED = 1
+
+
+class _ArgumentError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # one line, no usage dump, no SystemExit traceback
+        raise _ArgumentError(message)
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a share between 0 and 1")
+    return value
+
+
+def _pair(text: str) -> tuple[str, float]:
+    name, sep, value = text.rpartition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"{text!r}: write NAME=SHARE, e.g. claude-sonnet-4-5=0.6")
+    return name, _share(value)
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (also used for `--help`)."""
+    p = _Parser(
+        prog="python -m costmodel usage",
+        description="Price imported Anthropic usage (Admin API reports, Console CSV exports, request logs): "
+        "actual spend, the same standard-tier traffic on batch, savings per model and in total.",
+    )
+    p.add_argument("files", nargs="*", metavar="FILE", help="usage/cost CSV, report JSON, request log CSV/JSONL")
+    p.add_argument("--json", action="store_true", help="print JSON (with assumptions and price source)")
+    p.add_argument("--batchable-share", type=_share, default=1.0, help="share of standard traffic that could wait")
+    p.add_argument("--model-share", type=_pair, action="append", default=[], metavar="MODEL=SHARE")
+    p.add_argument("--tag-share", type=_pair, action="append", default=[], metavar="TAG=SHARE")
+    p.add_argument("--success-rate", type=float, default=1.0, help="batch first-pass success rate s, in (0, 1]")
+    p.add_argument("--billed-failure-share", type=_share, default=1.0, help="billed share f of a failed attempt")
+    p.add_argument("--retry", choices=("sync", "batch"), default="sync", help="where first-pass failures rerun")
+    p.add_argument("--max-batch-rounds", type=int, default=1, help="batch rounds in total (--retry batch)")
+    p.add_argument("--as-of", type=_day, help="price date (default: the last day of the usage)")
+    p.add_argument("--fetch", action="store_true", help=f"fetch reports from the Admin API (key in ${ADMIN_KEY_ENV})")
+    p.add_argument("--start", type=_day, help="first UTC day to fetch")
+    p.add_argument("--end", type=_day, help="last UTC day to fetch (inclusive)")
+    p.add_argument("--admin-base-url", default=None, help=argparse.SUPPRESS)
+    p.add_argument("--plan", type=Path, help="scenario JSON to compare with the imported usage")
+    p.add_argument("--to-scenario", type=Path, metavar="OUT.json", help="write the imported month as a scenario")
+    p.add_argument("--scenario-name", default="Imported usage", help="name of the scenario written")
+    return p
+
+
+def main(argv: list[str]) -> int:
+    """Run the command; returns the exit code."""
+    try:
+        return _run(argv)
+    except SystemExit as exc:  # --help
+        return exc.code if isinstance(exc.code, int) else 0
+    except _ArgumentError as exc:
+        _err(f"{exc} (see python -m costmodel usage --help)")
+        return EXIT_BAD_INPUT
+    except Exception as exc:  # the promise: never a traceback
+        from costmodel.usage import UsageError
+        from usageimport.tables import UsageImportError
+
+        if isinstance(exc, UsageImportError):
+            for line in exc.problems:
+                _err(line)
+            return EXIT_BAD_INPUT
+        if isinstance(exc, ValidationError):
+            from costmodel.errors import problem_lines
+
+            for line in problem_lines(exc):
+                _err(line)
+            return EXIT_BAD_INPUT
+        if isinstance(exc, UsageError | ValueError | OSError):
+            problems = getattr(exc, "problems", None)
+            for line in problems if problems else [str(exc)]:
+                _err(line)
+            return EXIT_BAD_INPUT
+        _err(f"unexpected {type(exc).__name__}: {exc}")
+        return EXIT_UNEXPECTED
+
+
+def _err(line: str) -> None:
+    print(f"error: {line}", file=sys.stderr)
+
+
+def _run(argv: list[str]) -> int:
+    from costmodel.usage import WhatIfAssumptions
+    from usageimport.analysis import analyze, default_as_of, load_files
+    from usageimport.tables import ImportResult, UsageImportError
+
+    args = build_parser().parse_args(argv)
+    if not args.files and not args.fetch:
+        raise _ArgumentError("give at least one FILE, or --fetch with --start and --end")
+    if not 0 < args.success_rate <= 1:
+        raise _ArgumentError(f"--success-rate {args.success_rate:g} must be in (0, 1]")
+    assumptions = WhatIfAssumptions(
+        batchable_share=args.batchable_share,
+        batchable_share_by_model=dict(args.model_share),
+        batchable_share_by_tag=dict(args.tag_share),
+        success_rate=args.success_rate,
+        billed_failure_share=args.billed_failure_share,
+        retry_route=args.retry,
+        max_batch_rounds=args.max_batch_rounds,
+    )
+    result = load_files(args.files) if args.files else ImportResult()
+    if args.fetch:
+        _fetch(args, result)
+    if result.usage_rows == 0 and result.billed_rows == 0:
+        raise UsageImportError(["no usable rows in the input", *result.skipped_lines()[:20]])
+    today = datetime.now(UTC).date()
+    analysis = analyze(result, as_of=args.as_of or default_as_of(result, today), assumptions=assumptions)
+    plan_rows = None
+    if args.plan is not None:
+        from costmodel.scenario import load_scenario
+
+        plan_rows = analysis.plan_vs_actual(load_scenario(args.plan).workflows)
+    if args.to_scenario is not None:
+        from costmodel.scenario import scenario_to_json
+        from costmodel.usage import scenario_from_usage
+
+        scenario = scenario_from_usage(
+            result.usage_columns(),
+            analysis.catalog,
+            name=args.scenario_name,
+            description=f"built from {', '.join(result.sources)}",
+        )
+        args.to_scenario.write_text(scenario_to_json(scenario), encoding="utf-8")
+    if args.json:
+        from usageimport.report import analysis_json
+
+        print(json.dumps(analysis_json(analysis, plan_rows), indent=2))
+    else:
+        from usageimport.report import analysis_text
+
+        print(analysis_text(analysis, plan_rows))
+        if args.to_scenario is not None:
+            print(f"\nScenario written to {args.to_scenario}")
+    for line in result.skipped_lines()[:20]:
+        print(f"skipped: {line}", file=sys.stderr)
+    return 0
+
+
+def _fetch(args: argparse.Namespace, result: Any) -> None:
+    from usageimport.fetch import DEFAULT_BASE_URL, fetch_into, fetch_reports
+
+    if args.start is None or args.end is None:
+        raise _ArgumentError("--fetch needs --start and --end (UTC days, YYYY-MM-DD)")
+    key = os.environ.get(ADMIN_KEY_ENV, "")
+    reports = fetch_reports(
+        admin_key=key, start=args.start, end=args.end, base_url=args.admin_base_url or DEFAULT_BASE_URL
+    )
+    fetch_into(result, reports)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

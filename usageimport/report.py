@@ -1,0 +1,178 @@
+"""Render an analysis: a text table for the terminal, JSON for machines, CSV for exports.
+
+Every rendering carries the assumptions and the price source with the figures.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from costmodel.usage import GroupTotals, PlanVsActualRow
+from usageimport.analysis import Analysis
+
+__all__ = ["analysis_json", "analysis_text", "day_label", "groups_csv", "plan_csv"]
+
+_EPOCH = date(1970, 1, 1)
+
+
+def day_label(day: int | None) -> str:
+    """ISO date of a day number [days since 1970-01-01]."""
+    return "" if day is None else (_EPOCH + timedelta(days=day)).isoformat()
+
+
+def _money(value: float | None) -> str:
+    return "" if value is None else f"{value:,.2f}"
+
+
+def _group_table(title: str, groups: Sequence[GroupTotals], total: GroupTotals | None) -> list[str]:
+    has_billed = any(g.billed_usd is not None for g in groups) or (total is not None and total.billed_usd is not None)
+    head = f"{title:<30} {'actual $':>14} {'of which batch $':>17} {'batch what-if $':>16} {'savings $':>14}"
+    if has_billed:
+        head += f" {'billed $':>14} {'billed − actual':>16}"
+    lines = [head, "-" * len(head)]
+    for g in [*groups, *([total] if total is not None else [])]:
+        row = (
+            f"{g.key:<30} {_money(g.actual_usd):>14} {_money(g.batch_usd):>17} "
+            f"{_money(g.whatif_usd):>16} {_money(g.savings_usd):>14}"
+        )
+        if has_billed:
+            row += f" {_money(g.billed_usd):>14} {_money(g.billed_difference_usd):>16}"
+        lines.append(row)
+    return lines
+
+
+def analysis_text(analysis: Analysis, plan_rows: Sequence[PlanVsActualRow] | None = None) -> str:
+    """The terminal report."""
+    s, r = analysis.summary, analysis.result
+    lines = [f"Imported: {', '.join(r.sources)}"]
+    lines.append(
+        f"Rows: {r.usage_rows:,} usage, {r.billed_rows:,} cost; skipped {r.skipped_count:,}; "
+        f"blank lines {r.blank_lines:,}"
+    )
+    if s.first_day is not None:
+        lines.append(f"Period: {day_label(s.first_day)} … {day_label(s.last_day)} ({s.period_days} days)")
+    lines.append("")
+    lines += _group_table("Model", s.by_model, s.total)
+    if s.by_tag:
+        lines.append("")
+        lines += _group_table("Workflow tag", s.by_tag, None)
+    if s.total.actual_usd > 0:
+        share = s.total.savings_usd / s.total.actual_usd
+        lines.append("")
+        lines.append(
+            f"Batch what-if: ${s.total.whatif_usd:,.2f} instead of ${s.total.actual_usd:,.2f} "
+            f"(savings ${s.total.savings_usd:,.2f}, {share:.1%})"
+        )
+    if s.unknown_models:
+        lines.append("")
+        for name, rows in sorted(s.unknown_models.items()):
+            lines.append(f"Unknown model {name!r}: {rows:,} rows not priced (not in the totals)")
+    if r.other_tier_values:
+        values = ", ".join(f"{k!r} ({v:,} rows)" for k, v in sorted(r.other_tier_values.items()))
+        lines.append(f"Other service tiers, priced at standard rates and not moved to batch: {values}")
+    if plan_rows:
+        lines.append("")
+        lines += _plan_table(plan_rows)
+    lines.append("")
+    lines.append("Assumptions:")
+    lines += [f"  - {a}" for a in analysis.assumptions()]
+    lines.append(f"Prices: {s.price_source}")
+    return "\n".join(lines)
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:+.0%}"
+
+
+def _plan_table(rows: Sequence[PlanVsActualRow]) -> list[str]:
+    head = (
+        f"{'Plan vs actual (per month)':<30} {'plan req':>11} {'actual req':>11} {'Δ':>6} "
+        f"{'plan $':>12} {'actual $':>12} {'Δ':>6}  flag"
+    )
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        actual_req = "n/a" if r.actual_requests_per_month is None else f"{r.actual_requests_per_month:,.0f}"
+        lines.append(
+            f"{r.workflow[:30]:<30} {r.planned_requests_per_month:>11,.0f} {actual_req:>11} "
+            f"{_pct(r.volume_deviation):>6} {r.planned_spend_per_month_usd:>12,.2f} "
+            f"{r.actual_spend_per_month_usd:>12,.2f} {_pct(r.spend_deviation):>6}  "
+            f"{'OFF >20 %' if r.flagged else 'ok'}" + ("" if r.matched_by != "none" else "  (no matching usage)")
+        )
+    return lines
+
+
+def analysis_json(analysis: Analysis, plan_rows: Sequence[PlanVsActualRow] | None = None) -> dict[str, Any]:
+    """Everything as JSON-ready data, assumptions and price source included."""
+    s, r = analysis.summary, analysis.result
+    return {
+        "sources": r.sources,
+        "period": {"first_day": day_label(s.first_day), "last_day": day_label(s.last_day), "days": s.period_days},
+        "rows": {
+            "usage": r.usage_rows,
+            "cost": r.billed_rows,
+            "skipped": r.skipped_count,
+            "blank_lines": r.blank_lines,
+        },
+        "skipped": [{"source": k.source, "line": k.line, "column": k.column, "reason": k.reason} for k in r.skipped],
+        "total": _group_json(s.total),
+        "by_model": [_group_json(g) for g in s.by_model],
+        "by_tier": [_group_json(g) for g in s.by_tier],
+        "by_tag": [_group_json(g) for g in s.by_tag],
+        "unknown_models": s.unknown_models,
+        "other_service_tiers": r.other_tier_values,
+        "long_context_rows": s.long_context_rows,
+        "plan_vs_actual": None if plan_rows is None else [p.model_dump() for p in plan_rows],
+        "assumptions": list(analysis.assumptions()),
+        "price_source": s.price_source,
+    }
+
+
+def _group_json(g: GroupTotals) -> dict[str, Any]:
+    data = g.model_dump()
+    data["billed_difference_usd"] = g.billed_difference_usd
+    return data
+
+
+def _csv(header_lines: Sequence[str], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    out = io.StringIO()
+    for line in header_lines:
+        out.write(f"# {line}\n")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def groups_csv(analysis: Analysis) -> str:
+    """Per model, tier and tag totals as CSV, with `#` lines for assumptions and price source."""
+    s = analysis.summary
+    columns = [
+        "group",
+        "key",
+        "rows",
+        "requests",
+        "input_tokens",
+        "output_tokens",
+        "actual_usd",
+        "batch_usd",
+        "whatif_usd",
+        "savings_usd",
+        "billed_usd",
+    ]
+    rows = [
+        [kind, *(getattr(g, c) for c in columns[1:])]
+        for kind, groups in (("model", s.by_model), ("tier", s.by_tier), ("tag", s.by_tag), ("total", [s.total]))
+        for g in groups
+    ]
+    return _csv([f"prices: {s.price_source}", *analysis.assumptions()], columns, rows)
+
+
+def plan_csv(analysis: Analysis, plan_rows: Sequence[PlanVsActualRow]) -> str:
+    """Plan vs actual as CSV with the assumptions."""
+    columns = list(PlanVsActualRow.model_fields)
+    rows = [[getattr(r, c) for c in columns] for r in plan_rows]
+    return _csv([f"prices: {analysis.summary.price_source}", *analysis.assumptions()], columns, rows)
