@@ -1,0 +1,211 @@
+"""ui.windows: widget values ↔ SlaInputs, the timeline, headline tiles and figures, without Streamlit."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from costmodel.sla import CLOCK_FRIENDLY_INTERVALS_HOURS, SlaInputs, plan_submissions
+from costmodel.workflow import SlaSpec, Workflow
+from ui import windows
+
+WORKFLOW = Workflow(name="contract review", requests_per_day=500, input_tokens=15_000, output_tokens=800)
+
+
+def test_start_inputs_use_the_workflow_sla() -> None:
+    workflow = WORKFLOW.model_copy(
+        update={"sla": SlaSpec(sla_hours=72, kind="soft", downstream_hours=3), "urgent_share": 0.2}
+    )
+    inputs = windows.start_inputs(workflow)
+    assert inputs.sla_hours == 72
+    assert inputs.kind == "soft"
+    assert inputs.downstream_hours == 3
+    assert inputs.requests_per_day == pytest.approx(400)
+
+
+def test_start_inputs_without_sla_offer_a_default_at_the_workflow_volume_and_rounds() -> None:
+    workflow = WORKFLOW.model_copy(update={"retry_route": "batch", "max_batch_rounds": 2, "tool_turns": 3})
+    inputs = windows.start_inputs(workflow)
+    assert inputs.sla_hours == windows.DEFAULT_SLA_HOURS
+    assert inputs.batch_rounds == 6
+    assert inputs.requests_per_day == 500
+
+
+@pytest.mark.parametrize(
+    "inputs",
+    [
+        SlaInputs(sla_hours=30),
+        SlaInputs(
+            sla_hours=8,
+            kind="soft",
+            max_miss_probability=0.05,
+            safety_margin_hours=0.5,
+            downstream_hours=1.5,
+            batch_rounds=3,
+            requests_per_day=12_345,
+            avg_request_bytes=4_000,
+            median_processing_hours=0.5,
+            p90_processing_hours=2,
+            expired_share=0.02,
+            interval_hours=6,
+        ),
+    ],
+)
+def test_widget_values_round_trip(inputs: SlaInputs) -> None:
+    back = windows.inputs_from_widgets(windows.widget_values(inputs))
+    assert back.model_dump() == pytest.approx(inputs.model_dump())
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    sla=st.floats(min_value=0.25, max_value=500),
+    median=st.floats(min_value=0.01, max_value=5),
+    miss=st.floats(min_value=0, max_value=1),
+    interval=st.sampled_from(windows.INTERVAL_OPTIONS),
+)
+def test_widget_values_round_trip_property(sla: float, median: float, miss: float, interval: float | None) -> None:
+    inputs = SlaInputs(
+        sla_hours=sla,
+        median_processing_hours=median,
+        p90_processing_hours=median * 3,
+        max_miss_probability=miss,
+        interval_hours=interval,
+    )
+    back = windows.inputs_from_widgets(windows.widget_values(inputs))
+    assert back.sla_hours == sla
+    assert back.interval_hours == interval
+    assert back.median_processing_hours == pytest.approx(median)
+    assert back.max_miss_probability == pytest.approx(miss)
+
+
+def test_inputs_from_widgets_rejects_out_of_range_values() -> None:
+    values = windows.widget_values(SlaInputs(sla_hours=30))
+    values[windows.KEYS["expired_percent"]] = 150.0
+    with pytest.raises(ValidationError, match="expired_share"):
+        windows.inputs_from_widgets(values)
+
+
+def test_seed_widgets_only_missing_keeps_the_users_values() -> None:
+    state = {windows.KEYS["sla_hours"]: 12.0}
+    windows.seed_widgets(state, SlaInputs(sla_hours=30, downstream_hours=2), only_missing=True)
+    assert state[windows.KEYS["sla_hours"]] == 12.0
+    assert state[windows.KEYS["downstream_hours"]] == 2.0
+    windows.seed_widgets(state, SlaInputs(sla_hours=30))
+    assert state[windows.KEYS["sla_hours"]] == 30.0
+
+
+def test_interval_options_add_an_unusual_interval_from_a_link() -> None:
+    assert windows.interval_options(4.0) == list(windows.INTERVAL_OPTIONS)
+    options = windows.interval_options(5.0)
+    assert options[0] is None
+    assert 5.0 in options
+    assert options[1:] == sorted(options[1:])
+
+
+@pytest.mark.parametrize(
+    ("hours", "text"),
+    [(0.25, "15 min"), (4.0, "4 h"), (2.5, "2.5 h"), (30.0, "30 h"), (72.0, "3 d"), (-18.0, "−18 h"), (None, "–")],
+)
+def test_format_hours(hours: float | None, text: str) -> None:
+    assert windows.format_hours(hours) == text
+
+
+def test_timeline_for_the_design_check_figure() -> None:
+    """S = 30 h → 4 h windows: 12 submissions in 48 h, each usable 24 h after it is sent, 2 h early."""
+    inputs = SlaInputs(sla_hours=30)
+    bars = windows.timeline(inputs, 4.0)
+    assert len(bars) == 12
+    first = bars[0]
+    assert (first.collect_start_hours, first.submit_hours, first.worst_done_hours, first.deadline_hours) == (
+        0.0,
+        4.0,
+        28.0,
+        30.0,
+    )
+    assert all(b.meets_sla for b in bars)
+
+
+def test_timeline_marks_misses_when_the_interval_is_too_long() -> None:
+    bars = windows.timeline(SlaInputs(sla_hours=30, downstream_hours=1), 8.0)
+    assert not any(b.meets_sla for b in bars)  # 8 + 24 + 1 = 33 h > 30 h
+
+
+def test_timeline_rejects_a_non_positive_interval() -> None:
+    with pytest.raises(ValueError, match="interval_hours"):
+        windows.timeline(SlaInputs(sla_hours=30), 0.0)
+
+
+def test_headline_shows_the_plan_numbers_and_formula() -> None:
+    inputs = SlaInputs(sla_hours=30, requests_per_day=6_000)
+    tiles = {t.label: t for t in windows.headline(plan_submissions(inputs, samples=5_000), inputs)}
+    assert tiles["Recommended interval"].value == "4 h"
+    assert tiles["Submissions per day"].value == "6"
+    assert tiles["Requests per submission"].value == "1,000"
+    assert tiles["Worst-case latency"].value == "28 h"
+    assert "S − R·W − D − M" in tiles["Maximum interval"].help
+    assert "P(miss SLA)" in tiles
+
+
+def test_headline_of_an_infeasible_plan_has_dashes_not_numbers() -> None:
+    inputs = SlaInputs(sla_hours=8)
+    tiles = {t.label: t.value for t in windows.headline(plan_submissions(inputs, samples=5_000), inputs)}
+    assert tiles["Recommended interval"] == "–"
+    assert tiles["Submissions per day"] == "–"
+    assert "P(miss SLA)" not in tiles
+
+
+def test_input_warnings_flag_p90_below_median() -> None:
+    assert windows.input_warnings(SlaInputs(sla_hours=30, requests_per_day=10)) == []
+    bad = SlaInputs(sla_hours=30, requests_per_day=10, median_processing_hours=2, p90_processing_hours=1)
+    assert any("p90" in line for line in windows.input_warnings(bad))
+
+
+def test_latency_histogram_shares_sum_to_one() -> None:
+    inputs = SlaInputs(sla_hours=30)
+    centres, shares, width, beyond = windows.latency_histogram(inputs, 4.0, samples=20_000)
+    assert len(centres) == len(shares)
+    assert width > 0
+    assert sum(shares) + beyond == pytest.approx(1.0)
+    assert centres[-1] + width / 2 >= inputs.sla_hours
+
+
+def test_figures_for_a_feasible_plan() -> None:
+    inputs = SlaInputs(sla_hours=30, kind="soft", requests_per_day=1_000)
+    plan = plan_submissions(inputs, samples=5_000)
+    timeline = windows.timeline_figure(inputs, plan)
+    assert len(timeline.data[0].y) == 12
+    assert "every 4 h" in timeline.layout.title.text
+    latency = windows.latency_figure(inputs, plan, samples=5_000)
+    assert latency is not None
+    assert any(a.text.startswith("SLA 30") for a in latency.layout.annotations)
+    points = windows.miss_points(inputs, samples=2_000)
+    assert [p.interval_hours for p in points] == sorted(CLOCK_FRIENDLY_INTERVALS_HOURS)
+    curve = windows.miss_curve_figure(inputs, plan, points)
+    recommended = [t for t in curve.data if t.name and t.name.startswith("recommended")]
+    assert recommended[0].x == (4.0,)
+    assert any("miss budget" in a.text for a in curve.layout.annotations)
+
+
+def test_figures_for_an_infeasible_plan() -> None:
+    inputs = SlaInputs(sla_hours=8)
+    plan = plan_submissions(inputs, samples=5_000)
+    timeline = windows.timeline_figure(inputs, plan)
+    assert "illustration" in timeline.layout.title.text
+    assert set(timeline.data[1].marker.color) == {"#d62728"}  # every submission misses in the worst case
+    assert windows.latency_figure(inputs, plan) is None
+    curve = windows.miss_curve_figure(inputs, plan, windows.miss_points(inputs, samples=2_000))
+    assert not any(t.name and t.name.startswith("recommended") for t in curve.data)
+    assert any(s.type == "rect" and math.isclose(s.x0, 0.25) for s in curve.layout.shapes)
+
+
+def test_verdict_text_names_the_verdict_and_keeps_the_reason() -> None:
+    feasible = plan_submissions(SlaInputs(sla_hours=30), samples=2_000)
+    assert windows.verdict_text(feasible).startswith("**Feasible.** With 1 round(s)")
+    soft = plan_submissions(SlaInputs(sla_hours=8, kind="soft"), samples=2_000)
+    assert windows.verdict_text(soft).startswith("**Feasible as a soft SLA")
+    hard = plan_submissions(SlaInputs(sla_hours=8), samples=2_000)
+    assert windows.verdict_text(hard).startswith("**Not feasible.** Not guaranteed")

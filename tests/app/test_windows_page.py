@@ -1,0 +1,130 @@
+"""The submission-windows page in AppTest: renders alone, infeasible and soft SLAs, workflows, shared links."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from costmodel.scenario import Scenario
+from costmodel.sla import SlaInputs
+from costmodel.workflow import SlaSpec, Workflow
+from ui import sharing, windows
+from ui.data import presets
+from ui.state import SCENARIO
+
+from .conftest import ROOT
+
+PAGE = str(ROOT / "pages" / "submission_windows.py")
+
+
+def run_page(**session: object) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    for key, value in session.items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def set_sla(at: AppTest, **values: object) -> AppTest:
+    for name, value in values.items():
+        widget = at.radio(key=windows.KEYS[name]) if name == "kind" else at.number_input(key=windows.KEYS[name])
+        widget.set_value(value)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_renders_alone_with_the_default_scenario() -> None:
+    at = run_page()
+    assert at.title[0].value == "Submission windows"
+    assert len(at.success) == 1
+    assert "Recommended interval" in metrics(at)
+    assert len(at.get("plotly_chart")) == 3
+
+
+def test_design_check_figure_30_hours_gives_4_hour_windows() -> None:
+    at = set_sla(run_page(), sla_hours=30.0, downstream_hours=0.0, safety_margin_hours=2.0, batch_rounds=1)
+    shown = metrics(at)
+    assert shown["Recommended interval"] == "4 h"
+    assert shown["Submissions per day"] == "6"
+
+
+def test_infeasible_hard_sla_shows_reason_and_fixes_without_exception() -> None:
+    at = set_sla(run_page(), sla_hours=8.0, kind="hard")
+    assert "Not feasible" in at.error[0].value
+    assert "Not guaranteed: 1 round(s) × 24 h" in at.error[0].value
+    fixes = " ".join(m.value for m in at.markdown)
+    assert "What would fix it" in fixes
+    assert "lengthen the SLA" in fixes
+    assert metrics(at)["Recommended interval"] == "–"
+    assert any("no typical case" in i.value for i in at.info)
+
+
+def test_soft_sla_shows_its_miss_probability() -> None:
+    at = set_sla(run_page(), kind="soft")  # the miss budget is editable only for a soft SLA
+    at = set_sla(at, sla_hours=8.0, max_miss_percent=2.0)
+    shown = metrics(at)
+    assert shown["P(miss SLA)"].endswith("%")
+    assert "soft SLA" in at.success[0].value
+    miss_help = next(m for m in at.metric if m.label == "P(miss SLA)").help
+    assert "budget 2.00%" in miss_help
+
+
+def test_changing_the_sla_changes_the_recommended_interval() -> None:
+    at = set_sla(run_page(), sla_hours=30.0, batch_rounds=1, downstream_hours=0.0, safety_margin_hours=2.0)
+    before = metrics(at)["Recommended interval"]
+    at = set_sla(at, sla_hours=50.0)
+    assert metrics(at)["Recommended interval"] != before
+    assert metrics(at)["Recommended interval"] == "24 h"
+
+
+def test_workflow_selector_seeds_inputs_from_the_chosen_workflow() -> None:
+    scenario = Scenario(
+        name="two",
+        workflows=(
+            Workflow(name="a", requests_per_day=500, input_tokens=1_000, output_tokens=100, sla=SlaSpec(sla_hours=30)),
+            Workflow(
+                name="b", requests_per_day=900, input_tokens=1_000, output_tokens=100, sla=SlaSpec(sla_hours=72)
+            ),
+        ),
+    )
+    at = run_page(**{SCENARIO: scenario})
+    assert at.number_input(key=windows.KEYS["sla_hours"]).value == 30.0
+    at.selectbox(key="win_workflow").set_value(1).run()
+    assert at.number_input(key=windows.KEYS["sla_hours"]).value == 72.0
+    assert at.number_input(key=windows.KEYS["requests_per_day"]).value == 900.0
+
+
+def test_inputs_travel_in_the_url() -> None:
+    at = set_sla(run_page(), sla_hours=50.0)
+    token = at.query_params["sla"][0] if isinstance(at.query_params["sla"], list) else at.query_params["sla"]
+    assert sharing.decode(SlaInputs, token).sla_hours == 50.0
+
+
+def test_a_shared_link_reproduces_the_inputs() -> None:
+    shared = SlaInputs(sla_hours=40.0, kind="soft", requests_per_day=2_000, interval_hours=6.0)
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    at.query_params["sla"] = sharing.encode(shared)
+    at.run()
+    assert not at.exception
+    assert at.number_input(key=windows.KEYS["sla_hours"]).value == 40.0
+    assert at.radio(key=windows.KEYS["kind"]).value == "soft"
+    assert metrics(at)["Submissions per day"] == "4"
+
+
+def test_a_broken_link_warns_and_the_page_still_works() -> None:
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    at.query_params["sla"] = "not-a-link"
+    at.run()
+    assert not at.exception
+    assert any("could not be used" in w.value for w in at.warning)
+    assert "Recommended interval" in metrics(at)
+
+
+def test_pre_merge_preset_is_infeasible_without_exception() -> None:
+    at = run_page(**{SCENARIO: presets()["pre-merge-check"]})
+    assert "Not feasible" in at.error[0].value

@@ -1,0 +1,519 @@
+"""Shell helpers for the submission-windows page: widget values ↔ `SlaInputs`, figures, headline figures.
+
+Widgets hold friendly units (minutes, per cent); the core takes hours and shares. The conversion
+lives here, in both directions, so the page stays a recipe and a shared link round-trips.
+
+Glossary (as in `costmodel.sla`): `S` SLA [h], `W` worst case per round [h], `D` downstream [h],
+`M` safety margin [h], `R` batch rounds, `I` submission interval [h].
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, MutableMapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from costmodel.recommend import sla_inputs_for
+from costmodel.sla import CLOCK_FRIENDLY_INTERVALS_HOURS, SlaInputs, SlaPlan, miss_curve, simulate_latency
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+    from costmodel.sla import MissCurvePoint
+    from costmodel.workflow import Workflow
+
+__all__ = [
+    "DEFAULT_SLA_HOURS",
+    "INTERVAL_OPTIONS",
+    "KEYS",
+    "PAGE_SAMPLES",
+    "TimelineBar",
+    "format_hours",
+    "headline",
+    "input_warnings",
+    "inputs_from_widgets",
+    "interval_label",
+    "interval_options",
+    "latency_figure",
+    "miss_curve_figure",
+    "seed_widgets",
+    "start_inputs",
+    "timeline",
+    "timeline_figure",
+    "verdict_text",
+    "widget_values",
+    "workflow_label",
+]
+
+PAGE_SAMPLES = 50_000
+"""Simulated items per rerun on the page: percentiles to about ±0.1 % of items, in a few ms."""
+CURVE_SAMPLES = 20_000
+"""Simulated items per interval for the P(miss) curve (16 intervals share them)."""
+DEFAULT_SLA_HOURS = 30.0
+"""SLA offered for a workflow without one: one worst-case day plus a working margin [h]."""
+TIMELINE_HOURS = 48.0
+"""Span of the submissions timeline [h]."""
+ILLUSTRATION_INTERVAL_HOURS = 1.0
+"""Interval drawn on the timeline when no interval keeps the SLA (the chart then shows why) [h]."""
+
+INTERVAL_OPTIONS: tuple[float | None, ...] = (None, *sorted(CLOCK_FRIENDLY_INTERVALS_HOURS))
+"""Choices for the interval: None = the recommended one, then every clock-friendly interval [h]."""
+
+KEYS = {
+    "sla_hours": "win_sla_hours",
+    "kind": "win_kind",
+    "max_miss_percent": "win_max_miss_percent",
+    "safety_margin_hours": "win_safety_margin_hours",
+    "downstream_hours": "win_downstream_hours",
+    "batch_rounds": "win_batch_rounds",
+    "requests_per_day": "win_requests_per_day",
+    "avg_request_bytes": "win_avg_request_bytes",
+    "median_minutes": "win_median_minutes",
+    "p90_minutes": "win_p90_minutes",
+    "expired_percent": "win_expired_percent",
+    "interval_hours": "win_interval_hours",
+}
+"""Widget name → session-state key. Every scenario-defining widget of the page is here."""
+
+
+def interval_options(current: float | None) -> list[float | None]:
+    """Interval choices for the selector, with `current` added when a link carries an unusual one [h]."""
+    options = list(INTERVAL_OPTIONS)
+    if current is not None and current not in options:
+        options.append(current)
+        options[1:] = sorted(o for o in options[1:] if o is not None)
+    return options
+
+
+def interval_label(interval_hours: float | None) -> str:
+    """Selector label: `recommended` or `every 4 h`."""
+    return "recommended" if interval_hours is None else f"every {format_hours(interval_hours)}"
+
+
+def workflow_label(index: int, workflow: Workflow) -> str:
+    """Selector label for a workflow: its name and SLA, e.g. `Contract review (SLA 30 h, hard)`."""
+    sla = f"SLA {workflow.sla.sla_hours:g} h, {workflow.sla.kind}" if workflow.sla else "no SLA"
+    return f"{workflow.name} ({sla})"
+
+
+def start_inputs(workflow: Workflow | None) -> SlaInputs:
+    """The page's starting inputs: the workflow's SLA, else a 30 h hard SLA at its batch volume and rounds."""
+    if workflow is None:
+        return SlaInputs(sla_hours=DEFAULT_SLA_HOURS)
+    from_workflow = sla_inputs_for(workflow)
+    if from_workflow is not None:
+        return from_workflow
+    return SlaInputs(
+        sla_hours=DEFAULT_SLA_HOURS,
+        batch_rounds=workflow.batch_rounds,
+        requests_per_day=workflow.daily_requests * (1 - workflow.urgent_share),
+    )
+
+
+def widget_values(inputs: SlaInputs) -> dict[str, Any]:
+    """Session-state values (keyed by `KEYS` values) that show `inputs` in the page's widgets."""
+    values = {
+        "sla_hours": float(inputs.sla_hours),
+        "kind": inputs.kind,
+        "max_miss_percent": float(inputs.max_miss_probability * 100),
+        "safety_margin_hours": float(inputs.safety_margin_hours),
+        "downstream_hours": float(inputs.downstream_hours),
+        "batch_rounds": int(inputs.batch_rounds),
+        "requests_per_day": float(inputs.requests_per_day),
+        "avg_request_bytes": float(inputs.avg_request_bytes),
+        "median_minutes": float(inputs.median_processing_hours * 60),
+        "p90_minutes": float(inputs.p90_processing_hours * 60),
+        "expired_percent": float(inputs.expired_share * 100),
+        "interval_hours": inputs.interval_hours,
+    }
+    return {KEYS[name]: value for name, value in values.items()}
+
+
+def inputs_from_widgets(state: Mapping[str, Any], *, worst_case_hours: float | None = None) -> SlaInputs:
+    """The one validated input model from the widgets' session state; raises pydantic's ValidationError."""
+
+    def get(name: str) -> Any:
+        return state.get(KEYS[name])
+
+    def scaled(name: str, factor: float) -> Any:
+        value = get(name)
+        return value * factor if isinstance(value, int | float) else value
+
+    data: dict[str, Any] = {
+        "sla_hours": get("sla_hours"),
+        "kind": get("kind"),
+        "max_miss_probability": scaled("max_miss_percent", 0.01),
+        "safety_margin_hours": get("safety_margin_hours"),
+        "downstream_hours": get("downstream_hours"),
+        "batch_rounds": get("batch_rounds"),
+        "requests_per_day": get("requests_per_day"),
+        "avg_request_bytes": get("avg_request_bytes"),
+        "median_processing_hours": scaled("median_minutes", 1 / 60),
+        "p90_processing_hours": scaled("p90_minutes", 1 / 60),
+        "expired_share": scaled("expired_percent", 0.01),
+        "interval_hours": get("interval_hours"),
+    }
+    if worst_case_hours is not None:
+        data["worst_case_hours"] = worst_case_hours
+    return SlaInputs.model_validate({k: v for k, v in data.items() if v is not None or k == "interval_hours"})
+
+
+def seed_widgets(state: MutableMapping[str, Any], inputs: SlaInputs, *, only_missing: bool = False) -> None:
+    """Write `inputs` into the widgets' session state (before the widgets are drawn).
+
+    `only_missing`: fill only keys Streamlit dropped (a widget not drawn on the last run, e.g. after
+    visiting another page), so the user's other values stay.
+    """
+    for key, value in widget_values(inputs).items():
+        if not only_missing or key not in state:
+            state[key] = value
+
+
+def input_warnings(inputs: SlaInputs) -> list[str]:
+    """Inputs that are valid but probably not meant: each line says what the model does with them."""
+    warnings = []
+    if inputs.p90_processing_hours < inputs.median_processing_hours:
+        warnings.append(
+            f"The p90 turnaround ({format_hours(inputs.p90_processing_hours)}) is below the median "
+            f"({format_hours(inputs.median_processing_hours)}); the simulation treats every round as taking "
+            "the median. Raise the p90 to at least the median."
+        )
+    if inputs.requests_per_day == 0:
+        warnings.append("Volume is 0 requests/day: the intervals hold, but there is nothing to submit.")
+    return warnings
+
+
+def format_hours(hours: float | None) -> str:
+    """Hours for people: `15 min`, `4 h`, `2 d 6 h`; `–` for none."""
+    if hours is None or not math.isfinite(hours):
+        return "–"
+    sign = "−" if hours < 0 else ""
+    h = abs(hours)
+    if h < 1:
+        return f"{sign}{h * 60:.0f} min"
+    if h < 48:
+        return f"{sign}{h:.3g} h" if h < 10 else f"{sign}{h:.1f} h".replace(".0 h", " h")
+    days, rest = divmod(h, 24)
+    return f"{sign}{days:.0f} d" + (f" {rest:.3g} h" if rest >= 0.05 else "")
+
+
+def verdict_text(plan: SlaPlan) -> str:
+    """The feasibility line: a bold verdict, then the core's reason as a sentence."""
+    if plan.feasible:
+        head = "Feasible" if plan.worst_case_feasible else "Feasible as a soft SLA (typical case)"
+    else:
+        head = "Not feasible"
+    reason = plan.reason.removeprefix("feasible: ")
+    return f"**{head}.** {reason[:1].upper()}{reason[1:]}."
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One metric tile: label, value and the formula behind it."""
+
+    label: str
+    value: str
+    help: str
+
+
+def headline(plan: SlaPlan, inputs: SlaInputs) -> list[Headline]:
+    """The page's metric tiles, in reading order; `–` where the plan has no interval."""
+    r, w, d, s = inputs.batch_rounds, inputs.worst_case_hours, inputs.downstream_hours, inputs.sla_hours
+    m = inputs.safety_margin_hours
+    per_submission = plan.requests_per_submission
+    tiles = [
+        Headline(
+            "Maximum interval",
+            format_hours(plan.max_interval_hours),
+            f"I_max = S − R·W − D − M = {s:g} − {r}·{w:g} − {d:g} − {m:g} h",
+        ),
+        Headline(
+            "Recommended interval",
+            format_hours(plan.recommended_interval_hours),
+            "The longest clock-friendly interval (whole days or a divisor of 24 h) that keeps the SLA",
+        ),
+        Headline(
+            "Submissions per day",
+            "–" if plan.submissions_per_day is None else f"{plan.submissions_per_day:g}",
+            "24 h / interval",
+        ),
+        Headline(
+            "Requests per submission",
+            "–" if per_submission is None else f"{per_submission:,.0f}",
+            "volume × interval / 24 h",
+        ),
+        Headline(
+            "Batches per submission",
+            "–" if plan.batches_per_submission is None else f"{plan.batches_per_submission:,}",
+            "split at 100,000 requests or 256 MB per batch",
+        ),
+        Headline(
+            "Worst-case latency",
+            format_hours(plan.worst_case_latency_hours),
+            f"I + R·W + D: interval + {r} round(s) × {w:g} h + {d:g} h downstream",
+        ),
+    ]
+    typical = plan.typical
+    if typical is not None:
+        tiles += [
+            Headline("Typical p50", format_hours(typical.p50_hours), "median arrival → usable latency (simulated)"),
+            Headline("Typical p90", format_hours(typical.p90_hours), "90th percentile latency (simulated)"),
+            Headline("Typical p99", format_hours(typical.p99_hours), "99th percentile latency (simulated)"),
+            Headline(
+                "P(miss SLA)",
+                f"{typical.miss_probability:.2%}",
+                f"share of {typical.samples:,} simulated items later than {s:g} h"
+                + (f"; budget {inputs.max_miss_probability:.2%}" if inputs.kind == "soft" else ""),
+            ),
+        ]
+    return tiles
+
+
+# ---------------------------------------------------------------- timeline
+
+
+@dataclass(frozen=True)
+class TimelineBar:
+    """One submission on the timeline, in hours since the first arrival [h]."""
+
+    submission: int
+    """1-based submission number."""
+    collect_start_hours: float
+    """When its oldest item arrived [h]."""
+    submit_hours: float
+    """When it is submitted [h]."""
+    worst_done_hours: float
+    """Worst-case usable time: submit + R·W + D [h]."""
+    deadline_hours: float
+    """SLA deadline of its oldest item: collect start + S [h]."""
+
+    @property
+    def meets_sla(self) -> bool:
+        """Whether the worst case lands by the deadline."""
+        return self.worst_done_hours <= self.deadline_hours + 1e-9
+
+
+def timeline(inputs: SlaInputs, interval_hours: float, *, horizon_hours: float = TIMELINE_HOURS) -> list[TimelineBar]:
+    """Submissions in the first `horizon_hours`: each collects one interval of arrivals, then waits R·W + D."""
+    if interval_hours <= 0:
+        raise ValueError(f"interval_hours must be positive, got {interval_hours!r}")
+    worst = inputs.batch_rounds * inputs.worst_case_hours + inputs.downstream_hours
+    count = max(1, math.floor(horizon_hours / interval_hours + 1e-9))
+    bars = []
+    for k in range(1, count + 1):
+        start = (k - 1) * interval_hours
+        submit = k * interval_hours
+        bars.append(
+            TimelineBar(
+                submission=k,
+                collect_start_hours=start,
+                submit_hours=submit,
+                worst_done_hours=submit + worst,
+                deadline_hours=start + inputs.sla_hours,
+            )
+        )
+    return bars
+
+
+def timeline_interval(plan: SlaPlan) -> tuple[float, bool]:
+    """(interval to draw, whether it is only an illustration because no interval keeps the SLA) [h]."""
+    if plan.interval_hours is not None:
+        return plan.interval_hours, False
+    return ILLUSTRATION_INTERVAL_HOURS, True
+
+
+def timeline_figure(inputs: SlaInputs, plan: SlaPlan) -> go.Figure:
+    """Two days of submissions: arrivals collected, worst-case processing and the SLA deadline per batch."""
+    import plotly.graph_objects as go
+
+    interval, illustration = timeline_interval(plan)
+    bars = timeline(inputs, interval)
+    ys = [b.submission for b in bars]
+    processing_colors = ["#1f77b4" if b.meets_sla else "#d62728" for b in bars]
+    fig = go.Figure()
+    fig.add_bar(
+        name="collecting arrivals",
+        orientation="h",
+        y=ys,
+        base=[b.collect_start_hours for b in bars],
+        x=[b.submit_hours - b.collect_start_hours for b in bars],
+        marker_color="#c7c7c7",
+        hovertemplate="submission %{y}: arrivals from %{base:.2f} h to %{x:.2f} h later<extra></extra>",
+    )
+    fig.add_bar(
+        name="worst case: R·W + D after submission",
+        orientation="h",
+        y=ys,
+        base=[b.submit_hours for b in bars],
+        x=[b.worst_done_hours - b.submit_hours for b in bars],
+        marker_color=processing_colors,
+        hovertemplate="submission %{y}: submitted at %{base:.2f} h, usable by %{customdata:.2f} h<extra></extra>",
+        customdata=[b.worst_done_hours for b in bars],
+    )
+    fig.add_scatter(
+        name="SLA deadline of the oldest item",
+        mode="markers",
+        y=ys,
+        x=[b.deadline_hours for b in bars],
+        marker={"symbol": "line-ns-open", "size": 14, "line": {"width": 3}, "color": "#2ca02c"},
+        hovertemplate="submission %{y}: deadline %{x:.2f} h<extra></extra>",
+    )
+    title = f"Two days of submissions every {format_hours(interval)}"
+    if illustration:
+        title += " (illustration: no interval keeps the SLA; red = misses in the worst case)"
+    fig.update_layout(
+        title=title,
+        barmode="overlay",
+        xaxis_title="hours since the first arrival",
+        yaxis_title="submission",
+        yaxis={"autorange": "reversed"},
+        legend={"orientation": "h", "y": -0.25},
+        height=360 if len(bars) <= 12 else 460,
+        margin={"t": 50, "b": 10},
+    )
+    return fig
+
+
+# ---------------------------------------------------------------- typical case
+
+
+def _vline(x: float, text: str, *, color: str, dash: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A labelled vertical line as plain layout dicts (plotly's add_vline costs ~5 ms each on a rerun)."""
+    shape = {
+        "type": "line", "xref": "x", "yref": "paper", "x0": x, "x1": x, "y0": 0, "y1": 1,
+        "line": {"color": color, "dash": dash, "width": 2 if dash == "solid" else 1},
+    }
+    note = {
+        "x": x, "xref": "x", "y": 1, "yref": "paper", "text": text, "showarrow": False,
+        "xanchor": "left", "yanchor": "bottom", "font": {"color": color, "size": 11},
+    }
+    return shape, note
+
+
+def latency_histogram(
+    inputs: SlaInputs, interval_hours: float, *, samples: int = PAGE_SAMPLES, bins: int = 60
+) -> tuple[list[float], list[float], float, float]:
+    """Histogram of simulated latency: (bin centres [h], share per bin, bin width [h], share beyond the axis).
+
+    The axis ends past the SLA and the p99 so a 24 h expiry tail does not squash the body.
+    """
+    import numpy as np
+
+    latency = simulate_latency(inputs, interval_hours, samples=samples)
+    p99 = float(np.percentile(latency, 99))
+    upper = max(p99 * 1.15, inputs.sla_hours * 1.05)
+    counts, edges = np.histogram(latency, bins=bins, range=(0.0, upper))
+    beyond = float(np.mean(latency > upper))
+    centres = ((edges[:-1] + edges[1:]) / 2).tolist()
+    return centres, (counts / latency.size).tolist(), float(edges[1] - edges[0]), beyond
+
+
+def latency_figure(inputs: SlaInputs, plan: SlaPlan, *, samples: int = PAGE_SAMPLES) -> go.Figure | None:
+    """Typical-case latency distribution at the plan's interval with p50/p90/p99 and the SLA; None without one."""
+    import plotly.graph_objects as go
+
+    if plan.interval_hours is None or plan.typical is None:
+        return None
+    centres, shares, width, beyond = latency_histogram(inputs, plan.interval_hours, samples=samples)
+    fig = go.Figure()
+    fig.add_bar(
+        name="items",
+        x=centres,
+        y=[share * 100 for share in shares],
+        width=width,
+        marker_color="#1f77b4",
+        hovertemplate="%{x:.2f} h: %{y:.2f} % of items<extra></extra>",
+    )
+    t = plan.typical
+    markers = [
+        _vline(t.p50_hours, "p50", color="#7f7f7f", dash="dot"),
+        _vline(t.p90_hours, "p90", color="#7f7f7f", dash="dot"),
+        _vline(t.p99_hours, "p99", color="#7f7f7f", dash="dash"),
+        _vline(inputs.sla_hours, f"SLA {inputs.sla_hours:g} h", color="#d62728", dash="solid"),
+    ]
+    title = f"Typical-case latency at {format_hours(plan.interval_hours)} windows ({t.samples:,} simulated items)"
+    if beyond > 0:
+        title += f"; {beyond:.2%} beyond the axis"
+    fig.update_layout(
+        title=title,
+        xaxis_title="arrival → usable latency [h]",
+        yaxis_title="share of items [%]",
+        bargap=0,
+        showlegend=False,
+        shapes=[shape for shape, _ in markers],
+        annotations=[note for _, note in markers],
+        height=340,
+        margin={"t": 50, "b": 10},
+    )
+    return fig
+
+
+def miss_points(inputs: SlaInputs, *, samples: int = CURVE_SAMPLES) -> list[MissCurvePoint]:
+    """P(miss SLA) at every clock-friendly interval, shortest first."""
+    return miss_curve(inputs, sorted(CLOCK_FRIENDLY_INTERVALS_HOURS), samples=samples)
+
+
+def miss_curve_figure(inputs: SlaInputs, plan: SlaPlan, points: Sequence[MissCurvePoint]) -> go.Figure:
+    """P(miss SLA) against the interval, the recommended interval marked; the worst-case limit shaded."""
+    import plotly.graph_objects as go
+
+    xs = [p.interval_hours for p in points]
+    fig = go.Figure()
+    fig.add_scatter(
+        name="typical-case P(miss)",
+        x=xs,
+        y=[p.miss_probability * 100 for p in points],
+        mode="lines+markers",
+        marker_color="#1f77b4",
+        customdata=[p.worst_case_latency_hours for p in points],
+        hovertemplate="every %{x:g} h: %{y:.2f} % miss; worst case %{customdata:g} h<extra></extra>",
+    )
+    if plan.recommended_interval_hours is not None:
+        rec = next((p for p in points if p.interval_hours == plan.recommended_interval_hours), None)
+        if rec is not None:
+            fig.add_scatter(
+                name=f"recommended: every {format_hours(rec.interval_hours)}",
+                x=[rec.interval_hours],
+                y=[rec.miss_probability * 100],
+                mode="markers",
+                marker={"symbol": "star", "size": 16, "color": "#2ca02c"},
+            )
+    shapes: list[dict[str, Any]] = []
+    notes: list[dict[str, Any]] = []
+    if plan.interval_hours is not None and plan.interval_hours != plan.recommended_interval_hours:
+        shape, note = _vline(plan.interval_hours, "chosen", color="#7f7f7f", dash="dot")
+        shapes.append(shape)
+        notes.append({**note, "x": math.log10(plan.interval_hours)})  # annotations on a log axis take log10
+    if inputs.kind == "soft":
+        budget = inputs.max_miss_probability * 100
+        shapes.append({
+            "type": "line", "xref": "paper", "yref": "y", "x0": 0, "x1": 1, "y0": budget, "y1": budget,
+            "line": {"color": "#d62728", "dash": "dash", "width": 1},
+        })
+        notes.append({
+            "x": 0, "xref": "paper", "y": budget, "yref": "y", "showarrow": False, "xanchor": "left",
+            "yanchor": "bottom", "text": f"miss budget {inputs.max_miss_probability:.2%}",
+            "font": {"color": "#d62728", "size": 11},
+        })
+    if plan.max_interval_hours < max(xs):
+        x0 = max(plan.max_interval_hours, min(xs))
+        shapes.append({
+            "type": "rect", "xref": "x", "yref": "paper", "x0": x0, "x1": max(xs), "y0": 0, "y1": 1,
+            "fillcolor": "#d62728", "opacity": 0.08, "line": {"width": 0}, "layer": "below",
+        })
+        notes.append({
+            "x": math.log10(x0), "xref": "x", "y": 1, "yref": "paper", "showarrow": False, "xanchor": "left",
+            "yanchor": "top", "text": "worst case breaks the SLA", "font": {"color": "#d62728", "size": 11},
+        })
+    fig.update_layout(
+        title="P(miss SLA) against the submission interval (typical case)",
+        xaxis={"title": "submission interval [h]", "type": "log", "tickvals": xs, "ticktext": [f"{x:g}" for x in xs]},
+        yaxis_title="items that miss the SLA [%]",
+        legend={"orientation": "h", "y": -0.3},
+        shapes=shapes,
+        annotations=notes,
+        height=360,
+        margin={"t": 50, "b": 10},
+    )
+    return fig
