@@ -11,6 +11,7 @@ import streamlit as st
 
 if TYPE_CHECKING:
     from costmodel.scenario import Scenario
+    from costmodel.workflow import Workflow
 
 PILOT_MEASUREMENT = "bp_pilot_measurement"
 """The last pilot measurement the user chose to "Use in plan" (costmodel.pilot.PilotMeasurement)."""
@@ -56,3 +57,30 @@ def get_scenario() -> Scenario:
 def set_scenario(scenario: Scenario) -> None:
     """Make `scenario` the one every page works on."""
     st.session_state[SCENARIO] = scenario
+
+
+WORKFLOW_INDEX = "bp_workflow_index"
+"""Which of the scenario's workflows the Sync vs batch page shows (int, 0-based)."""
+
+
+def get_workflow_index() -> int:
+    """The selected workflow's position in the current scenario, clamped to the scenario's length."""
+    index = int(st.session_state.get(WORKFLOW_INDEX, 0))
+    return min(max(index, 0), len(get_scenario().workflows) - 1)
+
+
+def set_workflow_index(index: int) -> None:
+    """Select the scenario's workflow at `index` for the Sync vs batch page."""
+    st.session_state[WORKFLOW_INDEX] = index
+
+
+def set_workflow(index: int, workflow: Workflow) -> None:
+    """Replace the current scenario's workflow at `index` (other pages see the edit too)."""
+    scenario = get_scenario()
+    workflows = list(scenario.workflows)
+    if index >= len(workflows):
+        index = len(workflows) - 1
+    if workflows[index] == workflow:
+        return
+    workflows[index] = workflow
+    set_scenario(scenario.model_copy(update={"workflows": tuple(workflows)}))

@@ -1,0 +1,115 @@
+"""Sync vs batch: one workflow's inputs → what batch costs and saves per month, and the verdict."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from costmodel.cost import savings_curve
+from costmodel.recommend import evaluate_workflow
+from costmodel.routing import route_models
+from costmodel.workflow import Workflow, WorkflowError, resolve_pricing
+from ui import data, figures, sharing, state, widgets
+
+VERDICT_BOX = {"batch": st.success, "hybrid": st.info, "sync": st.warning}
+
+st.title(":material/compare_arrows: Sync vs batch")
+st.caption(
+    "What moving this workflow to the Message Batches API (half price, results within 24 h) really saves "
+    "after resubmissions, overheads and the cost of waiting."
+)
+
+scenario = state.get_scenario()
+index = state.get_workflow_index()
+shared = sharing.read_params(Workflow, "w")
+if shared is not None and sharing.params_changed("w"):
+    state.set_workflow(index, shared)  # a shared link wins over the session's scenario
+    scenario = state.get_scenario()
+catalog = data.catalog(batch_discount=scenario.batch_discount)
+
+inputs, results = st.columns([1, 1.6], gap="large")
+with inputs:
+    if len(scenario.workflows) > 1:
+        names = [f"{i + 1}. {w.name}" for i, w in enumerate(scenario.workflows)]
+        index = names.index(st.selectbox(f"Workflow in “{scenario.name}”", names, index=index))
+        state.set_workflow_index(index)
+    measurement = state.get_pilot_measurement()
+    if (
+        measurement is not None
+        and hasattr(measurement, "apply_to")
+        and st.button("Apply pilot measurement", icon=":material/science:", help="Use the pilot's measured numbers")
+    ):
+        state.set_workflow(index, measurement.apply_to(scenario.workflows[index]))
+        st.toast("Pilot measurement applied: success rate, tokens and timing now come from the pilot.")
+        scenario = state.get_scenario()
+    workflow = widgets.workflow_form(scenario.workflows[index], catalog=catalog)
+
+with results:
+    if workflow is None:
+        st.error("Some inputs are invalid: fix the lines marked in red on the left to see the numbers.")
+        st.stop()
+    state.set_workflow(index, workflow)
+    sharing.write_params(workflow, "w")
+    try:
+        result = evaluate_workflow(workflow, catalog)
+        pricing = resolve_pricing(workflow, catalog)
+    except WorkflowError as exc:
+        st.error(str(exc), icon=":material/error:")
+        st.stop()
+    c, rec = result.comparison, result.recommendation
+
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("Sync spend", f"${c.sync_cost_per_month_usd:,.2f}", help="per month, one clean pass", border=True)
+    m2.metric("Batch spend", f"${c.batch_cost_per_month_usd:,.2f}", help="per month, all-in", border=True)
+    m3.metric(
+        "Net savings",
+        f"${c.net_savings_per_month_usd:,.2f}",
+        f"{c.savings_share:.1%} of sync",
+        help=f"per month; ${c.net_savings_per_year_usd:,.0f} per year",
+        border=True,
+    )
+    be = c.break_even
+    shown = {"always_pays": "always pays", "never_pays": "never pays"}.get(be.status, f"{be.success_rate:.1%}")
+    m4.metric("Break-even success rate", shown, help=be.statement, border=True)
+    VERDICT_BOX[rec.verdict](
+        f"**Verdict: {rec.verdict.upper()}**\n\n" + "\n".join(f"- {r}" for r in rec.reasons),
+        icon=":material/gavel:",
+    )
+
+    left, right = st.columns(2)
+    rates, savings = savings_curve(workflow, pricing)
+    left.plotly_chart(
+        figures.savings_curve_figure(
+            rates,
+            savings,
+            current_rate=workflow.success_rate,
+            current_savings_usd=c.net_savings_per_month_usd,
+            break_even=be,
+        ),
+        key="savings_curve",
+    )
+    right.plotly_chart(figures.waterfall_figure(c.waterfall), key="waterfall")
+
+    with st.expander("Assumptions, formulas and price source", icon=":material/info:"):
+        st.markdown("**Assumptions**\n" + "\n".join(f"- {a}" for a in c.assumptions))
+        st.markdown("**Formulas**\n" + "\n".join(f"- `{f}`" for f in c.formulas))
+        st.caption(f"Prices: {c.price_source.label()}. Method and glossary: *Assumptions & method* page.")
+
+    st.subheader("Model routing", anchor="model-routing")
+    route = widgets.routing_inputs(workflow, catalog=catalog)
+    if route is not None:
+        routed = route_models(workflow, catalog, **route)
+        if routed.cheapest is not None:
+            best = routed.cheapest
+            st.markdown(
+                f"Cheapest option meeting the {routed.quality_bar:.0%} quality bar: **{best.display_name} on "
+                f"{best.api}** at **${best.cost_per_month_usd:,.2f}/month** (success rate {best.success_rate:.0%})."
+            )
+        else:
+            st.warning("No model meets the quality bar: lower it or raise a model's success rate.")
+        st.plotly_chart(figures.routing_figure(routed), key="routing")
+        for line in routed.skipped:
+            st.caption(f"Skipped {line}")
+        st.caption(
+            "Routing assumes failures recur on sync too (each option retries until success), so options compare "
+            "like for like."
+        )

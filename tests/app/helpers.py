@@ -1,0 +1,32 @@
+"""Shared helpers for AppTests: build apps, read metrics and the verdict."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from tests.app.conftest import ROOT
+
+TIMEOUT_S = 30
+
+
+def app(script: str = "app.py") -> AppTest:
+    """An AppTest of `script` (relative to the repo root), not yet run."""
+    return AppTest.from_file(str(ROOT / script), default_timeout=TIMEOUT_S)
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    """Metric label → displayed value."""
+    return {m.label: m.value for m in at.metric}
+
+
+def verdict(at: AppTest) -> str:
+    """The verdict word shown on the Sync vs batch page (BATCH, SYNC or HYBRID), or '' when absent."""
+    for box in [*at.success, *at.warning, *at.info]:
+        if str(box.value).startswith("**Verdict: "):
+            return str(box.value).split("**Verdict: ", 1)[1].split("**", 1)[0]
+    return ""
+
+
+def assert_clean(at: AppTest) -> None:
+    """No exception element on the page."""
+    assert not at.exception, [e.value for e in at.exception]

@@ -1,0 +1,161 @@
+"""The Sync vs batch page: real flows through the widgets, links, pilot measurements and bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+from costmodel.pilot import PilotMeasurement
+from costmodel.workflow import Workflow
+from tests.app.helpers import app, assert_clean, metrics, verdict
+from ui import sharing
+from ui.state import PILOT_MEASUREMENT
+
+PAGE = "pages/sync_vs_batch.py"
+
+
+def _usd(text: str) -> float:
+    return float(text.replace("$", "").replace(",", ""))
+
+
+@pytest.fixture
+def at():  # type: ignore[no-untyped-def]
+    return app().run()
+
+
+def test_success_rate_moves_savings_and_verdict(at) -> None:  # type: ignore[no-untyped-def]
+    assert verdict(at) == "BATCH"
+    high = _usd(metrics(at)["Net savings"])
+    at.slider(key="wf_success_rate").set_value(60.0).run()
+    assert_clean(at)
+    low = _usd(metrics(at)["Net savings"])
+    assert low < 0 < high
+    assert verdict(at) == "SYNC"
+    assert any("more than sync" in w.value for w in at.warning)
+
+
+def test_check_figures_from_design(at) -> None:  # type: ignore[no-untyped-def]
+    """DESIGN.md: 500/day × 30, 15k in / 800 out at $3/$15, s = 0.95, route sync, f = 1, no overheads."""
+    at.segmented_control(key="wf_price_mode").set_value("Custom prices").run()
+    at.number_input(key="wf_cp_input_usd_per_mtok").set_value(3.0)
+    at.number_input(key="wf_cp_output_usd_per_mtok").set_value(15.0)
+    at.number_input(key="wf_refinement_hours").set_value(0.0)
+    at.number_input(key="wf_ops_hours_per_month").set_value(0.0).run()
+    assert_clean(at)
+    shown = metrics(at)
+    assert shown["Sync spend"] == "$855.00"
+    assert shown["Batch spend"] == "$470.25"
+    assert shown["Net savings"] == "$384.75"
+    assert shown["Break-even success rate"] == "50.0%"
+
+
+def test_charts_are_drawn(at) -> None:  # type: ignore[no-untyped-def]
+    charts = at.get("plotly_chart")
+    assert len(charts) == 3
+
+
+def test_invalid_input_shows_an_error_next_to_it(at) -> None:  # type: ignore[no-untyped-def]
+    at.number_input(key="wf_cached_input_tokens").set_value(20_000.0).run()
+    assert_clean(at)
+    errors = " ".join(e.value for e in at.error)
+    assert "cached_input_tokens" in errors
+    assert "cannot exceed input_tokens" in errors
+    assert "Net savings" not in metrics(at)
+    at.number_input(key="wf_cached_input_tokens").set_value(5_000.0).run()
+    assert "Net savings" in metrics(at), "fixing the input brings the numbers back"
+
+
+def test_output_over_the_model_limit_is_explained(at) -> None:  # type: ignore[no-untyped-def]
+    at.number_input(key="wf_output_tokens").set_value(10_000_000.0).run()
+    assert_clean(at)
+    assert any("output_tokens" in e.value and "limit" in e.value for e in at.error)
+
+
+def test_volume_per_month(at) -> None:  # type: ignore[no-untyped-def]
+    at.radio(key="wf_volume_unit").set_value("per month")
+    at.number_input(key="wf_volume").set_value(15_000.0).run()
+    assert_clean(at)
+    assert metrics(at)["Sync spend"] == "$855.00"
+
+
+def test_retry_by_batch_and_failures_on_sync(at) -> None:  # type: ignore[no-untyped-def]
+    before = metrics(at)["Batch spend"]
+    at.radio(key="wf_retry_route").set_value("batch").run()
+    at.number_input(key="wf_max_batch_rounds").set_value(3).run()
+    at.toggle(key="wf_failures_on_sync_too").set_value(True).run()
+    assert_clean(at)
+    assert metrics(at)["Batch spend"] != before
+
+
+def test_blocking_makes_it_sync(at) -> None:  # type: ignore[no-untyped-def]
+    at.toggle(key="wf_blocking").set_value(True).run()
+    assert verdict(at) == "SYNC"
+
+
+def test_urgent_share_makes_it_hybrid(at) -> None:  # type: ignore[no-untyped-def]
+    at.slider(key="wf_urgent_share").set_value(20.0).run()
+    assert verdict(at) == "HYBRID"
+
+
+def test_link_carries_the_workflow(at) -> None:  # type: ignore[no-untyped-def]
+    at.slider(key="wf_success_rate").set_value(88.0).run()
+    token = at.query_params["w"]
+    token = token[0] if isinstance(token, list) else token
+    shown = metrics(at)
+    assert sharing.decode(Workflow, token).success_rate == pytest.approx(0.88)
+    other = app()
+    other.query_params["w"] = token
+    other.run()
+    assert_clean(other)
+    assert metrics(other) == shown
+    assert other.slider(key="wf_success_rate").value == pytest.approx(88.0)
+
+
+def test_broken_link_warns_and_falls_back() -> None:
+    at = app()
+    at.query_params["w"] = "garbage"
+    at.run()
+    assert_clean(at)
+    assert any("link" in w.value for w in at.warning)
+    assert "Net savings" in metrics(at)
+
+
+def test_link_with_unknown_model_explains() -> None:
+    wf = Workflow(model="claude-nonexistent", requests_per_day=500, input_tokens=1000, output_tokens=100)
+    at = app()
+    at.query_params["w"] = sharing.encode(wf)
+    at.run()
+    assert_clean(at)
+    assert any("unknown model" in e.value for e in at.error)
+
+
+def test_apply_pilot_measurement(at) -> None:  # type: ignore[no-untyped-def]
+    at.session_state[PILOT_MEASUREMENT] = PilotMeasurement(
+        success_rate=0.8, input_tokens=12_000, output_tokens=700, median_processing_hours=0.3, p90_processing_hours=0.9
+    )
+    at.run()
+    button = next(b for b in at.button if b.label == "Apply pilot measurement")
+    button.click().run()
+    assert_clean(at)
+    assert at.slider(key="wf_success_rate").value == pytest.approx(80.0)
+    assert at.number_input(key="wf_input_tokens").value == pytest.approx(12_000)
+
+
+def test_custom_prices_and_batch_discount(at) -> None:  # type: ignore[no-untyped-def]
+    at.segmented_control(key="wf_price_mode").set_value("Custom prices").run()
+    at.slider(key="wf_cp_batch_discount").set_value(0.0).run()
+    assert_clean(at)
+    assert verdict(at) == "SYNC", "without a discount batch cannot pay for resubmissions and overheads"
+
+
+def test_routing_quality_bar(at) -> None:  # type: ignore[no-untyped-def]
+    at.slider(key="route_quality_bar").set_value(100.0).run()
+    assert_clean(at)
+    assert any("No model meets the quality bar" in w.value for w in at.warning)
+    at.multiselect(key="route_models").set_value([]).run()
+    assert any("Pick at least one model" in i.value for i in at.info)
+
+
+def test_page_alone_shares_the_same_numbers() -> None:
+    alone = app(PAGE).run()
+    routed = app().run()
+    assert metrics(alone) == metrics(routed)

@@ -1,0 +1,395 @@
+"""The workflow input form: every cost input as a what-if control, read back into one validated `Workflow`.
+
+Widgets keep stable keys (`wf_<field>`) so tests and the browser can find them. The form is seeded
+from a base workflow whenever that base changes underneath it (a preset, a loaded file, a shared
+link, an applied pilot measurement) and otherwise keeps what the user typed. Validation errors are
+shown inside the section that holds the offending input, one line per problem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+from pydantic import ValidationError
+
+from costmodel.errors import problem_lines
+from costmodel.prices import Catalog, CustomPrices
+from costmodel.workflow import Workflow
+
+__all__ = ["KEY_PREFIX", "field_help", "routing_inputs", "workflow_form"]
+
+KEY_PREFIX = "wf_"
+"""Widget keys are `wf_<workflow field>` (plus `wf_price_mode`, `wf_volume_unit`, `wf_volume`, `wf_cp_*`)."""
+_SOURCE = "bp_form_source"
+"""Session key: the workflow the form last showed or produced; a different base re-seeds the widgets."""
+
+CATALOG, CUSTOM = "Catalog model", "Custom prices"
+PER_DAY, PER_MONTH = "per day", "per month"
+_PERCENT_FIELDS = ("cache_hit_rate", "batch_cache_hit_rate", "success_rate", "billed_failure_share", "urgent_share")
+_CUSTOM_PRICE_FIELDS = (
+    "input_usd_per_mtok",
+    "output_usd_per_mtok",
+    "cache_write_5m_usd_per_mtok",
+    "cache_write_1h_usd_per_mtok",
+    "cache_read_usd_per_mtok",
+)
+_SECTIONS: dict[str, tuple[str, ...]] = {
+    "model": ("model", "custom_prices", *_CUSTOM_PRICE_FIELDS, "batch_discount", "max_output_tokens"),
+    "volume": ("requests_per_day", "requests_per_month", "days_per_month", "input_tokens", "output_tokens"),
+    "caching": ("cached_input_tokens", "cache_hit_rate", "batch_cache_hit_rate", "sync_cache_ttl", "batch_cache_ttl"),
+    "failures": ("success_rate", "billed_failure_share", "retry_route", "max_batch_rounds", "failures_on_sync_too"),
+    "overheads": (
+        "refinement_hours",
+        "amortize_months",
+        "ops_hours_per_month",
+        "hourly_rate_usd",
+        "delay_cost_per_item_hour_usd",
+        "batch_wait_hours",
+    ),
+    "constraints": ("blocking", "streaming", "tool_turns", "urgent_share", "name"),
+}
+
+
+def field_help(name: str) -> str:
+    """The core's docstring of a workflow field, for tooltips (one source of truth for meanings and units)."""
+    field = Workflow.model_fields.get(name) or CustomPrices.model_fields.get(name)
+    return (field.description or "") if field is not None else ""
+
+
+def _k(name: str) -> str:
+    return KEY_PREFIX + name
+
+
+def _pct(share: float) -> float:
+    return round(share * 100.0, 6)
+
+
+def _seed(base: Workflow, catalog: Catalog) -> None:
+    """Put `base` into the widgets' session state (before any of them is drawn in this run)."""
+    state = st.session_state
+    for name in Workflow.model_fields:
+        value = getattr(base, name)
+        if name in _PERCENT_FIELDS:
+            value = _pct(value)
+        if isinstance(value, bool | str | int | float):
+            state[_k(name)] = value
+    state[_k("price_mode")] = CUSTOM if base.custom_prices is not None else CATALOG
+    by_day = base.requests_per_day is not None
+    state[_k("volume_unit")] = PER_DAY if by_day else PER_MONTH
+    state[_k("volume")] = float(base.requests_per_day if by_day else base.monthly_requests)
+    prices = base.custom_prices or _prices_like(base.model, catalog)
+    for name in _CUSTOM_PRICE_FIELDS:
+        state[_k("cp_" + name)] = getattr(prices, name)
+    state[_k("cp_batch_discount")] = _pct(prices.batch_discount)
+
+
+def _prices_like(model_id: str, catalog: Catalog) -> CustomPrices:
+    """Custom prices pre-filled from a catalog model, so switching to custom starts from real numbers."""
+    try:
+        p = catalog.get(model_id)
+    except LookupError:
+        return CustomPrices(input_usd_per_mtok=3.0, output_usd_per_mtok=15.0)
+    return CustomPrices(
+        input_usd_per_mtok=p.sync.input_usd_per_mtok,
+        output_usd_per_mtok=p.sync.output_usd_per_mtok,
+        batch_discount=p.batch_discount,
+        max_output_tokens=p.max_output_tokens,
+    )
+
+
+def _value(name: str, fallback: Any) -> dict[str, Any]:
+    """`value=` only for a widget without state yet (passing both would make Streamlit warn)."""
+    return {} if _k(name) in st.session_state else {"value": fallback}
+
+
+def _percent_slider(label: str, name: str, *, min_pct: float = 0.0, fallback: float = 0.0, **kw: Any) -> float:
+    pct = st.slider(
+        label,
+        min_value=min_pct,
+        max_value=100.0,
+        step=0.5,
+        format="%.1f%%",
+        key=_k(name),
+        help=field_help(name),
+        **_value(name, fallback),
+        **kw,
+    )
+    return pct / 100.0
+
+
+def _number(label: str, name: str, *, step: float, fmt: str = "%.0f", fallback: float = 0.0, **kw: Any) -> float:
+    kw.setdefault("min_value", 0.0)
+    kw.setdefault("help", field_help(name))
+    return st.number_input(label, step=step, format=fmt, key=_k(name), **_value(name, fallback), **kw)
+
+
+def _model_section(base: Workflow, catalog: Catalog) -> dict[str, Any]:
+    mode = st.segmented_control(
+        "Prices", [CATALOG, CUSTOM], key=_k("price_mode"), required=True, **_value("price_mode", CATALOG)
+    )
+    ids = catalog.ids()
+    if base.model not in ids:
+        ids = [*ids, base.model]  # keep an unknown model visible; pricing then says what is wrong
+
+    def name_of(model_id: str) -> str:
+        try:
+            return f"{catalog.get(model_id).display_name}  ·  {model_id}"
+        except LookupError:
+            return f"{model_id} (not in the price catalog)"
+
+    model = st.selectbox(
+        "Model", ids, key=_k("model"), format_func=name_of, help=field_help("model"), **_value("model", base.model)
+    )
+    out: dict[str, Any] = {"model": model, "custom_prices": None}
+    if mode == CUSTOM:
+        c1, c2 = st.columns(2)
+        with c1:
+            i = _number("Input $/MTok", "cp_input_usd_per_mtok", step=0.25, fmt="%.2f", fallback=3.0)
+            w5 = st.number_input(
+                "Cache write 5 min $/MTok", min_value=0.0, value=None, step=0.25, format="%.2f",
+                key=_k("cp_cache_write_5m_usd_per_mtok"), placeholder="1.25 × input",
+                help=field_help("cache_write_5m_usd_per_mtok"),
+            )  # fmt: skip
+            r = st.number_input(
+                "Cache read $/MTok", min_value=0.0, value=None, step=0.05, format="%.2f",
+                key=_k("cp_cache_read_usd_per_mtok"), placeholder="0.1 × input",
+                help=field_help("cache_read_usd_per_mtok"),
+            )  # fmt: skip
+        with c2:
+            o = _number("Output $/MTok", "cp_output_usd_per_mtok", step=1.0, fmt="%.2f", fallback=15.0)
+            w1 = st.number_input(
+                "Cache write 1 h $/MTok", min_value=0.0, value=None, step=0.25, format="%.2f",
+                key=_k("cp_cache_write_1h_usd_per_mtok"), placeholder="2 × input",
+                help=field_help("cache_write_1h_usd_per_mtok"),
+            )  # fmt: skip
+            d = _percent_slider("Batch discount", "cp_batch_discount", fallback=50.0)
+        keep = (
+            base.custom_prices.max_output_tokens
+            if base.custom_prices
+            else _prices_like(model, catalog).max_output_tokens
+        )
+        out["custom_prices"] = {
+            "input_usd_per_mtok": i,
+            "output_usd_per_mtok": o,
+            "cache_write_5m_usd_per_mtok": w5,
+            "cache_write_1h_usd_per_mtok": w1,
+            "cache_read_usd_per_mtok": r,
+            "batch_discount": d,
+            "max_output_tokens": keep,
+        }
+    return out
+
+
+def _volume_section() -> dict[str, Any]:
+    c1, c2, c3 = st.columns([2, 1.2, 1])
+    with c1:
+        volume = st.number_input("Requests", min_value=0.0, step=100.0, format="%.0f", key=_k("volume"))
+    with c2:
+        unit = st.radio("Volume unit", [PER_DAY, PER_MONTH], key=_k("volume_unit"), label_visibility="hidden")
+    with c3:
+        days = _number("Days/month", "days_per_month", step=1.0, fmt="%.0f", min_value=1.0, max_value=31.0)
+    c1, c2 = st.columns(2)
+    with c1:
+        input_tokens = _number("Input tokens / request", "input_tokens", step=100.0)
+    with c2:
+        output_tokens = _number("Output tokens / request", "output_tokens", step=50.0)
+    per_day = unit == PER_DAY
+    return {
+        "requests_per_day": volume if per_day else None,
+        "requests_per_month": None if per_day else volume,
+        "days_per_month": days,
+        "input_tokens": input_tokens,
+        "output_tokens": output_tokens,
+    }
+
+
+def _caching_section() -> dict[str, Any]:
+    out: dict[str, Any] = {"cached_input_tokens": _number("Cacheable prefix tokens", "cached_input_tokens", step=100.0)}
+    c1, c2 = st.columns(2)
+    with c1:
+        out["cache_hit_rate"] = _percent_slider("Cache hit rate, sync", "cache_hit_rate")
+        out["sync_cache_ttl"] = st.segmented_control(
+            "Sync cache TTL", ["5m", "1h"], key=_k("sync_cache_ttl"), required=True, help=field_help("sync_cache_ttl")
+        )
+    with c2:
+        out["batch_cache_hit_rate"] = _percent_slider("Cache hit rate, batch", "batch_cache_hit_rate")
+        out["batch_cache_ttl"] = st.segmented_control(
+            "Batch cache TTL", ["5m", "1h"], key=_k("batch_cache_ttl"), required=True,
+            help=field_help("batch_cache_ttl"),
+        )  # fmt: skip
+    return out
+
+
+def _failures_section() -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "success_rate": _percent_slider("First-pass success rate", "success_rate", min_pct=0.5, fallback=100.0),
+        "billed_failure_share": _percent_slider("Billed share of a failed attempt", "billed_failure_share"),
+    }
+    c1, c2 = st.columns(2)
+    with c1:
+        out["retry_route"] = st.radio(
+            "Retry route", ["sync", "batch"], key=_k("retry_route"), horizontal=True, help=field_help("retry_route")
+        )
+    with c2:
+        out["max_batch_rounds"] = st.number_input(
+            "Batch rounds in total", min_value=1, max_value=10, step=1, key=_k("max_batch_rounds"),
+            disabled=out["retry_route"] == "sync", help=field_help("max_batch_rounds"),
+        )  # fmt: skip
+    out["failures_on_sync_too"] = st.toggle(
+        "Failures happen on sync too", key=_k("failures_on_sync_too"), help=field_help("failures_on_sync_too")
+    )
+    return out
+
+
+def _overheads_section() -> dict[str, Any]:
+    c1, c2 = st.columns(2)
+    with c1:
+        refinement = _number("Prompt refinement, h (one-off)", "refinement_hours", step=1.0, fmt="%g")
+        ops = _number("Operations, h/month", "ops_hours_per_month", step=0.5, fmt="%g")
+        delay = _number("Cost of waiting, $/item-hour", "delay_cost_per_item_hour_usd", step=0.01, fmt="%.3f")
+    with c2:
+        amortize = _number("Amortise over, months", "amortize_months", step=1.0, fmt="%g", min_value=1.0)
+        rate = _number("Hourly rate, $/h", "hourly_rate_usd", step=10.0)
+        wait = _number("Extra latency on batch, h", "batch_wait_hours", step=0.5, fmt="%g")
+    return {
+        "refinement_hours": refinement,
+        "amortize_months": amortize,
+        "ops_hours_per_month": ops,
+        "hourly_rate_usd": rate,
+        "delay_cost_per_item_hour_usd": delay,
+        "batch_wait_hours": wait,
+    }
+
+
+def _constraints_section() -> dict[str, Any]:
+    c1, c2 = st.columns(2)
+    with c1:
+        blocking = st.toggle("Blocking (someone waits)", key=_k("blocking"), help=field_help("blocking"))
+        streaming = st.toggle("Must stream", key=_k("streaming"), help=field_help("streaming"))
+    with c2:
+        turns = st.number_input(
+            "Client tool turns", min_value=1, max_value=50, step=1, key=_k("tool_turns"), help=field_help("tool_turns")
+        )
+    urgent = _percent_slider("Urgent share (stays sync)", "urgent_share")
+    return {"blocking": blocking, "streaming": streaming, "tool_turns": turns, "urgent_share": urgent}
+
+
+def _sections() -> list[tuple[str, str, bool, Callable[..., dict[str, Any]]]]:
+    return [
+        ("model", ":material/memory: Model & prices", True, _model_section),
+        ("volume", ":material/stacked_bar_chart: Volume & tokens", True, _volume_section),
+        ("failures", ":material/replay: First-pass success & retries", True, _failures_section),
+        ("caching", ":material/cached: Prompt caching", False, _caching_section),
+        ("overheads", ":material/schedule: Overheads & cost of waiting", False, _overheads_section),
+        (
+            "constraints",
+            ":material/rule: Constraints (blocking, streaming, tools, urgency)",
+            False,
+            _constraints_section,
+        ),
+    ]
+
+
+def _section_of(line: str) -> str | None:
+    head = line.split(":", 1)[0]
+    leaf = head.split("=", 1)[0].strip().split(".")[-1]
+    for section, fields in _SECTIONS.items():
+        if leaf in fields:
+            return section
+    for section, fields in _SECTIONS.items():  # model-level checks name their fields in the message
+        if any(f in line for f in fields):
+            return section
+    return None
+
+
+def workflow_form(base: Workflow, *, catalog: Catalog) -> Workflow | None:
+    """Draw the inputs seeded from `base`; return the validated workflow, or None after showing the errors."""
+    state = st.session_state
+    if state.get(_SOURCE) != base or _k("success_rate") not in state:
+        _seed(base, catalog)
+        state[_SOURCE] = base
+    values: dict[str, Any] = {}
+    slots: dict[str, Any] = {}
+    for section, title, expanded, draw in _sections():
+        with st.expander(title, expanded=expanded):
+            values.update(draw(base, catalog) if section == "model" else draw())
+            slots[section] = st.empty()
+    general = st.empty()
+    data = {**base.model_dump(), **values}
+    try:
+        workflow = Workflow.model_validate(data)
+    except ValidationError as exc:
+        by_section: dict[str | None, list[str]] = {}
+        for line in problem_lines(exc):
+            by_section.setdefault(_section_of(line), []).append(line)
+        for section, lines in by_section.items():
+            slot = slots.get(section, general) if section is not None else general
+            slot.error("\n".join(f"- {line}" for line in lines), icon=":material/error:")
+        if None not in by_section and all(s not in slots for s in by_section):
+            general.error("\n".join(problem_lines(exc)))
+        return None
+    state[_SOURCE] = workflow
+    return workflow
+
+
+def routing_inputs(workflow: Workflow, *, catalog: Catalog) -> dict[str, Any] | None:
+    """Quality bar, models to compare and per-model success rates → keyword arguments for `route_models`.
+
+    Returns None (after saying why) when no model is selected. Rates outside (0, 100] % are reported next
+    to the table and left out, so invalid rows never reach the core.
+    """
+    import pandas as pd  # only this widget needs a DataFrame
+
+    ids = catalog.ids()
+    default = list(dict.fromkeys([m for m in (workflow.model, *ids[:3]) if m in ids]))
+    c1, c2 = st.columns([2, 1])
+    with c1:
+        chosen = st.multiselect(
+            "Models to compare",
+            ids,
+            key="route_models",
+            format_func=lambda m: catalog.get(m).display_name,
+            **({} if "route_models" in st.session_state else {"default": default}),
+        )
+    with c2:
+        bar = st.slider(
+            "Quality bar (min success rate)", 0.0, 100.0, key="route_quality_bar", step=1.0, format="%.0f%%",
+            help="Options whose first-pass success rate is below this are shown faded and never chosen",
+            **({} if "route_quality_bar" in st.session_state else {"value": 0.0}),
+        )  # fmt: skip
+    if not chosen:
+        st.info("Pick at least one model to compare.")
+        return None
+    table = pd.DataFrame(
+        {
+            "Model": [catalog.get(m).display_name for m in chosen],
+            "Success rate %": [_pct(workflow.success_rate)] * len(chosen),
+        },
+        index=chosen,
+    )
+    with st.expander("Per-model first-pass success rates (edit to compare a cheaper, weaker model)"):
+        edited = st.data_editor(
+            table,
+            key=f"route_rates_{len(chosen)}",
+            disabled=["Model"],
+            hide_index=True,
+            column_config={
+                "Success rate %": st.column_config.NumberColumn(
+                    min_value=0.5, max_value=100.0, step=0.5, format="%.1f%%"
+                )
+            },
+        )
+    rates: dict[str, float] = {}
+    problems: list[str] = []
+    for model_id, pct in zip(chosen, edited["Success rate %"].tolist(), strict=True):
+        if pct is None or pct != pct:  # cleared cell (None or NaN): use the workflow's rate
+            continue
+        if not 0 < pct <= 100:
+            problems.append(f"{catalog.get(model_id).display_name}: success rate {pct:g} % must be in (0, 100]")
+            continue
+        rates[model_id] = pct / 100.0
+    if problems:
+        st.error("\n".join(f"- {p}" for p in problems))
+    return {"success_rates": rates, "quality_bar": bar / 100.0, "model_ids": chosen}
