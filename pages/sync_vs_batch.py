@@ -68,7 +68,7 @@ with results:
         border=True,
     )
     be = c.break_even
-    shown = {"always_pays": "always pays", "never_pays": "never pays"}.get(be.status, f"{be.success_rate:.1%}")
+    shown = f"{be.success_rate:.1%}" if be.success_rate is not None else be.status.replace("_", " ")
     m4.metric("Break-even success rate", shown, help=be.statement, border=True)
     VERDICT_BOX[rec.verdict](
         f"**Verdict: {rec.verdict.upper()}**\n\n" + "\n".join(f"- {r}" for r in rec.reasons),

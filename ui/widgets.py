@@ -54,6 +54,7 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
 
 def field_help(name: str) -> str:
     """The core's docstring of a workflow field, for tooltips (one source of truth for meanings and units)."""
+    name = name.removeprefix("cp_")
     field = Workflow.model_fields.get(name) or CustomPrices.model_fields.get(name)
     return (field.description or "") if field is not None else ""
 
@@ -125,6 +126,14 @@ def _number(label: str, name: str, *, step: float, fmt: str = "%.0f", fallback: 
     return st.number_input(label, step=step, format=fmt, key=_k(name), **_value(name, fallback), **kw)
 
 
+def _optional_price(label: str, name: str, derived: str) -> float | None:
+    """A custom cache price; empty means Anthropic's multiplier of the input price (`derived`)."""
+    return st.number_input(
+        label, min_value=0.0, value=None, step=0.05, format="%.2f", key=_k("cp_" + name),
+        placeholder=derived, help=field_help(name),
+    )  # fmt: skip
+
+
 def _model_section(base: Workflow, catalog: Catalog) -> dict[str, Any]:
     mode = st.segmented_control(
         "Prices", [CATALOG, CUSTOM], key=_k("price_mode"), required=True, **_value("price_mode", CATALOG)
@@ -147,23 +156,11 @@ def _model_section(base: Workflow, catalog: Catalog) -> dict[str, Any]:
         c1, c2 = st.columns(2)
         with c1:
             i = _number("Input $/MTok", "cp_input_usd_per_mtok", step=0.25, fmt="%.2f", fallback=3.0)
-            w5 = st.number_input(
-                "Cache write 5 min $/MTok", min_value=0.0, value=None, step=0.25, format="%.2f",
-                key=_k("cp_cache_write_5m_usd_per_mtok"), placeholder="1.25 × input",
-                help=field_help("cache_write_5m_usd_per_mtok"),
-            )  # fmt: skip
-            r = st.number_input(
-                "Cache read $/MTok", min_value=0.0, value=None, step=0.05, format="%.2f",
-                key=_k("cp_cache_read_usd_per_mtok"), placeholder="0.1 × input",
-                help=field_help("cache_read_usd_per_mtok"),
-            )  # fmt: skip
+            w5 = _optional_price("Cache write 5 min $/MTok", "cache_write_5m_usd_per_mtok", "1.25 × input")
+            r = _optional_price("Cache read $/MTok", "cache_read_usd_per_mtok", "0.1 × input")
         with c2:
             o = _number("Output $/MTok", "cp_output_usd_per_mtok", step=1.0, fmt="%.2f", fallback=15.0)
-            w1 = st.number_input(
-                "Cache write 1 h $/MTok", min_value=0.0, value=None, step=0.25, format="%.2f",
-                key=_k("cp_cache_write_1h_usd_per_mtok"), placeholder="2 × input",
-                help=field_help("cache_write_1h_usd_per_mtok"),
-            )  # fmt: skip
+            w1 = _optional_price("Cache write 1 h $/MTok", "cache_write_1h_usd_per_mtok", "2 × input")
             d = _percent_slider("Batch discount", "cp_batch_discount", fallback=50.0)
         keep = (
             base.custom_prices.max_output_tokens
