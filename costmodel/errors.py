@@ -29,8 +29,14 @@ def problem_lines(exc: ValidationError | ValueError, *, field_help: dict[str, st
     if not isinstance(exc, ValidationError):
         return [str(exc)]
     lines = []
-    for err in exc.errors(include_url=False):
-        loc = _location(tuple(err.get("loc", ())))
+    errors = exc.errors(include_url=False)
+    nested = [tuple(e.get("loc", ())) for e in errors]
+    for err in errors:
+        raw = tuple(err.get("loc", ()))
+        if err.get("type") == "too_short" and any(len(o) > len(raw) and o[: len(raw)] == raw for o in nested):
+            # pydantic counts only the items that validated: an invalid item is its own problem, not a short list
+            continue
+        loc = _location(raw)
         msg = str(err.get("msg", "invalid"))
         msg = msg.removeprefix("Value error, ")
         given = err.get("input")
