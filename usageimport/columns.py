@@ -26,6 +26,7 @@ USAGE_ALIASES: dict[str, tuple[str, ...]] = {
         "date",
         "day",
         "timestamp",
+        "time_stamp",
         "time",
         "created_at",
         "request_time",

@@ -80,6 +80,7 @@ def read_csv(path: str | Path, result: ImportResult, *, source: str | None = Non
     dtypes = {orig: "string" for orig, canon in wanted.items() if canon in _TEXT_COLUMNS}
     truncated = _truncated_last_line(path, len(headers))
     header_line = _header_line_number(path)
+    wide = _wide_lines(path, len(headers), header_line)
     try:
         reader = pd.read_csv(
             path,
@@ -99,7 +100,7 @@ def read_csv(path: str | Path, result: ImportResult, *, source: str | None = Non
             for chunk in reader:
                 lines = np.arange(first_line, first_line + len(chunk), dtype=np.int64)
                 first_line += len(chunk)
-                parts.append((chunk.rename(columns=wanted), lines))
+                parts.append(_without_wide_lines(chunk.rename(columns=wanted), lines, wide, result, name))
                 if len(parts) > 1:  # keep at most one chunk back, for the truncated-line check
                     _add(result, *parts.pop(0), kind=kind, source=name, found=found)
         if parts:
@@ -114,6 +115,66 @@ def read_csv(path: str | Path, result: ImportResult, *, source: str | None = Non
         raise UsageImportError([f"{name}: the file is empty"]) from None
     result.sources.append(f"{name} ({kind.replace('_', ' ')})")
     return kind
+
+
+def _wide_lines(path: Path, n_fields: int, header_line: int, block_bytes: int = 1 << 22) -> frozenset[int]:
+    """Lines (1-based) with more fields than the header: an unquoted comma (e.g. `1,000`) shifts every
+    column after it, and pandas' `usecols` would drop the extra fields silently.
+
+    Counts commas per line with numpy in blocks; only lines with quotes are re-read with `csv`.
+    """
+    wide: set[int] = set()
+    first_line = 1
+    carry = b""
+    with path.open("rb") as f:
+        while True:
+            block = f.read(block_bytes)
+            data = carry + block
+            if not data:
+                break
+            if block:
+                cut = data.rfind(b"\n") + 1
+                if cut == 0:
+                    carry = data
+                    continue
+                data, carry = data[:cut], data[cut:]
+            else:
+                carry = b""
+            arr = np.frombuffer(data, dtype=np.uint8)
+            starts = (
+                np.concatenate(([0], np.flatnonzero(arr == ord("\n"))[:-1] + 1))
+                if data.endswith(b"\n")
+                else (np.concatenate(([0], np.flatnonzero(arr == ord("\n")) + 1)))
+            )
+            commas = np.add.reduceat(arr == ord(","), starts, dtype=np.int64)
+            quotes = np.add.reduceat(arr == ord('"'), starts, dtype=np.int64)
+            for i in np.flatnonzero(commas >= n_fields):
+                line = first_line + int(i)
+                if line <= header_line:
+                    continue
+                if quotes[i] == 0:
+                    wide.add(line)
+                    continue
+                end = int(starts[i + 1]) if i + 1 < len(starts) else len(data)
+                text = data[int(starts[i]) : end].decode("utf-8", errors="replace")
+                if len(next(csv.reader([text]), [])) > n_fields:
+                    wide.add(line)
+            first_line += len(starts)
+            if not block:
+                break
+    return frozenset(wide)
+
+
+def _without_wide_lines(
+    chunk: pd.DataFrame, lines: np.ndarray, wide: frozenset[int], result: ImportResult, source: str
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Skip the chunk's lines that have more fields than the header, with their reason."""
+    if not wide:
+        return chunk, lines
+    bad = np.isin(lines, np.fromiter(wide, dtype=np.int64))
+    for line in lines[bad]:
+        result.skip(source, int(line), "", "more fields than the header (an unquoted comma, e.g. in 1,000?)")
+    return (chunk.loc[~bad], lines[~bad]) if bad.any() else (chunk, lines)
 
 
 def _header_line_number(path: Path) -> int:

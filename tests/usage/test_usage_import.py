@@ -1,0 +1,261 @@
+"""usageimport parsers: every format, messy files, line/column messages, chunking invariance."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from costmodel.usage import TIER_BATCH, TIER_STANDARD, WhatIfAssumptions
+from tests.usage import samples
+from usageimport import ImportResult, UsageImportError, analyze, load_files
+from usageimport.csvfiles import read_csv
+
+AS_OF = date(2026, 11, 1)
+DATA = Path(__file__).resolve().parents[2] / "data" / "usage"
+
+
+@pytest.fixture(scope="module")
+def sample_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return samples.write_all(tmp_path_factory.mktemp("samples"))
+
+
+@pytest.fixture(scope="module")
+def daily_reference() -> float:
+    return sum(samples.row_prices(samples.daily_usage()).values())
+
+
+def total(paths: list[Path], **kwargs: object) -> float:
+    result = load_files(paths)
+    return analyze(result, as_of=AS_OF, assumptions=WhatIfAssumptions(**kwargs)).summary.total.actual_usd  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name", ["console_usage", "admin_usage"])
+def test_daily_usage_formats_match_independent_prices(
+    sample_files: dict[str, Path], daily_reference: float, name: str
+) -> None:
+    assert total([sample_files[name]]) == pytest.approx(daily_reference, abs=0.005)
+
+
+@pytest.mark.parametrize("name", ["console_cost", "admin_cost"])
+def test_cost_formats_give_billed_amounts(sample_files: dict[str, Path], daily_reference: float, name: str) -> None:
+    result = load_files([sample_files["console_usage"], sample_files[name]])
+    summary = analyze(result, as_of=AS_OF, assumptions=WhatIfAssumptions()).summary
+    assert summary.total.billed_usd == pytest.approx(daily_reference, abs=0.01 * result.billed_rows)
+    assert abs(summary.total.billed_difference_usd or 0) < 0.01 * result.billed_rows
+    assert {g.key for g in summary.by_model if g.billed_usd} == {
+        "claude-sonnet-4-5",
+        "claude-haiku-4-5",
+        "claude-opus-4-1",
+    }
+
+
+def test_request_logs_csv_and_jsonl_agree_with_genai_prices_row_by_row(sample_files: dict[str, Path]) -> None:
+    from genai_prices import Usage, calc_price
+
+    expected = 0.0
+    for r in samples.request_log():
+        cw, cr = int(r["cache_creation_input_tokens"]), int(r["cache_read_input_tokens"])  # type: ignore[call-overload]
+        usage = Usage(
+            input_tokens=int(r["input_tokens"]) + cw + cr,  # type: ignore[call-overload]
+            cache_write_tokens=cw,
+            cache_read_tokens=cr,
+            output_tokens=int(r["output_tokens"]),  # type: ignore[call-overload]
+        )
+        ctx = {"processing": "batch"} if r["service_tier"] == "batch" else None
+        expected += float(calc_price(usage, str(r["model"]), provider_id="anthropic", price_context=ctx).total_price)  # type: ignore[arg-type]
+    assert total([sample_files["log_csv"]]) == pytest.approx(expected, abs=0.005)
+    assert total([sample_files["log_jsonl"]]) == pytest.approx(expected, abs=0.005)
+
+
+def test_shipped_samples_are_current_and_importable(sample_files: dict[str, Path]) -> None:
+    for name, path in sample_files.items():
+        shipped = DATA / path.name
+        assert shipped.read_bytes() == path.read_bytes(), (
+            f"regenerate data/usage ({name}): python -m tests.usage.samples"
+        )
+
+
+def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+LOG_HEADER = (
+    "timestamp,model,workflow,service_tier,input_tokens,cache_creation_input_tokens,cache_read_input_tokens,"
+    "output_tokens"
+)
+CLEAN_ROWS = [
+    "2026-10-01T10:00:00Z,claude-sonnet-4-6,a,standard,1000,0,0,100",
+    "2026-10-02T10:00:00Z,claude-sonnet-4-6,a,batch,2000,0,0,200",
+    "2026-10-03T10:00:00Z,claude-haiku-4-5,b,standard,3000,0,500,300",
+]
+
+
+def clean_log(tmp_path: Path) -> Path:
+    return write(tmp_path, "clean.csv", "\n".join([LOG_HEADER, *CLEAN_ROWS]) + "\n")
+
+
+def test_messy_log_equals_clean_log(tmp_path: Path) -> None:
+    """BOM, reordered and extra columns, blank lines, thousands separators, CRLF: same totals as the clean file."""
+    messy = (
+        "\ufeffoutput_tokens,extra,Model,Time Stamp,input_tokens,cache_read_input_tokens,workflow,"
+        "service_tier,notes\r\n"
+        "\r\n"
+        '100,x,claude-sonnet-4-6,2026-10-01T10:00:00Z,"1,000",0,a,standard,"hello, world"\r\n'
+        "200,y,claude-sonnet-4-6,2026-10-02T10:00:00Z,2000,0,a,batch,\r\n"
+        "\r\n"
+        '300,z,claude-haiku-4-5,2026-10-03T10:00:00Z,"3,000",500,b,standard,\r\n'
+        "\r\n"
+    )
+    messy_path = write(tmp_path, "messy.csv", messy)
+    result = load_files([messy_path])
+    assert result.usage_rows == 3
+    assert result.skipped_count == 0
+    assert result.blank_lines == 3
+    assert total([messy_path]) == pytest.approx(total([clean_log(tmp_path)]))
+
+
+def test_truncated_last_line_is_skipped_and_reported(tmp_path: Path) -> None:
+    path = write(tmp_path, "cut.csv", "\n".join([LOG_HEADER, *CLEAN_ROWS, "2026-10-04T10:00:00Z,claude-sonn"]))
+    result = load_files([path])
+    assert result.usage_rows == 3
+    assert result.skipped_count == 1
+    assert result.skipped[0].line == 5
+    assert "truncated" in result.skipped[0].message()
+
+
+def test_bad_values_name_the_line_and_column(tmp_path: Path) -> None:
+    rows = [
+        *CLEAN_ROWS,
+        "2026-10-04T10:00:00Z,claude-sonnet-4-6,a,standard,abc,0,0,100",
+        "not-a-date,claude-sonnet-4-6,a,standard,1,0,0,100",
+        "2026-10-05T10:00:00Z,,a,standard,1,0,0,100",
+        "2026-10-05T10:00:00Z,claude-sonnet-4-6,a,standard,1,0,0,-5",
+    ]
+    result = load_files([write(tmp_path, "bad.csv", "\n".join([LOG_HEADER, *rows]) + "\n")])
+    assert result.usage_rows == 3
+    messages = sorted(s.message() for s in result.skipped)
+    assert messages == [
+        "bad.csv line 5, column input_tokens: 'abc' is not a number",
+        "bad.csv line 6, column timestamp: 'not-a-date' is not a date",
+        "bad.csv line 7, column model: no model",
+        "bad.csv line 8, column output_tokens: -5 is negative",
+    ]
+
+
+def test_unknown_models_and_already_batch_rows(tmp_path: Path) -> None:
+    rows = [*CLEAN_ROWS, "2026-10-04T10:00:00Z,gpt-9,c,standard,1000,0,0,100"]
+    result = load_files([write(tmp_path, "mixed.csv", "\n".join([LOG_HEADER, *rows]) + "\n")])
+    analysis = analyze(result, as_of=AS_OF, assumptions=WhatIfAssumptions())
+    assert analysis.summary.unknown_models == {"gpt-9": 1}
+    cols = result.usage_columns()
+    assert cols.tier_codes.tolist() == [TIER_STANDARD, TIER_BATCH, TIER_STANDARD, TIER_STANDARD]
+    batch = analysis.priced.columns.tier_codes == TIER_BATCH
+    assert np.array_equal(analysis.priced.whatif_usd[batch], analysis.priced.actual_usd[batch])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", "the file is empty"),
+        ("a,b,c\n1,2,3\n", "no date or timestamp column"),
+        ("date,model\n2026-10-01,x\n", "no output token column"),
+        ("timestamp,model,output_tokens\n2026-10-01,x,1\n", "no input token column"),
+    ],
+)
+def test_bad_files_give_one_clear_message(tmp_path: Path, text: str, expected: str) -> None:
+    with pytest.raises(UsageImportError) as info:
+        load_files([write(tmp_path, "bad.csv", text)])
+    assert any(expected in p and p.startswith("bad.csv") for p in info.value.problems), info.value.problems
+
+
+def test_lines_with_more_fields_than_the_header_are_skipped(tmp_path: Path) -> None:
+    shifted = "2026-10-04T10:00:00Z,claude-sonnet-4-6,a,standard,1,000,0,0,100"  # unquoted thousands separator
+    result = load_files([write(tmp_path, "shift.csv", "\n".join([LOG_HEADER, *CLEAN_ROWS, shifted]) + "\n")])
+    assert result.usage_rows == 3
+    assert [s.message() for s in result.skipped] == [
+        "shift.csv line 5: more fields than the header (an unquoted comma, e.g. in 1,000?)"
+    ]
+
+
+def test_not_utf8_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageImportError, match="not UTF-8"):
+        load_files(
+            [write(tmp_path, "latin.csv", "timestamp,model,input_tokens,output_tokens\n2026-10-01,é,1,1\n", "latin-1")]
+        )
+
+
+def test_cost_csv_aliases_cents_and_dollar_signs(tmp_path: Path) -> None:
+    usd = write(
+        tmp_path, "cost.csv", 'Date,Model,Service Tier,Cost (USD)\n2026-10-01,claude-sonnet-4-6,standard,"$1,234.50"\n'
+    )
+    cents = write(tmp_path, "cents.csv", "date,model,amount_cents\n2026-10-01,claude-sonnet-4-6,123450\n")
+    for path in (usd, cents):
+        result = load_files([path])
+        billed = result.billed_columns()
+        assert billed is not None
+        assert billed.amount_usd.tolist() == [1234.5]
+
+
+def test_usage_report_json_pages_and_jsonl_pages(tmp_path: Path) -> None:
+    pages = samples.paginate(samples.usage_buckets(samples.daily_usage()))
+    as_list = write(tmp_path, "pages.json", json.dumps(pages))
+    as_lines = write(tmp_path, "pages.jsonl", "\n".join(json.dumps(p) for p in pages) + "\n")
+    assert total([as_list]) == pytest.approx(total([as_lines]))
+    assert load_files([as_list]).usage_rows == len(samples.daily_usage())
+
+
+def test_jsonl_log_with_truncated_last_line(tmp_path: Path) -> None:
+    line = {
+        "timestamp": "2026-10-01T00:00:00Z",
+        "model": "claude-haiku-4-5",
+        "usage": {"input_tokens": 10, "output_tokens": 5},
+    }
+    text = json.dumps(line) + "\n\n" + json.dumps(line) + "\n" + json.dumps(line)[:30]
+    result = load_files([write(tmp_path, "log.jsonl", text)])
+    assert result.usage_rows == 2
+    assert result.blank_lines == 1
+    assert [s.message() for s in result.skipped] == ["log.jsonl line 4: truncated line: not complete JSON"]
+
+
+def test_unknown_service_tiers_are_counted(tmp_path: Path) -> None:
+    rows = [CLEAN_ROWS[0].replace("standard", "priority"), CLEAN_ROWS[1].replace("batch", "flex")]
+    result = load_files([write(tmp_path, "tiers.csv", "\n".join([LOG_HEADER, *rows]) + "\n")])
+    assert result.other_tier_values == {"priority": 1, "flex": 1}
+
+
+def big_log(tmp_path: Path, n: int, seed: int) -> Path:
+    rng = np.random.default_rng(seed)
+    models = np.array(["claude-sonnet-4-6", "claude-haiku-4-5", "claude-opus-4-5", "mystery-model"])
+    lines = [LOG_HEADER]
+    for i in range(n):
+        lines.append(
+            f"2026-10-{1 + i % 28:02d}T00:00:00Z,{models[rng.integers(0, 4)]},t{i % 3},"
+            f"{'batch' if rng.random() < 0.3 else 'standard'},{rng.integers(0, 50_000)},"
+            f"{rng.integers(0, 2_000)},{rng.integers(0, 9_000)},{rng.integers(0, 3_000)}"
+        )
+    return write(tmp_path, f"big{seed}.csv", "\n".join(lines) + "\n")
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(chunk=st.integers(1, 400), seed=st.integers(0, 3))
+def test_totals_are_invariant_under_chunk_size(tmp_path: Path, chunk: int, seed: int) -> None:
+    path = tmp_path / f"big{seed}.csv"
+    if not path.exists():
+        big_log(tmp_path, 300, seed)
+    whole, chunked = ImportResult(), ImportResult()
+    read_csv(path, whole, chunk_rows=10_000)
+    read_csv(path, chunked, chunk_rows=chunk)
+    a = analyze(whole, as_of=AS_OF, assumptions=WhatIfAssumptions()).summary
+    b = analyze(chunked, as_of=AS_OF, assumptions=WhatIfAssumptions()).summary
+    assert b.total.actual_usd == pytest.approx(a.total.actual_usd, rel=1e-12)
+    assert b.total.whatif_usd == pytest.approx(a.total.whatif_usd, rel=1e-12)
+    assert b.unknown_models == a.unknown_models
+    assert [g.key for g in b.by_tag] == [g.key for g in a.by_tag]
