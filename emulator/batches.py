@@ -163,7 +163,9 @@ class Emulator:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> Emulator:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="batch-emulator", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="batch-emulator", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -440,7 +442,7 @@ class _Handler(BaseHTTPRequestHandler):
                 headers = {"retry-after": f"{fault.retry_after:g}"}
             self._error(status, f"simulated {status} ({_ERROR_TYPES.get(status, 'error')})", headers)
             raise _Handled
-        if fault.fault == "drop" and endpoint != "results":
+        if fault.fault == "drop" and endpoint not in ("results", "create"):  # create drops after creating
             self._read_body()
             self._drop()
         return fault

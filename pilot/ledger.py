@@ -18,7 +18,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -189,9 +189,25 @@ class Ledger:
 
     # --- pilots -----------------------------------------------------------------------------------
 
-    def add_pilot(self, row: PilotRow, parts: list[tuple[int, int, str, str]]) -> None:
-        """Record a prepared pilot and its parts `(start, end, first_custom_id, last_custom_id)`."""
+    def add_pilot(
+        self, row: PilotRow, parts: list[tuple[int, int, str, str]], *, reuse_within_seconds: float = 0.0
+    ) -> str:
+        """Record a prepared pilot and its parts `(start, end, first_custom_id, last_custom_id)`; returns its id.
+
+        In the same transaction, an existing pilot of the same content and endpoint is returned
+        instead when none of it was sent yet, or it was recorded less than `reuse_within_seconds`
+        ago (a double click, a rerun, a second process started at the same moment).
+        """
         with self._transaction() as conn:
+            since = _iso(row.created_at - timedelta(seconds=reuse_within_seconds))
+            existing = conn.execute(
+                "SELECT p.pilot_id FROM pilots p WHERE p.content_hash = ? AND p.endpoint = ? AND (p.created_at >= ? "
+                "OR NOT EXISTS (SELECT 1 FROM parts q WHERE q.pilot_id = p.pilot_id AND q.state != 'pending')) "
+                "ORDER BY p.created_at DESC LIMIT 1",
+                (row.content_hash, row.endpoint, since),
+            ).fetchone()
+            if existing is not None:
+                return str(existing["pilot_id"])
             conn.execute(
                 "INSERT INTO pilots VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
@@ -217,6 +233,7 @@ class Ledger:
                     (row.pilot_id, i, start, end, first, last),
                 )
             self._event(conn, row.pilot_id, None, row.created_at, "prepared", f"{row.request_count} requests")
+            return row.pilot_id
 
     def _pilot(self, r: sqlite3.Row) -> PilotRow:
         return PilotRow(
@@ -249,19 +266,6 @@ class Ledger:
         with self._connect() as conn:
             rows = conn.execute("SELECT * FROM pilots ORDER BY created_at DESC, rowid DESC").fetchall()
         return [self._pilot(r) for r in rows]
-
-    def unsent_pilot_with_hash(self, content_hash: str, endpoint: str) -> str | None:
-        """A prepared pilot of the same content and endpoint none of whose parts was ever sent."""
-        if not self.exists:
-            return None
-        with self._connect() as conn:
-            r = conn.execute(
-                "SELECT p.pilot_id FROM pilots p WHERE p.content_hash = ? AND p.endpoint = ? AND NOT EXISTS "
-                "(SELECT 1 FROM parts q WHERE q.pilot_id = p.pilot_id AND q.state != 'pending') "
-                "ORDER BY p.created_at DESC LIMIT 1",
-                (content_hash, endpoint),
-            ).fetchone()
-        return r["pilot_id"] if r else None
 
     def set_report(self, pilot_id: str, report: dict[str, Any], now: datetime) -> None:
         with self._transaction() as conn:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -163,6 +164,7 @@ class Runner:
         reconcile_grace_seconds: float = 300.0,
         reconcile_window_seconds: float = 600.0,
         attempts: int = 6,
+        reuse_within_seconds: float = 120.0,
         log: Callable[[str], None] | None = None,
     ) -> None:
         self.ledger = ledger
@@ -175,6 +177,7 @@ class Runner:
         self.reconcile_grace_seconds = reconcile_grace_seconds
         self.reconcile_window_seconds = reconcile_window_seconds
         self.attempts = attempts
+        self.reuse_within_seconds = reuse_within_seconds
         self.log = log or (lambda message: None)
         self._client: Any = None
 
@@ -275,8 +278,8 @@ class Runner:
     ) -> str:
         """Validate, estimate, apply the budget and record the pilot (nothing is sent). Returns its id.
 
-        A second call with the same content and endpoint, before any of it was sent, returns the
-        same pilot instead of a duplicate (a double click on "prepare").
+        A second call with the same content and endpoint returns the same pilot instead of a
+        duplicate while none of it was sent, or within `reuse_within_seconds` of the first.
         """
         result, estimate = self.estimate(source, catalog, template=template, count_tokens=count_tokens)
         decision = budget_decision(estimate, budget_usd)
@@ -285,19 +288,16 @@ class Runner:
         lines = [line.strip() for _, line in numbered_request_lines(source, template) if line.strip()]
         body = ("\n".join(lines) + "\n").encode("utf-8")
         content_hash = hashlib.sha256(body).hexdigest()
-        existing = self.ledger.unsent_pilot_with_hash(content_hash, self.endpoint)
-        if existing is not None:
-            return existing
         now = self.now()
         pilot_id = f"pilot-{now:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
         requests_path = self.ledger.requests_path(pilot_id)
         requests_path.parent.mkdir(parents=True, exist_ok=True)
-        requests_path.write_bytes(body)
+        requests_path.write_bytes(body)  # before the ledger row, so a recorded pilot always has its requests
         parts = [
             (start, end, result.requests[start].custom_id, result.requests[end - 1].custom_id)
             for start, end in result.batches()
         ]
-        self.ledger.add_pilot(
+        recorded = self.ledger.add_pilot(
             PilotRow(
                 pilot_id=pilot_id,
                 created_at=now,
@@ -314,8 +314,11 @@ class Runner:
                 report=None,
             ),
             parts,
+            reuse_within_seconds=self.reuse_within_seconds,
         )
-        return pilot_id
+        if recorded != pilot_id:
+            shutil.rmtree(self.ledger.pilot_dir(pilot_id), ignore_errors=True)
+        return str(recorded)
 
     # --- submit -----------------------------------------------------------------------------------
 

@@ -1,0 +1,122 @@
+"""Pilot test fixtures: a loopback-only guard, the emulator on a free port, a runner on a temp ledger."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from costmodel.prices import Catalog, load_catalog
+from emulator import Emulator, ManualClock
+
+FAKE_KEY = "sk-ant-test-PILOTKEY-0123456789abcdef"
+"""The only key tests use; a scan asserts it appears in no file the pilot wrote."""
+TODAY = date(2026, 11, 21)
+SAMPLES = Path(__file__).resolve().parents[2] / "data" / "pilot"
+
+
+def _is_loopback(address: Any) -> bool:
+    if isinstance(address, tuple) and address:
+        host = address[0]
+        if host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return False
+    return True  # AF_UNIX paths
+
+
+@pytest.fixture(autouse=True)
+def loopback_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test may reach a non-loopback host or use a real key: refuse such connections outright."""
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+
+    def connect(self: socket.socket, address: Any) -> Any:
+        if not _is_loopback(address):
+            raise AssertionError(f"test tried to reach a non-loopback host: {address!r}")
+        return real_connect(self, address)
+
+    def connect_ex(self: socket.socket, address: Any) -> Any:
+        if not _is_loopback(address):
+            raise AssertionError(f"test tried to reach a non-loopback host: {address!r}")
+        return real_connect_ex(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", FAKE_KEY)
+    monkeypatch.delenv("ANTHROPIC_BASE_URL", raising=False)
+    monkeypatch.delenv("ANTHROPIC_AUTH_TOKEN", raising=False)
+    monkeypatch.setenv("BATCH_PLANNER_HOME", str(tmp_path / "home"))
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return load_catalog(as_of=TODAY)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def emu(clock: ManualClock) -> Iterator[Emulator]:
+    with Emulator(clock=clock, turnaround_seconds=60, seed=11) as emulator:
+        assert emulator.base_url.startswith("http://127.0.0.1:")
+        yield emulator
+
+
+@pytest.fixture
+def ledger_path(tmp_path: Path) -> Path:
+    return tmp_path / "home" / "ledger.sqlite3"
+
+
+@pytest.fixture
+def make_runner(emu: Emulator, clock: ManualClock, ledger_path: Path) -> Iterator[Callable[..., Any]]:
+    """Runners on the emulator whose clock is the emulator's and whose sleeps are recorded, not slept."""
+    from pilot.ledger import Ledger
+    from pilot.runner import Runner
+
+    made: list[Any] = []
+
+    def make(**kwargs: Any) -> Any:
+        path = kwargs.pop("ledger_path", ledger_path)
+        sleeps: list[float] = []
+        options: dict[str, Any] = {
+            "api_key": FAKE_KEY,
+            "base_url": emu.base_url,
+            "now": lambda: datetime.fromtimestamp(clock(), UTC),
+            "sleep": sleeps.append,
+            "timeout_seconds": 5.0,
+            "create_timeout_seconds": 5.0,
+            "reconcile_grace_seconds": 120.0,
+        }
+        options.update(kwargs)
+        runner = Runner(Ledger(path), **options)
+        runner.sleeps = sleeps
+        made.append(runner)
+        return runner
+
+    yield make
+    for runner in made:
+        runner.close()
+
+
+def write_requests(
+    path: Path, n: int, *, prefix: str = "r", max_tokens: int = 100, model: str = "claude-haiku-4-5"
+) -> Path:
+    """A valid Message Batches JSONL file of `n` requests."""
+    import json
+
+    with path.open("w", encoding="utf-8") as handle:
+        for i in range(n):
+            params = {"model": model, "max_tokens": max_tokens, "messages": [{"role": "user", "content": f"text {i}"}]}
+            handle.write(json.dumps({"custom_id": f"{prefix}{i:05d}", "params": params}) + "\n")
+    return path
