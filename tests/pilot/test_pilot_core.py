@@ -305,6 +305,9 @@ def test_batch_clock_is_a_function_of_now() -> None:
 
 
 def test_core_imports_neither_sdk_nor_streamlit() -> None:
-    code = "import sys, costmodel.pilot; print(any(m.split('.')[0] in ('anthropic', 'streamlit', 'httpx2') for m in sys.modules))"
+    code = (
+        "import sys, costmodel.pilot; "
+        "print(any(m.split('.')[0] in ('anthropic', 'streamlit', 'httpx2') for m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "False"

@@ -101,7 +101,7 @@ def test_texts_and_template_run(make_runner, emu, clock, catalog) -> None:
 def test_budget_refusal_records_and_sends_nothing(make_runner, emu, tmp_path, catalog) -> None:
     source = write_requests(tmp_path / "big.jsonl", 50, max_tokens=60_000, model="claude-opus-4-6")
     runner = make_runner()
-    with pytest.raises(BudgetRefused, match="exceeds the \\$5.00 budget"):
+    with pytest.raises(BudgetRefused, match=r"exceeds the \$5\.00 budget"):
         runner.prepare(source, catalog)
     assert runner.ledger.pilots() == []
     assert emu.batch_ids() == []
