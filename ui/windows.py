@@ -210,11 +210,14 @@ def verdict_text(plan: SlaPlan) -> str:
 
 @dataclass(frozen=True)
 class Headline:
-    """One metric tile: label, value and the formula behind it."""
+    """One metric tile: label, value, the formula behind it, and an optional delta line."""
 
     label: str
     value: str
     help: str
+    delta: str | None = None
+    inverse: bool = False
+    """Whether a negative delta is good news (a cost that falls)."""
 
 
 def headline(plan: SlaPlan, inputs: SlaInputs) -> list[Headline]:
@@ -331,48 +334,51 @@ def timeline_figure(inputs: SlaInputs, plan: SlaPlan) -> go.Figure:
     bars = timeline(inputs, interval)
     ys = [b.submission for b in bars]
     processing_colors = ["#1f77b4" if b.meets_sla else "#d62728" for b in bars]
-    fig = go.Figure()
-    fig.add_bar(
-        name="collecting arrivals",
-        orientation="h",
-        y=ys,
-        base=[b.collect_start_hours for b in bars],
-        x=[b.submit_hours - b.collect_start_hours for b in bars],
-        marker_color="#c7c7c7",
-        hovertemplate="submission %{y}: arrivals from %{base:.2f} h to %{x:.2f} h later<extra></extra>",
-    )
-    fig.add_bar(
-        name="worst case: R·W + D after submission",
-        orientation="h",
-        y=ys,
-        base=[b.submit_hours for b in bars],
-        x=[b.worst_done_hours - b.submit_hours for b in bars],
-        marker_color=processing_colors,
-        hovertemplate="submission %{y}: submitted at %{base:.2f} h, usable by %{customdata:.2f} h<extra></extra>",
-        customdata=[b.worst_done_hours for b in bars],
-    )
-    fig.add_scatter(
-        name="SLA deadline of the oldest item",
-        mode="markers",
-        y=ys,
-        x=[b.deadline_hours for b in bars],
-        marker={"symbol": "line-ns-open", "size": 14, "line": {"width": 3}, "color": "#2ca02c"},
-        hovertemplate="submission %{y}: deadline %{x:.2f} h<extra></extra>",
-    )
+    data = [
+        {
+            "type": "bar",
+            "name": "collecting arrivals",
+            "orientation": "h",
+            "y": ys,
+            "base": [b.collect_start_hours for b in bars],
+            "x": [b.submit_hours - b.collect_start_hours for b in bars],
+            "marker": {"color": "#c7c7c7"},
+            "hovertemplate": "submission %{y}: arrivals from %{base:.2f} h for %{x:.2f} h<extra></extra>",
+        },
+        {
+            "type": "bar",
+            "name": "worst case: R·W + D after submission",
+            "orientation": "h",
+            "y": ys,
+            "base": [b.submit_hours for b in bars],
+            "x": [b.worst_done_hours - b.submit_hours for b in bars],
+            "marker": {"color": processing_colors},
+            "customdata": [b.worst_done_hours for b in bars],
+            "hovertemplate": "submission %{y}: sent at %{base:.2f} h, usable by %{customdata:.2f} h<extra></extra>",
+        },
+        {
+            "type": "scatter",
+            "name": "SLA deadline of the oldest item",
+            "mode": "markers",
+            "y": ys,
+            "x": [b.deadline_hours for b in bars],
+            "marker": {"symbol": "line-ns-open", "size": 14, "line": {"width": 3}, "color": "#2ca02c"},
+            "hovertemplate": "submission %{y}: deadline %{x:.2f} h<extra></extra>",
+        },
+    ]
     title = f"Two days of submissions every {format_hours(interval)}"
     if illustration:
         title += " (illustration: no interval keeps the SLA; red = misses in the worst case)"
-    fig.update_layout(
-        title=title,
-        barmode="overlay",
-        xaxis_title="hours since the first arrival",
-        yaxis_title="submission",
-        yaxis={"autorange": "reversed"},
-        legend={"orientation": "h", "y": -0.25},
-        height=360 if len(bars) <= 12 else 460,
-        margin={"t": 50, "b": 10},
-    )
-    return fig
+    layout = {
+        "title": {"text": title},
+        "barmode": "overlay",
+        "xaxis": {"title": {"text": "hours since the first arrival"}},
+        "yaxis": {"title": {"text": "submission"}, "autorange": "reversed"},
+        "legend": {"orientation": "h", "y": -0.25},
+        "height": 360 if len(bars) <= 12 else 460,
+        "margin": {"t": 50, "b": 10},
+    }
+    return go.Figure({"data": data, "layout": layout})
 
 
 # ---------------------------------------------------------------- typical case
@@ -381,12 +387,25 @@ def timeline_figure(inputs: SlaInputs, plan: SlaPlan) -> go.Figure:
 def _vline(x: float, text: str, *, color: str, dash: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """A labelled vertical line as plain layout dicts (plotly's add_vline costs ~5 ms each on a rerun)."""
     shape = {
-        "type": "line", "xref": "x", "yref": "paper", "x0": x, "x1": x, "y0": 0, "y1": 1,
+        "type": "line",
+        "xref": "x",
+        "yref": "paper",
+        "x0": x,
+        "x1": x,
+        "y0": 0,
+        "y1": 1,
         "line": {"color": color, "dash": dash, "width": 2 if dash == "solid" else 1},
     }
     note = {
-        "x": x, "xref": "x", "y": 1, "yref": "paper", "text": text, "showarrow": False,
-        "xanchor": "left", "yanchor": "bottom", "font": {"color": color, "size": 11},
+        "x": x,
+        "xref": "x",
+        "y": 1,
+        "yref": "paper",
+        "text": text,
+        "showarrow": False,
+        "xanchor": "left",
+        "yanchor": "bottom",
+        "font": {"color": color, "size": 11},
     }
     return shape, note
 
@@ -416,15 +435,15 @@ def latency_figure(inputs: SlaInputs, plan: SlaPlan, *, samples: int = PAGE_SAMP
     if plan.interval_hours is None or plan.typical is None:
         return None
     centres, shares, width, beyond = latency_histogram(inputs, plan.interval_hours, samples=samples)
-    fig = go.Figure()
-    fig.add_bar(
-        name="items",
-        x=centres,
-        y=[share * 100 for share in shares],
-        width=width,
-        marker_color="#1f77b4",
-        hovertemplate="%{x:.2f} h: %{y:.2f} % of items<extra></extra>",
-    )
+    bar = {
+        "type": "bar",
+        "name": "items",
+        "x": centres,
+        "y": [share * 100 for share in shares],
+        "width": width,
+        "marker": {"color": "#1f77b4"},
+        "hovertemplate": "%{x:.2f} h: %{y:.2f} % of items<extra></extra>",
+    }
     t = plan.typical
     markers = [
         _vline(t.p50_hours, "p50", color="#7f7f7f", dash="dot"),
@@ -435,18 +454,18 @@ def latency_figure(inputs: SlaInputs, plan: SlaPlan, *, samples: int = PAGE_SAMP
     title = f"Typical-case latency at {format_hours(plan.interval_hours)} windows ({t.samples:,} simulated items)"
     if beyond > 0:
         title += f"; {beyond:.2%} beyond the axis"
-    fig.update_layout(
-        title=title,
-        xaxis_title="arrival → usable latency [h]",
-        yaxis_title="share of items [%]",
-        bargap=0,
-        showlegend=False,
-        shapes=[shape for shape, _ in markers],
-        annotations=[note for _, note in markers],
-        height=340,
-        margin={"t": 50, "b": 10},
-    )
-    return fig
+    layout = {
+        "title": {"text": title},
+        "xaxis": {"title": {"text": "arrival → usable latency [h]"}},
+        "yaxis": {"title": {"text": "share of items [%]"}},
+        "bargap": 0,
+        "showlegend": False,
+        "shapes": [shape for shape, _ in markers],
+        "annotations": [note for _, note in markers],
+        "height": 340,
+        "margin": {"t": 50, "b": 10},
+    }
+    return go.Figure({"data": [bar], "layout": layout})
 
 
 def miss_points(inputs: SlaInputs, *, samples: int = CURVE_SAMPLES) -> list[MissCurvePoint]:
@@ -459,26 +478,30 @@ def miss_curve_figure(inputs: SlaInputs, plan: SlaPlan, points: Sequence[MissCur
     import plotly.graph_objects as go
 
     xs = [p.interval_hours for p in points]
-    fig = go.Figure()
-    fig.add_scatter(
-        name="typical-case P(miss)",
-        x=xs,
-        y=[p.miss_probability * 100 for p in points],
-        mode="lines+markers",
-        marker_color="#1f77b4",
-        customdata=[p.worst_case_latency_hours for p in points],
-        hovertemplate="every %{x:g} h: %{y:.2f} % miss; worst case %{customdata:g} h<extra></extra>",
-    )
-    if plan.recommended_interval_hours is not None:
-        rec = next((p for p in points if p.interval_hours == plan.recommended_interval_hours), None)
-        if rec is not None:
-            fig.add_scatter(
-                name=f"recommended: every {format_hours(rec.interval_hours)}",
-                x=[rec.interval_hours],
-                y=[rec.miss_probability * 100],
-                mode="markers",
-                marker={"symbol": "star", "size": 16, "color": "#2ca02c"},
-            )
+    data: list[dict[str, Any]] = [
+        {
+            "type": "scatter",
+            "name": "typical-case P(miss)",
+            "x": xs,
+            "y": [p.miss_probability * 100 for p in points],
+            "mode": "lines+markers",
+            "marker": {"color": "#1f77b4"},
+            "customdata": [p.worst_case_latency_hours for p in points],
+            "hovertemplate": "every %{x:g} h: %{y:.2f} % miss; worst case %{customdata:g} h<extra></extra>",
+        }
+    ]
+    rec = next((p for p in points if p.interval_hours == plan.recommended_interval_hours), None)
+    if rec is not None:
+        data.append(
+            {
+                "type": "scatter",
+                "name": f"recommended: every {format_hours(rec.interval_hours)}",
+                "x": [rec.interval_hours],
+                "y": [rec.miss_probability * 100],
+                "mode": "markers",
+                "marker": {"symbol": "star", "size": 16, "color": "#2ca02c"},
+            }
+        )
     shapes: list[dict[str, Any]] = []
     notes: list[dict[str, Any]] = []
     if plan.interval_hours is not None and plan.interval_hours != plan.recommended_interval_hours:
@@ -487,33 +510,74 @@ def miss_curve_figure(inputs: SlaInputs, plan: SlaPlan, points: Sequence[MissCur
         notes.append({**note, "x": math.log10(plan.interval_hours)})  # annotations on a log axis take log10
     if inputs.kind == "soft":
         budget = inputs.max_miss_probability * 100
-        shapes.append({
-            "type": "line", "xref": "paper", "yref": "y", "x0": 0, "x1": 1, "y0": budget, "y1": budget,
-            "line": {"color": "#d62728", "dash": "dash", "width": 1},
-        })
-        notes.append({
-            "x": 0, "xref": "paper", "y": budget, "yref": "y", "showarrow": False, "xanchor": "left",
-            "yanchor": "bottom", "text": f"miss budget {inputs.max_miss_probability:.2%}",
-            "font": {"color": "#d62728", "size": 11},
-        })
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "paper",
+                "yref": "y",
+                "x0": 0,
+                "x1": 1,
+                "y0": budget,
+                "y1": budget,
+                "line": {"color": "#d62728", "dash": "dash", "width": 1},
+            }
+        )
+        notes.append(
+            {
+                "x": 0,
+                "xref": "paper",
+                "y": budget,
+                "yref": "y",
+                "showarrow": False,
+                "xanchor": "left",
+                "yanchor": "bottom",
+                "text": f"miss budget {inputs.max_miss_probability:.2%}",
+                "font": {"color": "#d62728", "size": 11},
+            }
+        )
     if plan.max_interval_hours < max(xs):
         x0 = max(plan.max_interval_hours, min(xs))
-        shapes.append({
-            "type": "rect", "xref": "x", "yref": "paper", "x0": x0, "x1": max(xs), "y0": 0, "y1": 1,
-            "fillcolor": "#d62728", "opacity": 0.08, "line": {"width": 0}, "layer": "below",
-        })
-        notes.append({
-            "x": math.log10(x0), "xref": "x", "y": 1, "yref": "paper", "showarrow": False, "xanchor": "left",
-            "yanchor": "top", "text": "worst case breaks the SLA", "font": {"color": "#d62728", "size": 11},
-        })
-    fig.update_layout(
-        title="P(miss SLA) against the submission interval (typical case)",
-        xaxis={"title": "submission interval [h]", "type": "log", "tickvals": xs, "ticktext": [f"{x:g}" for x in xs]},
-        yaxis_title="items that miss the SLA [%]",
-        legend={"orientation": "h", "y": -0.3},
-        shapes=shapes,
-        annotations=notes,
-        height=360,
-        margin={"t": 50, "b": 10},
-    )
-    return fig
+        shapes.append(
+            {
+                "type": "rect",
+                "xref": "x",
+                "yref": "paper",
+                "x0": x0,
+                "x1": max(xs),
+                "y0": 0,
+                "y1": 1,
+                "fillcolor": "#d62728",
+                "opacity": 0.08,
+                "line": {"width": 0},
+                "layer": "below",
+            }
+        )
+        notes.append(
+            {
+                "x": math.log10(x0),
+                "xref": "x",
+                "y": 1,
+                "yref": "paper",
+                "showarrow": False,
+                "xanchor": "left",
+                "yanchor": "top",
+                "text": "worst case breaks the SLA",
+                "font": {"color": "#d62728", "size": 11},
+            }
+        )
+    layout = {
+        "title": {"text": "P(miss SLA) against the submission interval (typical case)"},
+        "xaxis": {
+            "title": {"text": "submission interval [h]"},
+            "type": "log",
+            "tickvals": xs,
+            "ticktext": [f"{x:g}" for x in xs],
+        },
+        "yaxis": {"title": {"text": "items that miss the SLA [%]"}},
+        "legend": {"orientation": "h", "y": -0.3},
+        "shapes": shapes,
+        "annotations": notes,
+        "height": 360,
+        "margin": {"t": 50, "b": 10},
+    }
+    return go.Figure({"data": data, "layout": layout})

@@ -1,0 +1,97 @@
+"""Portfolio & finance: every workflow's verdict and spend, totals, gross margin, projection and exports."""
+
+from __future__ import annotations
+
+import streamlit as st
+from pydantic import ValidationError
+
+from costmodel.errors import problem_lines
+from costmodel.finance import FinanceInputs
+from ui import data, portfolio, state
+
+st.title("Portfolio & finance")
+st.caption(
+    "What does batch save across the portfolio? Edit the workflows below (add or delete rows); each row gets "
+    "its verdict and spend, and the totals feed the gross margin and a 12-month projection."
+)
+
+top_left, top_right = st.columns([3, 1], vertical_alignment="bottom")
+if top_right.button("Load the field portfolio", icon=":material/playlist_add:",
+                    help="Pre-merge check, nightly test generation, weekly security audit, overnight report, "
+                         "contract review, claims triage and support analytics, with finance figures."):
+    state.set_scenario(data.presets()["portfolio"])
+scenario = state.get_scenario()
+top_left.markdown(f"**Scenario:** {scenario.name}" + (f" — {scenario.description}" if scenario.description else ""))
+
+# The editor's input table changes only when the scenario does, so edits survive reruns.
+if st.session_state.get("pf_source") != scenario:
+    st.session_state["pf_source"] = scenario
+    st.session_state["pf_base"] = scenario.workflows
+    st.session_state["pf_frame"] = portfolio.workflows_to_frame(scenario.workflows)
+    st.session_state.update(portfolio.finance_widget_values(scenario.finance))
+else:
+    for key, value in portfolio.finance_widget_values(scenario.finance).items():
+        st.session_state.setdefault(key, value)
+
+catalog = data.catalog()
+base = st.session_state["pf_base"]
+model_ids = list(dict.fromkeys([*catalog.ids(), *(w.model for w in base)]))
+edited = st.data_editor(st.session_state["pf_frame"], num_rows="dynamic", key="pf_editor",
+                        column_config=portfolio.editor_column_config(model_ids), width="stretch")
+rows = portfolio.frame_to_rows(edited, base)
+
+results_area = st.container()
+
+st.subheader("Gross margin and projection")
+k = portfolio.FINANCE_KEYS
+a, b, c, d, e = st.columns(5)
+a.number_input("Revenue [$/month]", min_value=0.0, step=10_000.0, key=k["revenue"],
+               help="0 = no margin view.")
+b.number_input("COGS [$/month]", min_value=0.0, step=1_000.0, key=k["cogs"],
+               help="Cost of goods sold, inference included.")
+c.number_input("Inference COGS [$/month]", min_value=0.0, step=1_000.0, value=None, key=k["inference"],
+               placeholder="portfolio all-sync spend", help="Empty = the portfolio's all-sync spend.")
+d.number_input("Volume growth [%/month]", min_value=-50.0, max_value=500.0, step=1.0, key=k["growth_percent"])
+e.number_input("Months", min_value=1, max_value=60, step=1, key=k["months"])
+try:
+    finance = portfolio.finance_from_widgets(st.session_state)
+except ValidationError as exc:
+    st.error("Finance inputs: " + "; ".join(problem_lines(exc)) + ". Showing the portfolio without them.")
+    finance = FinanceInputs()
+
+view = portfolio.evaluate_rows(rows, catalog, finance)
+totals = view.portfolio
+
+with results_area:
+    if view.problems:
+        st.error("Left out of the totals until fixed:\n\n" + "\n".join(f"- {p}" for p in view.problems),
+                 icon=":material/error:")
+    st.dataframe(portfolio.results_frame(view), column_config=portfolio.results_column_config(),
+                 hide_index=True, key="pf_results")
+    for column, tile in zip(st.columns(4), portfolio.total_tiles(totals), strict=True):
+        column.metric(tile.label, tile.value, tile.delta, help=tile.help)
+
+if totals.margin is None:
+    st.info("Enter monthly revenue to see the gross-margin impact.")
+else:
+    for column, tile in zip(st.columns(3), portfolio.margin_tiles(totals.margin), strict=True):
+        column.metric(tile.label, tile.value, tile.delta, help=tile.help,
+                      delta_color="inverse" if tile.inverse else "normal")
+st.plotly_chart(portfolio.projection_figure(totals), key="pf_projection")
+
+st.subheader("Exports")
+st.caption(f"Every export starts with its assumptions and the price source: {view.price_source.label()}.")
+today = data.today()
+stem = portfolio.scenario_name(scenario.name, today)
+x1, x2, x3 = st.columns(3)
+x1.download_button("Download CSV", lambda: portfolio.export_csv(view, generated=today), file_name=f"{stem}.csv",
+                   mime="text/csv", on_click="ignore", icon=":material/download:", key="pf_csv")
+x2.download_button("Download Excel", lambda: portfolio.export_excel(view, generated=today),
+                   file_name=f"{stem}.xlsx", on_click="ignore", icon=":material/table:", key="pf_xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+x3.download_button("Download report (Markdown)", lambda: portfolio.export_report_markdown(view, generated=today),
+                   file_name=f"{stem}.md", mime="text/markdown", on_click="ignore",
+                   icon=":material/description:", key="pf_report")
+
+with st.expander("Assumptions and price source"):
+    st.markdown("\n".join(f"- {line}" for line in portfolio.export_header(view, generated=today)[2:]))

@@ -1,0 +1,718 @@
+"""Shell helpers for the portfolio page: table ↔ workflows, per-row evaluation, figures and exports.
+
+The data editor is an input boundary (STYLE.md rule 7): every row is validated into a
+`Workflow` here, each problem is named by its row, and only valid rows reach the core. The
+export builders are pure functions of the evaluated view; each one carries the assumptions and
+the price source.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from costmodel.errors import problem_lines
+from costmodel.finance import FinanceInputs, MarginImpact, Portfolio, build_portfolio
+from costmodel.recommend import WorkflowResult, evaluate_workflow
+from costmodel.workflow import SlaSpec, Workflow, WorkflowError
+from ui.windows import Headline
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import plotly.graph_objects as go
+
+    from costmodel.prices import Catalog, PriceSource
+
+__all__ = [
+    "COLUMNS",
+    "EDITABLE_COLUMNS",
+    "NEW_ROW",
+    "PortfolioView",
+    "RowInput",
+    "RowOutcome",
+    "evaluate_rows",
+    "export_csv",
+    "export_excel",
+    "export_header",
+    "export_report_markdown",
+    "finance_from_widgets",
+    "finance_widget_values",
+    "frame_to_rows",
+    "margin_tiles",
+    "projection_figure",
+    "results_frame",
+    "total_tiles",
+    "workflows_to_frame",
+]
+
+PAGE_SLA_SAMPLES = 20_000
+"""Simulated items per workflow SLA plan on the page: enough for a 1 % miss budget, a few ms each."""
+
+COLUMNS: dict[str, str] = {
+    "name": "Workflow",
+    "model": "Model",
+    "requests_per_day": "Requests/day",
+    "days_per_month": "Days/month",
+    "input_tokens": "Input tokens",
+    "output_tokens": "Output tokens",
+    "success_rate": "First-pass success",
+    "sla_hours": "SLA [h]",
+    "sla_kind": "SLA kind",
+    "blocking": "Blocking",
+    "urgent_share": "Urgent share",
+}
+"""Editor column → header. Every other workflow field is kept from the row's underlying workflow."""
+EDITABLE_COLUMNS = tuple(COLUMNS)
+
+NEW_ROW = Workflow(name="new workflow", requests_per_day=1_000, input_tokens=2_000, output_tokens=500)
+"""The workflow behind a row added in the editor: its hidden fields (overheads, caching…) start here."""
+
+_FIELD_HELP = {**{field: f"column '{label}'" for field, label in COLUMNS.items()}, "kind": "column 'SLA kind'"}
+
+
+def workflows_to_frame(workflows: Sequence[Workflow]) -> pd.DataFrame:
+    """The editor's table: one row per workflow, the editable columns only, shares as fractions."""
+    import pandas as pd
+
+    rows = [
+        {
+            "name": w.name,
+            "model": w.model,
+            "requests_per_day": float(w.daily_requests),
+            "days_per_month": float(w.days_per_month),
+            "input_tokens": float(w.input_tokens),
+            "output_tokens": float(w.output_tokens),
+            "success_rate": float(w.success_rate),
+            "sla_hours": float(w.sla.sla_hours) if w.sla else None,
+            "sla_kind": w.sla.kind if w.sla else None,
+            "blocking": bool(w.blocking),
+            "urgent_share": float(w.urgent_share),
+        }
+        for w in workflows
+    ]
+    frame = pd.DataFrame(rows, columns=list(EDITABLE_COLUMNS))
+    return frame.astype({"sla_hours": "float64", "blocking": "bool"})
+
+
+@dataclass(frozen=True)
+class RowInput:
+    """One editor row after validation: a workflow, or the problems that stop it."""
+
+    label: str
+    """`row 3 (Contract review)`: how errors name the row (1-based, as people count)."""
+    workflow: Workflow | None
+    """The validated workflow; None when the row has problems."""
+    problems: tuple[str, ...]
+    """One line per problem, naming the field and how to fix it."""
+
+
+def _cell(value: Any) -> Any:
+    """A table cell as a plain Python value; blanks (None, NaN, NA, '') become None."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.strip() or None
+    try:
+        if value != value:  # NaN and pandas NA
+            return None
+    except (TypeError, ValueError):
+        return None
+    if hasattr(value, "item"):
+        return value.item()  # numpy scalar → Python
+    return value
+
+
+def _row_label(position: int, name: Any) -> str:
+    return f"row {position + 1} ({name})" if name else f"row {position + 1}"
+
+
+def frame_to_rows(frame: pd.DataFrame, base: Sequence[Workflow]) -> list[RowInput]:
+    """Validate every editor row into a Workflow; rows whose index is not in `base` start from `NEW_ROW`.
+
+    The editor keeps an edited row's index, so index `i < len(base)` is `base[i]` with edits.
+    """
+    rows = []
+    for position, (index, record) in enumerate(frame.to_dict("index").items()):
+        cells = {column: _cell(record.get(column)) for column in EDITABLE_COLUMNS}
+        label = _row_label(position, cells["name"])
+        underlying = base[index] if isinstance(index, int) and 0 <= index < len(base) else NEW_ROW
+        data = underlying.model_dump(exclude={"requests_per_month", "sla"})
+        for column in (
+            "name",
+            "model",
+            "requests_per_day",
+            "days_per_month",
+            "input_tokens",
+            "output_tokens",
+            "success_rate",
+            "urgent_share",
+        ):
+            data[column] = cells[column]
+        data["name"] = data["name"] or ""
+        data["model"] = data["model"] or ""
+        data["blocking"] = bool(cells["blocking"])
+        problems: list[str] = []
+        if cells["model"] is None:
+            problems.append("model: empty; pick a model from the catalog (column 'Model')")
+        if cells["sla_hours"] is not None:
+            spec = (underlying.sla or SlaSpec(sla_hours=1.0)).model_dump()
+            spec.update(sla_hours=cells["sla_hours"], kind=cells["sla_kind"] or "hard")
+            data["sla"] = spec
+        elif cells["sla_kind"] is not None:
+            problems.append("sla_hours: empty while SLA kind is set; give the SLA in hours or clear the kind")
+        try:
+            workflow = Workflow.model_validate(data)
+        except ValidationError as exc:
+            problems += problem_lines(exc, field_help=_FIELD_HELP)
+            workflow = None
+        rows.append(RowInput(label=label, workflow=None if problems else workflow, problems=tuple(problems)))
+    return rows
+
+
+@dataclass(frozen=True)
+class RowOutcome:
+    """One row of the portfolio: its evaluation, or why it was left out."""
+
+    label: str
+    """How the row is named in errors."""
+    result: WorkflowResult | None
+    """Verdict, spend and plan; None when the row could not be evaluated."""
+    problems: tuple[str, ...]
+    """Why the row was left out of the totals."""
+
+
+@dataclass(frozen=True)
+class PortfolioView:
+    """Everything the page and the exports show: per-row outcomes, totals and their sources."""
+
+    outcomes: tuple[RowOutcome, ...]
+    """One per editor row, in table order."""
+    portfolio: Portfolio
+    """Totals, projection and margin over the valid rows."""
+    finance: FinanceInputs
+    """The finance assumptions used."""
+    price_source: PriceSource
+    """Where the prices come from."""
+
+    @property
+    def results(self) -> list[WorkflowResult]:
+        """The evaluated rows."""
+        return [o.result for o in self.outcomes if o.result is not None]
+
+    @property
+    def problems(self) -> list[str]:
+        """Every problem, prefixed with its row: `row 3 (x): output_tokens …`."""
+        return [f"{o.label}: {p}" for o in self.outcomes for p in o.problems]
+
+
+def evaluate_rows(
+    rows: Sequence[RowInput],
+    catalog: Catalog,
+    finance: FinanceInputs,
+    *,
+    sla_samples: int = PAGE_SLA_SAMPLES,
+) -> PortfolioView:
+    """Evaluate each valid row (pricing errors stay on their row) and total the portfolio."""
+    outcomes = []
+    for row in rows:
+        if row.workflow is None:
+            outcomes.append(RowOutcome(label=row.label, result=None, problems=row.problems))
+            continue
+        try:
+            result = evaluate_workflow(row.workflow, catalog, sla_samples=sla_samples)
+        except WorkflowError as exc:
+            outcomes.append(RowOutcome(label=row.label, result=None, problems=(str(exc),)))
+            continue
+        outcomes.append(RowOutcome(label=row.label, result=result, problems=()))
+    results = [o.result for o in outcomes if o.result is not None]
+    return PortfolioView(
+        outcomes=tuple(outcomes),
+        portfolio=build_portfolio(results, finance),
+        finance=finance,
+        price_source=catalog.source,
+    )
+
+
+RESULT_COLUMNS = {
+    "row": "Row",
+    "name": "Workflow",
+    "verdict": "Verdict",
+    "sync_cost_per_month_usd": "Sync $/month",
+    "batch_cost_per_month_usd": "Batch $/month",
+    "planned_cost_per_month_usd": "Planned $/month",
+    "savings_per_month_usd": "Savings $/month",
+    "reason": "Why",
+    "problems": "Problems",
+}
+"""Results table column → header (money in USD per month, unrounded; the page formats it)."""
+
+
+def results_frame(view: PortfolioView) -> pd.DataFrame:
+    """One row per editor row: verdict and spend, or `invalid` with its problems."""
+    import pandas as pd
+
+    by_name = iter(view.portfolio.rows)
+    records = []
+    for position, outcome in enumerate(view.outcomes):
+        record: dict[str, Any] = {"row": position + 1, "problems": "; ".join(outcome.problems)}
+        if outcome.result is None:
+            record.update(name=outcome.label.partition(" (")[2].rstrip(")"), verdict="invalid")
+        else:
+            row = next(by_name)  # portfolio rows follow the valid outcomes in order
+            record.update(
+                name=row.name,
+                verdict=row.verdict,
+                sync_cost_per_month_usd=row.sync_cost_per_month_usd,
+                batch_cost_per_month_usd=row.batch_cost_per_month_usd,
+                planned_cost_per_month_usd=row.planned_cost_per_month_usd,
+                savings_per_month_usd=row.savings_per_month_usd,
+                reason=row.reason,
+            )
+        records.append(record)
+    return pd.DataFrame(records, columns=list(RESULT_COLUMNS)).astype(
+        {c: "float64" for c in RESULT_COLUMNS if c.endswith("_usd")}
+    )
+
+
+def projection_figure(portfolio: Portfolio) -> go.Figure:
+    """Monthly all-sync vs planned spend (bars) and cumulative savings (line, right axis)."""
+    import plotly.graph_objects as go
+
+    months = [m.month for m in portfolio.projection]
+    data = [
+        {
+            "type": "bar",
+            "name": "all sync",
+            "x": months,
+            "y": [m.sync_cost_usd for m in portfolio.projection],
+            "marker": {"color": "#9e9e9e"},
+        },
+        {
+            "type": "bar",
+            "name": "planned",
+            "x": months,
+            "y": [m.planned_cost_usd for m in portfolio.projection],
+            "marker": {"color": "#1f77b4"},
+        },
+        {
+            "type": "scatter",
+            "name": "cumulative savings",
+            "x": months,
+            "mode": "lines+markers",
+            "yaxis": "y2",
+            "y": [m.cumulative_savings_usd for m in portfolio.projection],
+            "marker": {"color": "#2ca02c"},
+        },
+    ]
+    layout = {
+        "title": {"text": f"{len(months)}-month projection: all sync vs planned spend"},
+        "barmode": "group",
+        "xaxis": {"title": {"text": "month"}, "dtick": 1},
+        "yaxis": {"title": {"text": "spend [USD/month]"}, "tickprefix": "$", "rangemode": "tozero"},
+        "yaxis2": {
+            "title": {"text": "cumulative savings [USD]"},
+            "overlaying": "y",
+            "side": "right",
+            "tickprefix": "$",
+            "rangemode": "tozero",
+            "showgrid": False,
+        },
+        "legend": {"orientation": "h", "y": -0.2},
+        "height": 380,
+        "margin": {"t": 50, "b": 10},
+    }
+    return go.Figure({"data": data, "layout": layout})
+
+
+# ---------------------------------------------------------------- headline figures
+
+
+def total_tiles(portfolio: Portfolio) -> list[Headline]:
+    """Portfolio totals as metric tiles (label, value, formula); savings carry their share as the delta."""
+    p = portfolio
+    return [
+        Headline("All-sync spend", f"${p.sync_cost_per_month_usd:,.0f}/mo", "Σ sync spend of the valid rows"),
+        Headline(
+            "Planned spend",
+            f"${p.planned_cost_per_month_usd:,.0f}/mo",
+            "Σ spend under each row's verdict (sync, batch or hybrid)",
+        ),
+        Headline(
+            "Savings",
+            f"${p.savings_per_month_usd:,.0f}/mo",
+            "all-sync − planned",
+            delta=f"{p.savings_share:.1%} of sync spend",
+        ),
+        Headline("Savings per year", f"${p.savings_per_year_usd:,.0f}", "12 × monthly savings"),
+    ]
+
+
+def margin_tiles(margin: MarginImpact) -> list[Headline]:
+    """Gross margin before and after the plan, and the inference COGS it changes."""
+    m = margin
+    return [
+        Headline("Gross margin now", f"{m.gross_margin_before:.1%}", "(revenue − COGS) / revenue"),
+        Headline(
+            "Gross margin with the plan",
+            f"{m.gross_margin_after:.1%}",
+            "(revenue − COGS after the plan) / revenue",
+            delta=f"{(m.gross_margin_after - m.gross_margin_before) * 100:+.1f} pp",
+        ),
+        Headline(
+            "Inference COGS with the plan",
+            f"${m.inference_after_usd:,.0f}/mo",
+            "inference COGS × (1 − portfolio savings share)",
+            delta=f"−${m.inference_before_usd - m.inference_after_usd:,.0f}/mo",
+            inverse=True,
+        ),
+    ]
+
+
+# ---------------------------------------------------------------- exports
+
+
+def _money(value: float) -> str:
+    return f"${value:,.2f}"
+
+
+def _unique(lines: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(lines))
+
+
+def export_header(view: PortfolioView, *, generated: date) -> list[str]:
+    """The assumption block every export starts with: date, price source, finance and per-workflow assumptions."""
+    f = view.finance
+    inference = (
+        _money(f.inference_cogs_per_month_usd)
+        if f.inference_cogs_per_month_usd is not None
+        else "the portfolio's all-sync spend"
+    )
+    lines = [
+        "Batch Planner: portfolio and finance",
+        f"Generated: {generated.isoformat()}",
+        f"Price source: {view.price_source.label()}",
+        f"Revenue: {_money(f.revenue_per_month_usd)}/month; COGS: {_money(f.cogs_per_month_usd)}/month; "
+        f"inference COGS: {inference}",
+        f"Volume growth: {f.monthly_growth:.1%} per month over {f.projection_months} months; "
+        "fixed overheads do not grow",
+        "Annual figures are 12 × the monthly figures at today's volume",
+        "Verdicts: sync, batch or hybrid (urgent share sync); planned spend follows the verdict",
+    ]
+    for result in view.results:
+        name = result.comparison.workflow_name
+        lines += [f"{name}: {a}" for a in result.comparison.assumptions if not a.startswith("model ")]
+        lines.append(f"{name}: model {result.comparison.model_id}")
+        if result.sla is not None:
+            lines.append(f"{name}: SLA plan: {result.sla.reason}")
+    sla_assumptions = _unique([a for r in view.results if r.sla is not None for a in r.sla.assumptions])
+    lines += [f"SLA model: {a}" for a in sla_assumptions]
+    lines += [f"Left out (invalid): {p}" for p in view.problems]
+    return _unique(lines)
+
+
+def _table_records(view: PortfolioView) -> list[dict[str, Any]]:
+    """The export table: inputs and outcomes per row, money unrounded [USD/month]."""
+    records = []
+    for position, outcome in enumerate(view.outcomes):
+        record: dict[str, Any] = {"row": position + 1}
+        if outcome.result is None:
+            record.update(workflow=outcome.label, verdict="invalid", problems="; ".join(outcome.problems))
+        else:
+            w, c, r = outcome.result.workflow, outcome.result.comparison, outcome.result.recommendation
+            record.update(
+                workflow=w.name,
+                model=c.model_id,
+                requests_per_month=c.requests_per_month,
+                input_tokens=w.input_tokens,
+                output_tokens=w.output_tokens,
+                success_rate=w.success_rate,
+                sla_hours=w.sla.sla_hours if w.sla else None,
+                sla_kind=w.sla.kind if w.sla else None,
+                verdict=r.verdict,
+                sync_cost_per_month_usd=c.sync_cost_per_month_usd,
+                batch_cost_per_month_usd=c.batch_cost_per_month_usd,
+                planned_cost_per_month_usd=r.planned_cost_per_month_usd,
+                savings_per_month_usd=r.planned_savings_per_month_usd,
+                savings_per_year_usd=r.planned_savings_per_month_usd * 12,
+                reason=r.reasons[0] if r.reasons else "",
+                problems="",
+            )
+        records.append(record)
+    return records
+
+
+EXPORT_COLUMNS = (
+    "row",
+    "workflow",
+    "model",
+    "requests_per_month",
+    "input_tokens",
+    "output_tokens",
+    "success_rate",
+    "sla_hours",
+    "sla_kind",
+    "verdict",
+    "sync_cost_per_month_usd",
+    "batch_cost_per_month_usd",
+    "planned_cost_per_month_usd",
+    "savings_per_month_usd",
+    "savings_per_year_usd",
+    "reason",
+    "problems",
+)
+"""Columns of the CSV and Excel table, in order (units in the names)."""
+
+
+def _totals(view: PortfolioView) -> list[tuple[str, float]]:
+    p = view.portfolio
+    totals = [
+        ("sync_cost_per_month_usd", p.sync_cost_per_month_usd),
+        ("planned_cost_per_month_usd", p.planned_cost_per_month_usd),
+        ("savings_per_month_usd", p.savings_per_month_usd),
+        ("savings_per_year_usd", p.savings_per_year_usd),
+        ("savings_share", p.savings_share),
+    ]
+    if p.margin is not None:
+        totals += [
+            ("gross_margin_before", p.margin.gross_margin_before),
+            ("gross_margin_after", p.margin.gross_margin_after),
+        ]
+    return totals
+
+
+def export_csv(view: PortfolioView, *, generated: date) -> str:
+    """The table as CSV, after a `#` header block with the assumptions and price source, then the totals."""
+    out = io.StringIO()
+    for line in export_header(view, generated=generated):
+        out.write(f"# {line}\n")
+    writer = csv.DictWriter(out, fieldnames=list(EXPORT_COLUMNS), lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    for record in _table_records(view):
+        writer.writerow({k: "" if v is None else v for k, v in record.items()})
+    for name, value in _totals(view):
+        out.write(f"# total {name}: {value}\n")
+    return out.getvalue()
+
+
+def export_excel(view: PortfolioView, *, generated: date) -> bytes:
+    """An .xlsx workbook: Portfolio (table and totals), Projection, Assumptions (price source first)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    table = book.active
+    table.title = "Portfolio"
+    table.append(list(EXPORT_COLUMNS))
+    for record in _table_records(view):
+        table.append([record.get(c) for c in EXPORT_COLUMNS])
+    table.append([])
+    for name, value in _totals(view):
+        table.append([f"total {name}", value])
+    for cell in table[1]:
+        cell.font = Font(bold=True)
+    money = "$#,##0.00"
+    for column in table.iter_cols(min_row=2, max_row=len(view.outcomes) + 1):
+        if str(column[0].offset(-1, 0).value).endswith("_usd"):
+            for cell in column:
+                cell.number_format = money
+
+    projection = book.create_sheet("Projection")
+    projection.append(["month", "sync_cost_usd", "planned_cost_usd", "savings_usd", "cumulative_savings_usd"])
+    for m in view.portfolio.projection:
+        projection.append([m.month, m.sync_cost_usd, m.planned_cost_usd, m.savings_usd, m.cumulative_savings_usd])
+
+    assumptions = book.create_sheet("Assumptions")
+    assumptions.append(["assumption"])
+    for line in export_header(view, generated=generated):
+        assumptions.append([line])
+    assumptions.column_dimensions["A"].width = 140
+
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _md_cell(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def export_report_markdown(view: PortfolioView, *, generated: date) -> str:
+    """A one-page report for finance: headline figures, margin, the table, then assumptions and sources."""
+    p = view.portfolio
+    lines = [
+        "# Batch Planner: portfolio report",
+        "",
+        f"Generated {generated.isoformat()}. Prices: {view.price_source.label()}.",
+        "",
+        "## Headline",
+        "",
+        f"- All-sync spend: **{_money(p.sync_cost_per_month_usd)}/month**",
+        f"- Planned spend (each workflow on its verdict): **{_money(p.planned_cost_per_month_usd)}/month**",
+        f"- Savings: **{_money(p.savings_per_month_usd)}/month**, {_money(p.savings_per_year_usd)}/year "
+        f"({p.savings_share:.1%} of all-sync spend)",
+    ]
+    if p.projection:
+        last = p.projection[-1]
+        lines.append(
+            f"- Over {len(p.projection)} months at {view.finance.monthly_growth:.1%} growth per month: "
+            f"{_money(last.cumulative_savings_usd)} cumulative savings"
+        )
+    if p.margin is not None:
+        m = p.margin
+        lines.append(
+            f"- Gross margin: {m.gross_margin_before:.1%} → **{m.gross_margin_after:.1%}** "
+            f"(COGS {_money(m.cogs_before_usd)} → {_money(m.cogs_after_usd)}/month on "
+            f"{_money(m.revenue_per_month_usd)}/month revenue)"
+        )
+    lines += [
+        "",
+        "## Workflows",
+        "",
+        "| # | Workflow | Verdict | Sync $/month | Planned $/month | Savings $/month | Why |",
+        "|---|---|---|---:|---:|---:|---|",
+    ]
+    for record in _table_records(view):
+        if record["verdict"] == "invalid":
+            lines.append(
+                f"| {record['row']} | {_md_cell(record['workflow'])} | invalid | | | | {_md_cell(record['problems'])} |"
+            )
+        else:
+            lines.append(
+                f"| {record['row']} | {_md_cell(record['workflow'])} | {record['verdict']} | "
+                f"{_money(record['sync_cost_per_month_usd'])} | {_money(record['planned_cost_per_month_usd'])} | "
+                f"{_money(record['savings_per_month_usd'])} | {_md_cell(record['reason'])} |"
+            )
+    lines += ["", "## Assumptions and sources", ""]
+    lines += [f"- {_md_cell(line)}" for line in export_header(view, generated=generated)[2:]]
+    lines += [
+        "",
+        "Formulas: sync_item = C_sync; batch_item = C_batch·β·Σ_{k<A}(1 − s)^k + (1 − s)^A·sync_item with "
+        "β = s + (1 − s)·f; monthly = N·item + overheads + cost of waiting; gross margin = (revenue − COGS) / revenue.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def scenario_name(name: str, generated: date) -> str:
+    """File stem for downloads: `portfolio-2026-11-21`, from a scenario name made safe for file systems."""
+    safe = "".join(ch if ch.isalnum() else "-" for ch in name.lower()).strip("-")
+    while "--" in safe:
+        safe = safe.replace("--", "-")
+    return f"{safe or 'portfolio'}-{generated.isoformat()}"
+
+
+# ---------------------------------------------------------------- widgets (Streamlit only below)
+
+FINANCE_KEYS = {
+    "revenue": "pf_revenue_per_month_usd",
+    "cogs": "pf_cogs_per_month_usd",
+    "inference": "pf_inference_cogs_per_month_usd",
+    "growth_percent": "pf_monthly_growth_percent",
+    "months": "pf_projection_months",
+}
+"""Finance widget → session-state key."""
+
+
+def finance_widget_values(finance: FinanceInputs) -> dict[str, Any]:
+    """Session-state values that show `finance` in the page's widgets (growth in per cent)."""
+    return {
+        FINANCE_KEYS["revenue"]: float(finance.revenue_per_month_usd),
+        FINANCE_KEYS["cogs"]: float(finance.cogs_per_month_usd),
+        FINANCE_KEYS["inference"]: (
+            None if finance.inference_cogs_per_month_usd is None else float(finance.inference_cogs_per_month_usd)
+        ),
+        FINANCE_KEYS["growth_percent"]: float(finance.monthly_growth * 100),
+        FINANCE_KEYS["months"]: int(finance.projection_months),
+    }
+
+
+def finance_from_widgets(state: Any) -> FinanceInputs:
+    """The validated finance model from the widgets' session state; raises pydantic's ValidationError."""
+    growth = state.get(FINANCE_KEYS["growth_percent"])
+    data = {
+        "revenue_per_month_usd": state.get(FINANCE_KEYS["revenue"]),
+        "cogs_per_month_usd": state.get(FINANCE_KEYS["cogs"]),
+        "inference_cogs_per_month_usd": state.get(FINANCE_KEYS["inference"]),
+        "monthly_growth": growth / 100 if isinstance(growth, int | float) else growth,
+        "projection_months": state.get(FINANCE_KEYS["months"]),
+    }
+    return FinanceInputs.model_validate({k: v for k, v in data.items() if v is not None})
+
+
+def editor_column_config(model_ids: Sequence[str]) -> dict[str, Any]:
+    """Column types, ranges and help for the data editor (the browser enforces them; validation still runs)."""
+    import streamlit as st
+
+    c = st.column_config
+    return {
+        "name": c.TextColumn(COLUMNS["name"], required=True, max_chars=120, width="medium"),
+        "model": c.SelectboxColumn(COLUMNS["model"], options=list(model_ids), required=True, width="medium"),
+        "requests_per_day": c.NumberColumn(
+            COLUMNS["requests_per_day"],
+            min_value=0.0,
+            format="%.0f",
+            help="Requests on each running day [requests/day]",
+        ),
+        "days_per_month": c.NumberColumn(
+            COLUMNS["days_per_month"],
+            min_value=0.1,
+            max_value=31.0,
+            format="%.1f",
+            help="Days the workflow runs per month (22 = working days)",
+        ),
+        "input_tokens": c.NumberColumn(
+            COLUMNS["input_tokens"],
+            min_value=0.0,
+            format="%.0f",
+            help="Average input per request, cacheable prefix included [tokens]",
+        ),
+        "output_tokens": c.NumberColumn(
+            COLUMNS["output_tokens"],
+            min_value=0.0,
+            format="%.0f",
+            help="Average output per request, thinking included [tokens]",
+        ),
+        "success_rate": c.NumberColumn(
+            COLUMNS["success_rate"],
+            min_value=0.001,
+            max_value=1.0,
+            format="percent",
+            help="Share of batch requests whose first result is usable (0.95 = 95 %)",
+        ),
+        "sla_hours": c.NumberColumn(
+            COLUMNS["sla_hours"], min_value=0.25, format="%.2g", help="Arrival → usable; empty = no deadline [h]"
+        ),
+        "sla_kind": c.SelectboxColumn(
+            COLUMNS["sla_kind"],
+            options=["hard", "soft"],
+            help="Hard: holds even if every batch takes 24 h; soft: a target",
+        ),
+        "blocking": c.CheckboxColumn(COLUMNS["blocking"], help="A person or pipeline waits on each result"),
+        "urgent_share": c.NumberColumn(
+            COLUMNS["urgent_share"],
+            min_value=0.0,
+            max_value=1.0,
+            format="percent",
+            help="Share of items that must stay sync (hybrid plan; 0.2 = 20 %)",
+        ),
+    }
+
+
+def results_column_config() -> dict[str, Any]:
+    """Headers and money formats for the results table."""
+    import streamlit as st
+
+    c = st.column_config
+    config: dict[str, Any] = {key: c.TextColumn(label) for key, label in RESULT_COLUMNS.items()}
+    config["row"] = c.NumberColumn(RESULT_COLUMNS["row"], format="%d", width="small")
+    for key in RESULT_COLUMNS:
+        if key.endswith("_usd"):
+            config[key] = c.NumberColumn(RESULT_COLUMNS[key], format="dollar")
+    config["reason"] = c.TextColumn(RESULT_COLUMNS["reason"], width="large")
+    return config
