@@ -164,7 +164,9 @@ class AdminApiEmulator:
             self._state.faults.append(_Fault(endpoint, status, retry_after, times))
 
     def __enter__(self) -> AdminApiEmulator:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="admin-api-emulator", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="admin-api-emulator", daemon=True
+        )
         self._thread.start()
         return self
 

@@ -1,0 +1,159 @@
+"""`python -m costmodel usage` (usageimport.cli.main): reports, JSON, exit codes, one-line errors, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from emulator.admin_api import AdminApiEmulator
+from tests.usage import samples
+from usageimport.cli import main
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return samples.write_all(tmp_path_factory.mktemp("cli"))
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(argv)
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err
+
+
+def test_text_report_per_model_and_total(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run([str(files["console_usage"]), str(files["console_cost"])], capsys)
+    assert code == 0, err
+    assert "claude-sonnet-4-5" in out
+    assert "claude-haiku-4-5" in out
+    assert "total" in out
+    assert "billed $" in out
+    assert "Prices: genai-prices" in out
+    assert "Period: 2026-10-01 … 2026-10-31 (31 days)" in out
+
+
+def test_json_carries_assumptions_price_source_and_savings(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run([str(files["log_csv"]), "--json", "--batchable-share", "0.5", "--success-rate", "0.9"], capsys)
+    assert code == 0
+    data = json.loads(out)
+    assert data["price_source"].startswith("genai-prices")
+    assert "batchable share of standard-tier traffic: 50%" in data["assumptions"]
+    assert any("90.0%" in a for a in data["assumptions"])
+    total = data["total"]
+    assert total["savings_usd"] == pytest.approx(total["actual_usd"] - total["whatif_usd"])
+    assert sum(m["actual_usd"] for m in data["by_model"]) == pytest.approx(total["actual_usd"])
+    assert {t["key"] for t in data["by_tag"]} == set(samples.TAGS)
+
+
+def test_batchable_share_zero_means_no_savings(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run([str(files["admin_usage"]), "--json", "--batchable-share", "0"], capsys)
+    assert json.loads(out)["total"]["savings_usd"] == 0
+
+
+def test_to_scenario_then_plan_round_trip(
+    files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = tmp_path / "imported.json"
+    code, out, _ = run([str(files["log_jsonl"]), "--to-scenario", str(scenario)], capsys)
+    assert code == 0
+    assert f"Scenario written to {scenario}" in out
+    code, out, _ = run([str(files["log_jsonl"]), "--plan", str(scenario), "--json"], capsys)
+    assert code == 0
+    rows = json.loads(out)["plan_vs_actual"]
+    assert {r["workflow"] for r in rows} == set(samples.TAGS)
+    assert not any(r["flagged"] for r in rows)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([], "give at least one FILE"),
+        (["missing.csv"], "missing.csv: no such file"),
+        (["{log}", "--success-rate", "0"], "--success-rate 0 must be in (0, 1]"),
+        (["{log}", "--batchable-share", "1.5"], "not a share between 0 and 1"),
+        (["{log}", "--model-share", "oops"], "write NAME=SHARE"),
+        (["{log}", "--bogus"], "unrecognized arguments: --bogus"),
+        (["--fetch"], "--fetch needs --start and --end"),
+        (["{usage}", "--to-scenario", "{out}"], "does not count requests"),
+        (["{log}", "--plan", "{missing_plan}"], "cannot read the file"),
+        (["{bad}"], "bad.csv: no output token column"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line_per_problem(
+    files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("date,model,input_tokens\n2026-10-01,x,1\n", encoding="utf-8")
+    values = {
+        "log": files["log_csv"],
+        "usage": files["console_usage"],
+        "out": tmp_path / "s.json",
+        "missing_plan": tmp_path / "nope.json",
+        "bad": bad,
+    }
+    code, out, err = run([a.format(**values) for a in argv], capsys)
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert all(line.startswith("error: ") for line in lines), err
+    assert any(message in line for line in lines), err
+    assert not out
+
+
+def test_two_bad_files_give_two_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run([str(tmp_path / "a.csv"), str(tmp_path / "b.csv")], capsys)
+    assert code == 2
+    assert err.strip().splitlines() == ["error: a.csv: no such file", "error: b.csv: no such file"]
+
+
+def test_skipped_rows_are_listed_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "log.csv"
+    path.write_text(
+        "timestamp,model,input_tokens,output_tokens\n2026-10-01,claude-haiku-4-5,1,1\n2026-10-02,claude-haiku-4-5,x,1\n",
+        encoding="utf-8",
+    )
+    code, out, err = run([str(path)], capsys)
+    assert code == 0
+    assert "skipped 1" in out
+    assert "skipped: log.csv line 3, column input_tokens: 'x' is not a number" in err
+
+
+def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["--help"], capsys)
+    assert code == 0
+    assert "python -m costmodel usage" in out
+
+
+def test_fetch_uses_the_env_key_and_never_prints_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = "sk-ant-admin01-CLI-SECRET-5678"
+    daily = samples.daily_usage()
+    scenario = tmp_path / "s.json"
+    with AdminApiEmulator(
+        usage_buckets=samples.usage_buckets(daily),
+        cost_buckets=samples.cost_buckets(daily, samples.row_prices(daily)),
+        admin_key=key,
+    ) as api:
+        monkeypatch.setenv("ANTHROPIC_ADMIN_KEY", key)
+        argv = ["--fetch", "--start", "2026-10-01", "--end", "2026-10-31", "--admin-base-url", api.base_url]
+        code, out, err = run([*argv, "--json"], capsys)
+        assert code == 0, err
+        assert json.loads(out)["total"]["billed_usd"] > 0
+        monkeypatch.setenv("ANTHROPIC_ADMIN_KEY", key + "-wrong")
+        bad_code, bad_out, bad_err = run(argv, capsys)
+    assert bad_code == 2
+    assert "401" in bad_err
+    for text in (out, err, bad_out, bad_err):
+        assert "SECRET" not in text
+    assert not scenario.exists()
+
+
+def test_as_of_is_used_for_prices(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run([str(files["log_csv"]), "--json", "--as-of", date(2026, 11, 15).isoformat()], capsys)
+    assert "prices as of 2026-11-15" in json.loads(out)["price_source"]
