@@ -244,16 +244,17 @@ def break_even_success_rate(workflow: Workflow, c_sync: float, c_batch: float) -
             status="never_pays",
             statement="batch costs more than sync even at a 100 % first-pass success rate",
         )
-    # the highest bracket where the sign changes
+    # the highest bracket where the sign changes; "pays" uses the same tolerance as the checks above,
+    # or a value in [-tol, 0) would pass them and then leave no bracket to find
     for i in range(len(grid) - 1, 0, -1):
-        if (values[i - 1] < 0) != (values[i] < 0):
+        if (values[i - 1] < -tol) != (values[i] < -tol):
             lo, hi = grid[i - 1], grid[i]
             f_lo = values[i - 1]
             break
     for _ in range(100):
         mid = (lo + hi) / 2
         f_mid = float(net_savings_per_month_usd(workflow, c_sync, c_batch, mid))
-        if (f_mid < 0) == (f_lo < 0):
+        if (f_mid < -tol) == (f_lo < -tol):
             lo, f_lo = mid, f_mid
         else:
             hi = mid

@@ -329,3 +329,17 @@ def test_volume_per_month_equals_per_day_times_days() -> None:
     both = check_workflow(requests_per_month=11_000, days_per_month=22)
     assert per_day.monthly_requests == per_month.monthly_requests == both.monthly_requests == 11_000
     assert per_month.daily_requests == pytest.approx(500)
+
+
+def test_break_even_when_savings_at_full_success_are_a_hair_below_zero() -> None:
+    # batch priced like sync (discount 0) plus an overhead smaller than the tolerance: net(1) ∈ [−tol, 0).
+    # This used to pass the always/never checks and then find no bracket (UnboundLocalError).
+    w = check_workflow(
+        custom_prices=CustomPrices(input_usd_per_mtok=3, output_usd_per_mtok=15, batch_discount=0.0),
+        ops_hours_per_month=1,
+        hourly_rate_usd=5e-10,
+    )
+    c = compare(w, resolve_pricing(w, _catalog()))
+    assert c.break_even.status == "crosses"
+    assert c.break_even.success_rate == pytest.approx(1.0, abs=1e-6)
+    assert net_savings_per_month_usd(w, 0.057, 0.057, 0.99) < 0
