@@ -73,6 +73,11 @@ EDITABLE_COLUMNS = tuple(COLUMNS)
 NEW_ROW = Workflow(name="new workflow", requests_per_day=1_000, input_tokens=2_000, output_tokens=500)
 """The workflow behind a row added in the editor: its hidden fields (overheads, caching…) start here."""
 
+REQUIRED_COLUMNS = ("name", "model", "requests_per_day", "input_tokens", "output_tokens")
+"""Cells a row cannot do without; blank ones are problems named by their row."""
+DEFAULTED_COLUMNS = ("days_per_month", "success_rate", "blocking", "urgent_share")
+"""Cells that, left blank, keep the underlying workflow's value (an added row: `NEW_ROW`'s)."""
+
 _FIELD_HELP = {**{field: f"column '{label}'" for field, label in COLUMNS.items()}, "kind": "column 'SLA kind'"}
 
 
@@ -97,7 +102,7 @@ def workflows_to_frame(workflows: Sequence[Workflow]) -> pd.DataFrame:
         for w in workflows
     ]
     frame = pd.DataFrame(rows, columns=list(EDITABLE_COLUMNS))
-    return frame.astype({"sla_hours": "float64", "blocking": "bool"})
+    return frame.astype({"sla_hours": "float64", "blocking": "boolean"})  # nullable: added rows start blank
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,8 @@ class RowInput:
 
     label: str
     """`row 3 (Contract review)`: how errors name the row (1-based, as people count)."""
+    name: str
+    """The workflow's name as typed (may be empty)."""
     workflow: Workflow | None
     """The validated workflow; None when the row has problems."""
     problems: tuple[str, ...]
@@ -140,38 +147,36 @@ def frame_to_rows(frame: pd.DataFrame, base: Sequence[Workflow]) -> list[RowInpu
     rows = []
     for position, (index, record) in enumerate(frame.to_dict("index").items()):
         cells = {column: _cell(record.get(column)) for column in EDITABLE_COLUMNS}
-        label = _row_label(position, cells["name"])
         underlying = base[index] if isinstance(index, int) and 0 <= index < len(base) else NEW_ROW
         data = underlying.model_dump(exclude={"requests_per_month", "sla"})
-        for column in (
-            "name",
-            "model",
-            "requests_per_day",
-            "days_per_month",
-            "input_tokens",
-            "output_tokens",
-            "success_rate",
-            "urgent_share",
-        ):
-            data[column] = cells[column]
-        data["name"] = data["name"] or ""
-        data["model"] = data["model"] or ""
-        data["blocking"] = bool(cells["blocking"])
         problems: list[str] = []
-        if cells["model"] is None:
-            problems.append("model: empty; pick a model from the catalog (column 'Model')")
+        for column in REQUIRED_COLUMNS:
+            if cells[column] is None:
+                problems.append(f"{column}: empty; fill in column '{COLUMNS[column]}'")
+            data[column] = cells[column] if cells[column] is not None else data[column]
+        for column in DEFAULTED_COLUMNS:  # a blank optional cell keeps the row's underlying value
+            if cells[column] is not None:
+                data[column] = cells[column]
         if cells["sla_hours"] is not None:
             spec = (underlying.sla or SlaSpec(sla_hours=1.0)).model_dump()
             spec.update(sla_hours=cells["sla_hours"], kind=cells["sla_kind"] or "hard")
             data["sla"] = spec
         elif cells["sla_kind"] is not None:
             problems.append("sla_hours: empty while SLA kind is set; give the SLA in hours or clear the kind")
+        workflow: Workflow | None = None
         try:
             workflow = Workflow.model_validate(data)
         except ValidationError as exc:
             problems += problem_lines(exc, field_help=_FIELD_HELP)
-            workflow = None
-        rows.append(RowInput(label=label, workflow=None if problems else workflow, problems=tuple(problems)))
+        name = str(cells["name"] or "")
+        rows.append(
+            RowInput(
+                label=_row_label(position, name),
+                name=name,
+                workflow=None if problems else workflow,
+                problems=tuple(dict.fromkeys(problems)),
+            )
+        )
     return rows
 
 
@@ -181,6 +186,8 @@ class RowOutcome:
 
     label: str
     """How the row is named in errors."""
+    name: str
+    """The workflow's name as typed."""
     result: WorkflowResult | None
     """Verdict, spend and plan; None when the row could not be evaluated."""
     problems: tuple[str, ...]
@@ -222,14 +229,14 @@ def evaluate_rows(
     outcomes = []
     for row in rows:
         if row.workflow is None:
-            outcomes.append(RowOutcome(label=row.label, result=None, problems=row.problems))
+            outcomes.append(RowOutcome(label=row.label, name=row.name, result=None, problems=row.problems))
             continue
         try:
             result = evaluate_workflow(row.workflow, catalog, sla_samples=sla_samples)
         except WorkflowError as exc:
-            outcomes.append(RowOutcome(label=row.label, result=None, problems=(str(exc),)))
+            outcomes.append(RowOutcome(label=row.label, name=row.name, result=None, problems=(str(exc),)))
             continue
-        outcomes.append(RowOutcome(label=row.label, result=result, problems=()))
+        outcomes.append(RowOutcome(label=row.label, name=row.name, result=result, problems=()))
     results = [o.result for o in outcomes if o.result is not None]
     return PortfolioView(
         outcomes=tuple(outcomes),
@@ -262,7 +269,7 @@ def results_frame(view: PortfolioView) -> pd.DataFrame:
     for position, outcome in enumerate(view.outcomes):
         record: dict[str, Any] = {"row": position + 1, "problems": "; ".join(outcome.problems)}
         if outcome.result is None:
-            record.update(name=outcome.label.partition(" (")[2].rstrip(")"), verdict="invalid")
+            record.update(name=outcome.name, verdict="invalid")
         else:
             row = next(by_name)  # portfolio rows follow the valid outcomes in order
             record.update(
@@ -422,7 +429,7 @@ def _table_records(view: PortfolioView) -> list[dict[str, Any]]:
     for position, outcome in enumerate(view.outcomes):
         record: dict[str, Any] = {"row": position + 1}
         if outcome.result is None:
-            record.update(workflow=outcome.label, verdict="invalid", problems="; ".join(outcome.problems))
+            record.update(workflow=outcome.name, verdict="invalid", problems="; ".join(outcome.problems))
         else:
             w, c, r = outcome.result.workflow, outcome.result.comparison, outcome.result.recommendation
             record.update(

@@ -1,0 +1,256 @@
+"""ui.portfolio without Streamlit: table ↔ workflows, row validation, evaluation, figures and exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from costmodel.finance import FinanceInputs
+from costmodel.prices import Catalog, load_catalog
+from costmodel.scenario import Scenario, load_scenario
+from costmodel.workflow import SlaSpec, Workflow
+from ui import portfolio
+from ui.data import PRESETS_DIR
+
+GENERATED = date(2026, 11, 21)
+CONTRACT = Workflow(name="Contract review", requests_per_day=500, input_tokens=15_000, output_tokens=800)
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return load_catalog(as_of=GENERATED)
+
+
+@pytest.fixture(scope="module")
+def field() -> Scenario:
+    return load_scenario(PRESETS_DIR / "portfolio.json")
+
+
+def view_of(
+    workflows: tuple[Workflow, ...], catalog: Catalog, finance: FinanceInputs | None = None
+) -> portfolio.PortfolioView:
+    rows = portfolio.frame_to_rows(portfolio.workflows_to_frame(workflows), workflows)
+    return portfolio.evaluate_rows(rows, catalog, finance or FinanceInputs(), sla_samples=5_000)
+
+
+def test_frame_round_trip_keeps_every_workflow(field: Scenario) -> None:
+    frame = portfolio.workflows_to_frame(field.workflows)
+    assert list(frame.columns) == list(portfolio.EDITABLE_COLUMNS)
+    assert len(frame) == len(field.workflows) == 7
+    rows = portfolio.frame_to_rows(frame, field.workflows)
+    assert [r.problems for r in rows] == [()] * 7
+    for row, original in zip(rows, field.workflows, strict=True):
+        assert row.workflow is not None
+        assert row.workflow.monthly_requests == pytest.approx(original.monthly_requests)
+        # hidden fields come from the underlying workflow
+        assert row.workflow.sla == original.sla
+        assert row.workflow.refinement_hours == original.refinement_hours
+        assert row.workflow.description == original.description
+
+
+def test_a_workflow_without_sla_has_blank_sla_cells() -> None:
+    frame = portfolio.workflows_to_frame([CONTRACT])
+    assert pd.isna(frame.loc[0, "sla_hours"])
+    assert pd.isna(frame.loc[0, "sla_kind"])
+    assert portfolio.frame_to_rows(frame, [CONTRACT])[0].workflow == CONTRACT.model_copy(
+        update={"requests_per_day": 500.0}
+    )
+
+
+def test_edits_reach_the_workflow_and_the_sla() -> None:
+    frame = portfolio.workflows_to_frame([CONTRACT])
+    frame.loc[0, ["requests_per_day", "sla_hours", "sla_kind", "blocking"]] = [1_000.0, 30.0, "soft", True]
+    workflow = portfolio.frame_to_rows(frame, [CONTRACT])[0].workflow
+    assert workflow is not None
+    assert workflow.requests_per_day == 1_000
+    assert workflow.sla == SlaSpec(sla_hours=30, kind="soft")
+    assert workflow.blocking is True
+
+
+def test_invalid_rows_name_the_row_and_the_column() -> None:
+    frame = portfolio.workflows_to_frame([CONTRACT, CONTRACT.model_copy(update={"name": "Second"})])
+    frame.loc[1, "output_tokens"] = -5.0
+    rows = portfolio.frame_to_rows(frame, [CONTRACT, CONTRACT])
+    assert rows[0].workflow is not None
+    assert rows[1].workflow is None
+    assert rows[1].label == "row 2 (Second)"
+    assert "output_tokens" in rows[1].problems[0]
+    assert "column 'Output tokens'" in rows[1].problems[0]
+
+
+def test_an_added_row_starts_from_new_row_and_blank_required_cells_are_problems() -> None:
+    frame = portfolio.workflows_to_frame([CONTRACT])
+    added = pd.DataFrame([{"name": "New", "model": "claude-sonnet-4-6", "requests_per_day": 300.0}], index=[1])
+    rows = portfolio.frame_to_rows(pd.concat([frame, added]), [CONTRACT])
+    assert rows[1].workflow is None
+    assert {p.split(":")[0] for p in rows[1].problems} == {"input_tokens", "output_tokens"}
+    complete = added.assign(input_tokens=1_000.0, output_tokens=100.0)
+    row = portfolio.frame_to_rows(pd.concat([frame, complete]), [CONTRACT])[1]
+    assert row.problems == ()
+    assert row.workflow is not None
+    assert row.workflow.success_rate == portfolio.NEW_ROW.success_rate
+    assert row.workflow.days_per_month == portfolio.NEW_ROW.days_per_month
+
+
+def test_sla_kind_without_hours_is_a_problem() -> None:
+    frame = portfolio.workflows_to_frame([CONTRACT])
+    frame["sla_kind"] = frame["sla_kind"].astype(object)
+    frame.loc[0, "sla_kind"] = "hard"
+    assert "sla_hours: empty" in portfolio.frame_to_rows(frame, [CONTRACT])[0].problems[0]
+
+
+def test_design_check_figures_and_finance_example(catalog: Catalog) -> None:
+    """Contract review on Sonnet-class $3/$15: sync $855.00/month; the margin example from DESIGN.md."""
+    view = view_of(
+        (CONTRACT.model_copy(update={"model": "claude-sonnet-4-5"}),),
+        catalog,
+        FinanceInputs(revenue_per_month_usd=100_000, cogs_per_month_usd=20_000, inference_cogs_per_month_usd=10_000),
+    )
+    assert view.portfolio.sync_cost_per_month_usd == pytest.approx(855.00)
+    assert view.outcomes[0].result is not None
+    assert view.portfolio.margin is not None
+    assert view.portfolio.margin.gross_margin_before == pytest.approx(0.80)
+
+
+def test_an_unknown_model_stays_on_its_row_and_other_rows_evaluate(catalog: Catalog) -> None:
+    workflows = (CONTRACT, CONTRACT.model_copy(update={"name": "Typo", "model": "claude-nope"}))
+    view = view_of(workflows, catalog)
+    assert view.outcomes[0].result is not None
+    assert view.outcomes[1].result is None
+    assert view.problems[0].startswith("row 2 (Typo): model: unknown model 'claude-nope'")
+    assert len(view.portfolio.rows) == 1
+    table = portfolio.results_frame(view)
+    assert list(table["verdict"]) == ["batch", "invalid"]
+    assert table.loc[1, "name"] == "Typo"
+    assert pd.isna(table.loc[1, "sync_cost_per_month_usd"])
+
+
+def test_field_portfolio_verdicts(field: Scenario, catalog: Catalog) -> None:
+    view = view_of(field.workflows, catalog, field.finance)
+    verdicts = dict(zip(portfolio.results_frame(view)["name"], portfolio.results_frame(view)["verdict"], strict=True))
+    assert verdicts["Pre-merge code check"] == "sync"
+    assert verdicts["Nightly test generation"] == "batch"
+    assert verdicts["Weekly security audit"] == "batch"
+    assert verdicts["Support-conversation analytics"] == "hybrid"
+    assert view.portfolio.savings_per_month_usd > 0
+
+
+def test_tiles(field: Scenario, catalog: Catalog) -> None:
+    view = view_of(field.workflows, catalog, field.finance)
+    tiles = {t.label: t for t in portfolio.total_tiles(view.portfolio)}
+    assert tiles["Savings"].value == f"${view.portfolio.savings_per_month_usd:,.0f}/mo"
+    assert tiles["Savings"].delta == f"{view.portfolio.savings_share:.1%} of sync spend"
+    assert view.portfolio.margin is not None
+    margin = {t.label: t for t in portfolio.margin_tiles(view.portfolio.margin)}
+    assert margin["Gross margin now"].value == "80.0%"
+    assert margin["Gross margin with the plan"].delta.startswith("+")
+    assert margin["Inference COGS with the plan"].inverse
+
+
+def test_finance_widgets_round_trip() -> None:
+    finance = FinanceInputs(
+        revenue_per_month_usd=100_000, cogs_per_month_usd=20_000, monthly_growth=0.05, projection_months=18
+    )
+    assert portfolio.finance_from_widgets(portfolio.finance_widget_values(finance)) == finance
+    with_inference = finance.model_copy(update={"inference_cogs_per_month_usd": 10_000.0})
+    assert portfolio.finance_from_widgets(portfolio.finance_widget_values(with_inference)) == with_inference
+
+
+def test_projection_figure(field: Scenario, catalog: Catalog) -> None:
+    view = view_of(field.workflows, catalog, field.finance)
+    figure = portfolio.projection_figure(view.portfolio)
+    assert [trace.name for trace in figure.data] == ["all sync", "planned", "cumulative savings"]
+    assert len(figure.data[0].x) == 12
+    assert figure.data[2].y[-1] == pytest.approx(view.portfolio.projection[-1].cumulative_savings_usd)
+
+
+# ---------------------------------------------------------------- exports
+
+
+@pytest.fixture(scope="module")
+def mixed_view(field: Scenario, catalog: Catalog) -> portfolio.PortfolioView:
+    """The field portfolio plus one invalid row."""
+    workflows = (*field.workflows, CONTRACT.model_copy(update={"name": "Broken", "model": "claude-nope"}))
+    return view_of(workflows, catalog, field.finance)
+
+
+def test_export_header_carries_price_source_and_assumptions(mixed_view: portfolio.PortfolioView) -> None:
+    header = portfolio.export_header(mixed_view, generated=GENERATED)
+    assert header[2] == f"Price source: {mixed_view.price_source.label()}"
+    assert any(line.startswith("Contract review: volume 15,000 requests/month") for line in header)
+    assert any(line.startswith("SLA model: worst case") for line in header)
+    assert any("Revenue: $100,000.00/month" in line for line in header)
+    assert any(line.startswith("Left out (invalid): row 8 (Broken)") for line in header)
+
+
+def _csv_rows(text: str) -> tuple[list[str], list[dict[str, str]]]:
+    comments = [line for line in text.splitlines() if line.startswith("#")]
+    body = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+    return comments, list(csv.DictReader(io.StringIO(body)))
+
+
+def test_export_csv_parses_and_carries_its_sources(mixed_view: portfolio.PortfolioView) -> None:
+    text = portfolio.export_csv(mixed_view, generated=GENERATED)
+    comments, rows = _csv_rows(text)
+    assert f"# Price source: {mixed_view.price_source.label()}" in comments
+    assert any("first-pass success rate" in c for c in comments)
+    assert len(rows) == 8
+    assert list(rows[0]) == list(portfolio.EXPORT_COLUMNS)
+    by_name = {r["workflow"]: r for r in rows}
+    contract = next(r for r in mixed_view.results if r.comparison.workflow_name == "Contract review")
+    assert float(by_name["Contract review"]["sync_cost_per_month_usd"]) == pytest.approx(
+        contract.comparison.sync_cost_per_month_usd
+    )
+    assert by_name["Broken"]["verdict"] == "invalid"
+    assert "unknown model" in by_name["Broken"]["problems"]
+    total = next(c for c in comments if c.startswith("# total savings_per_month_usd"))
+    assert float(total.split(": ")[1]) == pytest.approx(mixed_view.portfolio.savings_per_month_usd)
+
+
+def test_export_csv_is_readable_by_pandas(mixed_view: portfolio.PortfolioView) -> None:
+    text = portfolio.export_csv(mixed_view, generated=GENERATED)
+    frame = pd.read_csv(io.StringIO(text), comment="#")
+    assert len(frame) == 8
+    assert frame["savings_per_month_usd"].sum() == pytest.approx(mixed_view.portfolio.savings_per_month_usd)
+
+
+def test_export_excel_has_table_projection_and_assumptions(mixed_view: portfolio.PortfolioView) -> None:
+    book = load_workbook(io.BytesIO(portfolio.export_excel(mixed_view, generated=GENERATED)))
+    assert book.sheetnames == ["Portfolio", "Projection", "Assumptions"]
+    table = list(book["Portfolio"].iter_rows(values_only=True))
+    assert list(table[0]) == list(portfolio.EXPORT_COLUMNS)
+    names = [row[1] for row in table[1:9]]
+    assert names[0] == "Pre-merge code check"
+    assert names[-1] == "Broken"
+    totals = {row[0]: row[1] for row in table[9:] if row and row[0]}
+    assert totals["total savings_per_month_usd"] == pytest.approx(mixed_view.portfolio.savings_per_month_usd)
+    projection = list(book["Projection"].iter_rows(values_only=True))
+    assert len(projection) == 13
+    assumptions = [row[0] for row in book["Assumptions"].iter_rows(values_only=True)]
+    assert f"Price source: {mixed_view.price_source.label()}" in assumptions
+    assert any(str(a).startswith("Weekly security audit: ") for a in assumptions)
+
+
+def test_export_report_is_one_page_with_headline_table_and_sources(mixed_view: portfolio.PortfolioView) -> None:
+    report = portfolio.export_report_markdown(mixed_view, generated=GENERATED)
+    p = mixed_view.portfolio
+    assert report.startswith("# Batch Planner: portfolio report")
+    assert mixed_view.price_source.label() in report
+    assert f"${p.savings_per_month_usd:,.2f}/month" in report
+    assert "Gross margin: 80.0% →" in report
+    assert "| 8 | Broken | invalid |" in report
+    assert "## Assumptions and sources" in report
+    assert "first-pass success rate" in report
+    assert len(report.splitlines()) < 120
+
+
+def test_scenario_name_is_file_safe() -> None:
+    assert portfolio.scenario_name("Engineering & operations portfolio", GENERATED) == (
+        "engineering-operations-portfolio-2026-11-21"
+    )
+    assert portfolio.scenario_name("???", GENERATED) == "portfolio-2026-11-21"

@@ -1,0 +1,149 @@
+"""The portfolio page in AppTest: renders alone, loads the field portfolio, edits rows, invalid rows, exports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from streamlit.testing.v1 import AppTest
+
+from costmodel.scenario import Scenario
+from costmodel.workflow import Workflow
+from ui import portfolio
+from ui.state import SCENARIO
+
+from .conftest import ROOT
+
+PAGE = str(ROOT / "pages" / "portfolio.py")
+EDITOR = "pf_editor"
+
+
+def run_page(**session: object) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    for key, value in session.items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def load_field_portfolio() -> AppTest:
+    at = run_page()
+    at.button[0].click().run()
+    assert not at.exception
+    return at
+
+
+def edit(at: AppTest, edited_rows: dict[int, dict[str, Any]], **changes: Any) -> AppTest:
+    at.session_state[EDITOR] = {"edited_rows": edited_rows, "added_rows": [], "deleted_rows": [], **changes}
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def results(at: AppTest) -> Any:
+    return next(d for d in at.dataframe if d.editing_mode == "read_only").value
+
+
+def test_renders_alone_with_the_default_scenario() -> None:
+    at = run_page()
+    assert at.title[0].value == "Portfolio & finance"
+    assert len(at.data_editor) == 1
+    assert at.data_editor[0].editing_mode == "dynamic"
+    assert list(results(at)["verdict"]) == ["batch"]
+    assert metrics(at)["All-sync spend"].startswith("$")
+    assert not at.error
+
+
+def test_load_field_portfolio_shows_seven_rows_and_margin() -> None:
+    at = load_field_portfolio()
+    table = results(at)
+    assert len(table) == 7
+    assert dict(zip(table["name"], table["verdict"], strict=True))["Pre-merge code check"] == "sync"
+    assert metrics(at)["Gross margin now"] == "80.0%"
+    assert len(at.get("plotly_chart")) == 1
+
+
+def test_editing_a_row_changes_the_totals() -> None:
+    at = load_field_portfolio()
+    before = metrics(at)
+    contract = list(results(at)["name"]).index("Contract review")
+    at = edit(at, {contract: {"requests_per_day": 5_000.0}})
+    after = metrics(at)
+    assert after["All-sync spend"] != before["All-sync spend"]
+    assert after["Savings"] != before["Savings"]
+    before_row = results(load_field_portfolio()).loc[contract]
+    assert results(at).loc[contract, "sync_cost_per_month_usd"] == 10 * before_row["sync_cost_per_month_usd"]
+    assert results(at).loc[contract, "savings_per_month_usd"] > 0
+
+
+def test_a_blocking_flag_turns_the_verdict_to_sync() -> None:
+    at = load_field_portfolio()
+    contract = list(results(at)["name"]).index("Contract review")
+    at = edit(at, {contract: {"blocking": True}})
+    assert results(at).loc[contract, "verdict"] == "sync"
+    assert results(at).loc[contract, "savings_per_month_usd"] == 0
+
+
+def test_an_invalid_row_shows_an_error_naming_it_and_other_rows_still_evaluate() -> None:
+    at = load_field_portfolio()
+    at = edit(at, {1: {"output_tokens": -5.0}, 2: {"model": "claude-nope"}})
+    message = at.error[0].value
+    assert "row 2 (Nightly test generation): output_tokens = -5.0" in message
+    assert "row 3 (Weekly security audit): model: unknown model 'claude-nope'" in message
+    table = results(at)
+    assert list(table["verdict"][1:3]) == ["invalid", "invalid"]
+    assert "Output tokens" in table.loc[1, "problems"]
+    assert (table["verdict"] != "invalid").sum() == 5
+    assert metrics(at)["Savings"] != "$0/mo"
+
+
+def test_added_and_deleted_rows() -> None:
+    at = load_field_portfolio()
+    added = {"name": "New triage", "model": "claude-haiku-4-5", "requests_per_day": 2_000.0, "input_tokens": 3_000.0,
+             "output_tokens": 200.0}
+    at = edit(at, {}, added_rows=[added], deleted_rows=[0])
+    table = results(at)
+    assert len(table) == 7
+    assert table.loc[0, "name"] == "Nightly test generation"
+    assert table.loc[6, "name"] == "New triage"
+    assert table.loc[6, "verdict"] in {"batch", "sync", "hybrid"}
+    assert not at.error
+
+
+def test_finance_inputs_change_the_margin() -> None:
+    at = load_field_portfolio()
+    at.number_input(key=portfolio.FINANCE_KEYS["revenue"]).set_value(50_000.0).run()
+    assert metrics(at)["Gross margin now"] == "60.0%"
+    at.number_input(key=portfolio.FINANCE_KEYS["revenue"]).set_value(0.0).run()
+    assert "Gross margin now" not in metrics(at)
+    assert any("revenue" in i.value for i in at.info)
+
+
+def test_the_scenario_decides_the_rows() -> None:
+    scenario = Scenario(
+        name="one",
+        workflows=(Workflow(name="solo", requests_per_day=1_000, input_tokens=2_000, output_tokens=300),),
+    )
+    at = run_page(**{SCENARIO: scenario})
+    assert list(results(at)["name"]) == ["solo"]
+
+
+def test_exports_are_offered_with_csv_in_the_label() -> None:
+    at = load_field_portfolio()
+    labels = [b.label for b in at.download_button]
+    assert any("CSV" in label for label in labels)
+    assert any("Excel" in label for label in labels)
+    assert any("report" in label for label in labels)
+    assert any("Price source" in m.value or "genai-prices" in m.value for m in at.caption)
+
+
+def test_a_blank_added_row_is_an_error_on_its_row_not_an_exception() -> None:
+    at = load_field_portfolio()
+    at = edit(at, {}, added_rows=[{}])
+    assert "row 8: name: empty" in at.error[0].value
+    assert results(at).loc[7, "verdict"] == "invalid"
+    assert (results(at)["verdict"] != "invalid").sum() == 7
