@@ -374,7 +374,8 @@ def cmd_results(args: argparse.Namespace) -> int:
         path = runner.download(pilot_id)
     if args.out:
         shutil.copyfile(path, args.out)
-    lines = sum(1 for _ in path.open(encoding="utf-8"))
+    with path.open(encoding="utf-8") as handle:
+        lines = sum(1 for _ in handle)
     if args.json:
         _print_json({"pilot_id": pilot_id, "results_path": str(path), "copied_to": str(args.out or ""), "lines": lines})
     else:

@@ -1,0 +1,250 @@
+"""`python -m costmodel pilot ...`: in-process through `pilot.cli.main`, and a few real subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from emulator import Emulator
+from pilot import cli
+from tests.pilot.conftest import FAKE_KEY, SAMPLES, write_requests
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def live_emu(monkeypatch: pytest.MonkeyPatch):
+    """An emulator on the real clock (the CLI sleeps for real), batches ending after 0.4 s."""
+    with Emulator(turnaround_seconds=0.4, seed=2, result_mix={"succeeded": 0.75, "errored": 0.25}) as emu:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", emu.base_url)
+        yield emu
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_validate_bad_file_one_line_per_problem(capsys, tmp_path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        '{"custom_id": "a", "params": {"model": "m", "max_tokens": 0, '
+        '"messages": [{"role": "user", "content": "x"}]}}\n'
+        "\n"
+        "{oops\n"
+        '{"custom_id": "a", "params": {"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": "x"}],'
+        ' "stream": true}}\n'
+    )
+    code, out, err = run(capsys, "validate", str(bad))
+    assert code == 1
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert lines == [
+        f"{bad}: line 1: params.max_tokens is 0: batches need at least 1",
+        f"{bad}: line 3: not valid JSON (Expecting property name enclosed in double quotes at column 2)",
+        f"{bad}: line 4: params.stream is true: batches cannot stream; remove stream",
+        f"{bad}: line 4: custom_id 'a' is already used on line 1: ids must be unique",
+    ]
+    assert "Traceback" not in err
+
+
+def test_validate_ok_and_json(capsys) -> None:
+    code, out, _ = run(capsys, "validate", str(SAMPLES / "sample_requests.jsonl"))
+    assert (code, out.split(",")[0]) == (0, "OK: 20 requests")
+    code, out, _ = run(
+        capsys,
+        "validate",
+        str(SAMPLES / "sample_texts.csv"),
+        "--template",
+        str(SAMPLES / "sample_template.json"),
+        "--json",
+    )
+    data = json.loads(out)
+    assert (code, data["ok"], data["request_count"], data["batches"]) == (0, True, 12, [[0, 12]])
+
+
+def test_texts_problems_use_the_csv_line_numbers(capsys, tmp_path) -> None:
+    texts = tmp_path / "t.csv"
+    texts.write_text("id,text\nx1,hello\nx2,\nx1,again\n")
+    code, _, err = run(capsys, "validate", str(texts), "--template", str(SAMPLES / "sample_template.json"))
+    assert code == 1
+    assert [line.split(": ")[1] for line in err.strip().splitlines()] == ["line 3", "line 4"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["validate", "missing.jsonl"], "missing.jsonl: file not found"),
+        (["validate", "x.csv", "--template", "missing.json"], "missing.json: template file not found"),
+        (["submit", "SAMPLE", "--check", "regex", "--yes"], "--check: a regex check needs a pattern"),
+        (["status", "pilot-nope"], "no pilot 'pilot-nope'"),
+        (["report", "latest"], "no pilots in"),
+    ],
+)
+def test_bad_input_exits_nonzero_with_one_line(capsys, argv, message) -> None:
+    argv = [str(SAMPLES / "sample_requests.jsonl") if a == "SAMPLE" else a for a in argv]
+    code, _, err = run(capsys, *argv)
+    assert code == 1
+    assert len(err.strip().splitlines()) == 1
+    assert message in err
+
+
+def test_estimate_json_is_labelled_offline(capsys) -> None:
+    code, out, _ = run(capsys, "estimate", str(SAMPLES / "sample_requests.jsonl"), "--json", "--budget-usd", "0.001")
+    data = json.loads(out)
+    assert code == 0
+    assert "offline estimate" in data["estimate"]["input_tokens_source"]
+    assert data["budget"]["allowed"] is False
+    assert data["estimate"]["worst_case_batch_usd"] > 0.001
+
+
+def test_submit_refuses_over_budget_and_without_confirmation(capsys, live_emu, monkeypatch) -> None:
+    sample = str(SAMPLES / "sample_requests.jsonl")
+    code, _, err = run(capsys, "submit", sample, "--yes", "--budget-usd", "0.0001")
+    assert code == 1
+    assert "exceeds the $0.00 budget" in err
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: False)
+    code, _, err = run(capsys, "submit", sample)
+    assert code == 1
+    assert "confirm with --yes" in err
+    assert live_emu.batch_ids() == []
+
+
+def test_submit_without_key_says_what_to_do(capsys, live_emu, monkeypatch) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    code, _, err = run(capsys, "submit", str(SAMPLES / "sample_requests.jsonl"), "--yes")
+    assert code == 1
+    assert "set ANTHROPIC_API_KEY" in err.strip().splitlines()[-1]
+    assert live_emu.batch_ids() == []
+
+
+def test_full_cli_flow(capsys, live_emu, tmp_path) -> None:
+    sample = str(SAMPLES / "sample_requests.jsonl")
+    code, out, _ = run(
+        capsys, "submit", sample, "--yes", "--json", "--check", "json_keys", "--require-keys", "category"
+    )
+    status = json.loads(out)
+    assert (code, status["state"], status["simulated"]) == (0, "in_progress", True)
+    pilot_id = status["pilot_id"]
+    assert "SIMULATED" in status["target"]
+
+    code, out, err = run(capsys, "wait", pilot_id, "--poll-seconds", "0.1", "--json")
+    assert code == 0
+    assert json.loads(out)["state"] == "complete"
+    assert "SIMULATED" in err  # the progress display
+
+    code, out, _ = run(capsys, "report", "latest", "--json")
+    report = json.loads(out)
+    assert report["report"]["result_count"] == 20
+    assert report["measurement"]["success_rate"] == report["report"]["first_pass_success_rate"] > 0
+
+    copy = tmp_path / "copy.jsonl"
+    code, out, _ = run(capsys, "results", pilot_id, "--out", str(copy))
+    assert code == 0
+    assert len(copy.read_text().splitlines()) == 20
+
+    code, out, _ = run(capsys, "list", "--json")
+    assert [p["pilot_id"] for p in json.loads(out)] == [pilot_id]
+
+    code, out, _ = run(capsys, "report", pilot_id)
+    assert "first-pass success rate" in out
+    assert "SIMULATED" in out
+
+    code, out, _ = run(capsys, "retry-failed", pilot_id, "--yes", "--json")
+    retry = json.loads(out)
+    assert code == 0
+    assert retry["request_count"] == 20 - report["report"]["usable_count"]
+    assert len(live_emu.batch_ids()) == 2
+
+    code, out, _ = run(capsys, "cancel", retry["pilot_id"])
+    assert code == 0
+
+
+def _env(emu: Emulator, home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
+    env.update(
+        ANTHROPIC_API_KEY=FAKE_KEY, ANTHROPIC_BASE_URL=emu.base_url, BATCH_PLANNER_HOME=str(home), PYTHONPATH=str(ROOT)
+    )
+    return env
+
+
+def test_subprocess_bad_input_has_no_traceback(tmp_path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"custom_id": "x y"}\n')
+    proc = subprocess.run(
+        [sys.executable, "-m", "costmodel", "pilot", "validate", str(bad)], capture_output=True, text=True, cwd=ROOT
+    )
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines() == [
+        f"{bad}: line 1: custom_id 'x y' is invalid: use 1-64 characters from a-z, A-Z, 0-9, _ and -",
+        f"{bad}: line 1: params is missing: give model, max_tokens and messages",
+    ]
+
+
+def test_two_processes_submitting_at_once_make_one_batch(tmp_path) -> None:
+    source = write_requests(tmp_path / "in.jsonl", 30)
+    with Emulator(turnaround_seconds=30, seed=1) as emu:
+        emu.inject("create", "slow_create", delay_seconds=1.0)
+        env = _env(emu, tmp_path / "home")
+        cmd = [sys.executable, "-m", "costmodel", "pilot", "submit", str(source), "--yes", "--json"]
+        procs = [
+            subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)
+        ]
+        outputs = [p.communicate(timeout=60) for p in procs]
+        assert [p.returncode for p in procs] == [0, 0], outputs
+        assert len(emu.batch_ids()) == 1
+        ids = {json.loads(out)["pilot_id"] for out, _ in outputs}
+        assert len(ids) == 1
+
+
+def test_killed_wait_resumes_in_a_new_process(tmp_path) -> None:
+    source = write_requests(tmp_path / "in.jsonl", 25)
+    with Emulator(turnaround_seconds=5, seed=4) as emu:
+        env = _env(emu, tmp_path / "home")
+        base = [sys.executable, "-m", "costmodel", "pilot"]
+        submitted = subprocess.run(
+            [*base, "submit", str(source), "--yes", "--json"],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        pilot_id = json.loads(submitted.stdout)["pilot_id"]
+        waiting = subprocess.Popen(
+            [*base, "wait", pilot_id, "--poll-seconds", "0.2"],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not any(m == "GET" for m, _ in emu.request_log):
+            time.sleep(0.1)
+        time.sleep(0.5)  # polling now
+        waiting.send_signal(signal.SIGKILL)
+        waiting.communicate(timeout=10)
+        resumed = subprocess.run(
+            [*base, "wait", pilot_id, "--poll-seconds", "0.3", "--json"],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert resumed.returncode == 0, resumed.stderr
+        assert json.loads(resumed.stdout)["state"] == "complete"
+        assert len(emu.batch_ids()) == 1
+        results = (tmp_path / "home" / "pilots" / pilot_id / "results.jsonl").read_text().splitlines()
+        assert sorted(json.loads(line)["custom_id"] for line in results) == [f"r{i:05d}" for i in range(25)]
