@@ -372,6 +372,11 @@ class GroupTotals(StrictModel):
     """Billed amount from a cost report, where one was imported [USD]."""
 
     @property
+    def savings_share(self) -> float:
+        """Savings / actual spend (0 when nothing was spent) [share]."""
+        return self.savings_usd / self.actual_usd if self.actual_usd > 0 else 0.0
+
+    @property
     def billed_difference_usd(self) -> float | None:
         """billed − catalog-priced actual [USD]."""
         return None if self.billed_usd is None else self.billed_usd - self.actual_usd

@@ -61,11 +61,10 @@ def analysis_text(analysis: Analysis, plan_rows: Sequence[PlanVsActualRow] | Non
         lines.append("")
         lines += _group_table("Workflow tag", s.by_tag, None)
     if s.total.actual_usd > 0:
-        share = s.total.savings_usd / s.total.actual_usd
         lines.append("")
         lines.append(
             f"Batch what-if: ${s.total.whatif_usd:,.2f} instead of ${s.total.actual_usd:,.2f} "
-            f"(savings ${s.total.savings_usd:,.2f}, {share:.1%})"
+            f"(savings ${s.total.savings_usd:,.2f}, {s.total.savings_share:.1%})"
         )
     if s.unknown_models:
         lines.append("")

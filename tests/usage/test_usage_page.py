@@ -1,0 +1,161 @@
+"""AppTest of pages/usage.py: empty page, every sample format, messy and bad files, scenario, plan, Admin API fetch.
+
+Uploads are awkward in AppTest, so the page is driven two ways: the sample picker (shipped files)
+and session-state injection of file paths (`ui.usage_load.USAGE_PATHS`) for test fixtures.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from emulator.admin_api import AdminApiEmulator
+from tests.app.conftest import _clear_streamlit_caches  # noqa: F401  (autouse: empty caches per test)
+from tests.usage import samples
+from ui.state import IMPORTED_SCENARIO
+from ui.usage_load import USAGE_PATHS, sample_files
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE = str(ROOT / "pages" / "usage.py")
+
+
+def page(paths: list[Path] | None = None) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    if paths is not None:
+        at.session_state[USAGE_PATHS] = [str(p) for p in paths]
+    return at.run()
+
+
+def clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def metric_values(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_renders_without_any_usage() -> None:
+    at = page()
+    clean(at)
+    assert any("to begin" in i.value for i in at.info)
+    assert not at.metric
+
+
+@pytest.mark.parametrize("name", [p.name for p in sample_files()])
+def test_each_sample_format_via_the_picker(name: str) -> None:
+    at = page()
+    at.multiselect(key="bp_usage_samples").set_value([name]).run()
+    clean(at)
+    shown = metric_values(at)
+    assert "Actual spend" in shown
+    if "cost" in name:
+        assert shown["Billed (cost report)"].startswith("$")
+    else:
+        assert shown["Actual spend"] != "$0.00"
+        assert shown["Savings"] != "$0.00"
+    assert any("Prices: genai-prices" in c.value for c in at.caption)
+
+
+def test_usage_and_cost_together_show_billed_difference() -> None:
+    at = page([ROOT / "data/usage/console_usage_2026-10.csv", ROOT / "data/usage/console_cost_2026-10.csv"])
+    clean(at)
+    assert metric_values(at)["Billed (cost report)"] == "$1,608.44"
+    assert metric_values(at)["Actual spend"] == "$1,608.43"
+
+
+def test_batchable_share_slider_changes_the_whatif() -> None:
+    at = page([ROOT / "data/usage/request_log_2026-10.csv"])
+    before = metric_values(at)["Savings"]
+    at.slider(key="bp_usage_share").set_value(0).run()
+    clean(at)
+    assert before != "$0.00"
+    assert metric_values(at)["Savings"] == "$0.00"
+
+
+def test_messy_file_shows_skipped_rows_and_unknown_models(tmp_path: Path) -> None:
+    path = tmp_path / "messy.csv"
+    path.write_text(
+        "\ufeffmodel,timestamp,extra,input_tokens,output_tokens\n"
+        'claude-haiku-4-5,2026-10-01T00:00:00Z,x,"1,000",10\n'
+        "\n"
+        "gpt-9,2026-10-01T00:00:00Z,x,1000,10\n"
+        "claude-haiku-4-5,2026-10-02T00:00:00Z,x,abc,10\n"
+        "claude-haiku-4-5,2026-10-0",
+        encoding="utf-8",
+    )
+    at = page([path])
+    clean(at)
+    warnings = [w.value for w in at.warning]
+    assert "2 rows skipped: see why below." in warnings
+    assert any("Unknown model 'gpt-9'" in w for w in warnings)
+    skipped = at.dataframe[0].value
+    assert sorted(skipped["line"].tolist()) == [5, 6]
+
+
+def test_bad_file_shows_the_error_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("date,model,input_tokens\n2026-10-01,x,1\n", encoding="utf-8")
+    at = page([path])
+    clean(at)
+    assert any("bad.csv: no output token column" in e.value for e in at.error)
+    assert not at.metric
+
+
+def test_use_as_scenario_from_a_request_log() -> None:
+    at = page([ROOT / "data/usage/request_log_2026-10.jsonl"])
+    next(b for b in at.button if b.label == "Use as scenario").click().run()
+    clean(at)
+    scenario = at.session_state[IMPORTED_SCENARIO]
+    assert {w.name for w in scenario.workflows} == set(samples.TAGS)
+    assert any("Scenario with 3 workflows ready" in s.value for s in at.success)
+
+
+def test_use_as_scenario_without_request_counts_explains_why() -> None:
+    at = page([ROOT / "data/usage/admin_usage_report_2026-10.json"])
+    next(b for b in at.button if b.label == "Use as scenario").click().run()
+    clean(at)
+    assert any("does not count requests" in e.value for e in at.error)
+    assert IMPORTED_SCENARIO not in at.session_state
+
+
+def test_plan_vs_actual_against_the_current_scenario() -> None:
+    at = page([ROOT / "data/usage/request_log_2026-10.csv"])
+    clean(at)
+    frames = [f.value for f in at.dataframe]
+    plan = next(f for f in frames if "off > 20 %" in f.columns)
+    assert len(plan) >= 1
+
+
+def test_fetch_from_the_admin_api_emulator_forgets_the_key() -> None:
+    key = "sk-ant-admin01-PAGE-SECRET-42"
+    daily = samples.daily_usage()
+    with AdminApiEmulator(usage_buckets=samples.usage_buckets(daily), admin_key=key) as api:
+        at = AppTest.from_file(PAGE, default_timeout=30)
+        at.session_state["bp_usage_admin_base_url"] = api.base_url
+        at.run()
+        at.radio(key="bp_usage_src").set_value("Admin API").run()
+        at.text_input(key="bp_usage_admin_key").input(key)
+        at.date_input(key="bp_usage_start").set_value(date(2026, 10, 1))
+        at.date_input(key="bp_usage_end").set_value(date(2026, 10, 31))
+        next(b for b in at.button if b.label == "Fetch usage and cost reports").click().run()
+    clean(at)
+    assert metric_values(at)["Actual spend"] == f"${sum(samples.row_prices(daily).values()):,.2f}"
+    assert at.text_input(key="bp_usage_admin_key").value == ""
+    state_dump = json.dumps({k: repr(at.session_state[k]) for k in at.session_state}, default=str)
+    assert "SECRET" not in state_dump
+
+
+def test_fetch_error_is_shown_in_place() -> None:
+    with AdminApiEmulator(admin_key="sk-ant-admin01-right") as api:
+        at = AppTest.from_file(PAGE, default_timeout=30)
+        at.session_state["bp_usage_admin_base_url"] = api.base_url
+        at.run()
+        at.radio(key="bp_usage_src").set_value("Admin API").run()
+        at.text_input(key="bp_usage_admin_key").input("sk-ant-admin01-wrong")
+        next(b for b in at.button if b.label == "Fetch usage and cost reports").click().run()
+    clean(at)
+    assert any("401" in e.value for e in at.error)
