@@ -7,7 +7,8 @@ from pydantic import ValidationError
 
 from costmodel.errors import problem_lines
 from costmodel.finance import FinanceInputs
-from ui import data, portfolio, state
+from costmodel.scenario import Scenario, scenario_to_json
+from ui import data, portfolio, sharing, state
 
 st.title("Portfolio & finance")
 st.caption(
@@ -20,6 +21,9 @@ if top_right.button("Load the field portfolio", icon=":material/playlist_add:",
                     help="Pre-merge check, nightly test generation, weekly security audit, overnight report, "
                          "contract review, claims triage and support analytics, with finance figures."):
     state.set_scenario(data.presets()["portfolio"])
+shared = sharing.read_params(Scenario, "portfolio")
+if shared is not None and sharing.params_changed("portfolio"):
+    state.set_scenario(shared)  # a shared link wins over the session's scenario
 scenario = state.get_scenario()
 top_left.markdown(f"**Scenario:** {scenario.name}" + (f" — {scenario.description}" if scenario.description else ""))
 
@@ -33,7 +37,7 @@ else:
     for key, value in portfolio.finance_widget_values(scenario.finance).items():
         st.session_state.setdefault(key, value)
 
-catalog = data.catalog()
+catalog = data.catalog(batch_discount=scenario.batch_discount)
 base = st.session_state["pf_base"]
 model_ids = list(dict.fromkeys([*catalog.ids(), *(w.model for w in base)]))
 edited = st.data_editor(st.session_state["pf_frame"], num_rows="dynamic", key="pf_editor",
@@ -61,6 +65,8 @@ except ValidationError as exc:
 
 view = portfolio.evaluate_rows(rows, catalog, finance)
 totals = view.portfolio
+edited_scenario = portfolio.edited_scenario(scenario, rows, finance)
+sharing.write_params(edited_scenario, "portfolio")
 
 with results_area:
     if view.problems:
@@ -70,6 +76,13 @@ with results_area:
                  hide_index=True, key="pf_results")
     for column, tile in zip(st.columns(4), portfolio.total_tiles(totals), strict=True):
         column.metric(tile.label, tile.value, tile.delta, help=tile.help)
+    if edited_scenario is not None and edited_scenario != scenario and st.button(
+        "Use the valid rows on every page", icon=":material/sync:",
+        help="Makes the edited table (valid rows and finance inputs) the current scenario, so the other pages "
+             "and the sidebar's save use it.",
+    ):
+        state.set_scenario(edited_scenario)
+        st.rerun()
 
 if totals.margin is None:
     st.info("Enter monthly revenue to see the gross-margin impact.")
@@ -83,7 +96,7 @@ st.subheader("Exports")
 st.caption(f"Every export starts with its assumptions and the price source: {view.price_source.label()}.")
 today = data.today()
 stem = portfolio.scenario_name(scenario.name, today)
-x1, x2, x3 = st.columns(3)
+x1, x2, x3, x4 = st.columns(4)
 x1.download_button("Download CSV", lambda: portfolio.export_csv(view, generated=today), file_name=f"{stem}.csv",
                    mime="text/csv", on_click="ignore", icon=":material/download:", key="pf_csv")
 x2.download_button("Download Excel", lambda: portfolio.export_excel(view, generated=today),
@@ -92,6 +105,10 @@ x2.download_button("Download Excel", lambda: portfolio.export_excel(view, genera
 x3.download_button("Download report (Markdown)", lambda: portfolio.export_report_markdown(view, generated=today),
                    file_name=f"{stem}.md", mime="text/markdown", on_click="ignore",
                    icon=":material/description:", key="pf_report")
+if edited_scenario is not None:
+    x4.download_button("Save edited scenario (JSON)", scenario_to_json(edited_scenario), file_name=f"{stem}.json",
+                       mime="application/json", on_click="ignore", icon=":material/save:", key="pf_json",
+                       help="The valid rows and finance inputs; load it from the sidebar.")
 
 with st.expander("Assumptions and price source"):
     st.markdown("\n".join(f"- {line}" for line in portfolio.export_header(view, generated=today)[2:]))

@@ -18,15 +18,16 @@ st.caption(
 # ---- start values: a shared link, else the chosen workflow of the current scenario
 scenario = state.get_scenario()
 workflows = scenario.workflows
-choice = 0
+choice = state.get_workflow_index()
 if len(workflows) > 1:
     choice = st.selectbox(
         "Start from workflow",
         range(len(workflows)),
+        index=choice,
         format_func=lambda i: windows.workflow_label(i, workflows[i]),
-        key="win_workflow",
         help="Fills the inputs below from this workflow of the current scenario.",
     )
+    state.set_workflow_index(choice)
 workflow = workflows[choice]
 source = (scenario.name, choice, workflow)
 

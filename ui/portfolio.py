@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     import plotly.graph_objects as go
 
     from costmodel.prices import Catalog, PriceSource
+    from costmodel.scenario import Scenario
 
 __all__ = [
     "COLUMNS",
@@ -36,6 +37,7 @@ __all__ = [
     "PortfolioView",
     "RowInput",
     "RowOutcome",
+    "edited_scenario",
     "evaluate_rows",
     "export_csv",
     "export_excel",
@@ -335,6 +337,14 @@ def projection_figure(portfolio: Portfolio) -> go.Figure:
         "margin": {"t": 50, "b": 10},
     }
     return go.Figure({"data": data, "layout": layout})
+
+
+def edited_scenario(scenario: Scenario, rows: Sequence[RowInput], finance: FinanceInputs) -> Scenario | None:
+    """The scenario as edited: its valid rows and the finance inputs; None when no row is valid."""
+    workflows = tuple(row.workflow for row in rows if row.workflow is not None)
+    if not workflows:
+        return None
+    return scenario.model_copy(update={"workflows": workflows, "finance": finance})
 
 
 # ---------------------------------------------------------------- headline figures

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from costmodel.scenario import Scenario
 from costmodel.workflow import Workflow
-from ui import portfolio
+from ui import portfolio, sharing
 from ui.state import SCENARIO
 
 from .conftest import ROOT
@@ -147,3 +147,32 @@ def test_a_blank_added_row_is_an_error_on_its_row_not_an_exception() -> None:
     assert "row 8: name: empty" in at.error[0].value
     assert results(at).loc[7, "verdict"] == "invalid"
     assert (results(at)["verdict"] != "invalid").sum() == 7
+
+
+def test_the_table_travels_in_the_url_and_a_shared_link_reproduces_it() -> None:
+    at = load_field_portfolio()
+    at = edit(at, {4: {"requests_per_day": 5_000.0}})
+    token = at.query_params["portfolio"]
+    token = token[0] if isinstance(token, list) else token
+    shared = sharing.decode(Scenario, token)
+    assert shared.workflows[4].requests_per_day == 5_000.0
+    savings = metrics(at)["Savings"]
+
+    elsewhere = AppTest.from_file(PAGE, default_timeout=30)
+    elsewhere.query_params["portfolio"] = token
+    elsewhere.run()
+    assert not elsewhere.exception
+    assert len(results(elsewhere)) == 7
+    assert metrics(elsewhere)["Savings"] == savings
+
+
+def test_use_the_valid_rows_on_every_page_sets_the_scenario() -> None:
+    at = load_field_portfolio()
+    at = edit(at, {0: {"name": "Renamed check"}, 1: {"output_tokens": -1.0}})
+    next(b for b in at.button if b.label.startswith("Use the valid rows")).click().run()
+    assert not at.exception
+    scenario = at.session_state[SCENARIO]
+    assert len(scenario.workflows) == 6
+    assert scenario.workflows[0].name == "Renamed check"
+    assert results(at).loc[0, "name"] == "Renamed check"
+    assert not at.error

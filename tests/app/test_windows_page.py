@@ -94,7 +94,7 @@ def test_workflow_selector_seeds_inputs_from_the_chosen_workflow() -> None:
     )
     at = run_page(**{SCENARIO: scenario})
     assert at.number_input(key=windows.KEYS["sla_hours"]).value == 30.0
-    at.selectbox(key="win_workflow").set_value(1).run()
+    at.selectbox[0].set_value(1).run()
     assert at.number_input(key=windows.KEYS["sla_hours"]).value == 72.0
     assert at.number_input(key=windows.KEYS["requests_per_day"]).value == 900.0
 
