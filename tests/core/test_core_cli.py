@@ -248,9 +248,24 @@ def _bad_cases(tmp: Path) -> list[tuple[list[str], list[str]]]:
     ]
 
 
-def test_bad_input_exits_2_with_one_line_per_problem_no_traceback(tmp_path: Path) -> None:
-    cases = _bad_cases(tmp_path)
-    # fresh interpreters, as a user runs them; started together to keep the suite fast
+def _check_bad(argv: list[str], expected: list[str], code: int, stdout: str, stderr: str) -> None:
+    shown = f"{argv}: {stderr}"
+    assert code == 2, shown
+    assert "Traceback" not in stderr + stdout, shown
+    assert stdout == "", shown
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, shown
+    assert lines[0].startswith("error: "), shown
+    for fragment in expected:
+        assert fragment in lines[0], shown
+
+
+SUBPROCESS_CASES = 5
+"""The first cases run in fresh interpreters, as a user runs them; the rest in-process (same checks)."""
+
+
+def test_bad_input_in_a_fresh_interpreter_exits_2_without_traceback(tmp_path: Path) -> None:
+    cases = _bad_cases(tmp_path)[:SUBPROCESS_CASES]
     procs = [
         subprocess.Popen(
             [sys.executable, "-m", "costmodel", *argv, *AS_OF_FLAG],
@@ -262,16 +277,14 @@ def test_bad_input_exits_2_with_one_line_per_problem_no_traceback(tmp_path: Path
         for argv, _ in cases
     ]
     for (argv, expected), proc in zip(cases, procs, strict=True):
-        stdout, stderr = proc.communicate(timeout=60)
-        shown = f"{argv}: {stderr}"
-        assert proc.returncode == 2, shown
-        assert "Traceback" not in stderr + stdout, shown
-        assert stdout == "", shown
-        lines = stderr.strip().splitlines()
-        assert len(lines) == 1, shown
-        assert lines[0].startswith("error: "), shown
-        for fragment in expected:
-            assert fragment in lines[0], shown
+        stdout, stderr = proc.communicate(timeout=120)
+        _check_bad(argv, expected, proc.returncode, stdout, stderr)
+
+
+def test_bad_input_exits_2_with_one_line_per_problem(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for argv, expected in _bad_cases(tmp_path):
+        code, out, err = _run(capsys, *argv, *AS_OF_FLAG)
+        _check_bad(argv, expected, code, out, err)
 
 
 def test_several_problems_are_several_lines(capsys: pytest.CaptureFixture[str]) -> None:
