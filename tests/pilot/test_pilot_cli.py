@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from emulator import Emulator
+from emulator import Emulator, ManualClock
 from pilot import cli
 from tests.pilot.conftest import FAKE_KEY, SAMPLES, write_requests
 
@@ -208,43 +208,45 @@ def test_two_processes_submitting_at_once_make_one_batch(tmp_path) -> None:
 
 
 def test_killed_wait_resumes_in_a_new_process(tmp_path) -> None:
+    from pilot.ledger import Ledger
+    from pilot.runner import Runner
+
     source = write_requests(tmp_path / "in.jsonl", 25)
-    with Emulator(turnaround_seconds=5, seed=4) as emu:
-        env = _env(emu, tmp_path / "home")
-        base = [sys.executable, "-m", "costmodel", "pilot"]
-        submitted = subprocess.run(
-            [*base, "submit", str(source), "--yes", "--json"],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        pilot_id = json.loads(submitted.stdout)["pilot_id"]
+    home = tmp_path / "home"
+    clock = ManualClock()  # the batch ends only when this test says so, however slowly the process starts
+    with Emulator(turnaround_seconds=60, seed=4, clock=clock) as emu:
+        with Runner(Ledger(home / "ledger.sqlite3"), api_key=FAKE_KEY, base_url=emu.base_url) as runner:
+            pilot_id = runner.prepare(source, runner_catalog())
+            runner.submit(pilot_id)
+        polls_before = sum(1 for m, _ in emu.request_log if m == "GET")
         waiting = subprocess.Popen(
-            [*base, "wait", pilot_id, "--poll-seconds", "0.2"],
-            env=env,
+            [sys.executable, "-m", "costmodel", "pilot", "wait", pilot_id, "--poll-seconds", "0.2"],
+            env=_env(emu, home),
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and not any(m == "GET" for m, _ in emu.request_log):
-            time.sleep(0.1)
-        time.sleep(0.5)  # polling now
-        waiting.send_signal(signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and sum(1 for m, _ in emu.request_log if m == "GET") < polls_before + 2:
+            time.sleep(0.05)
+        waiting.send_signal(signal.SIGKILL)  # dies in the middle of polling
         waiting.communicate(timeout=10)
-        resumed = subprocess.run(
-            [*base, "wait", pilot_id, "--poll-seconds", "0.3", "--json"],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert resumed.returncode == 0, resumed.stderr
-        assert json.loads(resumed.stdout)["state"] == "complete"
+        assert sum(1 for m, _ in emu.request_log if m == "GET") >= polls_before + 2, "the process never polled"
+        clock.advance(61)
+        with Runner(
+            Ledger(home / "ledger.sqlite3"), api_key=FAKE_KEY, base_url=emu.base_url, sleep=time.sleep
+        ) as again:
+            assert again.status(pilot_id).state == "in_progress"
+            assert again.wait(pilot_id, poll_seconds=0.2).state == "ended"
+            again.download(pilot_id)
+            ids = sorted(r["custom_id"] for r in again.iter_results(pilot_id))
+        assert ids == [f"r{i:05d}" for i in range(25)]
         assert len(emu.batch_ids()) == 1
-        results = (tmp_path / "home" / "pilots" / pilot_id / "results.jsonl").read_text().splitlines()
-        assert sorted(json.loads(line)["custom_id"] for line in results) == [f"r{i:05d}" for i in range(25)]
+
+
+def runner_catalog():
+    from costmodel.prices import load_catalog
+    from tests.pilot.conftest import TODAY
+
+    return load_catalog(as_of=TODAY)
