@@ -21,6 +21,7 @@ if top_right.button("Load the field portfolio", icon=":material/playlist_add:",
                     help="Pre-merge check, nightly test generation, weekly security audit, overnight report, "
                          "contract review, claims triage and support analytics, with finance figures."):
     state.set_scenario(data.presets()["portfolio"])
+first_visit = "pf_source" not in st.session_state
 shared = sharing.read_params(Scenario, "portfolio")
 if shared is not None and sharing.params_changed("portfolio"):
     state.set_scenario(shared)  # a shared link wins over the session's scenario
@@ -66,7 +67,10 @@ except ValidationError as exc:
 view = portfolio.evaluate_rows(rows, catalog, finance)
 totals = view.portfolio
 edited_scenario = portfolio.edited_scenario(scenario, rows, finance)
-sharing.write_params(edited_scenario, "portfolio")
+if shared is not None or not first_visit:
+    # Writing the URL on a session's very first run of a deep link makes Streamlit show a spurious
+    # "Page not found" dialog (streamlit#9992), so an untouched page waits for the first change.
+    sharing.write_params(edited_scenario, "portfolio")
 
 with results_area:
     if view.problems:

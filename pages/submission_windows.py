@@ -31,6 +31,7 @@ if len(workflows) > 1:
 workflow = workflows[choice]
 source = (scenario.name, choice, workflow)
 
+first_visit = "win_inputs" not in st.session_state
 incoming = sharing.read_params(SlaInputs, "sla")
 if incoming is not None and sharing.params_changed("sla"):
     windows.seed_widgets(st.session_state, incoming)
@@ -62,9 +63,10 @@ with middle:
                     help="R: sequential batch round trips per item = retry rounds by batch × client-side tool "
                          f"turns. This workflow: {workflow.batch_rounds}.")
 with right:
-    st.number_input("Volume [requests/day]", min_value=0.0, step=100.0, key=k["requests_per_day"],
+    st.number_input("Volume [requests/day]", min_value=0.0, step=100.0, format="%.0f", key=k["requests_per_day"],
                     help="Items sent to batch per day (the urgent share stays sync).")
-    st.number_input("Average request size [bytes]", min_value=1.0, step=1000.0, key=k["avg_request_bytes"],
+    st.number_input("Average request size [bytes]", min_value=1.0, step=1000.0, format="%.0f",
+                    key=k["avg_request_bytes"],
                     help="Size of one request in the batch body; batches are split at 256 MB.")
     st.selectbox("Submission interval", windows.interval_options(st.session_state[k["interval_hours"]]),
                  format_func=windows.interval_label, key=k["interval_hours"],
@@ -73,9 +75,10 @@ with st.expander("Typical-case assumptions (until a pilot measures them)", expan
     st.caption("Published observations: most batches end within the hour. Replace these with a pilot's "
                "measured turnaround.")
     a, b, c = st.columns(3)
-    a.number_input("Median turnaround [min]", min_value=0.1, max_value=24.0 * 60, step=5.0,
+    a.number_input("Median turnaround [min]", min_value=0.1, max_value=24.0 * 60, step=5.0, format="%.1f",
                    key=k["median_minutes"])
-    b.number_input("p90 turnaround [min]", min_value=0.1, max_value=24.0 * 60, step=5.0, key=k["p90_minutes"])
+    b.number_input("p90 turnaround [min]", min_value=0.1, max_value=24.0 * 60, step=5.0, format="%.1f",
+                   key=k["p90_minutes"])
     c.number_input("Expired share [%]", min_value=0.0, max_value=100.0, step=0.05, format="%.2f",
                    key=k["expired_percent"], help="Requests not processed within 24 h; they need another round.")
 
@@ -86,7 +89,10 @@ except ValidationError as exc:
     st.error("These inputs cannot be planned:\n\n" + "\n".join(f"- {line}" for line in problem_lines(exc)))
     st.stop()
 st.session_state["win_inputs"] = inputs
-sharing.write_params(inputs, "sla")
+if incoming is not None or not first_visit:
+    # Writing the URL on a session's very first run of a deep link makes Streamlit show a spurious
+    # "Page not found" dialog (streamlit#9992), so an untouched page waits for the first change.
+    sharing.write_params(inputs, "sla")
 for warning in windows.input_warnings(inputs):
     st.warning(warning)
 

@@ -28,6 +28,7 @@ __all__ = [
     "INTERVAL_OPTIONS",
     "KEYS",
     "PAGE_SAMPLES",
+    "RECOMMENDED",
     "TimelineBar",
     "format_hours",
     "headline",
@@ -57,8 +58,10 @@ TIMELINE_HOURS = 48.0
 ILLUSTRATION_INTERVAL_HOURS = 1.0
 """Interval drawn on the timeline when no interval keeps the SLA (the chart then shows why) [h]."""
 
-INTERVAL_OPTIONS: tuple[float | None, ...] = (None, *sorted(CLOCK_FRIENDLY_INTERVALS_HOURS))
-"""Choices for the interval: None = the recommended one, then every clock-friendly interval [h]."""
+RECOMMENDED = 0.0
+"""The interval selector's value for "use the recommended interval" (a selectbox shows None as empty)."""
+INTERVAL_OPTIONS: tuple[float, ...] = (RECOMMENDED, *sorted(CLOCK_FRIENDLY_INTERVALS_HOURS))
+"""Choices for the interval: the recommended one, then every clock-friendly interval [h]."""
 
 KEYS = {
     "sla_hours": "win_sla_hours",
@@ -77,18 +80,17 @@ KEYS = {
 """Widget name → session-state key. Every scenario-defining widget of the page is here."""
 
 
-def interval_options(current: float | None) -> list[float | None]:
+def interval_options(current: float | None) -> list[float]:
     """Interval choices for the selector, with `current` added when a link carries an unusual one [h]."""
     options = list(INTERVAL_OPTIONS)
     if current is not None and current not in options:
-        options.append(current)
-        options[1:] = sorted(o for o in options[1:] if o is not None)
+        options = [RECOMMENDED, *sorted([*options[1:], current])]
     return options
 
 
 def interval_label(interval_hours: float | None) -> str:
     """Selector label: `recommended` or `every 4 h`."""
-    return "recommended" if interval_hours is None else f"every {format_hours(interval_hours)}"
+    return "recommended" if not interval_hours else f"every {format_hours(interval_hours)}"
 
 
 def workflow_label(index: int, workflow: Workflow) -> str:
@@ -125,7 +127,7 @@ def widget_values(inputs: SlaInputs) -> dict[str, Any]:
         "median_minutes": float(inputs.median_processing_hours * 60),
         "p90_minutes": float(inputs.p90_processing_hours * 60),
         "expired_percent": float(inputs.expired_share * 100),
-        "interval_hours": inputs.interval_hours,
+        "interval_hours": RECOMMENDED if inputs.interval_hours is None else float(inputs.interval_hours),
     }
     return {KEYS[name]: value for name, value in values.items()}
 
@@ -152,11 +154,11 @@ def inputs_from_widgets(state: Mapping[str, Any], *, worst_case_hours: float | N
         "median_processing_hours": scaled("median_minutes", 1 / 60),
         "p90_processing_hours": scaled("p90_minutes", 1 / 60),
         "expired_share": scaled("expired_percent", 0.01),
-        "interval_hours": get("interval_hours"),
+        "interval_hours": get("interval_hours") or None,  # RECOMMENDED (0) → the plan picks the interval
     }
     if worst_case_hours is not None:
         data["worst_case_hours"] = worst_case_hours
-    return SlaInputs.model_validate({k: v for k, v in data.items() if v is not None or k == "interval_hours"})
+    return SlaInputs.model_validate({k: v for k, v in data.items() if v is not None})
 
 
 def seed_widgets(state: MutableMapping[str, Any], inputs: SlaInputs, *, only_missing: bool = False) -> None:

@@ -67,17 +67,18 @@ def test_widget_values_round_trip(inputs: SlaInputs) -> None:
     miss=st.floats(min_value=0, max_value=1),
     interval=st.sampled_from(windows.INTERVAL_OPTIONS),
 )
-def test_widget_values_round_trip_property(sla: float, median: float, miss: float, interval: float | None) -> None:
+def test_widget_values_round_trip_property(sla: float, median: float, miss: float, interval: float) -> None:
+    chosen = interval or None  # the selector's RECOMMENDED (0) means no chosen interval
     inputs = SlaInputs(
         sla_hours=sla,
         median_processing_hours=median,
         p90_processing_hours=median * 3,
         max_miss_probability=miss,
-        interval_hours=interval,
+        interval_hours=chosen,
     )
     back = windows.inputs_from_widgets(windows.widget_values(inputs))
     assert back.sla_hours == sla
-    assert back.interval_hours == interval
+    assert back.interval_hours == chosen
     assert back.median_processing_hours == pytest.approx(median)
     assert back.max_miss_probability == pytest.approx(miss)
 
@@ -98,10 +99,17 @@ def test_seed_widgets_only_missing_keeps_the_users_values() -> None:
     assert state[windows.KEYS["sla_hours"]] == 30.0
 
 
+def test_the_recommended_choice_is_not_none_so_the_selectbox_shows_it() -> None:
+    values = windows.widget_values(SlaInputs(sla_hours=30))
+    assert values[windows.KEYS["interval_hours"]] == windows.RECOMMENDED is not None
+    assert windows.interval_label(windows.RECOMMENDED) == "recommended"
+    assert windows.interval_label(6.0) == "every 6 h"
+
+
 def test_interval_options_add_an_unusual_interval_from_a_link() -> None:
     assert windows.interval_options(4.0) == list(windows.INTERVAL_OPTIONS)
     options = windows.interval_options(5.0)
-    assert options[0] is None
+    assert options[0] == windows.RECOMMENDED
     assert 5.0 in options
     assert options[1:] == sorted(options[1:])
 

@@ -99,6 +99,11 @@ def test_workflow_selector_seeds_inputs_from_the_chosen_workflow() -> None:
     assert at.number_input(key=windows.KEYS["requests_per_day"]).value == 900.0
 
 
+def test_an_untouched_first_visit_leaves_the_url_alone() -> None:
+    """Writing the URL on a deep link's first run shows Streamlit's spurious "Page not found" dialog."""
+    assert "sla" not in run_page().query_params
+
+
 def test_inputs_travel_in_the_url() -> None:
     at = set_sla(run_page(), sla_hours=50.0)
     token = at.query_params["sla"][0] if isinstance(at.query_params["sla"], list) else at.query_params["sla"]
