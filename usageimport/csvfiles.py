@@ -23,7 +23,6 @@ __all__ = ["CHUNK_ROWS", "detect_csv_kind", "read_csv"]
 CHUNK_ROWS = 250_000
 """Rows per chunk when reading CSV [rows]."""
 
-_TEXT_COLUMNS = ("time", "model", "tier", "tag", "context_window", "token_type")
 
 
 def _header(handle: IO[str], source: str) -> list[str]:
@@ -77,7 +76,6 @@ def read_csv(path: str | Path, result: ImportResult, *, source: str | None = Non
     found = find_columns(headers, aliases)
     _require(found, kind, name)
     wanted = {original: canonical for canonical, original in found.items()}
-    dtypes = {orig: "string" for orig, canon in wanted.items() if canon in _TEXT_COLUMNS}
     truncated = _truncated_last_line(path, len(headers))
     header_line = _header_line_number(path)
     wide = _wide_lines(path, len(headers), header_line)
@@ -86,7 +84,6 @@ def read_csv(path: str | Path, result: ImportResult, *, source: str | None = Non
             path,
             encoding="utf-8-sig",
             usecols=lambda h: h in wanted,
-            dtype=dtypes,
             thousands=",",
             skip_blank_lines=False,
             skiprows=header_line - 1,
@@ -141,13 +138,14 @@ def _wide_lines(path: Path, n_fields: int, header_line: int, block_bytes: int = 
             else:
                 carry = b""
             arr = np.frombuffer(data, dtype=np.uint8)
-            starts = (
-                np.concatenate(([0], np.flatnonzero(arr == ord("\n"))[:-1] + 1))
-                if data.endswith(b"\n")
-                else (np.concatenate(([0], np.flatnonzero(arr == ord("\n")) + 1)))
-            )
-            commas = np.add.reduceat(arr == ord(","), starts, dtype=np.int64)
-            quotes = np.add.reduceat(arr == ord('"'), starts, dtype=np.int64)
+            newlines = np.flatnonzero(arr == ord("\n"))
+            ends = newlines if data.endswith(b"\n") else np.append(newlines, len(arr))
+            starts = np.concatenate(([0], ends[:-1] + 1))
+            # running counts (int32: a block is a few MB) differenced at line bounds
+            comma_run = np.concatenate(([0], np.cumsum(arr == ord(","), dtype=np.int32)))
+            quote_run = np.concatenate(([0], np.cumsum(arr == ord('"'), dtype=np.int32)))
+            commas = comma_run[ends] - comma_run[starts]
+            quotes = quote_run[ends] - quote_run[starts]
             for i in np.flatnonzero(commas >= n_fields):
                 line = first_line + int(i)
                 if line <= header_line:
