@@ -17,9 +17,12 @@ st.caption(
 )
 
 top_left, top_right = st.columns([3, 1], vertical_alignment="bottom")
-if top_right.button("Load the field portfolio", icon=":material/playlist_add:",
-                    help="Pre-merge check, nightly test generation, weekly security audit, overnight report, "
-                         "contract review, claims triage and support analytics, with finance figures."):
+if top_right.button(
+    "Load the field portfolio",
+    icon=":material/playlist_add:",
+    help="Pre-merge check, nightly test generation, weekly security audit, overnight report, "
+    "contract review, claims triage and support analytics, with finance figures.",
+):
     state.set_scenario(data.presets()["portfolio"])
 first_visit = "pf_source" not in st.session_state
 shared = sharing.read_params(Scenario, "portfolio")
@@ -41,8 +44,13 @@ else:
 catalog = data.catalog(batch_discount=scenario.batch_discount)
 base = st.session_state["pf_base"]
 model_ids = list(dict.fromkeys([*catalog.ids(), *(w.model for w in base)]))
-edited = st.data_editor(st.session_state["pf_frame"], num_rows="dynamic", key="pf_editor",
-                        column_config=portfolio.editor_column_config(model_ids), width="stretch")
+edited = st.data_editor(
+    st.session_state["pf_frame"],
+    num_rows="dynamic",
+    key="pf_editor",
+    column_config=portfolio.editor_column_config(model_ids),
+    width="stretch",
+)
 rows = portfolio.frame_to_rows(edited, base)
 
 results_area = st.container()
@@ -50,12 +58,27 @@ results_area = st.container()
 st.subheader("Gross margin and projection")
 k = portfolio.FINANCE_KEYS
 a, b, c, d, e = st.columns(5)
-a.number_input("Revenue [$/month]", min_value=0.0, step=10_000.0, key=k["revenue"],
-               help="0 = no margin view.")
-b.number_input("COGS [$/month]", min_value=0.0, step=1_000.0, key=k["cogs"],
-               help="Cost of goods sold, inference included.")
-c.number_input("Inference COGS [$/month]", min_value=0.0, step=1_000.0, value=None, key=k["inference"],
-               placeholder="portfolio all-sync spend", help="Empty = the portfolio's all-sync spend.")
+a.number_input(
+    "Revenue [$/month]", min_value=0.0, step=10_000.0, format="%.0f", key=k["revenue"], help="0 = no margin view."
+)
+b.number_input(
+    "COGS [$/month]",
+    min_value=0.0,
+    step=1_000.0,
+    format="%.0f",
+    key=k["cogs"],
+    help="Cost of goods sold, inference included.",
+)
+c.number_input(
+    "Inference COGS [$/month]",
+    min_value=0.0,
+    step=1_000.0,
+    format="%.0f",
+    value=None,
+    key=k["inference"],
+    placeholder="portfolio all-sync spend",
+    help="Empty = the portfolio's all-sync spend.",
+)
 d.number_input("Volume growth [%/month]", min_value=-50.0, max_value=500.0, step=1.0, key=k["growth_percent"])
 e.number_input("Months", min_value=1, max_value=60, step=1, key=k["months"])
 try:
@@ -74,16 +97,27 @@ if shared is not None or not first_visit:
 
 with results_area:
     if view.problems:
-        st.error("Left out of the totals until fixed:\n\n" + "\n".join(f"- {p}" for p in view.problems),
-                 icon=":material/error:")
-    st.dataframe(portfolio.results_frame(view), column_config=portfolio.results_column_config(),
-                 hide_index=True, key="pf_results")
+        st.error(
+            "Left out of the totals until fixed:\n\n" + "\n".join(f"- {p}" for p in view.problems),
+            icon=":material/error:",
+        )
+    st.dataframe(
+        portfolio.results_frame(view),
+        column_config=portfolio.results_column_config(),
+        hide_index=True,
+        key="pf_results",
+    )
     for column, tile in zip(st.columns(4), portfolio.total_tiles(totals), strict=True):
         column.metric(tile.label, tile.value, tile.delta, help=tile.help)
-    if edited_scenario is not None and edited_scenario != scenario and st.button(
-        "Use the valid rows on every page", icon=":material/sync:",
-        help="Makes the edited table (valid rows and finance inputs) the current scenario, so the other pages "
-             "and the sidebar's save use it.",
+    if (
+        edited_scenario is not None
+        and edited_scenario != scenario
+        and st.button(
+            "Use the valid rows on every page",
+            icon=":material/sync:",
+            help="Makes the edited table (valid rows and finance inputs) the current scenario, so the other pages "
+            "and the sidebar's save use it.",
+        )
     ):
         state.set_scenario(edited_scenario)
         st.rerun()
@@ -92,8 +126,9 @@ if totals.margin is None:
     st.info("Enter monthly revenue to see the gross-margin impact.")
 else:
     for column, tile in zip(st.columns(3), portfolio.margin_tiles(totals.margin), strict=True):
-        column.metric(tile.label, tile.value, tile.delta, help=tile.help,
-                      delta_color="inverse" if tile.inverse else "normal")
+        column.metric(
+            tile.label, tile.value, tile.delta, help=tile.help, delta_color="inverse" if tile.inverse else "normal"
+        )
 st.plotly_chart(portfolio.projection_figure(totals), key="pf_projection")
 
 st.subheader("Exports")
@@ -101,18 +136,44 @@ st.caption(f"Every export starts with its assumptions and the price source: {vie
 today = data.today()
 stem = portfolio.scenario_name(scenario.name, today)
 x1, x2, x3, x4 = st.columns(4)
-x1.download_button("Download CSV", lambda: portfolio.export_csv(view, generated=today), file_name=f"{stem}.csv",
-                   mime="text/csv", on_click="ignore", icon=":material/download:", key="pf_csv")
-x2.download_button("Download Excel", lambda: portfolio.export_excel(view, generated=today),
-                   file_name=f"{stem}.xlsx", on_click="ignore", icon=":material/table:", key="pf_xlsx",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-x3.download_button("Download report (Markdown)", lambda: portfolio.export_report_markdown(view, generated=today),
-                   file_name=f"{stem}.md", mime="text/markdown", on_click="ignore",
-                   icon=":material/description:", key="pf_report")
+x1.download_button(
+    "Download CSV",
+    lambda: portfolio.export_csv(view, generated=today),
+    file_name=f"{stem}.csv",
+    mime="text/csv",
+    on_click="ignore",
+    icon=":material/download:",
+    key="pf_csv",
+)
+x2.download_button(
+    "Download Excel",
+    lambda: portfolio.export_excel(view, generated=today),
+    file_name=f"{stem}.xlsx",
+    on_click="ignore",
+    icon=":material/table:",
+    key="pf_xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+)
+x3.download_button(
+    "Download report (Markdown)",
+    lambda: portfolio.export_report_markdown(view, generated=today),
+    file_name=f"{stem}.md",
+    mime="text/markdown",
+    on_click="ignore",
+    icon=":material/description:",
+    key="pf_report",
+)
 if edited_scenario is not None:
-    x4.download_button("Save edited scenario (JSON)", scenario_to_json(edited_scenario), file_name=f"{stem}.json",
-                       mime="application/json", on_click="ignore", icon=":material/save:", key="pf_json",
-                       help="The valid rows and finance inputs; load it from the sidebar.")
+    x4.download_button(
+        "Save edited scenario (JSON)",
+        scenario_to_json(edited_scenario),
+        file_name=f"{stem}.json",
+        mime="application/json",
+        on_click="ignore",
+        icon=":material/save:",
+        key="pf_json",
+        help="The valid rows and finance inputs; load it from the sidebar.",
+    )
 
 with st.expander("Assumptions and price source"):
     st.markdown("\n".join(f"- {line}" for line in portfolio.export_header(view, generated=today)[2:]))

@@ -40,47 +40,109 @@ elif st.session_state.get("win_source") != source:
     windows.seed_widgets(st.session_state, windows.start_inputs(workflow))
     st.session_state["win_source"] = source
 else:
-    windows.seed_widgets(st.session_state, st.session_state.get("win_inputs") or windows.start_inputs(workflow),
-                         only_missing=True)
+    windows.seed_widgets(
+        st.session_state, st.session_state.get("win_inputs") or windows.start_inputs(workflow), only_missing=True
+    )
 
 # ---- widgets
 k = windows.KEYS
 left, middle, right = st.columns(3)
 with left:
-    st.number_input("SLA [h]", min_value=0.25, max_value=24.0 * 60, step=1.0, key=k["sla_hours"],
-                    help="S: from an item's arrival until its result is usable downstream.")
-    st.radio("SLA kind", ("hard", "soft"), key=k["kind"], horizontal=True,
-             help="Hard: must hold even if every batch takes the full 24 h. Soft: a target with a miss budget.")
-    st.number_input("Acceptable misses [%]", min_value=0.0, max_value=100.0, step=0.1, format="%.2f",
-                    key=k["max_miss_percent"], disabled=st.session_state[k["kind"]] == "hard",
-                    help="Soft SLA only: the share of items allowed to miss the SLA.")
+    st.number_input(
+        "SLA [h]",
+        min_value=0.25,
+        max_value=24.0 * 60,
+        step=1.0,
+        key=k["sla_hours"],
+        help="S: from an item's arrival until its result is usable downstream.",
+    )
+    st.radio(
+        "SLA kind",
+        ("hard", "soft"),
+        key=k["kind"],
+        horizontal=True,
+        help="Hard: must hold even if every batch takes the full 24 h. Soft: a target with a miss budget.",
+    )
+    st.number_input(
+        "Acceptable misses [%]",
+        min_value=0.0,
+        max_value=100.0,
+        step=0.1,
+        format="%.2f",
+        key=k["max_miss_percent"],
+        disabled=st.session_state[k["kind"]] == "hard",
+        help="Soft SLA only: the share of items allowed to miss the SLA.",
+    )
 with middle:
-    st.number_input("Safety margin [h]", min_value=0.0, max_value=168.0, step=0.5, key=k["safety_margin_hours"],
-                    help="M: slack kept below the SLA.")
-    st.number_input("Downstream time [h]", min_value=0.0, max_value=168.0, step=0.5, key=k["downstream_hours"],
-                    help="D: from results arriving until they are usable (loading, review).")
-    st.number_input("Batch rounds", min_value=1, max_value=100, step=1, key=k["batch_rounds"],
-                    help="R: sequential batch round trips per item = retry rounds by batch × client-side tool "
-                         f"turns. This workflow: {workflow.batch_rounds}.")
+    st.number_input(
+        "Safety margin [h]",
+        min_value=0.0,
+        max_value=168.0,
+        step=0.5,
+        key=k["safety_margin_hours"],
+        help="M: slack kept below the SLA.",
+    )
+    st.number_input(
+        "Downstream time [h]",
+        min_value=0.0,
+        max_value=168.0,
+        step=0.5,
+        key=k["downstream_hours"],
+        help="D: from results arriving until they are usable (loading, review).",
+    )
+    st.number_input(
+        "Batch rounds",
+        min_value=1,
+        max_value=100,
+        step=1,
+        key=k["batch_rounds"],
+        help="R: sequential batch round trips per item = retry rounds by batch × client-side tool "
+        f"turns. This workflow: {workflow.batch_rounds}.",
+    )
 with right:
-    st.number_input("Volume [requests/day]", min_value=0.0, step=100.0, format="%.0f", key=k["requests_per_day"],
-                    help="Items sent to batch per day (the urgent share stays sync).")
-    st.number_input("Average request size [bytes]", min_value=1.0, step=1000.0, format="%.0f",
-                    key=k["avg_request_bytes"],
-                    help="Size of one request in the batch body; batches are split at 256 MB.")
-    st.selectbox("Submission interval", windows.interval_options(st.session_state[k["interval_hours"]]),
-                 format_func=windows.interval_label, key=k["interval_hours"],
-                 help="Evaluate a chosen interval instead of the recommended one.")
+    st.number_input(
+        "Volume [requests/day]",
+        min_value=0.0,
+        step=100.0,
+        format="%.0f",
+        key=k["requests_per_day"],
+        help="Items sent to batch per day (the urgent share stays sync).",
+    )
+    st.number_input(
+        "Average request size [bytes]",
+        min_value=1.0,
+        step=1000.0,
+        format="%.0f",
+        key=k["avg_request_bytes"],
+        help="Size of one request in the batch body; batches are split at 256 MB.",
+    )
+    st.selectbox(
+        "Submission interval",
+        windows.interval_options(st.session_state[k["interval_hours"]]),
+        format_func=windows.interval_label,
+        key=k["interval_hours"],
+        help="Evaluate a chosen interval instead of the recommended one.",
+    )
 with st.expander("Typical-case assumptions (until a pilot measures them)", expanded=False):
-    st.caption("Published observations: most batches end within the hour. Replace these with a pilot's "
-               "measured turnaround.")
+    st.caption(
+        "Published observations: most batches end within the hour. Replace these with a pilot's measured turnaround."
+    )
     a, b, c = st.columns(3)
-    a.number_input("Median turnaround [min]", min_value=0.1, max_value=24.0 * 60, step=5.0, format="%.1f",
-                   key=k["median_minutes"])
-    b.number_input("p90 turnaround [min]", min_value=0.1, max_value=24.0 * 60, step=5.0, format="%.1f",
-                   key=k["p90_minutes"])
-    c.number_input("Expired share [%]", min_value=0.0, max_value=100.0, step=0.05, format="%.2f",
-                   key=k["expired_percent"], help="Requests not processed within 24 h; they need another round.")
+    a.number_input(
+        "Median turnaround [min]", min_value=0.1, max_value=24.0 * 60, step=5.0, format="%.1f", key=k["median_minutes"]
+    )
+    b.number_input(
+        "p90 turnaround [min]", min_value=0.1, max_value=24.0 * 60, step=5.0, format="%.1f", key=k["p90_minutes"]
+    )
+    c.number_input(
+        "Expired share [%]",
+        min_value=0.0,
+        max_value=100.0,
+        step=0.05,
+        format="%.2f",
+        key=k["expired_percent"],
+        help="Requests not processed within 24 h; they need another round.",
+    )
 
 # ---- one validated model → one core call
 try:
@@ -108,7 +170,7 @@ if plan.fixes:
 
 tiles = windows.headline(plan, inputs)
 for row_start in range(0, len(tiles), 5):
-    for column, tile in zip(st.columns(5), tiles[row_start:row_start + 5], strict=False):
+    for column, tile in zip(st.columns(5), tiles[row_start : row_start + 5], strict=False):
         column.metric(tile.label, tile.value, help=tile.help)
 
 st.plotly_chart(windows.timeline_figure(inputs, plan), key="win_timeline")

@@ -159,6 +159,12 @@ def frame_to_rows(frame: pd.DataFrame, base: Sequence[Workflow]) -> list[RowInpu
         for column in DEFAULTED_COLUMNS:  # a blank optional cell keeps the row's underlying value
             if cells[column] is not None:
                 data[column] = cells[column]
+        if (
+            underlying.requests_per_month is not None
+            and cells["requests_per_day"] == float(underlying.daily_requests)
+            and data["days_per_month"] == underlying.days_per_month
+        ):  # volume untouched: keep the workflow's own monthly figure rather than a rounded daily one
+            data.update(requests_per_day=None, requests_per_month=underlying.requests_per_month)
         if cells["sla_hours"] is not None:
             spec = (underlying.sla or SlaSpec(sla_hours=1.0)).model_dump()
             spec.update(sla_hours=cells["sla_hours"], kind=cells["sla_kind"] or "hard")
@@ -385,7 +391,8 @@ def margin_tiles(margin: MarginImpact) -> list[Headline]:
             "Inference COGS with the plan",
             f"${m.inference_after_usd:,.0f}/mo",
             "inference COGS × (1 − portfolio savings share)",
-            delta=f"−${m.inference_before_usd - m.inference_after_usd:,.0f}/mo",
+            # ASCII minus: Streamlit reads the delta's direction from a leading "-"
+            delta=f"-${m.inference_before_usd - m.inference_after_usd:,.0f}/mo",
             inverse=True,
         ),
     ]
@@ -731,5 +738,6 @@ def results_column_config() -> dict[str, Any]:
     for key in RESULT_COLUMNS:
         if key.endswith("_usd"):
             config[key] = c.NumberColumn(RESULT_COLUMNS[key], format="dollar")
+    config["name"] = c.TextColumn(RESULT_COLUMNS["name"], width="medium")
     config["reason"] = c.TextColumn(RESULT_COLUMNS["reason"], width="large")
     return config

@@ -44,13 +44,19 @@ def test_frame_round_trip_keeps_every_workflow(field: Scenario) -> None:
     assert len(frame) == len(field.workflows) == 7
     rows = portfolio.frame_to_rows(frame, field.workflows)
     assert [r.problems for r in rows] == [()] * 7
-    for row, original in zip(rows, field.workflows, strict=True):
-        assert row.workflow is not None
-        assert row.workflow.monthly_requests == pytest.approx(original.monthly_requests)
-        # hidden fields come from the underlying workflow
-        assert row.workflow.sla == original.sla
-        assert row.workflow.refinement_hours == original.refinement_hours
-        assert row.workflow.description == original.description
+    # untouched rows give back the very same workflows (hidden fields and monthly volumes included)
+    assert tuple(row.workflow for row in rows) == field.workflows
+    assert portfolio.edited_scenario(field, rows, field.finance) == field
+
+
+def test_a_monthly_volume_becomes_daily_once_edited() -> None:
+    monthly = CONTRACT.model_copy(update={"requests_per_day": None, "requests_per_month": 5_000.0})
+    frame = portfolio.workflows_to_frame([monthly])
+    assert frame.loc[0, "requests_per_day"] == pytest.approx(5_000 / 30)
+    frame.loc[0, "requests_per_day"] = 200.0
+    workflow = portfolio.frame_to_rows(frame, [monthly])[0].workflow
+    assert workflow is not None
+    assert (workflow.requests_per_day, workflow.requests_per_month) == (200.0, None)
 
 
 def test_a_workflow_without_sla_has_blank_sla_cells() -> None:
@@ -149,7 +155,9 @@ def test_tiles(field: Scenario, catalog: Catalog) -> None:
     margin = {t.label: t for t in portfolio.margin_tiles(view.portfolio.margin)}
     assert margin["Gross margin now"].value == "80.0%"
     assert margin["Gross margin with the plan"].delta.startswith("+")
-    assert margin["Inference COGS with the plan"].inverse
+    inference = margin["Inference COGS with the plan"]
+    assert inference.inverse
+    assert inference.delta.startswith("-$")  # ASCII minus, so Streamlit draws a falling arrow
 
 
 def test_finance_widgets_round_trip() -> None:

@@ -11,18 +11,18 @@ from costmodel.workflow import Workflow
 from ui import portfolio, sharing
 from ui.state import SCENARIO
 
-from .conftest import ROOT
+from .helpers import app, assert_clean, metrics
 
-PAGE = str(ROOT / "pages" / "portfolio.py")
+PAGE = "pages/portfolio.py"
 EDITOR = "pf_editor"
 
 
 def run_page(**session: object) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=30)
+    at = app(PAGE)
     for key, value in session.items():
         at.session_state[key] = value
     at.run()
-    assert not at.exception, [e.message for e in at.exception]
+    assert_clean(at)
     return at
 
 
@@ -38,10 +38,6 @@ def edit(at: AppTest, edited_rows: dict[int, dict[str, Any]], **changes: Any) ->
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     return at
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 def results(at: AppTest) -> Any:
@@ -103,8 +99,13 @@ def test_an_invalid_row_shows_an_error_naming_it_and_other_rows_still_evaluate()
 
 def test_added_and_deleted_rows() -> None:
     at = load_field_portfolio()
-    added = {"name": "New triage", "model": "claude-haiku-4-5", "requests_per_day": 2_000.0, "input_tokens": 3_000.0,
-             "output_tokens": 200.0}
+    added = {
+        "name": "New triage",
+        "model": "claude-haiku-4-5",
+        "requests_per_day": 2_000.0,
+        "input_tokens": 3_000.0,
+        "output_tokens": 200.0,
+    }
     at = edit(at, {}, added_rows=[added], deleted_rows=[0])
     table = results(at)
     assert len(table) == 7
@@ -158,7 +159,7 @@ def test_the_table_travels_in_the_url_and_a_shared_link_reproduces_it() -> None:
     assert shared.workflows[4].requests_per_day == 5_000.0
     savings = metrics(at)["Savings"]
 
-    elsewhere = AppTest.from_file(PAGE, default_timeout=30)
+    elsewhere = app(PAGE)
     elsewhere.query_params["portfolio"] = token
     elsewhere.run()
     assert not elsewhere.exception

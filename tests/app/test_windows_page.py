@@ -11,22 +11,18 @@ from ui import sharing, windows
 from ui.data import presets
 from ui.state import SCENARIO
 
-from .conftest import ROOT
+from .helpers import app, assert_clean, metrics
 
-PAGE = str(ROOT / "pages" / "submission_windows.py")
+PAGE = "pages/submission_windows.py"
 
 
 def run_page(**session: object) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=30)
+    at = app(PAGE)
     for key, value in session.items():
         at.session_state[key] = value
     at.run()
-    assert not at.exception, [e.message for e in at.exception]
+    assert_clean(at)
     return at
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 def set_sla(at: AppTest, **values: object) -> AppTest:
@@ -87,9 +83,7 @@ def test_workflow_selector_seeds_inputs_from_the_chosen_workflow() -> None:
         name="two",
         workflows=(
             Workflow(name="a", requests_per_day=500, input_tokens=1_000, output_tokens=100, sla=SlaSpec(sla_hours=30)),
-            Workflow(
-                name="b", requests_per_day=900, input_tokens=1_000, output_tokens=100, sla=SlaSpec(sla_hours=72)
-            ),
+            Workflow(name="b", requests_per_day=900, input_tokens=1_000, output_tokens=100, sla=SlaSpec(sla_hours=72)),
         ),
     )
     at = run_page(**{SCENARIO: scenario})
@@ -112,7 +106,7 @@ def test_inputs_travel_in_the_url() -> None:
 
 def test_a_shared_link_reproduces_the_inputs() -> None:
     shared = SlaInputs(sla_hours=40.0, kind="soft", requests_per_day=2_000, interval_hours=6.0)
-    at = AppTest.from_file(PAGE, default_timeout=30)
+    at = app(PAGE)
     at.query_params["sla"] = sharing.encode(shared)
     at.run()
     assert not at.exception
@@ -122,7 +116,7 @@ def test_a_shared_link_reproduces_the_inputs() -> None:
 
 
 def test_a_broken_link_warns_and_the_page_still_works() -> None:
-    at = AppTest.from_file(PAGE, default_timeout=30)
+    at = app(PAGE)
     at.query_params["sla"] = "not-a-link"
     at.run()
     assert not at.exception
