@@ -92,7 +92,7 @@ class LineProblem(StrictModel):
         return f"line {self.line}: {self.message}" if self.line else self.message
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RequestStats:
     """What the estimate needs from one valid request (kept small: 100,000 of these fit easily)."""
 

@@ -517,8 +517,13 @@ class Runner:
     # --- results ----------------------------------------------------------------------------------
 
     def _expected_ids(self, pilot_id: str, part: BatchPart) -> Iterator[str]:
-        for request in self._part_requests(pilot_id, part):
-            yield request["custom_id"]
+        """The part's custom_ids, read line by line (never the whole request set in memory)."""
+        with self.ledger.requests_path(pilot_id).open(encoding="utf-8") as handle:
+            for i, line in enumerate(handle):
+                if i >= part.end_index:
+                    break
+                if i >= part.start_index:
+                    yield json.loads(line)["custom_id"]
 
     @staticmethod
     def _stored_ids(path: Path) -> set[str]:
