@@ -157,3 +157,21 @@ def test_fetch_uses_the_env_key_and_never_prints_it(
 def test_as_of_is_used_for_prices(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = run([str(files["log_csv"]), "--json", "--as-of", date(2026, 11, 15).isoformat()], capsys)
     assert "prices as of 2026-11-15" in json.loads(out)["price_source"]
+
+
+def test_python_m_costmodel_usage_dispatches_here(files: dict[str, Path]) -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    good = subprocess.run(
+        [sys.executable, "-m", "costmodel", "usage", str(files["console_usage"]), "--json"],
+        capture_output=True, text=True, cwd=root, check=False,
+    )  # fmt: skip
+    assert good.returncode == 0, good.stderr
+    assert json.loads(good.stdout)["total"]["actual_usd"] > 0
+    bad = subprocess.run(
+        [sys.executable, "-m", "costmodel", "usage", "nope.csv"], capture_output=True, text=True, cwd=root, check=False
+    )
+    assert bad.returncode == 2
+    assert bad.stderr.strip() == "error: nope.csv: no such file"

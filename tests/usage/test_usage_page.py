@@ -159,3 +159,50 @@ def test_fetch_error_is_shown_in_place() -> None:
         next(b for b in at.button if b.label == "Fetch usage and cost reports").click().run()
     clean(at)
     assert any("401" in e.value for e in at.error)
+
+
+def test_upload_of_messy_and_good_files_together(tmp_path: Path) -> None:
+    at = page()
+    at.radio(key="bp_usage_src").set_value("Upload files").run()
+    good = (ROOT / "data/usage/request_log_2026-10.csv").read_bytes()
+    messy = '\ufefftimestamp,model,output_tokens,input_tokens\n2026-10-01T00:00:00Z,claude-haiku-4-5,1,"2,000"\n'
+    at.file_uploader(key="bp_usage_uploads").set_value(
+        [("log.csv", good, "text/csv"), ("messy.csv", messy.encode(), "text/csv")]
+    ).run()
+    clean(at)
+    assert any("log.csv (request log), messy.csv (request log): 1,501 usage rows" in c.value for c in at.caption)
+
+
+def test_bad_upload_names_the_file() -> None:
+    at = page()
+    at.radio(key="bp_usage_src").set_value("Upload files").run()
+    at.file_uploader(key="bp_usage_uploads").set_value(("broken.jsonl", b"", "application/json")).run()
+    clean(at)
+    assert [e.value for e in at.error] == ["broken.jsonl: the file is empty"]
+
+
+def test_plan_from_a_scenario_file_flags_drift(tmp_path: Path) -> None:
+    from costmodel.prices import load_catalog
+    from costmodel.scenario import scenario_to_json
+    from costmodel.usage import scenario_from_usage
+    from usageimport import load_files
+
+    columns = load_files([ROOT / "data/usage/request_log_2026-10.csv"]).usage_columns()
+    scenario = scenario_from_usage(columns, load_catalog(as_of=date(2026, 10, 31), include_retired=True), name="Plan")
+    doubled = scenario.model_copy(
+        update={
+            "workflows": tuple(
+                w.model_copy(update={"requests_per_month": 2 * w.monthly_requests}) for w in scenario.workflows
+            )
+        }
+    )
+    at = page([ROOT / "data/usage/request_log_2026-10.csv"])
+    at.radio(key="bp_usage_plan").set_value("Scenario file").run()
+    at.file_uploader(key="bp_usage_plan_file").set_value(
+        ("plan.json", scenario_to_json(doubled).encode(), "application/json")
+    ).run()
+    clean(at)
+    assert not at.error, [e.value for e in at.error]
+    plan = next(f.value for f in at.dataframe if "off > 20 %" in f.value.columns)
+    assert plan["off > 20 %"].tolist() == [True, True, True]
+    assert plan["volume Δ %"].tolist() == pytest.approx([-50, -50, -50])
