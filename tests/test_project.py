@@ -1,0 +1,48 @@
+"""The project's promises to a newcomer: two set-up commands in the README, CI runs the test one."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _setup_commands() -> list[str]:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Set up", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```bash\n(.*?)```", section, re.S)
+    assert block, "the README's Set up section needs a bash code block"
+    return [line.split("#", 1)[0].strip() for line in block.group(1).splitlines() if line.strip()]
+
+
+def test_readme_gives_exactly_two_setup_commands_app_and_test() -> None:
+    commands = _setup_commands()
+    assert commands == ["python3 dev.py app", "python3 dev.py test"]
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    ci = (ROOT / ".ci" / "run").read_text()
+    test_command = _setup_commands()[1]
+    assert any(line.strip() == test_command for line in ci.splitlines()), ci
+
+
+def test_dev_script_knows_both_commands_and_the_benchmarks() -> None:
+    dev = (ROOT / "dev.py").read_text()
+    for command in ("app", "test", "bench"):
+        assert f'"{command}"' in dev
+
+
+def test_every_shell_package_is_installed_by_the_project() -> None:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    included = config["tool"]["setuptools"]["packages"]["find"]["include"]
+    packages = {p.name for p in ROOT.iterdir() if (p / "__init__.py").exists() and p.name not in {"tests"}}
+    for package in packages:
+        assert f"{package}*" in included, f"{package} is not installed by pyproject.toml"
+
+
+def test_readme_names_every_cli_command() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for command in ("compare", "sla", "recommend", "models", "evaluate", "pilot", "usage"):
+        assert f"python -m costmodel {command}" in readme
