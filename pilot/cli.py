@@ -39,8 +39,14 @@ def _parser() -> argparse.ArgumentParser:
         epilog="ANTHROPIC_API_KEY selects the key and ANTHROPIC_BASE_URL the endpoint "
         "(a 127.0.0.1 endpoint is the local SIMULATED emulator: `python -m emulator`).",
     )
-    parser.add_argument("--ledger", type=Path, default=None, help="ledger file (default: per-user data directory)")
+    ledger_help = "ledger file (default: $BATCH_PLANNER_HOME/ledger.sqlite3, else the per-user data directory)"
+    parser.add_argument("--ledger", type=Path, default=None, help=ledger_help)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--ledger", type=Path, default=argparse.SUPPRESS, help=ledger_help)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        return sub.add_parser(name, parents=[common], **kwargs)
 
     def source(p: argparse.ArgumentParser) -> None:
         p.add_argument("input", type=Path, help="Message Batches JSONL, or texts (CSV/JSONL) with --template")
@@ -57,17 +63,17 @@ def _parser() -> argparse.ArgumentParser:
             "--budget-usd", type=float, default=DEFAULT_BUDGET_USD, help="refuse if the worst case exceeds this [USD]"
         )
 
-    p = sub.add_parser("validate", help="check a sample set line by line; nothing is sent")
+    p = add("validate", help="check a sample set line by line; nothing is sent")
     source(p)
     as_json(p)
 
-    p = sub.add_parser("estimate", help="input tokens and worst-case spend at batch prices")
+    p = add("estimate", help="input tokens and worst-case spend at batch prices")
     source(p)
     budget(p)
     p.add_argument("--count-tokens", action="store_true", help="use Anthropic's free token counting (needs a key)")
     as_json(p)
 
-    p = sub.add_parser("submit", help="validate, estimate, confirm and submit a pilot")
+    p = add("submit", help="validate, estimate, confirm and submit a pilot")
     source(p)
     budget(p)
     p.add_argument("--yes", action="store_true", help="skip the interactive confirmation")
@@ -79,29 +85,29 @@ def _parser() -> argparse.ArgumentParser:
     as_json(p)
 
     for name, text in (("status", "the pilot's state and elapsed time against 24 h"), ("report", "measured figures")):
-        p = sub.add_parser(name, help=text)
+        p = add(name, help=text)
         pilot_ref(p)
         as_json(p)
 
-    p = sub.add_parser("wait", help="poll until the pilot's batches end, then download results")
+    p = add("wait", help="poll until the pilot's batches end, then download results")
     pilot_ref(p)
     p.add_argument("--poll-seconds", type=float, default=60.0, help="seconds between polls (default 60)")
     p.add_argument("--max-wait-seconds", type=float, default=None, help="give up waiting after this long")
     as_json(p)
 
-    p = sub.add_parser("results", help="download results to the ledger directory (and copy them to --out)")
+    p = add("results", help="download results to the ledger directory (and copy them to --out)")
     pilot_ref(p)
     p.add_argument("--out", type=Path, help="also copy the results JSONL here")
     as_json(p)
 
-    p = sub.add_parser("list", help="every pilot in the ledger")
+    p = add("list", help="every pilot in the ledger")
     as_json(p)
 
-    p = sub.add_parser("cancel", help="cancel the pilot's unfinished batches")
+    p = add("cancel", help="cancel the pilot's unfinished batches")
     pilot_ref(p)
     as_json(p)
 
-    p = sub.add_parser("retry-failed", help="a new pilot with only the failed and expired requests, submitted")
+    p = add("retry-failed", help="a new pilot with only the failed and expired requests, submitted")
     pilot_ref(p)
     budget(p)
     p.add_argument("--yes", action="store_true", help="skip the interactive confirmation")
@@ -289,6 +295,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
+    from costmodel.pilot import budget_decision
     from pilot.runner import ValidationFailed
 
     check = _check(args)
@@ -302,6 +309,10 @@ def cmd_submit(args: argparse.Namespace) -> int:
         if not args.json:
             print(_target_line(runner.endpoint, runner.simulated))
             print("\n".join(_estimate_lines(estimate, args.budget_usd)))
+        decision = budget_decision(estimate, args.budget_usd)
+        if not decision.allowed:
+            raise _Fail(f"not submitted: {decision.reason}")
+        _confirm(args, f"Submit {estimate.request_count} requests (worst case ${estimate.worst_case_batch_usd:,.4f})?")
         pilot_id = runner.prepare(
             args.input,
             catalog,
@@ -311,7 +322,6 @@ def cmd_submit(args: argparse.Namespace) -> int:
             label=args.label,
             count_tokens=args.count_tokens,
         )
-        _confirm(args, f"Submit {estimate.request_count} requests (worst case ${estimate.worst_case_batch_usd:,.4f})?")
         status = runner.submit(pilot_id)
     if args.json:
         _print_json(status.as_dict())

@@ -162,11 +162,16 @@ class Runner:
         timeout_seconds: float = 60.0,
         create_timeout_seconds: float = 120.0,
         reconcile_grace_seconds: float = 300.0,
-        reconcile_window_seconds: float = 600.0,
+        reconcile_window_seconds: float = 3600.0,
         attempts: int = 6,
         reuse_within_seconds: float = 120.0,
         log: Callable[[str], None] | None = None,
     ) -> None:
+        if reconcile_grace_seconds < create_timeout_seconds:
+            raise ValueError(
+                "reconcile_grace_seconds must be at least create_timeout_seconds: a create still in flight "
+                "elsewhere must have ended before its part may be sent again"
+            )
         self.ledger = ledger
         self._api_key = api_key
         self.endpoint = endpoint_label(base_url)
@@ -456,7 +461,8 @@ class Runner:
             if part.state == "creating":
                 self._reconcile(pilot_id, part, token=None)
         parts = self.ledger.parts(pilot_id)
-        if any(p.state != "pending" for p in parts):
+        states = {p.state for p in parts}
+        if states & {"creating", "submitted", "ended", "downloaded"} and not states & {"failed", "withdrawn"}:
             # The user confirmed this pilot: finish sending parts an interruption left unsent.
             for part in parts:
                 if part.state == "pending":

@@ -110,7 +110,7 @@ def test_submit_refuses_over_budget_and_without_confirmation(capsys, live_emu, m
     sample = str(SAMPLES / "sample_requests.jsonl")
     code, _, err = run(capsys, "submit", sample, "--yes", "--budget-usd", "0.0001")
     assert code == 1
-    assert "exceeds the $0.00 budget" in err
+    assert "not submitted: worst case" in err
     monkeypatch.setattr(sys.stdin, "isatty", lambda: False)
     code, _, err = run(capsys, "submit", sample)
     assert code == 1
@@ -250,3 +250,14 @@ def runner_catalog():
     from tests.pilot.conftest import TODAY
 
     return load_catalog(as_of=TODAY)
+
+
+def test_ledger_option_works_before_and_after_the_command(capsys, tmp_path) -> None:
+    from pilot.ledger import Ledger
+
+    path = tmp_path / "elsewhere" / "l.sqlite3"
+    code, out, _ = run(capsys, "list", "--ledger", str(path))
+    assert (code, out.strip()) == (0, f"no pilots in {path}")
+    code, out, _ = run(capsys, "--ledger", str(path), "list", "--json")
+    assert (code, json.loads(out)) == (0, [])
+    assert Ledger(path).pilots() == []

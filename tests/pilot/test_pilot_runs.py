@@ -407,3 +407,31 @@ def test_no_file_the_pilot_wrote_contains_the_key(make_runner, emu, clock, tmp_p
     assert logs
     assert not any("PILOTKEY" in line for line in logs)
     assert all("PILOTKEY" not in p.endpoint for p in runner.ledger.pilots())
+
+
+def test_estimate_with_the_token_counting_endpoint(make_runner, emu, catalog) -> None:
+    from costmodel.pilot import COUNT_TOKENS_LABEL, OFFLINE_ESTIMATE_LABEL
+
+    runner = make_runner()
+    source = SAMPLES / "sample_requests.jsonl"
+    _, offline = runner.estimate(source, catalog)
+    _, counted = runner.estimate(source, catalog, count_tokens=True)
+    assert offline.input_tokens_source == OFFLINE_ESTIMATE_LABEL
+    assert counted.input_tokens_source == COUNT_TOKENS_LABEL
+    assert sum(1 for m, p in emu.request_log if p == "/v1/messages/count_tokens") == 20
+    assert counted.input_tokens != offline.input_tokens
+    assert emu.batch_ids() == []  # counting tokens creates nothing
+
+
+def test_a_failed_part_stops_the_rest_of_a_split_pilot(make_runner, emu, clock, tmp_path, catalog, monkeypatch) -> None:
+    import costmodel.pilot as core
+
+    original = core.split_ranges
+    monkeypatch.setattr(core, "split_ranges", lambda sizes, **kw: original(sizes, max_requests=15))
+    emu.inject("create", 413)
+    runner = make_runner()
+    pilot_id = runner.prepare(write_requests(tmp_path / "in.jsonl", N), catalog)
+    with pytest.raises(PermanentApiError, match="413"):
+        runner.submit(pilot_id)
+    assert runner.refresh(pilot_id).state == "failed"
+    assert emu.batch_ids() == []  # refreshing never sends the remaining parts of a failed pilot
