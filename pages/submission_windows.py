@@ -29,6 +29,9 @@ if len(workflows) > 1:
     )
     state.set_workflow_index(choice)
 workflow = workflows[choice]
+note = windows.start_note(workflow)
+if note:
+    st.caption(note)
 source = (scenario.name, choice, workflow)
 
 first_visit = "win_inputs" not in st.session_state
@@ -123,10 +126,20 @@ with right:
         key=k["interval_hours"],
         help="Evaluate a chosen interval instead of the recommended one.",
     )
-with st.expander("Typical-case assumptions (until a pilot measures them)", expanded=False):
+measurement = state.get_pilot_measurement()
+if not hasattr(measurement, "median_processing_hours"):
+    measurement = None
+with st.expander(windows.typical_case_title(st.session_state, measurement)):
     st.caption(
         "Published observations: most batches end within the hour. Replace these with a pilot's measured turnaround."
     )
+    if measurement is not None:
+        st.button(
+            "Use the pilot's measured turnaround",
+            icon=":material/science:",
+            on_click=windows.apply_pilot_turnaround,
+            args=(st.session_state, measurement),
+        )
     a, b, c = st.columns(3)
     a.number_input(
         "Median turnaround [min]", min_value=0.1, max_value=24.0 * 60, step=5.0, format="%.1f", key=k["median_minutes"]

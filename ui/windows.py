@@ -14,12 +14,15 @@ from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
+
 from costmodel.recommend import sla_inputs_for
 from costmodel.sla import CLOCK_FRIENDLY_INTERVALS_HOURS, SlaInputs, SlaPlan, miss_curve, simulate_latency
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
+    from costmodel.pilot import PilotMeasurement
     from costmodel.sla import MissCurvePoint
     from costmodel.workflow import Workflow
 
@@ -30,6 +33,7 @@ __all__ = [
     "PAGE_SAMPLES",
     "RECOMMENDED",
     "TimelineBar",
+    "apply_pilot_turnaround",
     "format_hours",
     "headline",
     "input_warnings",
@@ -40,10 +44,14 @@ __all__ = [
     "miss_curve_figure",
     "seed_widgets",
     "start_inputs",
+    "start_note",
     "timeline",
     "timeline_figure",
+    "typical_case_title",
+    "uses_pilot_turnaround",
     "verdict_text",
     "widget_values",
+    "with_pilot_turnaround",
     "workflow_label",
 ]
 
@@ -170,6 +178,58 @@ def seed_widgets(state: MutableMapping[str, Any], inputs: SlaInputs, *, only_mis
     for key, value in widget_values(inputs).items():
         if not only_missing or key not in state:
             state[key] = value
+
+
+def start_note(workflow: Workflow) -> str | None:
+    """Why the inputs start where they do, when the workflow itself has no SLA."""
+    if workflow.sla is not None:
+        return None
+    return (
+        f"“{workflow.name}” has no SLA, so the page starts from a {DEFAULT_SLA_HOURS:g} h hard SLA at its batch "
+        "volume and rounds. Set the SLA you need."
+    )
+
+
+def with_pilot_turnaround(inputs: SlaInputs, measurement: PilotMeasurement) -> SlaInputs:
+    """`inputs` with the typical case a pilot measured: median and p90 turnaround, expired share."""
+    return SlaInputs.model_validate(
+        {
+            **inputs.model_dump(),
+            "median_processing_hours": measurement.median_processing_hours,
+            "p90_processing_hours": max(measurement.p90_processing_hours, measurement.median_processing_hours),
+            "expired_share": measurement.expired_share,
+        }
+    )
+
+
+def uses_pilot_turnaround(inputs: SlaInputs, measurement: PilotMeasurement | None) -> bool:
+    """Whether the typical-case inputs are the pilot's measurement (so the page stops calling them assumptions)."""
+    if measurement is None:
+        return False
+    return with_pilot_turnaround(inputs, measurement) == inputs
+
+
+def apply_pilot_turnaround(state: MutableMapping[str, Any], measurement: PilotMeasurement) -> None:
+    """Button callback: put the pilot's turnaround into the widgets (the user's other inputs stay)."""
+    try:
+        current = inputs_from_widgets(state)
+    except ValidationError:
+        return  # the page shows what is wrong with the inputs; nothing sensible to merge into
+    seed_widgets(state, with_pilot_turnaround(current, measurement))
+
+
+def typical_case_title(state: Mapping[str, Any], measurement: PilotMeasurement | None) -> str:
+    """The typical-case section's title from the widgets' state: assumptions until a pilot has measured them."""
+    try:
+        measured = uses_pilot_turnaround(inputs_from_widgets(state), measurement)
+    except ValidationError:
+        measured = False
+    if measurement is not None and measured:
+        return (
+            f"Typical case: measured by the pilot ({measurement.batch_count} batch(es), "
+            f"{measurement.request_count:,} requests)"
+        )
+    return "Typical-case assumptions (until a pilot measures them)"
 
 
 def input_warnings(inputs: SlaInputs) -> list[str]:

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from costmodel.pilot import PilotMeasurement
 from costmodel.sla import CLOCK_FRIENDLY_INTERVALS_HOURS, SlaInputs, plan_submissions
 from costmodel.workflow import SlaSpec, Workflow
 from ui import windows
@@ -217,3 +218,40 @@ def test_verdict_text_names_the_verdict_and_keeps_the_reason() -> None:
     assert windows.verdict_text(soft).startswith("**Feasible as a soft SLA")
     hard = plan_submissions(SlaInputs(sla_hours=8), samples=2_000)
     assert windows.verdict_text(hard).startswith("**Not feasible.** Not guaranteed")
+
+
+PILOT = PilotMeasurement(
+    input_tokens=1_000,
+    output_tokens=100,
+    median_processing_hours=0.5,
+    p90_processing_hours=2.0,
+    expired_share=0.01,
+    request_count=400,
+    batch_count=4,
+)
+
+
+def test_pilot_turnaround_replaces_the_typical_case_assumptions() -> None:
+    inputs = SlaInputs(sla_hours=30, requests_per_day=800)
+    measured = windows.with_pilot_turnaround(inputs, PILOT)
+    assert (measured.median_processing_hours, measured.p90_processing_hours, measured.expired_share) == (0.5, 2.0, 0.01)
+    assert measured.requests_per_day == 800
+    assert not windows.uses_pilot_turnaround(inputs, PILOT)
+    assert windows.uses_pilot_turnaround(measured, PILOT)
+    assert windows.typical_case_title(windows.widget_values(inputs), PILOT).startswith("Typical-case assumptions")
+    assert "measured by the pilot (4 batch(es), 400 requests)" in windows.typical_case_title(
+        windows.widget_values(measured), PILOT
+    )
+
+
+def test_apply_pilot_turnaround_keeps_the_other_inputs() -> None:
+    state = windows.widget_values(SlaInputs(sla_hours=50, downstream_hours=3))
+    windows.apply_pilot_turnaround(state, PILOT)
+    after = windows.inputs_from_widgets(state)
+    assert (after.sla_hours, after.downstream_hours) == (50, 3)
+    assert after.median_processing_hours == pytest.approx(0.5)
+
+
+def test_start_note_only_for_a_workflow_without_sla() -> None:
+    assert windows.start_note(WORKFLOW.model_copy(update={"sla": SlaSpec(sla_hours=30)})) is None
+    assert "has no SLA" in (windows.start_note(WORKFLOW) or "")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
+from costmodel.pilot import PilotMeasurement
 from costmodel.scenario import Scenario
 from costmodel.sla import SlaInputs
 from costmodel.workflow import SlaSpec, Workflow
 from ui import sharing, windows
 from ui.data import presets
-from ui.state import SCENARIO
+from ui.state import PILOT_MEASUREMENT, SCENARIO
 
 from .helpers import app, assert_clean, metrics
 
@@ -127,3 +128,23 @@ def test_a_broken_link_warns_and_the_page_still_works() -> None:
 def test_pre_merge_preset_is_infeasible_without_exception() -> None:
     at = run_page(**{SCENARIO: presets()["pre-merge-check"]})
     assert "Not feasible" in at.error[0].value
+
+
+def test_a_pilot_measurement_replaces_the_assumptions() -> None:
+    measurement = PilotMeasurement(
+        input_tokens=1_000, output_tokens=100, median_processing_hours=0.5, p90_processing_hours=2.0, batch_count=3
+    )
+    at = run_page(**{PILOT_MEASUREMENT: measurement})
+    assert at.expander[0].label.startswith("Typical-case assumptions")
+    next(b for b in at.button if b.label.startswith("Use the pilot")).click().run()
+    assert_clean(at)
+    assert at.number_input(key=windows.KEYS["median_minutes"]).value == 30.0
+    assert at.expander[0].label.startswith("Typical case: measured by the pilot (3 batch(es)")
+
+
+def test_chosen_interval_longer_than_the_maximum_is_infeasible_with_its_reason() -> None:
+    at = set_sla(run_page(), sla_hours=30.0, downstream_hours=0.0, safety_margin_hours=2.0, batch_rounds=1)
+    at.selectbox(key=windows.KEYS["interval_hours"]).set_value(8.0).run()
+    assert_clean(at)
+    assert "The chosen 8 h interval is longer than the 4 h maximum" in at.error[0].value
+    assert metrics(at)["Worst-case latency"] == "32 h"
