@@ -5,6 +5,7 @@ Session keys (named here, typed values only):
   (AppTest: `at.session_state[USAGE_PATHS] = [...]`; the sample picker sets it too).
 - `USAGE_FETCHED`: the `ImportResult` of the last Admin API fetch (the key itself is never kept).
 - `USAGE_FETCH_ERROR`: the last fetch's error lines.
+- `ADMIN_BASE_URL`: where the Admin API lives (default Anthropic's); tests point it at the local emulator.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from costmodel.usage import WhatIfAssumptions
 from usageimport import ImportResult, UsageImportError, load_files
 
 __all__ = [
+    "ADMIN_BASE_URL",
     "SAMPLES_DIR",
     "USAGE_FETCHED",
     "USAGE_FETCH_ERROR",
@@ -38,6 +40,7 @@ SAMPLES_DIR = ROOT / "data" / "usage"
 USAGE_PATHS = "bp_usage_paths"
 USAGE_FETCHED = "bp_usage_fetched"
 USAGE_FETCH_ERROR = "bp_usage_fetch_error"
+ADMIN_BASE_URL = "bp_usage_admin_base_url"
 _KEY_WIDGET = "bp_usage_admin_key"
 
 
@@ -103,7 +106,7 @@ def load_uploads(uploads: Sequence[object]) -> LoadedUsage:
 
 def _fetch_now(start_key: str, end_key: str) -> None:
     """Form callback: fetch with the key typed in, then forget it (the field is cleared before the rerun)."""
-    from usageimport.fetch import FetchError, fetch_into, fetch_reports
+    from usageimport.fetch import DEFAULT_BASE_URL, FetchError, fetch_into, fetch_reports
 
     key = str(st.session_state.get(_KEY_WIDGET, "")).strip()
     st.session_state[_KEY_WIDGET] = ""
@@ -113,7 +116,7 @@ def _fetch_now(start_key: str, end_key: str) -> None:
             admin_key=key,
             start=st.session_state[start_key],
             end=st.session_state[end_key],
-            base_url=st.session_state.get("bp_usage_admin_base_url") or "https://api.anthropic.com",
+            base_url=st.session_state.get(ADMIN_BASE_URL) or DEFAULT_BASE_URL,
         )
         result = ImportResult()
         fetch_into(result, reports)

@@ -15,14 +15,13 @@ from typing import IO
 import numpy as np
 import pandas as pd
 
-from usageimport.columns import COST_ALIASES, TOKEN_COLUMNS, USAGE_ALIASES, find_columns
+from usageimport.columns import COST_ALIASES, TOKEN_COLUMNS, USAGE_ALIASES, find_columns, normalize_header
 from usageimport.tables import ImportResult, UsageImportError
 
 __all__ = ["CHUNK_ROWS", "detect_csv_kind", "read_csv"]
 
 CHUNK_ROWS = 250_000
 """Rows per chunk when reading CSV [rows]."""
-
 
 
 def _header(handle: IO[str], source: str) -> list[str]:
@@ -32,6 +31,9 @@ def _header(handle: IO[str], source: str) -> list[str]:
     raise UsageImportError([f"{source}: the file is empty (no header line)"])
 
 
+_DATE_HEADERS = frozenset({"usage_date_utc", "usage_date", "date_utc", "date", "day", "starting_at"})
+
+
 def detect_csv_kind(headers: list[str]) -> str:
     """`usage_export` (Console usage), `cost_export` (Console cost) or `request_log`, from the header."""
     usage = find_columns(headers, USAGE_ALIASES)
@@ -39,7 +41,9 @@ def detect_csv_kind(headers: list[str]) -> str:
     has_tokens = any(c in usage for c in TOKEN_COLUMNS)
     if not has_tokens and ("amount_usd" in cost or "amount_cents" in cost):
         return "cost_export"
-    if "requests" in usage or any(h.strip().lower().startswith("usage_") for h in headers):
+    # daily (aggregated) exports name a date column; request logs a timestamp
+    time_header = normalize_header(usage.get("time", ""))
+    if "requests" in usage or time_header in _DATE_HEADERS:
         return "usage_export"
     return "request_log"
 

@@ -70,6 +70,8 @@ def analysis_text(analysis: Analysis, plan_rows: Sequence[PlanVsActualRow] | Non
         lines.append("")
         for name, rows in sorted(s.unknown_models.items()):
             lines.append(f"Unknown model {name!r}: {rows:,} rows not priced (not in the totals)")
+    if s.billed_unmatched_usd:
+        lines.append(f"Billed amounts without a known model (in the billed total only): ${s.billed_unmatched_usd:,.2f}")
     if r.other_tier_values:
         values = ", ".join(f"{k!r} ({v:,} rows)" for k, v in sorted(r.other_tier_values.items()))
         lines.append(f"Other service tiers, priced at standard rates and not moved to batch: {values}")
@@ -124,6 +126,7 @@ def analysis_json(analysis: Analysis, plan_rows: Sequence[PlanVsActualRow] | Non
         "unknown_models": s.unknown_models,
         "other_service_tiers": r.other_tier_values,
         "long_context_rows": s.long_context_rows,
+        "billed_unmatched_usd": s.billed_unmatched_usd,
         "plan_vs_actual": None if plan_rows is None else [p.model_dump() for p in plan_rows],
         "assumptions": list(analysis.assumptions()),
         "price_source": s.price_source,

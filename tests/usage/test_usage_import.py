@@ -259,3 +259,45 @@ def test_totals_are_invariant_under_chunk_size(tmp_path: Path, chunk: int, seed:
     assert b.total.whatif_usd == pytest.approx(a.total.whatif_usd, rel=1e-12)
     assert b.unknown_models == a.unknown_models
     assert [g.key for g in b.by_tag] == [g.key for g in a.by_tag]
+
+
+def test_report_context_window_selects_long_context_prices(tmp_path: Path) -> None:
+    def page_with(window: str) -> Path:
+        bucket = {
+            "starting_at": "2026-10-01T00:00:00Z",
+            "ending_at": "2026-10-02T00:00:00Z",
+            "results": [
+                {
+                    "model": "claude-sonnet-4-5",
+                    "service_tier": "standard",
+                    "context_window": window,
+                    "uncached_input_tokens": 1_000_000,
+                    "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0},
+                    "cache_read_input_tokens": 0,
+                    "output_tokens": 0,
+                    "server_tool_use": {"web_search_requests": 0},
+                }
+            ],
+        }
+        return write(tmp_path, f"{window}.json", json.dumps({"data": [bucket], "has_more": False, "next_page": None}))
+
+    base = total([page_with("0-200k")])
+    long = total([page_with("200k-1M")])
+    assert base == pytest.approx(3.0)  # $3/MTok below the threshold …
+    assert long == pytest.approx(6.0)  # … $6/MTok on every token of a long request
+
+
+@pytest.mark.parametrize(
+    ("header", "kind"),
+    [
+        ("usage_date_utc,model_version,usage_input_tokens_no_cache,usage_output_tokens", "usage_export"),
+        ("date,model,input_tokens,output_tokens", "usage_export"),
+        ("timestamp,model,usage_input_tokens,usage_output_tokens", "request_log"),
+        ("created_at,model,input_tokens,output_tokens,request_count", "usage_export"),
+        ("usage_date_utc,model_version,usage_type,cost_usd", "cost_export"),
+    ],
+)
+def test_csv_kind_is_detected_from_the_header(header: str, kind: str) -> None:
+    from usageimport.csvfiles import detect_csv_kind
+
+    assert detect_csv_kind(header.split(",")) == kind

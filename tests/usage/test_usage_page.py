@@ -17,7 +17,7 @@ from emulator.admin_api import AdminApiEmulator
 from tests.app.conftest import _clear_streamlit_caches  # noqa: F401  (autouse: empty caches per test)
 from tests.usage import samples
 from ui.state import IMPORTED_SCENARIO
-from ui.usage_load import USAGE_PATHS, sample_files
+from ui.usage_load import ADMIN_BASE_URL, USAGE_PATHS, sample_files
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "pages" / "usage.py")
@@ -135,7 +135,7 @@ def test_fetch_from_the_admin_api_emulator_forgets_the_key() -> None:
     daily = samples.daily_usage()
     with AdminApiEmulator(usage_buckets=samples.usage_buckets(daily), admin_key=key) as api:
         at = AppTest.from_file(PAGE, default_timeout=30)
-        at.session_state["bp_usage_admin_base_url"] = api.base_url
+        at.session_state[ADMIN_BASE_URL] = api.base_url
         at.run()
         at.radio(key="bp_usage_src").set_value("Admin API").run()
         at.text_input(key="bp_usage_admin_key").input(key)
@@ -152,7 +152,7 @@ def test_fetch_from_the_admin_api_emulator_forgets_the_key() -> None:
 def test_fetch_error_is_shown_in_place() -> None:
     with AdminApiEmulator(admin_key="sk-ant-admin01-right") as api:
         at = AppTest.from_file(PAGE, default_timeout=30)
-        at.session_state["bp_usage_admin_base_url"] = api.base_url
+        at.session_state[ADMIN_BASE_URL] = api.base_url
         at.run()
         at.radio(key="bp_usage_src").set_value("Admin API").run()
         at.text_input(key="bp_usage_admin_key").input("sk-ant-admin01-wrong")
