@@ -216,6 +216,13 @@ def _status_lines(status: Any) -> list[str]:
     return lines
 
 
+def _emit_status(args: argparse.Namespace, status: Any) -> None:
+    if args.json:
+        _print_json(status.as_dict())
+    else:
+        print("\n".join(_status_lines(status)))
+
+
 def _report_lines(report: PilotReport) -> list[str]:
     counts = ", ".join(f"{k} {v}" for k, v in report.counts.items())
     errors = ", ".join(f"{k} {v}" for k, v in report.error_types.items()) or "none"
@@ -337,10 +344,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         status = runner.status(pilot_id)
         if status.pending:
             status = runner.refresh(pilot_id)
-    if args.json:
-        _print_json(status.as_dict())
-    else:
-        print("\n".join(_status_lines(status)))
+    _emit_status(args, status)
     return EXIT_OK
 
 
@@ -458,10 +462,7 @@ def cmd_cancel(args: argparse.Namespace) -> int:
     runner, pilot_id = _runner_for(args)
     with runner:
         status = runner.cancel(pilot_id)
-    if args.json:
-        _print_json(status.as_dict())
-    else:
-        print("\n".join(_status_lines(status)))
+    _emit_status(args, status)
     return EXIT_OK
 
 
@@ -476,10 +477,7 @@ def cmd_retry_failed(args: argparse.Namespace) -> int:
         worst = float(new.pilot.estimate["worst_case_batch_usd"])
         _confirm(args, f"Submit {new.pilot.request_count} requests (worst case ${worst:,.4f})?")
         status = runner.submit(new_id)
-    if args.json:
-        _print_json(status.as_dict())
-    else:
-        print("\n".join(_status_lines(status)))
+    _emit_status(args, status)
     return EXIT_OK
 
 
