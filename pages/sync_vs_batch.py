@@ -11,6 +11,8 @@ from costmodel.workflow import Workflow, WorkflowError, resolve_pricing
 from ui import data, figures, sharing, state, widgets
 
 VERDICT_BOX = {"batch": st.success, "hybrid": st.info, "sync": st.warning}
+SLA_SAMPLES = 50_000
+"""Simulated items for a soft SLA's miss probability; the Submission windows page uses the same count and seed."""
 
 st.title(":material/compare_arrows: Sync vs batch")
 st.caption(
@@ -50,7 +52,7 @@ with results:
     state.set_workflow(index, workflow)
     sharing.write_params(workflow, "w")
     try:
-        result = evaluate_workflow(workflow, catalog)
+        result = evaluate_workflow(workflow, catalog, sla_samples=SLA_SAMPLES)
         pricing = resolve_pricing(workflow, catalog)
     except WorkflowError as exc:
         st.error(str(exc), icon=":material/error:")
@@ -69,47 +71,61 @@ with results:
     )
     be = c.break_even
     shown = f"{be.success_rate:.1%}" if be.success_rate is not None else be.status.replace("_", " ")
-    m4.metric("Break-even success rate", shown, help=be.statement, border=True)
+    m4.metric(
+        "Break-even rate",
+        shown,
+        help=f"First-pass success rate where batch costs as much as sync: {be.statement}",
+        border=True,
+    )
     VERDICT_BOX[rec.verdict](
         f"**Verdict: {rec.verdict.upper()}**\n\n" + "\n".join(f"- {r}" for r in rec.reasons),
         icon=":material/gavel:",
     )
 
-    left, right = st.columns(2)
-    rates, savings = savings_curve(workflow, pricing)
-    left.plotly_chart(
-        figures.savings_curve_figure(
-            rates,
-            savings,
-            current_rate=workflow.success_rate,
-            current_savings_usd=c.net_savings_per_month_usd,
-            break_even=be,
-        ),
-        key="savings_curve",
+    # Lazy tabs: only the open one runs, so a rerun draws two charts, not three.
+    breakdown, routing = st.tabs(
+        [":material/waterfall_chart: Cost breakdown", ":material/alt_route: Model routing"],
+        key="compare_tab",
+        on_change="rerun",
     )
-    right.plotly_chart(figures.waterfall_figure(c.waterfall), key="waterfall")
+    if breakdown.open is not False:
+        with breakdown:
+            left, right = st.columns(2)
+            rates, savings = savings_curve(workflow, pricing)
+            left.plotly_chart(
+                figures.savings_curve_figure(
+                    rates,
+                    savings,
+                    current_rate=workflow.success_rate,
+                    current_savings_usd=c.net_savings_per_month_usd,
+                    break_even=be,
+                ),
+                key="savings_curve",
+            )
+            right.plotly_chart(figures.waterfall_figure(c.waterfall), key="waterfall")
+    if routing.open:
+        with routing:
+            route = widgets.routing_inputs(workflow, catalog=catalog)
+            if route is not None:
+                routed = route_models(workflow, catalog, **route)
+                if routed.cheapest is not None:
+                    best = routed.cheapest
+                    st.markdown(
+                        f"Cheapest option meeting the {routed.quality_bar:.0%} quality bar: **{best.display_name} "
+                        f"on {best.api}** at **${best.cost_per_month_usd:,.2f}/month** "
+                        f"(success rate {best.success_rate:.0%})."
+                    )
+                else:
+                    st.warning("No model meets the quality bar: lower it or raise a model's success rate.")
+                st.plotly_chart(figures.routing_figure(routed), key="routing")
+                for line in routed.skipped:
+                    st.caption(f"Skipped {line}")
+                st.caption(
+                    "Routing assumes failures recur on sync too (each option retries until success), so options "
+                    "compare like for like."
+                )
 
     with st.expander("Assumptions, formulas and price source", icon=":material/info:"):
         st.markdown("**Assumptions**\n" + "\n".join(f"- {a}" for a in c.assumptions))
         st.markdown("**Formulas**\n" + "\n".join(f"- `{f}`" for f in c.formulas))
         st.caption(f"Prices: {c.price_source.label()}. Method and glossary: *Assumptions & method* page.")
-
-    st.subheader("Model routing", anchor="model-routing")
-    route = widgets.routing_inputs(workflow, catalog=catalog)
-    if route is not None:
-        routed = route_models(workflow, catalog, **route)
-        if routed.cheapest is not None:
-            best = routed.cheapest
-            st.markdown(
-                f"Cheapest option meeting the {routed.quality_bar:.0%} quality bar: **{best.display_name} on "
-                f"{best.api}** at **${best.cost_per_month_usd:,.2f}/month** (success rate {best.success_rate:.0%})."
-            )
-        else:
-            st.warning("No model meets the quality bar: lower it or raise a model's success rate.")
-        st.plotly_chart(figures.routing_figure(routed), key="routing")
-        for line in routed.skipped:
-            st.caption(f"Skipped {line}")
-        st.caption(
-            "Routing assumes failures recur on sync too (each option retries until success), so options compare "
-            "like for like."
-        )

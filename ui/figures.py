@@ -19,6 +19,10 @@ GOOD, BAD = "#2e7d32", "#c62828"
 _LAYOUT = {"height": 360, "margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "hovermode": "x unified"}
 
 
+def _usd(amount: float) -> str:
+    return f"−${-amount:,.0f}" if amount < 0 else f"${amount:,.0f}"
+
+
 def savings_curve_figure(
     rates: Sequence[float],
     savings_usd: Sequence[float],
@@ -28,100 +32,120 @@ def savings_curve_figure(
     break_even: BreakEven,
 ) -> go.Figure:
     """Net savings [USD/month] against first-pass success rate [share], break-even and current value marked."""
-    fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            x=list(rates),
-            y=list(savings_usd),
-            mode="lines",
-            name="Net savings",
-            line={"color": BATCH_COLOR, "width": 3},
-            hovertemplate="success %{x:.1%}<br>net savings $%{y:,.0f}/month<extra></extra>",
-        )
-    )
-    fig.add_hline(y=0, line={"color": "#555", "width": 1})
+    shapes: list[dict[str, object]] = [
+        {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": 0, "y1": 0, "line": {"color": "#555", "width": 1}}
+    ]
+    notes: list[dict[str, object]] = []
     if break_even.status == "crosses" and break_even.success_rate is not None:
-        fig.add_vline(
-            x=break_even.success_rate,
-            line={"dash": "dash", "color": BAD},
-            annotation_text=f"break-even {break_even.success_rate:.1%}",
-            annotation_position="top left",
-        )
-    fig.add_trace(
-        go.Scatter(
-            x=[current_rate],
-            y=[current_savings_usd],
-            mode="markers+text",
-            name="Current",
-            marker={
-                "size": 13,
-                "color": GOOD if current_savings_usd > 0 else BAD,
-                "line": {"width": 2, "color": "#fff"},
+        x = break_even.success_rate
+        shapes.append(
+            {
+                "type": "line",
+                "yref": "paper",
+                "x0": x,
+                "x1": x,
+                "y0": 0,
+                "y1": 1,
+                "line": {"dash": "dash", "color": BAD},
             },
-            text=[f"now: ${current_savings_usd:,.0f}"],
-            textposition="bottom right",
-            hovertemplate="current %{x:.1%}<br>$%{y:,.0f}/month<extra></extra>",
         )
+        notes.append(
+            {"x": x, "y": 1, "yref": "paper", "text": f"break-even {x:.1%}", "showarrow": False, "xanchor": "right"}
+        )
+    # one constructor call: plotly validates the whole figure once instead of once per update
+    return go.Figure(
+        data=[
+            {
+                "type": "scatter",
+                "x": list(rates),
+                "y": list(savings_usd),
+                "mode": "lines",
+                "name": "Net savings",
+                "line": {"color": BATCH_COLOR, "width": 3},
+                "hovertemplate": "success %{x:.1%}<br>net savings $%{y:,.0f}/month<extra></extra>",
+            },
+            {
+                "type": "scatter",
+                "x": [current_rate],
+                "y": [current_savings_usd],
+                "mode": "markers+text",
+                "name": "Current",
+                "marker": {
+                    "size": 13,
+                    "color": GOOD if current_savings_usd > 0 else BAD,
+                    "line": {"width": 2, "color": "#fff"},
+                },
+                "text": [f"now: {_usd(current_savings_usd)}"],
+                "textposition": "top left",
+                "hovertemplate": "current %{x:.1%}<br>$%{y:,.0f}/month<extra></extra>",
+            },
+        ],
+        layout={
+            "title": {"text": "Net savings vs first-pass success rate"},
+            "xaxis": {"title": {"text": "first-pass success rate"}, "tickformat": ".0%", "range": [0, 1.02]},
+            "yaxis": {"title": {"text": "net savings [USD/month]"}, "tickformat": "$,.0f"},
+            "shapes": shapes,
+            "annotations": notes,
+            "showlegend": False,
+            **_LAYOUT,
+        },
     )
-    fig.update_layout(
-        title="Net savings vs first-pass success rate",
-        xaxis={"title": "first-pass success rate", "tickformat": ".0%", "range": [0, 1.02]},
-        yaxis={"title": "net savings [USD/month]", "tickprefix": "$", "separatethousands": True},
-        showlegend=False,
-        **_LAYOUT,
-    )
-    return fig
 
 
 def waterfall_figure(steps: Sequence[WaterfallStep]) -> go.Figure:
     """From sync spend through discount, resubmissions, overheads and waiting to batch spend [USD/month]."""
-    fig = go.Figure(
-        go.Waterfall(
-            x=[s.label for s in steps],
-            y=[s.amount_usd for s in steps],
-            measure=["absolute" if s.kind == "total" else "relative" for s in steps],
-            text=[f"${s.amount_usd:,.0f}" for s in steps],
-            textposition="outside",
-            connector={"line": {"color": "#bbb"}},
-            decreasing={"marker": {"color": GOOD}},
-            increasing={"marker": {"color": BAD}},
-            totals={"marker": {"color": SYNC_COLOR}},
-            hovertemplate="%{x}: $%{y:,.2f}<extra></extra>",
-        )
+    return go.Figure(
+        data=[
+            {
+                "type": "waterfall",
+                "x": [s.label for s in steps],
+                "y": [s.amount_usd for s in steps],
+                "measure": ["absolute" if s.kind == "total" else "relative" for s in steps],
+                "text": [_usd(s.amount_usd) for s in steps],
+                "textposition": "outside",
+                "connector": {"line": {"color": "#bbb"}},
+                "decreasing": {"marker": {"color": GOOD}},
+                "increasing": {"marker": {"color": BAD}},
+                "totals": {"marker": {"color": SYNC_COLOR}},
+                "hovertemplate": "%{x}: $%{y:,.2f}<extra></extra>",
+            }
+        ],
+        layout={
+            "title": {"text": "Where the money goes (per month)"},
+            "yaxis": {"title": {"text": "USD/month"}, "tickformat": "$,.0f"},
+            "showlegend": False,
+            **{**_LAYOUT, "hovermode": "closest"},
+        },
     )
-    fig.update_layout(
-        title="Where the money goes (per month)",
-        yaxis={"title": "USD/month", "tickprefix": "$", "separatethousands": True},
-        showlegend=False,
-        **{**_LAYOUT, "hovermode": "closest"},
-    )
-    return fig
 
 
 def routing_figure(result: RoutingResult) -> go.Figure:
     """Monthly cost per model and API; options below the quality bar are faded, the cheapest that meets it starred."""
     models = list(dict.fromkeys(o.display_name for o in sorted(result.options, key=lambda o: -o.cost_per_month_usd)))
-    fig = go.Figure()
+    bars = []
     for api, color in (("sync", SYNC_COLOR), ("batch", BATCH_COLOR)):
         opts = {o.display_name: o for o in result.options if o.api == api}
         shown = [opts[m] for m in models if m in opts]
-        fig.add_trace(
-            go.Bar(
-                y=[o.display_name for o in shown],
-                x=[o.cost_per_month_usd for o in shown],
-                orientation="h",
-                name=api,
-                marker={"color": color, "opacity": [1.0 if o.meets_quality_bar else 0.3 for o in shown]},
-                text=[("★ " if result.cheapest == o else "") + f"${o.cost_per_month_usd:,.0f}" for o in shown],
-                textposition="auto",
-                hovertemplate="%{y} · " + api + "<br>$%{x:,.2f}/month<extra></extra>",
-            )
+        bars.append(
+            {
+                "type": "bar",
+                "y": [o.display_name for o in shown],
+                "x": [o.cost_per_month_usd for o in shown],
+                "orientation": "h",
+                "name": api,
+                "marker": {"color": color, "opacity": [1.0 if o.meets_quality_bar else 0.3 for o in shown]},
+                "text": [("★ " if result.cheapest == o else "") + _usd(o.cost_per_month_usd) for o in shown],
+                "textposition": "auto",
+                "hovertemplate": "%{y} · " + api + "<br>$%{x:,.2f}/month<extra></extra>",
+            }
         )
-    fig.update_layout(
-        title="Model × API: monthly cost at each model's success rate",
-        barmode="group",
-        xaxis={"title": "USD/month", "tickprefix": "$", "separatethousands": True},
-        legend={"orientation": "h", "y": -0.15},
-        **{**_LAYOUT, "height": max(260, 70 * len(models) + 80), "hovermode": "closest"},
+    return go.Figure(
+        data=bars,
+        layout={
+            "title": {"text": "Model × API: monthly cost at each model's success rate"},
+            "barmode": "group",
+            "xaxis": {"title": {"text": "USD/month"}, "tickformat": "$,.0f"},
+            "legend": {"orientation": "h", "y": -0.15},
+            **{**_LAYOUT, "height": max(260, 70 * len(models) + 80), "hovermode": "closest"},
+        },
     )
-    return fig

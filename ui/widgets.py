@@ -8,6 +8,7 @@ shown inside the section that holds the offending input, one line per problem.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -35,9 +36,49 @@ _CUSTOM_PRICE_FIELDS = (
     "cache_write_1h_usd_per_mtok",
     "cache_read_usd_per_mtok",
 )
+_WIDGET_FIELDS = (
+    "model",
+    "days_per_month",
+    "input_tokens",
+    "output_tokens",
+    "cached_input_tokens",
+    "cache_hit_rate",
+    "batch_cache_hit_rate",
+    "sync_cache_ttl",
+    "batch_cache_ttl",
+    "success_rate",
+    "billed_failure_share",
+    "retry_route",
+    "max_batch_rounds",
+    "failures_on_sync_too",
+    "refinement_hours",
+    "amortize_months",
+    "ops_hours_per_month",
+    "hourly_rate_usd",
+    "delay_cost_per_item_hour_usd",
+    "batch_wait_hours",
+    "blocking",
+    "streaming",
+    "tool_turns",
+    "urgent_share",
+)
+"""Workflow fields with a widget of their own (volume and custom prices have composite widgets)."""
+_ALL_KEYS = [
+    *(KEY_PREFIX + name for name in _WIDGET_FIELDS),
+    *(KEY_PREFIX + name for name in ("price_mode", "volume_unit", "volume", "cp_batch_discount")),
+    *(KEY_PREFIX + "cp_" + name for name in _CUSTOM_PRICE_FIELDS),
+]
 _SECTIONS: dict[str, tuple[str, ...]] = {
-    "model": ("model", "custom_prices", *_CUSTOM_PRICE_FIELDS, "batch_discount", "max_output_tokens"),
-    "volume": ("requests_per_day", "requests_per_month", "days_per_month", "input_tokens", "output_tokens"),
+    "model": ("model", "price_mode", "custom_prices", *_CUSTOM_PRICE_FIELDS, "batch_discount", "max_output_tokens"),
+    "volume": (
+        "volume",
+        "volume_unit",
+        "requests_per_day",
+        "requests_per_month",
+        "days_per_month",
+        "input_tokens",
+        "output_tokens",
+    ),
     "caching": ("cached_input_tokens", "cache_hit_rate", "batch_cache_hit_rate", "sync_cache_ttl", "batch_cache_ttl"),
     "failures": ("success_rate", "billed_failure_share", "retry_route", "max_batch_rounds", "failures_on_sync_too"),
     "overheads": (
@@ -67,23 +108,36 @@ def _pct(share: float) -> float:
     return round(share * 100.0, 6)
 
 
-def _seed(base: Workflow, catalog: Catalog) -> None:
-    """Put `base` into the widgets' session state (before any of them is drawn in this run)."""
-    state = st.session_state
-    for name in Workflow.model_fields:
+def _seed_values(base: Workflow, catalog: Catalog) -> dict[str, Any]:
+    """Widget key → the value that shows `base`."""
+    values: dict[str, Any] = {}
+    for name in _WIDGET_FIELDS:
         value = getattr(base, name)
-        if name in _PERCENT_FIELDS:
-            value = _pct(value)
-        if isinstance(value, bool | str | int | float):
-            state[_k(name)] = value
-    state[_k("price_mode")] = CUSTOM if base.custom_prices is not None else CATALOG
+        values[_k(name)] = _pct(value) if name in _PERCENT_FIELDS else value
+    values[_k("price_mode")] = CUSTOM if base.custom_prices is not None else CATALOG
     by_day = base.requests_per_day is not None
-    state[_k("volume_unit")] = PER_DAY if by_day else PER_MONTH
-    state[_k("volume")] = float(base.requests_per_day if by_day else base.monthly_requests)
+    values[_k("volume_unit")] = PER_DAY if by_day else PER_MONTH
+    values[_k("volume")] = float(base.requests_per_day if by_day else base.monthly_requests)
     prices = base.custom_prices or _prices_like(base.model, catalog)
     for name in _CUSTOM_PRICE_FIELDS:
-        state[_k("cp_" + name)] = getattr(prices, name)
-    state[_k("cp_batch_discount")] = _pct(prices.batch_discount)
+        values[_k("cp_" + name)] = getattr(prices, name)
+    values[_k("cp_batch_discount")] = _pct(prices.batch_discount)
+    return values
+
+
+def _section_keys(section: str) -> list[str]:
+    return [k for k in _ALL_KEYS if k.removeprefix(KEY_PREFIX).removeprefix("cp_") in _SECTIONS[section]]
+
+
+def _seed(base: Workflow, catalog: Catalog, *, section: str | None = None) -> None:
+    """Put `base` into the widgets' session state before they are drawn: every widget, or one section's
+    widgets that have no state yet (a closed section keeps no widget state)."""
+    state = st.session_state
+    keys = _ALL_KEYS if section is None else [k for k in _section_keys(section) if k not in state]
+    if keys:
+        values = _seed_values(base, catalog)
+        for key in keys:
+            state[key] = values[key]
 
 
 def _prices_like(model_id: str, catalog: Catalog) -> CustomPrices:
@@ -180,13 +234,13 @@ def _model_section(base: Workflow, catalog: Catalog) -> dict[str, Any]:
 
 
 def _volume_section() -> dict[str, Any]:
-    c1, c2, c3 = st.columns([2, 1.2, 1])
+    c1, c2, c3 = st.columns([1.6, 1.3, 1.1])
     with c1:
         volume = st.number_input("Requests", min_value=0.0, step=100.0, format="%.0f", key=_k("volume"))
     with c2:
         unit = st.radio("Volume unit", [PER_DAY, PER_MONTH], key=_k("volume_unit"), label_visibility="hidden")
     with c3:
-        days = _number("Days/month", "days_per_month", step=1.0, fmt="%.0f", min_value=1.0, max_value=31.0)
+        days = _number("Days/mo", "days_per_month", step=1.0, fmt="%.0f", min_value=1.0, max_value=31.0)
     c1, c2 = st.columns(2)
     with c1:
         input_tokens = _number("Input tokens / request", "input_tokens", step=100.0)
@@ -296,7 +350,7 @@ def _section_of(line: str) -> str | None:
         if leaf in fields:
             return section
     for section, fields in _SECTIONS.items():  # model-level checks name their fields in the message
-        if any(f in line for f in fields):
+        if any(re.search(rf"\b{f}\b", line) for f in fields):
             return section
     return None
 
@@ -309,8 +363,18 @@ def workflow_form(base: Workflow, *, catalog: Catalog) -> Workflow | None:
         state[_SOURCE] = base
     values: dict[str, Any] = {}
     slots: dict[str, Any] = {}
+    titles: dict[str, str] = {}
     for section, title, expanded, draw in _sections():
-        with st.expander(title, expanded=expanded):
+        titles[section] = title.split(" ", 1)[1]
+        # Closed sections run nothing (lazy expander); their fields keep the last valid workflow's values.
+        box = st.expander(title, expanded=expanded, key=f"wf_open_{section}", on_change="rerun")
+        with box:
+            if box.open is False:
+                for key in _section_keys(section):  # stale widget values would win over the workflow on reopening
+                    if key in state:
+                        del state[key]
+                continue
+            _seed(state[_SOURCE], catalog, section=section)
             values.update(draw(base, catalog) if section == "model" else draw())
             slots[section] = st.empty()
     general = st.empty()
@@ -321,11 +385,14 @@ def workflow_form(base: Workflow, *, catalog: Catalog) -> Workflow | None:
         by_section: dict[str | None, list[str]] = {}
         for line in problem_lines(exc):
             by_section.setdefault(_section_of(line), []).append(line)
+        elsewhere: list[str] = []
         for section, lines in by_section.items():
-            slot = slots.get(section, general) if section is not None else general
-            slot.error("\n".join(f"- {line}" for line in lines), icon=":material/error:")
-        if None not in by_section and all(s not in slots for s in by_section):
-            general.error("\n".join(problem_lines(exc)))
+            if section in slots:
+                slots[section].error("\n".join(f"- {line}" for line in lines), icon=":material/error:")
+            else:  # no section, or a closed one: say where to look
+                elsewhere += [f"- {line}" + (f" (in *{titles[section]}*)" if section else "") for line in lines]
+        if elsewhere:
+            general.error("\n".join(elsewhere), icon=":material/error:")
         return None
     state[_SOURCE] = workflow
     return workflow

@@ -30,3 +30,21 @@ def verdict(at: AppTest) -> str:
 def assert_clean(at: AppTest) -> None:
     """No exception element on the page."""
     assert not at.exception, [e.value for e in at.exception]
+
+
+SECTIONS = ("model", "volume", "failures", "caching", "overheads", "constraints")
+ROUTING_TAB = ":material/alt_route: Model routing"
+
+
+def open_sections(at: AppTest, *sections: str) -> AppTest:
+    """Open input sections of the Sync vs batch form (closed ones run lazily: their widgets do not exist)."""
+    for section in sections:
+        assert section in SECTIONS, section
+        at.session_state[f"wf_open_{section}"] = True
+    return at.run()
+
+
+def open_routing(at: AppTest) -> AppTest:
+    """Switch the Sync vs batch page to its Model routing tab."""
+    at.session_state["compare_tab"] = ROUTING_TAB
+    return at.run()

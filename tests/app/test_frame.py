@@ -19,7 +19,7 @@ def test_router_opens_on_sync_vs_batch() -> None:
     at = app().run()
     assert_clean(at)
     assert at.title[0].value.endswith("Sync vs batch")
-    assert {"Sync spend", "Batch spend", "Net savings", "Break-even success rate"} <= set(metrics(at))
+    assert {"Sync spend", "Batch spend", "Net savings", "Break-even rate"} <= set(metrics(at))
     assert any("genai-prices" in c.value for c in at.sidebar.caption)
 
 

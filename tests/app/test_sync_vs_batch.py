@@ -6,7 +6,7 @@ import pytest
 
 from costmodel.pilot import PilotMeasurement
 from costmodel.workflow import Workflow
-from tests.app.helpers import app, assert_clean, metrics, verdict
+from tests.app.helpers import app, assert_clean, metrics, open_routing, open_sections, verdict
 from ui import sharing
 from ui.state import PILOT_MEASUREMENT
 
@@ -35,6 +35,7 @@ def test_success_rate_moves_savings_and_verdict(at) -> None:  # type: ignore[no-
 
 def test_check_figures_from_design(at) -> None:  # type: ignore[no-untyped-def]
     """DESIGN.md: 500/day × 30, 15k in / 800 out at $3/$15, s = 0.95, route sync, f = 1, no overheads."""
+    open_sections(at, "overheads")
     at.segmented_control(key="wf_price_mode").set_value("Custom prices").run()
     at.number_input(key="wf_cp_input_usd_per_mtok").set_value(3.0)
     at.number_input(key="wf_cp_output_usd_per_mtok").set_value(15.0)
@@ -45,15 +46,31 @@ def test_check_figures_from_design(at) -> None:  # type: ignore[no-untyped-def]
     assert shown["Sync spend"] == "$855.00"
     assert shown["Batch spend"] == "$470.25"
     assert shown["Net savings"] == "$384.75"
-    assert shown["Break-even success rate"] == "50.0%"
+    assert shown["Break-even rate"] == "50.0%"
 
 
 def test_charts_are_drawn(at) -> None:  # type: ignore[no-untyped-def]
-    charts = at.get("plotly_chart")
-    assert len(charts) == 3
+    assert len(at.get("plotly_chart")) == 2, "savings curve and waterfall on the open tab"
+    open_routing(at)
+    assert_clean(at)
+    assert len(at.get("plotly_chart")) == 1, "the routing chart, drawn only when its tab is open"
+    assert any("Cheapest option" in m.value for m in at.markdown)
+
+
+def test_closed_sections_keep_their_values(at) -> None:  # type: ignore[no-untyped-def]
+    open_sections(at, "constraints")
+    at.slider(key="wf_urgent_share").set_value(20.0).run()
+    at.session_state["wf_open_constraints"] = False
+    at.run()
+    assert verdict(at) == "HYBRID", "closing a section must not reset what it holds"
+    at.slider(key="wf_success_rate").set_value(90.0).run()
+    assert verdict(at) == "HYBRID"
+    open_sections(at, "constraints")
+    assert at.slider(key="wf_urgent_share").value == pytest.approx(20.0)
 
 
 def test_invalid_input_shows_an_error_next_to_it(at) -> None:  # type: ignore[no-untyped-def]
+    open_sections(at, "caching")
     at.number_input(key="wf_cached_input_tokens").set_value(20_000.0).run()
     assert_clean(at)
     errors = " ".join(e.value for e in at.error)
@@ -87,11 +104,13 @@ def test_retry_by_batch_and_failures_on_sync(at) -> None:  # type: ignore[no-unt
 
 
 def test_blocking_makes_it_sync(at) -> None:  # type: ignore[no-untyped-def]
+    open_sections(at, "constraints")
     at.toggle(key="wf_blocking").set_value(True).run()
     assert verdict(at) == "SYNC"
 
 
 def test_urgent_share_makes_it_hybrid(at) -> None:  # type: ignore[no-untyped-def]
+    open_sections(at, "constraints")
     at.slider(key="wf_urgent_share").set_value(20.0).run()
     assert verdict(at) == "HYBRID"
 
@@ -148,6 +167,7 @@ def test_custom_prices_and_batch_discount(at) -> None:  # type: ignore[no-untype
 
 
 def test_routing_quality_bar(at) -> None:  # type: ignore[no-untyped-def]
+    open_routing(at)
     at.slider(key="route_quality_bar").set_value(100.0).run()
     assert_clean(at)
     assert any("No model meets the quality bar" in w.value for w in at.warning)

@@ -1,0 +1,91 @@
+"""Per-page rerun latency of the Streamlit app, measured with AppTest.
+
+For each page: open it through the router, then time N reruns each preceded by a widget change
+(the page's main slider or number input, nudged back and forth by one step). The figure is the
+median rerun time; its baseline is the same measurement on a one-slider script in the same run,
+so AppTest's own overhead and the machine's speed show up in both. Target: median < 50 ms per page.
+"""
+
+from __future__ import annotations
+
+import logging
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks._harness import Figure, figure
+
+ROOT = Path(__file__).resolve().parent.parent
+RERUNS = 15
+TARGET_MS = 50.0
+PREFERRED_WIDGET = {"pages/sync_vs_batch.py": "wf_success_rate"}
+"""The input users move most on a page; other pages use their first main-area slider or number input."""
+BASELINE_SCRIPT = "import streamlit as st\nst.slider('x', 0.0, 100.0, 50.0, key='x')\n"
+
+
+def _widget(at: Any, page: str) -> Any | None:
+    key = PREFERRED_WIDGET.get(page)
+    if key is not None:
+        return at.slider(key=key)
+    for kind in ("slider", "number_input"):
+        for w in getattr(at.main, kind):
+            if not w.disabled and isinstance(w.value, int | float):
+                return w
+    return None
+
+
+def _other_value(widget: Any) -> float:
+    """One step away from the widget's value, staying inside its range."""
+    step = getattr(widget, "step", None) or 1
+    value = widget.value
+    top = getattr(widget, "max", None)
+    return type(value)(value - step if top is not None and value + step > top else value + step)
+
+
+def median_rerun_ms(at: Any, page: str | None, reruns: int = RERUNS) -> tuple[float, str]:
+    """Median wall time of `reruns` reruns after a widget change [ms], and which widget was changed."""
+    times = []
+    widget = _widget(at, page or "")
+    label = "no widget (plain rerun)" if widget is None else (widget.key or widget.label)
+    values = None if widget is None else (_other_value(widget), widget.value)
+    for i in range(reruns):
+        widget = _widget(at, page or "")
+        if widget is not None and values is not None:
+            widget.set_value(values[i % 2])
+        start = time.perf_counter()
+        at.run()
+        times.append((time.perf_counter() - start) * 1000)
+        if at.exception:
+            raise RuntimeError(f"{page}: {at.exception[0].value}")
+    return statistics.median(times), label
+
+
+def pages() -> list[str]:
+    return sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
+
+
+def run() -> list[Figure]:
+    from streamlit.testing.v1 import AppTest
+
+    logging.getLogger("streamlit").setLevel(logging.ERROR)  # AppTest's bare-mode warnings are noise here
+    baseline = AppTest.from_string(BASELINE_SCRIPT, default_timeout=60).run()
+    baseline_ms, _ = median_rerun_ms(baseline, None)
+    figures = []
+    for page in pages():
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+        at.switch_page(page).run()
+        at.run()  # warm: first-run imports and cached loaders are not what a user waits for on a rerun
+        value_ms, widget = median_rerun_ms(at, page)
+        verdict = "ok" if value_ms < TARGET_MS else f"OVER the {TARGET_MS:g} ms target"
+        figures.append(
+            figure(
+                f"app rerun after a widget change: {Path(page).stem}",
+                value_ms,
+                "ms",
+                "one-slider script rerun (AppTest)",
+                baseline_ms,
+                note=f"median of {RERUNS}, widget {widget}; {verdict}",
+            )
+        )
+    return figures

@@ -1,0 +1,154 @@
+"""Real-browser fixtures, modelled on Streamlit's e2e harness (e2e_playwright/conftest.py).
+
+One `streamlit run` server per session on a free localhost port, polled on `/_stcore/health`;
+one headless system Chromium; a fresh page per test that waits until the script has finished.
+Without Chromium the tests skip with a visible reason, except under `CI=true`, where that fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SERVER_START_TIMEOUT_S = 60.0
+SCRIPT_DONE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+
+def chromium_path() -> str | None:
+    """The system Chromium, if installed."""
+    for candidate in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{log.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"streamlit did not become healthy in {SERVER_START_TIMEOUT_S:g} s:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="session")
+def chromium_executable() -> str:
+    path = chromium_path()
+    if path is None:
+        reason = "system Chromium not found (/usr/bin/chromium); install Debian's `chromium` to run browser tests"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true: {reason}", pytrace=False)
+        pytest.skip(reason)
+    return path
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of one `streamlit run app.py` for the whole session."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable, "-m", "streamlit", "run", "app.py",
+                "--server.headless", "true",
+                "--server.port", str(port),
+                "--server.address", "127.0.0.1",
+                "--browser.gatherUsageStats", "false",
+                "--server.fileWatcherType", "none",
+            ],
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc, log)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+EXPECT_TIMEOUT_MS = 20_000
+"""Generous: the first script run imports the app and loads the price catalog (seconds on a busy CI box)."""
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_executable: str) -> Iterator[object]:
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+
+    with sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=chromium_executable, headless=True, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def context(browser: object) -> Iterator[object]:
+    """A fresh browser context (own cookies, own Streamlit session) per test; downloads allowed."""
+    ctx = browser.new_context(viewport={"width": 1600, "height": 1100}, accept_downloads=True)  # type: ignore[attr-defined]
+    ctx.set_default_timeout(EXPECT_TIMEOUT_MS)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def open_app(context: object, app_url: str):  # type: ignore[no-untyped-def]
+    """`open_app(path="")` → a page at `app_url/path` whose script has finished running."""
+
+    def _open(path: str = "", *, page: object | None = None):  # type: ignore[no-untyped-def]
+        p = page or context.new_page()  # type: ignore[attr-defined]
+        p.goto(f"{app_url}/{path.lstrip('/')}")
+        from playwright.sync_api import expect
+
+        expect(p.locator("[data-testid='stMain'] h1").first).to_be_attached(timeout=60_000)  # first run done once
+        wait_for_app(p)
+        return p
+
+    return _open
+
+
+def wait_for_app(page: object) -> None:
+    """Wait until the app is up and its script run has finished (Streamlit's e2e pattern)."""
+    from playwright.sync_api import expect
+
+    expect(page.locator(SCRIPT_DONE)).to_be_attached(timeout=30_000)  # type: ignore[attr-defined]
+    page.wait_for_timeout(150)  # type: ignore[attr-defined]  # let a rerun triggered by the last change start
+    expect(page.locator(SCRIPT_DONE)).to_be_attached(timeout=30_000)  # type: ignore[attr-defined]

@@ -1,0 +1,119 @@
+"""What only a real browser can see: metrics and charts on screen, slider drags, shared URLs, navigation, downloads."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from tests.browser.conftest import ROOT, wait_for_app
+
+pytestmark = pytest.mark.browser
+expect = pytest.importorskip("playwright.sync_api").expect
+
+NAV = {  # page file → (url_path, title in the sidebar navigation), as registered in app.py
+    "pages/sync_vs_batch.py": ("compare", "Sync vs batch"),
+    "pages/submission_windows.py": ("windows", "Submission windows"),
+    "pages/portfolio.py": ("portfolio", "Portfolio & finance"),
+    "pages/pilot.py": ("pilot", "Live pilot"),
+    "pages/usage.py": ("usage", "Usage import"),
+    "pages/assumptions.py": ("method", "Assumptions & method"),
+}
+
+
+def metric(page, label: str):  # type: ignore[no-untyped-def]
+    """The value element of the metric labelled `label`."""
+    box = page.locator("[data-testid='stMetric']").filter(has_text=label)
+    return box.locator("[data-testid='stMetricValue']")
+
+
+def headline(page) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {
+        label: metric(page, label).inner_text()
+        for label in ("Sync spend", "Batch spend", "Net savings", "Break-even rate")
+    }
+
+
+def nudge_success_rate(page, presses: int) -> None:  # type: ignore[no-untyped-def]
+    """Move the first-pass success rate slider left by `presses` steps with the keyboard, then wait for the rerun."""
+    thumb = page.locator(".st-key-wf_success_rate input[type='range']")
+    thumb.focus()
+    for _ in range(presses):
+        thumb.press("ArrowLeft")
+    wait_for_app(page)
+
+
+def test_landing_page_shows_metrics_and_charts(open_app) -> None:  # type: ignore[no-untyped-def]
+    page = open_app()
+    expect(page.locator("h1")).to_contain_text("Sync vs batch")
+    for label in ("Sync spend", "Batch spend", "Net savings", "Break-even rate"):
+        expect(metric(page, label)).to_have_text(re.compile(r"\S"))
+    expect(metric(page, "Sync spend")).to_have_text(re.compile(r"^\$[\d,]+\.\d\d$"))
+    expect(page.get_by_text("Verdict: BATCH")).to_be_visible()
+    charts = page.locator("[data-testid='stPlotlyChart'] .main-svg")
+    expect(charts.first).to_be_visible()
+    expect(page.locator("[data-testid='stPlotlyChart']")).to_have_count(2)
+    expect(page.get_by_text("Net savings vs first-pass success rate")).to_be_visible()
+    page.get_by_role("tab", name="Model routing").click()
+    wait_for_app(page)
+    expect(page.get_by_text("Model × API: monthly cost")).to_be_visible()
+
+
+def test_moving_the_slider_changes_the_numbers(open_app) -> None:  # type: ignore[no-untyped-def]
+    page = open_app()
+    before = metric(page, "Net savings").inner_text()
+    nudge_success_rate(page, 40)  # 95 % → 75 %
+    expect(metric(page, "Net savings")).not_to_have_text(before)
+    expect(page.locator(".st-key-wf_success_rate")).to_contain_text("75.0%")
+
+
+def test_shared_url_reproduces_the_scenario(open_app, browser) -> None:  # type: ignore[no-untyped-def]
+    page = open_app()
+    nudge_success_rate(page, 30)  # 95 % → 80 %
+    volume = page.locator(".st-key-wf_volume input")
+    volume.fill("1234")
+    volume.press("Enter")
+    wait_for_app(page)
+    expect(page).to_have_url(re.compile(r"[?&]w="))
+    shown = headline(page)
+    shared = page.url
+    assert parse_qs(urlparse(shared).query)["w"][0]
+
+    elsewhere = browser.new_context(viewport={"width": 1600, "height": 1100})  # a new session, as for a colleague
+    try:
+        other = elsewhere.new_page()
+        other.goto(shared)
+        wait_for_app(other)
+        for label, value in shown.items():
+            expect(metric(other, label)).to_have_text(value)
+        expect(other.locator(".st-key-wf_volume input")).to_have_value("1234")
+    finally:
+        elsewhere.close()
+
+
+def test_navigation_reaches_every_page(open_app) -> None:  # type: ignore[no-untyped-def]
+    page = open_app()
+    present = [(url, title) for path, (url, title) in NAV.items() if (ROOT / path).exists()]
+    nav = page.locator("[data-testid='stSidebarNav']")
+    for url, title in [*present[1:], present[0]]:  # start away from the landing page, come back last
+        nav.get_by_role("link", name=title).click()
+        expect(page).to_have_url(re.compile(rf"/{url}(\?|$)" if url != "compare" else r"/(compare)?(\?|$)"))
+        wait_for_app(page)
+        expect(page.locator("h1").first).to_be_visible()
+        expect(page.locator("[data-testid='stException']")).to_have_count(0)
+
+
+def test_portfolio_csv_export_downloads(open_app) -> None:  # type: ignore[no-untyped-def]
+    if not (ROOT / "pages" / "portfolio.py").exists():
+        pytest.skip("pages/portfolio.py is not written yet (Portfolio & finance page)")
+    page = open_app("portfolio")
+    button = page.locator("[data-testid='stDownloadButton']").filter(has_text="CSV").first
+    expect(button).to_be_visible()
+    with page.expect_download() as info:
+        button.click()
+    download = info.value
+    assert download.suggested_filename.endswith(".csv")
+    text = Path(download.path()).read_text(encoding="utf-8-sig")
+    assert len(text.splitlines()) >= 2, "a header and at least one workflow row"
