@@ -106,8 +106,17 @@ def pilot_view() -> None:
     chosen = st.session_state.get(panel.SELECTED_PILOT)
     pilot_id = st.selectbox("Pilot", ids, index=ids.index(chosen) if chosen in ids else 0, format_func=labels.get)
     row = next(p for p in pilots if p.pilot_id == pilot_id)
-    if row.simulated:
-        panel.sandbox()  # the sandbox serves this process's simulated pilots
+    if row.simulated and row.endpoint != panel.sandbox().base_url:
+        st.warning(
+            "This SIMULATED pilot ran on a sandbox that no longer exists (the app restarted): its batches are "
+            "gone. Stored results and the report below are still available.",
+            icon=":material/history:",
+        )
+        with panel.runner(base_url=row.endpoint, api_key=None) as offline:
+            panel.render_status(offline.status(pilot_id))
+            if offline.status(pilot_id).state == "complete":
+                panel.render_report(offline.report(pilot_id, catalog))
+        return
     connect = {"base_url": row.endpoint, "api_key": panel.key_for(row.simulated, target)}
     with panel.runner(**connect) as runner:
         pending = runner.status(pilot_id).pending

@@ -172,3 +172,28 @@ def test_injected_status_faults_carry_retry_after(client, emu, status, exc) -> N
 def test_binds_loopback_only() -> None:
     with Emulator(clock=ManualClock()) as emu:
         assert emu._server.server_address[0] == "127.0.0.1"
+
+
+def test_command_line_emulator_serves_the_sdk() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "emulator", "--port", "0", "--turnaround-seconds", "0"],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        first = proc.stdout.readline()
+        assert first.startswith("SIMULATED Message Batches API on http://127.0.0.1:")
+        base_url = first.split(" on ", 1)[1].split(" ", 1)[0]
+        with anthropic.Anthropic(api_key="k", base_url=base_url, max_retries=0) as c:
+            batch = c.messages.batches.create(requests=requests(3))
+            assert c.messages.batches.retrieve(batch.id).processing_status == "ended"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        proc.stdout.close()
