@@ -250,6 +250,7 @@ def break_even_success_rate(workflow: Workflow, c_sync: float, c_batch: float) -
         if (values[i - 1] < -tol) != (values[i] < -tol):
             lo, hi = grid[i - 1], grid[i]
             f_lo = values[i - 1]
+            pays_above = values[i] >= -tol
             break
     for _ in range(100):
         mid = (lo + hi) / 2
@@ -261,11 +262,13 @@ def break_even_success_rate(workflow: Workflow, c_sync: float, c_batch: float) -
         if hi - lo < 1e-12:
             break
     s = (lo + hi) / 2
-    return BreakEven(
-        success_rate=s,
-        status="crosses",
-        statement=f"batch pays while the first-pass success rate stays above {s:.1%}",
+    # with failures on sync too and batch retries, savings can rise as s falls: then batch pays only below s
+    statement = (
+        f"batch pays while the first-pass success rate stays above {s:.1%}"
+        if pays_above
+        else f"batch pays only while the first-pass success rate stays below {s:.1%}"
     )
+    return BreakEven(success_rate=s, status="crosses", statement=statement)
 
 
 def _assumptions(workflow: Workflow, pricing: ModelPricing) -> tuple[str, ...]:

@@ -343,3 +343,21 @@ def test_break_even_when_savings_at_full_success_are_a_hair_below_zero() -> None
     assert c.break_even.status == "crosses"
     assert c.break_even.success_rate == pytest.approx(1.0, abs=1e-6)
     assert net_savings_per_month_usd(w, 0.057, 0.057, 0.99) < 0
+
+
+def test_break_even_statement_when_batch_pays_only_at_low_success() -> None:
+    # failures also on sync, retried by batch for 3 rounds: savings = N·(C_s − C_b)·(1 + q + q²) − waiting,
+    # which grows as s falls. N = 15,000, C_s − C_b = 0.0285: 427.50·(1 + q + q²) − 600 = 0 at q ≈ 0.306.
+    w = check_workflow(
+        failures_on_sync_too=True,
+        retry_route="batch",
+        max_batch_rounds=3,
+        delay_cost_per_item_hour_usd=0.04,
+        batch_wait_hours=1,
+    )
+    c = compare(w, resolve_pricing(w, _catalog()))
+    q = (-1 + (1 - 4 * (1 - 600 / 427.5)) ** 0.5) / 2
+    assert c.break_even.status == "crosses"
+    assert c.break_even.success_rate == pytest.approx(1 - q, abs=1e-9)
+    assert c.net_savings_per_month_usd < 0  # at s = 1
+    assert "only while the first-pass success rate stays below" in c.break_even.statement
