@@ -177,3 +177,12 @@ def test_use_the_valid_rows_on_every_page_sets_the_scenario() -> None:
     assert scenario.workflows[0].name == "Renamed check"
     assert results(at).loc[0, "name"] == "Renamed check"
     assert not at.error
+
+
+def test_deleting_every_row_leaves_a_working_page_with_zero_totals() -> None:
+    at = load_field_portfolio()
+    at = edit(at, {}, deleted_rows=list(range(7)))
+    assert metrics(at)["All-sync spend"] == "$0/mo"
+    assert len(results(at)) == 0
+    assert not any("JSON" in b.label for b in at.download_button if b.key == "pf_json")
+    assert any("CSV" in b.label for b in at.download_button)
