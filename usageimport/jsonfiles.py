@@ -198,7 +198,7 @@ def read_json_text(text: str, result: ImportResult, *, source: str) -> str:
             result.blank_lines += 1
         elif isinstance(obj, Exception):
             last = number == items[-1][0]
-            reason = "truncated line: not complete JSON" if last else f"not valid JSON ({obj.msg})"
+            reason = "truncated line: not complete JSON" if last else f"not valid JSON ({getattr(obj, 'msg', obj)})"
             result.skip(source, number, "", reason)
         elif not isinstance(obj, dict):
             result.skip(source, number, "", "not a JSON object")

@@ -62,7 +62,7 @@ def _codes(values: pd.Series, table: dict[str, int]) -> np.ndarray:
     mapping[-1] = -1
     for i, u in enumerate(uniques):
         mapping[i] = table.setdefault(str(u).strip(), len(table))
-    return mapping[local_codes]
+    return np.asarray(mapping[local_codes], dtype=np.int64)
 
 
 @dataclass
@@ -235,7 +235,7 @@ class ImportResult:
             return np.zeros(len(frame), dtype=np.int64)
         local, uniques = pd.factorize(frame["tier"].astype("string"), use_na_sentinel=True)
         mapping = np.array([tier_code(u) for u in uniques] + [0], dtype=np.int64)
-        codes = mapping[local]
+        codes = np.asarray(mapping[local], dtype=np.int64)
         for i, u in enumerate(uniques):
             if mapping[i] == TIER_OTHER:
                 self.other_tier_values[str(u)] = self.other_tier_values.get(str(u), 0) + int((local == i).sum())

@@ -301,3 +301,15 @@ def test_csv_kind_is_detected_from_the_header(header: str, kind: str) -> None:
     from usageimport.csvfiles import detect_csv_kind
 
     assert detect_csv_kind(header.split(",")) == kind
+
+
+def test_jsonl_log_bad_middle_line_is_skipped_with_the_parser_reason(tmp_path: Path) -> None:
+    good = json.dumps(
+        {"timestamp": "2026-10-01T00:00:00Z", "model": "claude-haiku-4-5", "output_tokens": 5, "input_tokens": 1}
+    )
+    result = load_files([write(tmp_path, "log.jsonl", "\n".join([good, "{oops", good, "[1, 2]", good]) + "\n")])
+    assert result.usage_rows == 3
+    assert [s.message() for s in result.skipped] == [
+        "log.jsonl line 2: not valid JSON (Expecting property name enclosed in double quotes)",
+        "log.jsonl line 4: not a JSON object",
+    ]
