@@ -10,9 +10,5 @@ from tests.core.core_support import AS_OF
 
 @pytest.fixture(scope="session")
 def catalog() -> Catalog:
+    """The planning catalog on the fixed test date."""
     return load_catalog(as_of=AS_OF)
-
-
-@pytest.fixture(scope="session")
-def full_catalog() -> Catalog:
-    return load_catalog(as_of=AS_OF, include_retired=True)
