@@ -613,7 +613,7 @@ class Runner:
             if custom_id not in expected:
                 self.ledger.add_event(pilot_id, part_no, self.now(), "unexpected_result", custom_id)
                 continue
-            out.write(json.dumps(record.to_dict(), separators=(",", ":")) + "\n")
+            out.write(json.dumps(record.to_dict(mode="json", warnings=False), separators=(",", ":")) + "\n")
             seen.add(custom_id)
             written += 1
             if written % 1000 == 0:
