@@ -196,9 +196,7 @@ def offline_input_tokens(params: Mapping[str, Any]) -> tuple[int, bool]:
     if tools:
         texts.append(json.dumps(tools))
     text_bytes = sum(len(t.encode("utf-8")) for t in texts)
-    tokens = (
-        math.ceil(text_bytes / OFFLINE_BYTES_PER_TOKEN) + framing + media * OFFLINE_TOKENS_PER_MEDIA_BLOCK
-    )
+    tokens = math.ceil(text_bytes / OFFLINE_BYTES_PER_TOKEN) + framing + media * OFFLINE_TOKENS_PER_MEDIA_BLOCK
     return tokens, cache
 
 
@@ -214,9 +212,7 @@ def validate_request(obj: Any) -> list[str]:
     if custom_id is None:
         problems.append("custom_id is missing: give each request a unique id of 1-64 letters, digits, _ or -")
     elif not isinstance(custom_id, str) or not _CUSTOM_ID.match(custom_id):
-        problems.append(
-            f"custom_id {custom_id!r} is invalid: use 1-64 characters from a-z, A-Z, 0-9, _ and -"
-        )
+        problems.append(f"custom_id {custom_id!r} is invalid: use 1-64 characters from a-z, A-Z, 0-9, _ and -")
     params = obj.get("params")
     if params is None:
         problems.append("params is missing: give model, max_tokens and messages")
@@ -255,9 +251,7 @@ def validate_request(obj: Any) -> list[str]:
     if params.get("stream") is True:
         problems.append("params.stream is true: batches cannot stream; remove stream")
     if params.get("speed") is not None:
-        problems.append(
-            f"params.speed is {params['speed']!r}: fast mode is not available in batches; remove speed"
-        )
+        problems.append(f"params.speed is {params['speed']!r}: fast mode is not available in batches; remove speed")
     return problems
 
 
@@ -298,9 +292,7 @@ def validate_numbered_lines(lines: Iterable[tuple[int, str | bytes]]) -> Validat
         if isinstance(custom_id, str):
             first = seen.get(custom_id)
             if first is not None:
-                messages.append(
-                    f"custom_id {custom_id!r} is already used on line {first}: ids must be unique"
-                )
+                messages.append(f"custom_id {custom_id!r} is already used on line {first}: ids must be unique")
             else:
                 seen[custom_id] = number
         if messages:
@@ -311,9 +303,7 @@ def validate_numbered_lines(lines: Iterable[tuple[int, str | bytes]]) -> Validat
         body_bytes = batch_request_body_bytes(stripped)
         if body_bytes + 20 > MAX_BATCH_BYTES:
             result.problems.append(
-                LineProblem(
-                    line=number, message=f"request is {body_bytes:,} bytes: larger than a whole batch may be"
-                )
+                LineProblem(line=number, message=f"request is {body_bytes:,} bytes: larger than a whole batch may be")
             )
             continue
         result.requests.append(
@@ -406,9 +396,7 @@ def build_requests(rows: Iterable[TextRow], template: PromptTemplate) -> Iterato
         params: dict[str, Any] = {
             "model": template.model,
             "max_tokens": template.max_tokens,
-            "messages": [
-                {"role": "user", "content": template.user_template.replace(TEXT_PLACEHOLDER, row.text or "")}
-            ],
+            "messages": [{"role": "user", "content": template.user_template.replace(TEXT_PLACEHOLDER, row.text or "")}],
         }
         if not row.text:
             params["messages"][0]["content"] = ""
@@ -445,18 +433,14 @@ class SpendEstimate(StrictModel):
     """Price-source line (`PriceSource.label()`)."""
 
 
-def _worst_case_cost(
-    pricing: ModelPricing, api: Literal["sync", "batch"], req: RequestStats, tokens: int
-) -> float:
+def _worst_case_cost(pricing: ModelPricing, api: Literal["sync", "batch"], req: RequestStats, tokens: int) -> float:
     if req.uses_cache_control:
         # A cache breakpoint may bill the whole prefix as a 1-hour write, the dearest input rate.
         cost = pricing.request_cost_usd(
             api, uncached_input_tokens=0.0, output_tokens=req.max_tokens, cache_write_1h_tokens=float(tokens)
         )
     else:
-        cost = pricing.request_cost_usd(
-            api, uncached_input_tokens=float(tokens), output_tokens=req.max_tokens
-        )
+        cost = pricing.request_cost_usd(api, uncached_input_tokens=float(tokens), output_tokens=req.max_tokens)
     return float(cost)
 
 
@@ -489,16 +473,12 @@ def estimate_spend(
         output_total += req.max_tokens
         batch_usd += _worst_case_cost(pricing, "batch", req, tokens)
         sync_usd += _worst_case_cost(pricing, "sync", req, tokens)
-        input_usd += float(
-            pricing.request_cost_usd("batch", uncached_input_tokens=float(tokens), output_tokens=0.0)
-        )
+        input_usd += float(pricing.request_cost_usd("batch", uncached_input_tokens=float(tokens), output_tokens=0.0))
     return SpendEstimate(
         request_count=len(requests),
         batch_count=len(split_ranges([r.body_bytes for r in requests])),
         input_tokens=input_total,
-        input_tokens_source=COUNT_TOKENS_LABEL
-        if counted_input_tokens is not None
-        else OFFLINE_ESTIMATE_LABEL,
+        input_tokens_source=COUNT_TOKENS_LABEL if counted_input_tokens is not None else OFFLINE_ESTIMATE_LABEL,
         max_output_tokens=output_total,
         worst_case_batch_usd=batch_usd,
         worst_case_sync_usd=sync_usd,
@@ -602,11 +582,7 @@ def check_output(text: str, check: OutputCheck) -> bool:
 def result_text(record: Mapping[str, Any]) -> str:
     """The text blocks of a succeeded result's message, joined."""
     message = record.get("result", {}).get("message") or {}
-    parts = [
-        b.get("text", "")
-        for b in message.get("content") or []
-        if isinstance(b, dict) and b.get("type") == "text"
-    ]
+    parts = [b.get("text", "") for b in message.get("content") or [] if isinstance(b, dict) and b.get("type") == "text"]
     return "".join(parts)
 
 

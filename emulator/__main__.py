@@ -23,9 +23,7 @@ def main(argv: list[str] | None = None) -> int:
         default='{"succeeded": 0.9, "errored": 0.05, "expired": 0.05}',
         help="JSON weights of result types (succeeded, errored, expired, canceled)",
     )
-    parser.add_argument(
-        "--bad-output-share", type=float, default=0.0, help="share of succeeded results not JSON"
-    )
+    parser.add_argument("--bad-output-share", type=float, default=0.0, help="share of succeeded results not JSON")
     args = parser.parse_args(argv)
     try:
         mix = json.loads(args.result_mix)
@@ -41,9 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         bad_output_share=args.bad_output_share,
     )
     with Emulator(config, port=args.port) as emu:
-        print(
-            f"SIMULATED Message Batches API on {emu.base_url} (any non-empty API key is accepted)", flush=True
-        )
+        print(f"SIMULATED Message Batches API on {emu.base_url} (any non-empty API key is accepted)", flush=True)
         print(f"use: ANTHROPIC_BASE_URL={emu.base_url} ANTHROPIC_API_KEY=sk-emulator ...", flush=True)
         try:
             while True:

@@ -40,9 +40,7 @@ __all__ = ["Emulator", "EmulatorConfig", "ManualClock"]
 
 _CUSTOM_ID = re.compile(CUSTOM_ID_PATTERN)
 _BATCH_PATH = re.compile(r"^/v1/messages/batches/([A-Za-z0-9_-]+)(/cancel|/results)?$")
-ENDPOINTS = frozenset(
-    {"create", "retrieve", "list", "cancel", "delete", "results", "messages", "count_tokens", "any"}
-)
+ENDPOINTS = frozenset({"create", "retrieve", "list", "cancel", "delete", "results", "messages", "count_tokens", "any"})
 _ERROR_TYPES = {
     400: "invalid_request_error",
     401: "authentication_error",
@@ -218,9 +216,7 @@ class Emulator:
 
     def _new_id(self, prefix: str) -> str:
         with self._lock:
-            return prefix + "".join(
-                self._rng.choice("0123456789abcdefghijklmnopqrstuvwxyz") for _ in range(24)
-            )
+            return prefix + "".join(self._rng.choice("0123456789abcdefghijklmnopqrstuvwxyz") for _ in range(24))
 
     def create_batch(self, requests: list[dict[str, Any]]) -> _Batch:
         with self._lock:
@@ -228,9 +224,7 @@ class Emulator:
             kinds = list(mix)
             weights = [mix[k] for k in kinds]
             outcomes = self._rng.choices(kinds, weights=weights, k=len(requests))
-            batch = _Batch(
-                id=self._new_id("msgbatch_"), created=self.clock(), requests=requests, outcomes=outcomes
-            )
+            batch = _Batch(id=self._new_id("msgbatch_"), created=self.clock(), requests=requests, outcomes=outcomes)
             self._batches[batch.id] = batch
             self._order.append(batch.id)
             return batch
@@ -580,9 +574,7 @@ class _Handler(BaseHTTPRequestHandler):
                 batch.cancel_at = now
         body = self.emu.batch_json(batch)
         if body["processing_status"] == "ended" and batch.cancel_at is not None and batch.cancel_at == now:
-            body["processing_status"] = (
-                "canceling"  # the cancel call itself reports canceling, as the API does
-            )
+            body["processing_status"] = "canceling"  # the cancel call itself reports canceling, as the API does
             body["ended_at"] = None
             body["results_url"] = None
             body["request_counts"] = {
