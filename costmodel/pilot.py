@@ -211,7 +211,7 @@ def validate_request(obj: Any) -> list[str]:
     custom_id = obj.get("custom_id")
     if custom_id is None:
         problems.append("custom_id is missing: give each request a unique id of 1-64 letters, digits, _ or -")
-    elif not isinstance(custom_id, str) or not _CUSTOM_ID.match(custom_id):
+    elif not isinstance(custom_id, str) or not _CUSTOM_ID.fullmatch(custom_id):
         problems.append(f"custom_id {custom_id!r} is invalid: use 1-64 characters from a-z, A-Z, 0-9, _ and -")
     params = obj.get("params")
     if params is None:

@@ -517,7 +517,7 @@ class _Handler(BaseHTTPRequestHandler):
         seen: set[str] = set()
         for i, request in enumerate(requests):
             custom_id = request.get("custom_id") if isinstance(request, dict) else None
-            if not isinstance(custom_id, str) or not _CUSTOM_ID.match(custom_id):
+            if not isinstance(custom_id, str) or not _CUSTOM_ID.fullmatch(custom_id):
                 self._error(400, f"requests.{i}.custom_id: must match {CUSTOM_ID_PATTERN}")
                 return
             if custom_id in seen:

@@ -53,6 +53,7 @@ def req(custom_id: object = "a1", **params: object) -> str:
         (req("has space"), "custom_id 'has space' is invalid"),
         (req("x" * 65), "is invalid"),
         (req(""), "is invalid"),
+        (req("trailing_newline\n"), "is invalid"),
         (req(None), "custom_id is missing"),
         (json.dumps({"custom_id": "a"}), "params is missing"),
         (req(model=...), "params.model is missing"),
