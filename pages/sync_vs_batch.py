@@ -40,9 +40,15 @@ with inputs:
         and hasattr(measurement, "apply_to")
         and st.button("Apply pilot measurement", icon=":material/science:", help="Use the pilot's measured numbers")
     ):
-        state.set_workflow(index, measurement.apply_to(scenario.workflows[index]))
-        st.toast("Pilot measurement applied: success rate, tokens and timing now come from the pilot.")
+        try:
+            state.set_workflow(index, measurement.apply_to(scenario.workflows[index]))
+        except ValueError as exc:  # pydantic's ValidationError included
+            st.error(f"The pilot measurement does not fit this workflow: {exc}", icon=":material/error:")
+        else:
+            st.toast("Pilot measurement applied: success rate, tokens and timing now come from the pilot.")
         scenario = state.get_scenario()
+    if scenario.workflows[index].description:
+        st.caption(scenario.workflows[index].description)
     workflow = widgets.workflow_form(scenario.workflows[index], catalog=catalog)
 
 with results:
@@ -129,3 +135,7 @@ with results:
         st.markdown("**Assumptions**\n" + "\n".join(f"- {a}" for a in c.assumptions))
         st.markdown("**Formulas**\n" + "\n".join(f"- `{f}`" for f in c.formulas))
         st.caption(f"Prices: {c.price_source.label()}. Method and glossary: *Assumptions & method* page.")
+    st.caption(
+        ":material/link: This page's address carries these inputs: copy it from the address bar to share exactly "
+        "these numbers."
+    )

@@ -36,38 +36,6 @@ _CUSTOM_PRICE_FIELDS = (
     "cache_write_1h_usd_per_mtok",
     "cache_read_usd_per_mtok",
 )
-_WIDGET_FIELDS = (
-    "model",
-    "days_per_month",
-    "input_tokens",
-    "output_tokens",
-    "cached_input_tokens",
-    "cache_hit_rate",
-    "batch_cache_hit_rate",
-    "sync_cache_ttl",
-    "batch_cache_ttl",
-    "success_rate",
-    "billed_failure_share",
-    "retry_route",
-    "max_batch_rounds",
-    "failures_on_sync_too",
-    "refinement_hours",
-    "amortize_months",
-    "ops_hours_per_month",
-    "hourly_rate_usd",
-    "delay_cost_per_item_hour_usd",
-    "batch_wait_hours",
-    "blocking",
-    "streaming",
-    "tool_turns",
-    "urgent_share",
-)
-"""Workflow fields with a widget of their own (volume and custom prices have composite widgets)."""
-_ALL_KEYS = [
-    *(KEY_PREFIX + name for name in _WIDGET_FIELDS),
-    *(KEY_PREFIX + name for name in ("price_mode", "volume_unit", "volume", "cp_batch_discount")),
-    *(KEY_PREFIX + "cp_" + name for name in _CUSTOM_PRICE_FIELDS),
-]
 _SECTIONS: dict[str, tuple[str, ...]] = {
     "model": ("model", "price_mode", "custom_prices", *_CUSTOM_PRICE_FIELDS, "batch_discount", "max_output_tokens"),
     "volume": (
@@ -89,8 +57,19 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
         "delay_cost_per_item_hour_usd",
         "batch_wait_hours",
     ),
-    "constraints": ("blocking", "streaming", "tool_turns", "urgent_share", "name"),
+    "constraints": ("blocking", "streaming", "tool_turns", "urgent_share"),
 }
+_COMPOSITE_FIELDS = frozenset({"custom_prices", "requests_per_day", "requests_per_month"})
+"""Workflow fields drawn by several widgets (prices, volume + unit) rather than one of their own."""
+_WIDGET_FIELDS = tuple(
+    f for fields in _SECTIONS.values() for f in fields if f in Workflow.model_fields and f not in _COMPOSITE_FIELDS
+)
+"""Workflow fields with a widget of their own, keyed `wf_<field>`."""
+_ALL_KEYS = [
+    *(KEY_PREFIX + name for name in _WIDGET_FIELDS),
+    *(KEY_PREFIX + name for name in ("price_mode", "volume_unit", "volume", "cp_batch_discount")),
+    *(KEY_PREFIX + "cp_" + name for name in _CUSTOM_PRICE_FIELDS),
+]
 
 
 def field_help(name: str) -> str:

@@ -179,3 +179,23 @@ def test_page_alone_shares_the_same_numbers() -> None:
     alone = app(PAGE).run()
     routed = app().run()
     assert metrics(alone) == metrics(routed)
+
+
+class _BrokenMeasurement:
+    """Stands in for a measurement whose numbers cannot go into this workflow."""
+
+    def apply_to(self, workflow: Workflow) -> Workflow:
+        raise ValueError("cached_input_tokens cannot exceed input_tokens")
+
+
+def test_pilot_measurement_that_does_not_fit_is_an_error(at) -> None:  # type: ignore[no-untyped-def]
+    at.session_state[PILOT_MEASUREMENT] = _BrokenMeasurement()
+    at.run()
+    next(b for b in at.button if b.label == "Apply pilot measurement").click().run()
+    assert_clean(at)
+    assert any("does not fit" in e.value for e in at.error)
+    assert "Net savings" in metrics(at)
+
+
+def test_no_pilot_button_without_a_measurement(at) -> None:  # type: ignore[no-untyped-def]
+    assert not [b for b in at.button if b.label == "Apply pilot measurement"]
