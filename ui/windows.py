@@ -63,11 +63,13 @@ DEFAULT_SLA_HOURS = 30.0
 """SLA offered for a workflow without one: one worst-case day plus a working margin [h]."""
 TIMELINE_HOURS = 48.0
 """Span of the submissions timeline [h]."""
-ILLUSTRATION_INTERVAL_HOURS = 1.0
+ILLUSTRATION_INTERVAL_HOURS = 4.0
 """Interval drawn on the timeline when no interval keeps the SLA (the chart then shows why) [h]."""
 
 RECOMMENDED = 0.0
 """The interval selector's value for "use the recommended interval" (a selectbox shows None as empty)."""
+AXIS_TICKS_HOURS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 12.0, 24.0, 48.0, 96.0, 168.0)
+"""Labelled intervals on the P(miss) chart's log axis (every interval crowds the long end) [h]."""
 INTERVAL_OPTIONS: tuple[float, ...] = (RECOMMENDED, *sorted(CLOCK_FRIENDLY_INTERVALS_HOURS))
 """Choices for the interval: the recommended one, then every clock-friendly interval [h]."""
 
@@ -632,8 +634,8 @@ def miss_curve_figure(inputs: SlaInputs, plan: SlaPlan, points: Sequence[MissCur
         "xaxis": {
             "title": {"text": "submission interval [h]"},
             "type": "log",
-            "tickvals": xs,
-            "ticktext": [f"{x:g}" for x in xs],
+            "tickvals": [x for x in xs if x in AXIS_TICKS_HOURS],
+            "ticktext": [f"{x:g}" for x in xs if x in AXIS_TICKS_HOURS],
         },
         "yaxis": {"title": {"text": "items that miss the SLA [%]"}},
         "legend": {"orientation": "h", "y": -0.3},
