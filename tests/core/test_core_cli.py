@@ -294,7 +294,7 @@ COMPARE_FLAGS = [
 ]  # fmt: skip
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(
     command=st.sampled_from(["compare", "recommend"]),
     flags=st.lists(st.tuples(st.sampled_from(COMPARE_FLAGS), NUMBERS), min_size=1, max_size=4),

@@ -127,7 +127,7 @@ def test_batch_item_cost_never_falls_as_success_falls(
     assert batch_lo >= batch_hi - 1e-12 * max(1.0, c_sync)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(w=workflows(), s_hi=success, drop=st.floats(0, 1, allow_nan=False))
 def test_net_savings_never_increase_as_success_falls(w: Workflow, s_hi: float, drop: float) -> None:
     """What the code promises: off `failures_on_sync_too`, or on with sync retries, savings fall with s.
@@ -221,7 +221,7 @@ def test_feasible_hard_interval_keeps_worst_case_within_sla(
 # --- the break-even rate zeroes the net savings ------------------------------------------------
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(w=workflows())
 def test_break_even_zeroes_net_savings(w: Workflow) -> None:
     rc = request_costs(w, resolve_pricing(w, CATALOG))
@@ -266,7 +266,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     )
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(scenario=scenarios())
 def test_scenario_json_round_trips(scenario: Scenario) -> None:
     text = scenario_to_json(scenario)
