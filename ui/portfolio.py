@@ -532,6 +532,7 @@ def export_excel(view: PortfolioView, *, generated: date) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    money, share = "$#,##0.00", "0.0%"
     book = Workbook()
     table = book.active
     table.title = "Portfolio"
@@ -541,18 +542,26 @@ def export_excel(view: PortfolioView, *, generated: date) -> bytes:
     table.append([])
     for name, value in _totals(view):
         table.append([f"total {name}", value])
-    for cell in table[1]:
-        cell.font = Font(bold=True)
-    money = "$#,##0.00"
-    for column in table.iter_cols(min_row=2, max_row=len(view.outcomes) + 1):
-        if str(column[0].offset(-1, 0).value).endswith("_usd"):
-            for cell in column:
-                cell.number_format = money
+        table.cell(row=table.max_row, column=2).number_format = money if name.endswith("_usd") else share
+    for index, header in enumerate(EXPORT_COLUMNS, start=1):
+        table.cell(row=1, column=index).font = Font(bold=True)
+        letter = table.cell(row=1, column=index).column_letter
+        table.column_dimensions[letter].width = 60 if header in ("reason", "problems") else max(12, len(header) + 2)
+        fmt = money if header.endswith("_usd") else share if header == "success_rate" else None
+        for row in range(2, len(view.outcomes) + 2):
+            if fmt:
+                table.cell(row=row, column=index).number_format = fmt
+    table.freeze_panes = "C2"
 
     projection = book.create_sheet("Projection")
     projection.append(["month", "sync_cost_usd", "planned_cost_usd", "savings_usd", "cumulative_savings_usd"])
     for m in view.portfolio.projection:
         projection.append([m.month, m.sync_cost_usd, m.planned_cost_usd, m.savings_usd, m.cumulative_savings_usd])
+    for row in projection.iter_rows(min_row=2, min_col=2):
+        for cell in row:
+            cell.number_format = money
+    for letter in "BCDE":
+        projection.column_dimensions[letter].width = 24
 
     assumptions = book.create_sheet("Assumptions")
     assumptions.append(["assumption"])

@@ -262,3 +262,18 @@ def test_scenario_name_is_file_safe() -> None:
         "engineering-operations-portfolio-2026-11-21"
     )
     assert portfolio.scenario_name("???", GENERATED) == "portfolio-2026-11-21"
+
+
+def test_exports_of_an_empty_portfolio(catalog: Catalog) -> None:
+    view = portfolio.evaluate_rows([], catalog, FinanceInputs())
+    book = load_workbook(io.BytesIO(portfolio.export_excel(view, generated=GENERATED)))
+    assert next(book["Portfolio"].iter_rows(values_only=True))[0] == "row"
+    assert _csv_rows(portfolio.export_csv(view, generated=GENERATED))[1] == []
+    assert "All-sync spend: **$0.00/month**" in portfolio.export_report_markdown(view, generated=GENERATED)
+
+
+def test_excel_formats_money_and_shares(mixed_view: portfolio.PortfolioView) -> None:
+    sheet = load_workbook(io.BytesIO(portfolio.export_excel(mixed_view, generated=GENERATED)))["Portfolio"]
+    headers = [c.value for c in sheet[1]]
+    assert sheet.cell(row=2, column=headers.index("sync_cost_per_month_usd") + 1).number_format == "$#,##0.00"
+    assert sheet.cell(row=2, column=headers.index("success_rate") + 1).number_format == "0.0%"
