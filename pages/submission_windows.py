@@ -32,20 +32,14 @@ workflow = workflows[choice]
 note = windows.start_note(workflow)
 if note:
     st.caption(note)
-source = (scenario.name, choice, workflow)
-
-first_visit = "win_inputs" not in st.session_state
+first_visit = windows.INPUTS_KEY not in st.session_state
 incoming = sharing.read_params(SlaInputs, "sla")
-if incoming is not None and sharing.params_changed("sla"):
-    windows.seed_widgets(st.session_state, incoming)
-    st.session_state["win_source"] = source
-elif st.session_state.get("win_source") != source:
-    windows.seed_widgets(st.session_state, windows.start_inputs(workflow))
-    st.session_state["win_source"] = source
-else:
-    windows.seed_widgets(
-        st.session_state, st.session_state.get("win_inputs") or windows.start_inputs(workflow), only_missing=True
-    )
+windows.prepare_widgets(
+    st.session_state,
+    workflow=workflow,
+    source=(scenario.name, choice, workflow),
+    shared=incoming if incoming is not None and sharing.params_changed("sla") else None,
+)
 
 # ---- widgets
 k = windows.KEYS
@@ -163,7 +157,7 @@ try:
 except ValidationError as exc:
     st.error("These inputs cannot be planned:\n\n" + "\n".join(f"- {line}" for line in problem_lines(exc)))
     st.stop()
-st.session_state["win_inputs"] = inputs
+st.session_state[windows.INPUTS_KEY] = inputs
 if incoming is not None or not first_visit:
     # Writing the URL on a session's very first run of a deep link makes Streamlit show a spurious
     # "Page not found" dialog (streamlit#9992), so an untouched page waits for the first change.

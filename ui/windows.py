@@ -42,6 +42,7 @@ __all__ = [
     "interval_options",
     "latency_figure",
     "miss_curve_figure",
+    "prepare_widgets",
     "seed_widgets",
     "start_inputs",
     "start_note",
@@ -232,6 +233,27 @@ def typical_case_title(state: Mapping[str, Any], measurement: PilotMeasurement |
             f"{measurement.request_count:,} requests)"
         )
     return "Typical-case assumptions (until a pilot measures them)"
+
+
+SOURCE_KEY = "win_source"
+"""Session key: (scenario name, workflow index, workflow) the widgets were last seeded from."""
+INPUTS_KEY = "win_inputs"
+"""Session key: the last valid `SlaInputs` (refills widgets Streamlit dropped while another page ran)."""
+
+
+def prepare_widgets(
+    state: MutableMapping[str, Any], *, workflow: Workflow, source: Any, shared: SlaInputs | None
+) -> None:
+    """Seed the widgets before they are drawn: a new shared link wins, then a newly chosen workflow (or
+    scenario); otherwise only keys Streamlit dropped are refilled, from the last valid inputs."""
+    if shared is not None:
+        seed_widgets(state, shared)
+        state[SOURCE_KEY] = source
+    elif state.get(SOURCE_KEY) != source:
+        seed_widgets(state, start_inputs(workflow))
+        state[SOURCE_KEY] = source
+    else:
+        seed_widgets(state, state.get(INPUTS_KEY) or start_inputs(workflow), only_missing=True)
 
 
 def input_warnings(inputs: SlaInputs) -> list[str]:

@@ -255,3 +255,22 @@ def test_apply_pilot_turnaround_keeps_the_other_inputs() -> None:
 def test_start_note_only_for_a_workflow_without_sla() -> None:
     assert windows.start_note(WORKFLOW.model_copy(update={"sla": SlaSpec(sla_hours=30)})) is None
     assert "has no SLA" in (windows.start_note(WORKFLOW) or "")
+
+
+def test_prepare_widgets_link_then_workflow_then_refill() -> None:
+    sla72 = WORKFLOW.model_copy(update={"sla": SlaSpec(sla_hours=72)})
+    state: dict[str, object] = {}
+    windows.prepare_widgets(state, workflow=sla72, source="a", shared=None)
+    assert state[windows.KEYS["sla_hours"]] == 72.0
+    state[windows.KEYS["sla_hours"]] = 40.0  # the user's edit survives a rerun from the same source
+    windows.prepare_widgets(state, workflow=sla72, source="a", shared=None)
+    assert state[windows.KEYS["sla_hours"]] == 40.0
+    windows.prepare_widgets(state, workflow=sla72, source="a", shared=SlaInputs(sla_hours=12))
+    assert state[windows.KEYS["sla_hours"]] == 12.0  # a new shared link wins
+    windows.prepare_widgets(state, workflow=WORKFLOW, source="b", shared=None)
+    assert state[windows.KEYS["sla_hours"]] == windows.DEFAULT_SLA_HOURS  # another workflow reseeds
+    state[windows.INPUTS_KEY] = SlaInputs(sla_hours=50, downstream_hours=4)
+    del state[windows.KEYS["downstream_hours"]]  # Streamlit dropped it while another page ran
+    windows.prepare_widgets(state, workflow=WORKFLOW, source="b", shared=None)
+    assert state[windows.KEYS["downstream_hours"]] == 4.0
+    assert state[windows.KEYS["sla_hours"]] == windows.DEFAULT_SLA_HOURS

@@ -148,3 +148,15 @@ def test_chosen_interval_longer_than_the_maximum_is_infeasible_with_its_reason()
     assert_clean(at)
     assert "The chosen 8 h interval is longer than the 4 h maximum" in at.error[0].value
     assert metrics(at)["Worst-case latency"] == "32 h"
+
+
+def test_inputs_survive_a_visit_to_another_page() -> None:
+    at = app("app.py").run()
+    at.switch_page(PAGE).run()
+    at = set_sla(at, sla_hours=50.0, downstream_hours=3.0)
+    at.switch_page("pages/portfolio.py").run()
+    assert_clean(at)
+    at.switch_page(PAGE).run()
+    assert_clean(at)
+    assert at.number_input(key=windows.KEYS["sla_hours"]).value == 50.0
+    assert at.number_input(key=windows.KEYS["downstream_hours"]).value == 3.0
