@@ -24,30 +24,20 @@ if top_right.button(
     "contract review, claims triage and support analytics, with finance figures.",
 ):
     state.set_scenario(data.presets()["portfolio"])
-first_visit = "pf_source" not in st.session_state
+first_visit = portfolio.SOURCE_KEY not in st.session_state
 shared = sharing.read_params(Scenario, "portfolio")
 if shared is not None and sharing.params_changed("portfolio"):
     state.set_scenario(shared)  # a shared link wins over the session's scenario
 scenario = state.get_scenario()
 top_left.markdown(f"**Scenario:** {scenario.name}" + (f" — {scenario.description}" if scenario.description else ""))
 
-# The editor's input table changes only when the scenario does, so edits survive reruns.
-if st.session_state.get("pf_source") != scenario:
-    st.session_state["pf_source"] = scenario
-    st.session_state["pf_base"] = scenario.workflows
-    st.session_state["pf_frame"] = portfolio.workflows_to_frame(scenario.workflows)
-    st.session_state.update(portfolio.finance_widget_values(scenario.finance))
-else:
-    for key, value in portfolio.finance_widget_values(scenario.finance).items():
-        st.session_state.setdefault(key, value)
-
+frame, base = portfolio.prepare_table(st.session_state, scenario)
 catalog = data.catalog(batch_discount=scenario.batch_discount)
-base = st.session_state["pf_base"]
 model_ids = list(dict.fromkeys([*catalog.ids(), *(w.model for w in base)]))
 edited = st.data_editor(
-    st.session_state["pf_frame"],
+    frame,
     num_rows="dynamic",
-    key="pf_editor",
+    key=portfolio.EDITOR_KEY,
     column_config=portfolio.editor_column_config(model_ids),
     width="stretch",
 )
@@ -87,6 +77,7 @@ except ValidationError as exc:
     st.error("Finance inputs: " + "; ".join(problem_lines(exc)) + ". Showing the portfolio without them.")
     finance = FinanceInputs()
 
+portfolio.remember(st.session_state, edited, finance)
 view = portfolio.evaluate_rows(rows, catalog, finance)
 totals = view.portfolio
 edited_scenario = portfolio.edited_scenario(scenario, rows, finance)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -48,7 +48,10 @@ __all__ = [
     "finance_widget_values",
     "frame_to_rows",
     "margin_tiles",
+    "prepare_table",
     "projection_figure",
+    "rebase",
+    "remember",
     "results_frame",
     "total_tiles",
     "workflows_to_frame",
@@ -641,6 +644,53 @@ def scenario_name(name: str, generated: date) -> str:
     while "--" in safe:
         safe = safe.replace("--", "-")
     return f"{safe or 'portfolio'}-{generated.isoformat()}"
+
+
+# ---------------------------------------------------------------- page state
+
+EDITOR_KEY = "pf_editor"
+"""The data editor's widget key (its session value is the edit state)."""
+SOURCE_KEY = "pf_source"
+"""Session key: the scenario the table was built from."""
+FRAME_KEY = "pf_frame"
+"""Session key: the editor's input table; it changes only when the scenario does, so edits survive reruns."""
+BASE_KEY = "pf_base"
+"""Session key: the workflows under the input table's rows (index i → base[i])."""
+LAST_KEY = "pf_last"
+"""Session key: the table as last edited, and the finance inputs last used (restored after another page)."""
+
+
+def rebase(frame: pd.DataFrame, base: Sequence[Workflow]) -> tuple[pd.DataFrame, tuple[Workflow, ...]]:
+    """An edited table as a fresh editor input: a 0..n-1 index and the workflow under each row."""
+    workflows = tuple(base[i] if isinstance(i, int) and 0 <= i < len(base) else NEW_ROW for i in frame.index)
+    return frame.reset_index(drop=True), workflows
+
+
+def prepare_table(state: MutableMapping[str, Any], scenario: Scenario) -> tuple[pd.DataFrame, tuple[Workflow, ...]]:
+    """The editor's input table and the workflows under it, before the editor is drawn.
+
+    A new scenario rebuilds the table and the finance inputs from it. Coming back from another
+    page (Streamlit dropped the editor's and the finance widgets' state) restores the last edits.
+    """
+    last = state.get(LAST_KEY)
+    if state.get(SOURCE_KEY) != scenario:
+        state[SOURCE_KEY] = scenario
+        state[BASE_KEY] = scenario.workflows
+        state[FRAME_KEY] = workflows_to_frame(scenario.workflows)
+        state.pop(LAST_KEY, None)
+        state.update(finance_widget_values(scenario.finance))
+    else:
+        if EDITOR_KEY not in state and last is not None:
+            state[FRAME_KEY], state[BASE_KEY] = rebase(last[0], state[BASE_KEY])
+        finance = last[1] if last is not None else scenario.finance
+        for key, value in finance_widget_values(finance).items():
+            state.setdefault(key, value)
+    return state[FRAME_KEY], state[BASE_KEY]
+
+
+def remember(state: MutableMapping[str, Any], edited: pd.DataFrame, finance: FinanceInputs) -> None:
+    """Keep the edited table and the finance inputs, to restore them after a visit to another page."""
+    state[LAST_KEY] = (edited, finance)
 
 
 # ---------------------------------------------------------------- widgets (Streamlit only below)

@@ -277,3 +277,29 @@ def test_excel_formats_money_and_shares(mixed_view: portfolio.PortfolioView) -> 
     headers = [c.value for c in sheet[1]]
     assert sheet.cell(row=2, column=headers.index("sync_cost_per_month_usd") + 1).number_format == "$#,##0.00"
     assert sheet.cell(row=2, column=headers.index("success_rate") + 1).number_format == "0.0%"
+
+
+def test_rebase_keeps_each_row_on_its_workflow() -> None:
+    second = CONTRACT.model_copy(update={"name": "Second", "refinement_hours": 9.0})
+    frame = portfolio.workflows_to_frame([CONTRACT, second])
+    edited = pd.concat([frame.drop(index=0), pd.DataFrame([{"name": "Added"}], index=[2])])
+    fresh, base = portfolio.rebase(edited, [CONTRACT, second])
+    assert list(fresh.index) == [0, 1]
+    assert base == (second, portfolio.NEW_ROW)
+
+
+def test_prepare_table_rebuilds_on_a_new_scenario_and_restores_after_another_page(field: Scenario) -> None:
+    state: dict[str, object] = {}
+    frame, base = portfolio.prepare_table(state, field)
+    assert base == field.workflows
+    assert state[portfolio.FINANCE_KEYS["revenue"]] == field.finance.revenue_per_month_usd
+    portfolio.remember(state, frame.drop(index=0), field.finance.model_copy(update={"revenue_per_month_usd": 1.0}))
+    del state[portfolio.FINANCE_KEYS["revenue"]]  # Streamlit dropped the widgets while another page ran
+    frame, base = portfolio.prepare_table(state, field)
+    assert len(frame) == 6
+    assert base == field.workflows[1:]
+    assert state[portfolio.FINANCE_KEYS["revenue"]] == 1.0
+    other = Scenario(name="other", workflows=(CONTRACT,))
+    frame, base = portfolio.prepare_table(state, other)
+    assert base == (CONTRACT,)
+    assert portfolio.LAST_KEY not in state

@@ -186,3 +186,19 @@ def test_deleting_every_row_leaves_a_working_page_with_zero_totals() -> None:
     assert len(results(at)) == 0
     assert not any("JSON" in b.label for b in at.download_button if b.key == "pf_json")
     assert any("CSV" in b.label for b in at.download_button)
+
+
+def test_edits_and_finance_inputs_survive_a_visit_to_another_page() -> None:
+    at = app("app.py").run()
+    at.switch_page(PAGE).run()
+    next(b for b in at.button if b.label.startswith("Load the field")).click().run()
+    at = edit(at, {4: {"requests_per_day": 5_000.0}}, added_rows=[{"name": "Extra"}], deleted_rows=[0])
+    at.number_input(key=portfolio.FINANCE_KEYS["revenue"]).set_value(50_000.0).run()
+    before = (metrics(at), list(results(at)["name"]))
+    at.switch_page("pages/submission_windows.py").run()
+    assert_clean(at)
+    at.switch_page(PAGE).run()
+    assert_clean(at)
+    assert (metrics(at), list(results(at)["name"])) == before
+    assert at.number_input(key=portfolio.FINANCE_KEYS["revenue"]).value == 50_000.0
+    assert "row 7 (Extra)" in at.error[0].value
