@@ -312,3 +312,32 @@ def test_core_imports_neither_sdk_nor_streamlit() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "False"
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["succeeded", "errored", "expired", "canceled"]),
+            st.booleans(),
+            st.integers(0, 5_000),
+            st.integers(0, 2_000),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_report_invariants(catalog, records: list[tuple[str, bool, int, int]]) -> None:
+    acc = ReportAccumulator(catalog, OutputCheck(kind="json"))
+    for i, (kind, good, inp, out) in enumerate(records):
+        if kind == "succeeded":
+            acc.add(succeeded(f"r{i}", '{"ok": 1}' if good else "nope", inp=inp, out=out))
+        elif kind == "errored":
+            acc.add(errored(f"r{i}", "api_error"))
+        else:
+            acc.add({"custom_id": f"r{i}", "result": {"type": kind}})
+    report = acc.finish(request_count=len(records), turnaround_hours=[0.1])
+    assert sum(report.counts.values()) == report.result_count == len(records)
+    assert report.usable_count == sum(1 for k, good, _, _ in records if k == "succeeded" and good)
+    assert report.first_pass_success_rate == pytest.approx(report.usable_count / len(records))
+    assert report.batch_cost_usd <= report.sync_cost_usd + 1e-12
+    assert report.savings_usd == pytest.approx(report.sync_cost_usd - report.batch_cost_usd)
