@@ -772,7 +772,7 @@ def editor_column_config(model_ids: Sequence[str]) -> dict[str, Any]:
             help="Share of batch requests whose first result is usable (0.95 = 95 %)",
         ),
         "sla_hours": c.NumberColumn(
-            COLUMNS["sla_hours"], min_value=0.25, format="%.2g", help="Arrival → usable; empty = no deadline [h]"
+            COLUMNS["sla_hours"], min_value=0.25, format="%.2f", help="Arrival → usable; empty = no deadline [h]"
         ),
         "sla_kind": c.SelectboxColumn(
             COLUMNS["sla_kind"],
