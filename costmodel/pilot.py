@@ -50,6 +50,7 @@ __all__ = [
     "batch_request_body_bytes",
     "budget_decision",
     "build_requests",
+    "catalog_problems",
     "check_output",
     "estimate_spend",
     "offline_input_tokens",
@@ -406,6 +407,39 @@ def build_requests(rows: Iterable[TextRow], template: PromptTemplate) -> Iterato
 
 
 # --- estimate and budget ------------------------------------------------------------------------
+
+
+def catalog_problems(requests: Iterable[RequestStats], catalog: Catalog) -> list[LineProblem]:
+    """Per-line problems only the price catalog can see: unknown models, max_tokens above the model's limit.
+
+    Limits the catalog only assumes (models newer than the dated limits table) are not enforced.
+    """
+    problems: list[LineProblem] = []
+    pricings: dict[str, ModelPricing | None] = {}
+    for req in requests:
+        if req.model not in pricings:
+            try:
+                pricings[req.model] = catalog.get(req.model)
+            except UnknownModelError:
+                pricings[req.model] = None
+        pricing = pricings[req.model]
+        if pricing is None:
+            problems.append(
+                LineProblem(
+                    line=req.line,
+                    message=f"params.model {req.model!r} is not a model the price catalog knows; "
+                    "use a current Claude model id (e.g. claude-haiku-4-5)",
+                )
+            )
+        elif not pricing.max_output_tokens_assumed and req.max_tokens > pricing.max_output_tokens:
+            problems.append(
+                LineProblem(
+                    line=req.line,
+                    message=f"params.max_tokens {req.max_tokens:,} is above {pricing.display_name}'s limit of "
+                    f"{pricing.max_output_tokens:,}; lower it",
+                )
+            )
+    return problems
 
 
 class SpendEstimate(StrictModel):

@@ -18,7 +18,7 @@ import streamlit as st  # noqa: E402
 from costmodel.pilot import DEFAULT_BUDGET_USD, budget_decision  # noqa: E402
 from pilot.api import PermanentApiError, TransientApiError  # noqa: E402
 from pilot.files import SourceError  # noqa: E402
-from pilot.runner import BudgetRefused, PilotError, Runner  # noqa: E402
+from pilot.runner import BudgetRefused, PilotError, Runner, ValidationFailed  # noqa: E402
 from ui import data, state  # noqa: E402
 from ui import pilot_panel as panel  # noqa: E402
 
@@ -69,6 +69,9 @@ def new_pilot() -> None:
     with panel.runner(base_url=panel.endpoint_for(target) if count_tokens else None, api_key=target.api_key) as counter:
         try:
             _, estimate = counter.estimate(source, catalog, template=template, count_tokens=count_tokens)
+        except ValidationFailed as exc:
+            panel.render_problems(exc.result)
+            return
         except API_ERRORS as exc:
             st.error(str(exc))
             return

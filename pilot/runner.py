@@ -34,6 +34,7 @@ from costmodel.pilot import (
     ValidationResult,
     batch_clock,
     budget_decision,
+    catalog_problems,
     estimate_spend,
 )
 from costmodel.prices import Catalog
@@ -260,6 +261,8 @@ class Runner:
     ) -> tuple[ValidationResult, SpendEstimate]:
         """Validate then estimate; raises ValidationFailed when any problem remains."""
         result = self.validate(source, template)
+        if result.ok:
+            result.problems = catalog_problems(result.requests, catalog)
         if not result.ok:
             raise ValidationFailed(result)
         counted = self.count_input_tokens(source, template) if count_tokens else None

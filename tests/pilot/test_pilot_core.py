@@ -341,3 +341,15 @@ def test_report_invariants(catalog, records: list[tuple[str, bool, int, int]]) -
     assert report.first_pass_success_rate == pytest.approx(report.usable_count / len(records))
     assert report.batch_cost_usd <= report.sync_cost_usd + 1e-12
     assert report.savings_usd == pytest.approx(report.sync_cost_usd - report.batch_cost_usd)
+
+
+def test_catalog_problems_name_unknown_models_and_output_over_the_limit(catalog) -> None:
+    from costmodel.pilot import catalog_problems
+
+    limit = catalog.get("claude-haiku-4-5").max_output_tokens
+    requests = validate_request_lines(
+        [req("a"), req("b", model="claude-nothing-9"), req("c", max_tokens=limit + 1), req("d", max_tokens=limit)]
+    ).requests
+    problems = catalog_problems(requests, catalog)
+    assert [(p.line, p.message.split(" ")[0]) for p in problems] == [(2, "params.model"), (3, "params.max_tokens")]
+    assert f"{limit:,}" in problems[1].message

@@ -435,3 +435,14 @@ def test_a_failed_part_stops_the_rest_of_a_split_pilot(make_runner, emu, clock, 
         runner.submit(pilot_id)
     assert runner.refresh(pilot_id).state == "failed"
     assert emu.batch_ids() == []  # refreshing never sends the remaining parts of a failed pilot
+
+
+def test_estimate_refuses_lines_the_catalog_rejects(make_runner, emu, tmp_path, catalog) -> None:
+    source = write_requests(tmp_path / "in.jsonl", 3)
+    lines = source.read_text().splitlines()
+    lines[1] = lines[1].replace("claude-haiku-4-5", "claude-unknown-1")
+    source.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ValidationFailed) as info:
+        make_runner().prepare(source, catalog)
+    assert [p.line for p in info.value.result.problems] == [2]
+    assert emu.batch_ids() == []
