@@ -53,6 +53,7 @@ __all__ = [
     "catalog_problems",
     "check_output",
     "estimate_spend",
+    "format_hours",
     "offline_input_tokens",
     "result_text",
     "split_ranges",
@@ -639,13 +640,22 @@ class BatchClock(StrictModel):
     """created_at + window: by then every request has a result [UTC]."""
 
     def describe(self) -> str:
-        """One line, e.g. `running 0.5 h of 24 h; ends by 2026-11-22 10:00 UTC at the latest`."""
+        """One line, e.g. `running 30.0 min of 24 h (2%); ends by 2026-11-22 10:00 UTC at the latest`."""
         if self.ended:
-            return f"ended after {self.elapsed_hours:.2f} h of the {self.window_hours:g} h window"
+            return f"ended after {format_hours(self.elapsed_hours)} of the {self.window_hours:g} h window"
         return (
-            f"running {self.elapsed_hours:.2f} h of {self.window_hours:g} h "
+            f"running {format_hours(self.elapsed_hours)} of {self.window_hours:g} h "
             f"({self.window_share:.0%}); ends by {self.deadline:%Y-%m-%d %H:%M} UTC at the latest"
         )
+
+
+def format_hours(hours: float) -> str:
+    """A duration for people: seconds, minutes or hours, whichever reads best."""
+    if hours < 1 / 60:
+        return f"{hours * 3600:.0f} s"
+    if hours < 1:
+        return f"{hours * 60:.1f} min"
+    return f"{hours:.2f} h"
 
 
 def batch_clock(

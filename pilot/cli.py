@@ -16,7 +16,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from costmodel.pilot import DEFAULT_BUDGET_USD, OutputCheck, PilotReport, PromptTemplate, SpendEstimate
+from costmodel.pilot import (
+    DEFAULT_BUDGET_USD,
+    OutputCheck,
+    PilotReport,
+    PromptTemplate,
+    SpendEstimate,
+    format_hours,
+)
 
 __all__ = ["main"]
 
@@ -226,7 +233,7 @@ def _emit_status(args: argparse.Namespace, status: Any) -> None:
 def _report_lines(report: PilotReport) -> list[str]:
     counts = ", ".join(f"{k} {v}" for k, v in report.counts.items())
     errors = ", ".join(f"{k} {v}" for k, v in report.error_types.items()) or "none"
-    turnaround = ", ".join(f"{h:.2f} h" for h in report.turnaround_hours) or "n/a"
+    turnaround = ", ".join(format_hours(h) for h in report.turnaround_hours) or "n/a"
     return [
         f"results: {report.result_count} of {report.request_count} requests ({counts})",
         f"error types: {errors}",

@@ -300,7 +300,8 @@ def test_batch_clock_is_a_function_of_now() -> None:
     created = datetime(2026, 11, 21, 10, tzinfo=UTC)
     running = batch_clock(created, created + timedelta(hours=6))
     assert (running.elapsed_hours, running.remaining_hours, running.window_share, running.ended) == (6, 18, 0.25, False)
-    assert "ends by 2026-11-22 10:00" in running.describe()
+    assert "running 6.00 h of 24 h (25%); ends by 2026-11-22 10:00" in running.describe()
+    assert batch_clock(created, created + timedelta(minutes=3)).describe().startswith("running 3.0 min")
     done = batch_clock(created, created + timedelta(hours=30), ended_at=created + timedelta(minutes=30))
     assert (done.elapsed_hours, done.remaining_hours, done.ended) == (0.5, 0, True)
 
