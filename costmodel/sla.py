@@ -288,9 +288,11 @@ def plan_submissions(
     if interval is not None:
         typical = _typical(inputs, interval, samples, seed)
         feasible = worst_ok if inputs.kind == "hard" else typical.miss_probability <= inputs.max_miss_probability
+        too_long = False
         if inputs.interval_hours is not None and inputs.kind == "hard":
             feasible = worst_ok and inputs.interval_hours <= i_max
-            if worst_ok and not feasible:
+            too_long = worst_ok and not feasible
+            if too_long:
                 reason = (
                     f"the chosen {inputs.interval_hours:g} h interval is longer than the {i_max:g} h maximum: "
                     f"worst-case latency would be {inputs.interval_hours + r * w + d:g} h"
@@ -300,7 +302,13 @@ def plan_submissions(
             feasible=feasible,
             worst_case_feasible=worst_ok,
             reason=reason,
-            fixes=() if feasible else _fixes(inputs, i_max),
+            fixes=(
+                ()
+                if feasible
+                else (f"submit at least every {recommended:g} h (the recommended interval; at most {i_max:g} h)",)
+                if too_long and recommended is not None
+                else _fixes(inputs, i_max)
+            ),
             max_interval_hours=i_max,
             recommended_interval_hours=recommended,
             interval_hours=interval,

@@ -192,3 +192,11 @@ def test_assumptions_state_the_distribution() -> None:
     assert "median 0.5 h" in text
     assert "p90 2 h" in text
     assert "100,000 requests or 256 MB" in text
+
+
+def test_chosen_interval_longer_than_the_maximum_says_to_submit_more_often() -> None:
+    plan = plan_submissions(SlaInputs(sla_hours=30, requests_per_day=500, interval_hours=8), samples=2_000)
+    assert not plan.feasible
+    assert plan.max_interval_hours == pytest.approx(4.0)
+    assert "longer than the 4 h maximum" in plan.reason
+    assert plan.fixes == ("submit at least every 4 h (the recommended interval; at most 4 h)",)
