@@ -9,10 +9,11 @@ import streamlit as st
 from ui import sidebar
 
 ROOT = Path(__file__).resolve().parent
+LANDING_URL = "compare"
 
 PAGES = [
     # (file, title, icon, url_path); a page is registered only once its file exists
-    ("pages/sync_vs_batch.py", "Sync vs batch", ":material/compare_arrows:", "compare"),
+    ("pages/sync_vs_batch.py", "Sync vs batch", ":material/compare_arrows:", LANDING_URL),
     ("pages/submission_windows.py", "Submission windows", ":material/schedule:", "windows"),
     ("pages/portfolio.py", "Portfolio & finance", ":material/account_balance:", "portfolio"),
     ("pages/pilot.py", "Live pilot", ":material/science:", "pilot"),
@@ -21,12 +22,20 @@ PAGES = [
 ]
 
 st.set_page_config(page_title="Batch Planner", page_icon=":material/savings:", layout="wide")
-page = st.navigation(
-    [
-        st.Page(ROOT / path, title=title, icon=icon, url_path=url, default=(url == "compare"))
-        for path, title, icon, url in PAGES
-        if (ROOT / path).exists()
-    ]
-)
+pages = {
+    url: st.Page(ROOT / path, title=title, icon=icon, url_path=url)
+    for path, title, icon, url in PAGES
+    if (ROOT / path).exists()
+}
+
+
+def _home() -> None:
+    # Streamlit serves the default page at "/" and nowhere else, so the landing page gets its own stable
+    # address (/compare) and "/" forwards there, keeping any shared inputs in the query string.
+    st.switch_page(pages[LANDING_URL], query_params=st.query_params.to_dict())
+
+
+home = st.Page(_home, title="Batch Planner", url_path="home", default=True, visibility="hidden")
+page = st.navigation([home, *pages.values()])
 sidebar.render()
 page.run()

@@ -28,6 +28,7 @@ if shared is not None and sharing.params_changed("w"):
     scenario = state.get_scenario()
 catalog = data.catalog(batch_discount=scenario.batch_discount)
 
+headline = st.container()  # filled once the inputs below are read: metrics span the full width
 inputs, results = st.columns([1, 1.6], gap="large")
 with inputs:
     if len(scenario.workflows) > 1:
@@ -51,9 +52,9 @@ with inputs:
         st.caption(scenario.workflows[index].description)
     workflow = widgets.workflow_form(scenario.workflows[index], catalog=catalog)
 
-with results:
+with headline:
     if workflow is None:
-        st.error("Some inputs are invalid: fix the lines marked in red on the left to see the numbers.")
+        st.error("Some inputs are invalid: fix the lines marked in red below to see the numbers.")
         st.stop()
     state.set_workflow(index, workflow)
     sharing.write_params(workflow, "w")
@@ -83,6 +84,8 @@ with results:
         help=f"First-pass success rate where batch costs as much as sync: {be.statement}",
         border=True,
     )
+
+with results:
     VERDICT_BOX[rec.verdict](
         f"**Verdict: {rec.verdict.upper()}**\n\n" + "\n".join(f"- {r}" for r in rec.reasons),
         icon=":material/gavel:",
