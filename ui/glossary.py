@@ -10,13 +10,14 @@ from pydantic_core import PydanticUndefined
 
 __all__ = ["field_rows", "unit_of"]
 
-_UNIT = re.compile(r"\[([^\]]+)\]\s*\.?$")
+_UNIT = re.compile(r"\s*\[([^\[\]]+)\]")
+"""A unit in square brackets, e.g. `[USD/MTok]`; field docstrings put it after the quantity."""
 
 
 def unit_of(description: str) -> str:
-    """The unit a field docstring ends with, e.g. `[USD/MTok]` → `USD/MTok`; empty when it has none."""
-    match = _UNIT.search(description.strip())
-    return match.group(1) if match else ""
+    """The (last) bracketed unit in a field docstring, e.g. `[USD/MTok]` → `USD/MTok`; empty when it has none."""
+    units = _UNIT.findall(description)
+    return units[-1] if units else ""
 
 
 def _shown(value: Any) -> str:
