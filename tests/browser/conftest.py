@@ -62,15 +62,19 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
     raise RuntimeError(f"streamlit did not become healthy in {SERVER_START_TIMEOUT_S:g} s:\n{log.read_text()}")
 
 
+def require_chromium(path: str | None, *, ci: bool) -> str:
+    """`path`, or skip with a visible reason; under CI a missing browser is a failure, never a skip."""
+    if path is not None:
+        return path
+    reason = "system Chromium not found (/usr/bin/chromium); install Debian's `chromium` to run browser tests"
+    if ci:
+        pytest.fail(f"CI=true: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def chromium_executable() -> str:
-    path = chromium_path()
-    if path is None:
-        reason = "system Chromium not found (/usr/bin/chromium); install Debian's `chromium` to run browser tests"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true: {reason}", pytrace=False)
-        pytest.skip(reason)
-    return path
+    return require_chromium(chromium_path(), ci=os.environ.get("CI", "").lower() == "true")
 
 
 @pytest.fixture(scope="session")

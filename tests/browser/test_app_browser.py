@@ -110,6 +110,16 @@ def test_navigation_reaches_every_page(open_app) -> None:  # type: ignore[no-unt
         wait_for_app(page)
         expect(page.locator("h1").first).to_be_visible()
         expect(page.locator("[data-testid='stException']")).to_have_count(0)
+        expect(page.get_by_text("Page not found")).to_have_count(0)
+
+
+def test_root_forwards_to_the_landing_page(open_app) -> None:  # type: ignore[no-untyped-def]
+    page = open_app("compare")
+    expect(page).to_have_url(re.compile(r"/compare\?w="))
+    root = open_app("")
+    expect(root).to_have_url(re.compile(r"/compare(\?|$)"))
+    expect(root.locator("h1")).to_contain_text("Sync vs batch")
+    expect(root.get_by_text("Page not found")).to_have_count(0)
 
 
 def test_portfolio_csv_export_downloads(open_app) -> None:  # type: ignore[no-untyped-def]
