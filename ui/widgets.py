@@ -328,10 +328,14 @@ def _section_of(line: str) -> str | None:
     for section, fields in _SECTIONS.items():
         if leaf in fields:
             return section
-    for section, fields in _SECTIONS.items():  # model-level checks name their fields in the message
-        if any(re.search(rf"\b{f}\b", line) for f in fields):
-            return section
-    return None
+    # Model-level checks name their fields in the message: the first one named is the one to change.
+    first: tuple[int, str] | None = None
+    for section, fields in _SECTIONS.items():
+        for f in fields:
+            found = re.search(rf"\b{f}\b", line)
+            if found and (first is None or found.start() < first[0]):
+                first = (found.start(), section)
+    return first[1] if first else None
 
 
 def workflow_form(base: Workflow, *, catalog: Catalog) -> Workflow | None:
@@ -362,7 +366,7 @@ def workflow_form(base: Workflow, *, catalog: Catalog) -> Workflow | None:
         workflow = Workflow.model_validate(data)
     except ValidationError as exc:
         by_section: dict[str | None, list[str]] = {}
-        for line in problem_lines(exc):
+        for line in (line.removeprefix("input: ") for line in problem_lines(exc)):
             by_section.setdefault(_section_of(line), []).append(line)
         elsewhere: list[str] = []
         for section, lines in by_section.items():

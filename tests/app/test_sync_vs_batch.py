@@ -76,6 +76,8 @@ def test_invalid_input_shows_an_error_next_to_it(at) -> None:  # type: ignore[no
     errors = " ".join(e.value for e in at.error)
     assert "cached_input_tokens" in errors
     assert "cannot exceed input_tokens" in errors
+    caching = next(e for e in at.expander if "Prompt caching" in e.label)
+    assert any("cached_input_tokens" in e.value for e in caching.error), "the error sits next to the input"
     assert "Net savings" not in metrics(at)
     at.number_input(key="wf_cached_input_tokens").set_value(5_000.0).run()
     assert "Net savings" in metrics(at), "fixing the input brings the numbers back"
