@@ -45,6 +45,12 @@ def render() -> None:
             help="Workflows from the field as starting points; every input stays editable",
             **({} if _PRESET_KEY in st.session_state else {"index": list(presets).index(data.DEFAULT_PRESET)}),
         )
+        st.button(
+            "Reset to preset",
+            icon=":material/restart_alt:",
+            on_click=_pick_preset,
+            help="Discard edits and reload the selected preset",
+        )
         upload = st.file_uploader("Load a scenario file", type=["json"], key=_UPLOAD_KEY)
         if upload is not None and st.session_state.get(_LOADED_FILE) != upload.file_id:
             try:

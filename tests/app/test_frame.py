@@ -111,7 +111,7 @@ def test_imported_usage_can_become_the_scenario() -> None:
     at = app()
     at.session_state[IMPORTED_SCENARIO] = imported
     at.run()
-    at.sidebar.button[0].click().run()
+    next(b for b in at.sidebar.button if b.label == "Load imported usage as scenario").click().run()
     assert_clean(at)
     assert any("Imported October" in c.value for c in at.sidebar.caption)
 
@@ -119,3 +119,11 @@ def test_imported_usage_can_become_the_scenario() -> None:
 def test_save_button_offers_the_current_scenario() -> None:
     at = app().run()
     assert at.sidebar.get("download_button"), "the sidebar offers a JSON download"
+
+
+def test_reset_to_preset_discards_edits() -> None:
+    at = app().run()
+    at.slider(key="wf_success_rate").set_value(60.0).run()
+    next(b for b in at.sidebar.button if b.label == "Reset to preset").click().run()
+    assert_clean(at)
+    assert at.slider(key="wf_success_rate").value == pytest.approx(95.0)
