@@ -16,7 +16,7 @@ PAGES = [
     ("pages/sync_vs_batch.py", "Sync vs batch", ":material/compare_arrows:", LANDING_URL),
     ("pages/submission_windows.py", "Submission windows", ":material/schedule:", "windows"),
     ("pages/portfolio.py", "Portfolio & finance", ":material/account_balance:", "portfolio"),
-    ("pages/pilot.py", "Live pilot", ":material/science:", "pilot"),
+    ("pages/live_pilot.py", "Live pilot", ":material/science:", "pilot"),
     ("pages/usage.py", "Usage import", ":material/upload_file:", "usage"),
     ("pages/assumptions.py", "Assumptions & method", ":material/menu_book:", "method"),
 ]

@@ -17,7 +17,7 @@ NAV = {  # page file → (url_path, title in the sidebar navigation), as registe
     "pages/sync_vs_batch.py": ("compare", "Sync vs batch"),
     "pages/submission_windows.py": ("windows", "Submission windows"),
     "pages/portfolio.py": ("portfolio", "Portfolio & finance"),
-    "pages/pilot.py": ("pilot", "Live pilot"),
+    "pages/live_pilot.py": ("pilot", "Live pilot"),
     "pages/usage.py": ("usage", "Usage import"),
     "pages/assumptions.py": ("method", "Assumptions & method"),
 }

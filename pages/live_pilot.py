@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import streamlit as st
 
-# Opened alone (AppTest, `streamlit run pages/pilot.py`), this file's folder comes first on sys.path and
-# `import pilot` would find this page instead of the `pilot` package: put the project root first.
-_ROOT = str(Path(__file__).resolve().parent.parent)
-if sys.path[:1] != [_ROOT]:
-    sys.path.insert(0, _ROOT)
-if getattr(sys.modules.get("pilot"), "__path__", None) is None:
-    sys.modules.pop("pilot", None)
-
-import streamlit as st  # noqa: E402
-
-from costmodel.pilot import DEFAULT_BUDGET_USD, budget_decision  # noqa: E402
-from pilot.api import PermanentApiError, TransientApiError  # noqa: E402
-from pilot.files import SourceError  # noqa: E402
-from pilot.runner import BudgetRefused, PilotError, Runner, ValidationFailed  # noqa: E402
-from ui import data, state  # noqa: E402
-from ui import pilot_panel as panel  # noqa: E402
+from costmodel.pilot import DEFAULT_BUDGET_USD, budget_decision
+from pilot.api import PermanentApiError, TransientApiError
+from pilot.files import SourceError
+from pilot.runner import BudgetRefused, PilotError, Runner, ValidationFailed
+from ui import data, state
+from ui import pilot_panel as panel
 
 API_ERRORS = (PilotError, SourceError, PermanentApiError, TransientApiError)
 
