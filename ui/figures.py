@@ -50,7 +50,17 @@ def savings_curve_figure(
             },
         )
         notes.append(
-            {"x": x, "y": 1, "yref": "paper", "text": f"break-even {x:.1%}", "showarrow": False, "xanchor": "right"}
+            # at the foot of the line: the current-value label sits near the top right
+            {
+                "x": x,
+                "y": 0,
+                "yref": "paper",
+                "text": f"break-even {x:.1%}",
+                "showarrow": False,
+                "xanchor": "right",
+                "yanchor": "bottom",
+                "xshift": -4,
+            }
         )
     # one constructor call: plotly validates the whole figure once instead of once per update
     return go.Figure(
