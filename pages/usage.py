@@ -30,7 +30,11 @@ else:
     loaded = None
     if source == "Sample files":
         samples = {p.name: p for p in usage_load.sample_files()}
-        picked = st.multiselect("Sample exports (one per format)", list(samples), key="bp_usage_samples")
+        # open on a month of request logs so a first visit shows what the page does
+        first_visit = [n for n in samples if n.startswith("request_log") and n.endswith(".csv")][:1]
+        picked = st.multiselect(
+            "Sample exports (one per format)", list(samples), default=first_visit, key="bp_usage_samples"
+        )
         loaded = usage_load.load_paths([samples[n] for n in picked]) if picked else None
     elif source == "Upload files":
         uploads = st.file_uploader(

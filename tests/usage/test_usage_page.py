@@ -38,8 +38,16 @@ def metric_values(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
+def test_first_visit_opens_on_a_sample_month() -> None:
+    at = page()
+    clean(at)
+    assert at.multiselect(key="bp_usage_samples").value == ["request_log_2026-10.csv"]
+    assert "Actual spend" in metric_values(at)
+
+
 def test_renders_without_any_usage() -> None:
     at = page()
+    at.multiselect(key="bp_usage_samples").set_value([]).run()
     clean(at)
     assert any("to begin" in i.value for i in at.info)
     assert not at.metric
