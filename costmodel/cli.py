@@ -520,6 +520,16 @@ FORWARDED = {"pilot": "pilot.cli", "usage": "usageimport.cli"}
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 1 failure, 2 bad input)."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # piped into e.g. `head`, which stopped reading: not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list and args_list[0] in FORWARDED:
         import importlib
@@ -537,8 +547,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in exc.lines:
             print(f"error: {line}", file=sys.stderr)
         return 2
-    except BrokenPipeError:  # e.g. piped into `head`
-        return 0
+    except BrokenPipeError:
+        raise
     except Exception as exc:  # never a traceback for a user; BATCH_PLANNER_DEBUG=1 shows it
         import os
 

@@ -518,6 +518,8 @@ def main(argv: list[str]) -> int:
         print(str(exc), file=sys.stderr)
     except KeyboardInterrupt:
         print("interrupted; the ledger keeps the pilot's state — run the command again to resume", file=sys.stderr)
+    except BrokenPipeError:  # output piped into e.g. `head`: costmodel.cli ends quietly
+        raise
     except OSError as exc:
         print(f"{getattr(exc, 'filename', '') or ''}: {exc.strerror or exc}".lstrip(": "), file=sys.stderr)
     return EXIT_PROBLEM

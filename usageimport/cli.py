@@ -94,6 +94,8 @@ def main(argv: list[str]) -> int:
     except _ArgumentError as exc:
         _err(f"{exc} (see python -m costmodel usage --help)")
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # output piped into e.g. `head`: costmodel.cli ends quietly
+        raise
     except Exception as exc:  # the promise: never a traceback
         from costmodel.usage import UsageError
         from usageimport.tables import UsageImportError

@@ -318,3 +318,26 @@ def test_fuzzed_flags_never_fail_unexpectedly(command: str, flags: list[tuple[st
     if code == 2:
         assert err.getvalue().strip(), argv
         assert all(line.startswith("error: ") for line in err.getvalue().strip().splitlines()), argv
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["models"],
+        ["usage", "data/usage/console_usage_2026-10.csv"],
+        ["pilot", "validate", "data/pilot/sample_requests.jsonl"],
+    ],
+    ids=["models", "usage", "pilot"],
+)
+def test_a_reader_that_stops_early_is_not_an_error(argv: list[str]) -> None:
+    """`python -m costmodel … | head`: the closed pipe ends the command quietly with exit 0."""
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "costmodel", *argv], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdout is not None
+    proc.stdout.close()  # the reader goes away before the first line
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err.decode()
+    assert b"Traceback" not in err
+    assert b"error" not in err.lower()
