@@ -100,19 +100,25 @@ if total.billed_usd is not None:
 else:
     m4.metric("Already on batch", f"${total.batch_usd:,.2f}", help="never discounted again", border=True)
 
-charts, tables, plan_tab, exports = st.tabs(["Charts", "Tables", "Plan vs actual", "Exports & scenario"])
-with charts:
-    if summary.daily_days:
-        st.plotly_chart(usage_figures.daily_spend_figure(summary), key="bp_usage_daily")
-    st.plotly_chart(usage_figures.actual_vs_whatif_figure(summary), key="bp_usage_models")
-with tables:
-    st.subheader("Per model")
-    st.dataframe(usage_figures.groups_frame([*summary.by_model, total]), hide_index=True)
-    st.subheader("Per service tier")
-    st.dataframe(usage_figures.groups_frame(summary.by_tier), hide_index=True)
-    if summary.by_tag:
-        st.subheader("Per workflow tag")
-        st.dataframe(usage_figures.groups_frame(summary.by_tag), hide_index=True)
+# Lazy tabs: charts and tables draw only while their tab is open; the plan's inputs always run,
+# since the exports tab needs the plan comparison
+charts, tables, plan_tab, exports = st.tabs(
+    ["Charts", "Tables", "Plan vs actual", "Exports & scenario"], key="bp_usage_tab", on_change="rerun"
+)
+if charts.open is not False:
+    with charts:
+        if summary.daily_days:
+            st.plotly_chart(usage_figures.daily_spend_figure(summary), key="bp_usage_daily")
+        st.plotly_chart(usage_figures.actual_vs_whatif_figure(summary), key="bp_usage_models")
+if tables.open:
+    with tables:
+        st.subheader("Per model")
+        st.dataframe(usage_figures.groups_frame([*summary.by_model, total]), hide_index=True)
+        st.subheader("Per service tier")
+        st.dataframe(usage_figures.groups_frame(summary.by_tier), hide_index=True)
+        if summary.by_tag:
+            st.subheader("Per workflow tag")
+            st.dataframe(usage_figures.groups_frame(summary.by_tag), hide_index=True)
 with plan_tab:
     plan_source = st.radio("Plan", ["Current planner scenario", "Scenario file"], horizontal=True, key="bp_usage_plan")
     plan = state.get_scenario()
@@ -131,7 +137,7 @@ with plan_tab:
             plan_rows = analysis.plan_vs_actual(plan.workflows)
         except (UsageError, WorkflowError) as exc:
             st.error(str(exc), icon=":material/error:")
-    if plan_rows:
+    if plan_rows and plan_tab.open:
         st.caption(f"“{plan.name}” against the import, both per month; ⚠ = more than 20 % off.")  # type: ignore[union-attr]
         st.plotly_chart(usage_figures.plan_vs_actual_figure(plan_rows), key="bp_usage_plan_chart")
         st.dataframe(usage_figures.plan_frame(plan_rows), hide_index=True)

@@ -30,6 +30,12 @@ def page(paths: list[Path] | None = None) -> AppTest:
     return at.run()
 
 
+def open_tab(at: AppTest, label: str) -> AppTest:
+    """Switch the page's lazy tabs (only the open tab draws its charts and tables)."""
+    at.session_state["bp_usage_tab"] = label
+    return at.run()
+
+
 def clean(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
 
@@ -43,6 +49,17 @@ def test_first_visit_opens_on_a_sample_month() -> None:
     clean(at)
     assert at.multiselect(key="bp_usage_samples").value == ["request_log_2026-10.csv"]
     assert "Actual spend" in metric_values(at)
+
+
+def test_only_the_open_tab_draws_its_tables() -> None:
+    at = page([ROOT / "data/usage/request_log_2026-10.csv"])
+    clean(at)
+    assert len(at.get("plotly_chart")) == 2
+    assert not at.dataframe
+    at = open_tab(at, "Tables")
+    clean(at)
+    assert not at.get("plotly_chart")
+    assert len(at.dataframe) >= 2
 
 
 def test_renders_without_any_usage() -> None:
@@ -131,7 +148,7 @@ def test_use_as_scenario_without_request_counts_explains_why() -> None:
 
 
 def test_plan_vs_actual_against_the_current_scenario() -> None:
-    at = page([ROOT / "data/usage/request_log_2026-10.csv"])
+    at = open_tab(page([ROOT / "data/usage/request_log_2026-10.csv"]), "Plan vs actual")
     clean(at)
     frames = [f.value for f in at.dataframe]
     plan = next(f for f in frames if "off > 20 %" in f.columns)
@@ -204,7 +221,7 @@ def test_plan_from_a_scenario_file_flags_drift(tmp_path: Path) -> None:
             )
         }
     )
-    at = page([ROOT / "data/usage/request_log_2026-10.csv"])
+    at = open_tab(page([ROOT / "data/usage/request_log_2026-10.csv"]), "Plan vs actual")
     at.radio(key="bp_usage_plan").set_value("Scenario file").run()
     at.file_uploader(key="bp_usage_plan_file").set_value(
         ("plan.json", scenario_to_json(doubled).encode(), "application/json")
