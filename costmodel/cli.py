@@ -181,19 +181,23 @@ def _sla_spec(args: argparse.Namespace) -> Any:
 
     if args.sla_hours is None:
         return None
-    return _validate(
-        SlaSpec,
-        sla_hours=args.sla_hours,
-        kind=args.sla_kind,
-        max_miss_probability=args.max_miss_probability,
-        worst_case_hours=args.worst_case_hours,
-        downstream_hours=args.downstream_hours,
-        safety_margin_hours=args.safety_margin_hours,
-        avg_request_bytes=args.avg_request_bytes,
-        median_processing_hours=args.median_processing_hours,
-        p90_processing_hours=args.p90_processing_hours,
-        expired_share=args.expired_share,
-    )
+    return _validate(SlaSpec, **_sla_fields(args))
+
+
+def _sla_fields(args: argparse.Namespace) -> dict[str, Any]:
+    """The SLA flags both `sla` and `recommend` take, by model field name."""
+    return {
+        "sla_hours": args.sla_hours,
+        "kind": args.sla_kind,
+        "max_miss_probability": args.max_miss_probability,
+        "worst_case_hours": args.worst_case_hours,
+        "downstream_hours": args.downstream_hours,
+        "safety_margin_hours": args.safety_margin_hours,
+        "avg_request_bytes": args.avg_request_bytes,
+        "median_processing_hours": args.median_processing_hours,
+        "p90_processing_hours": args.p90_processing_hours,
+        "expired_share": args.expired_share,
+    }
 
 
 def _workflow(args: argparse.Namespace) -> Any:
@@ -392,18 +396,9 @@ def cmd_sla(args: argparse.Namespace) -> int:
 
     inputs = _validate(
         SlaInputs,
-        sla_hours=args.sla_hours,
-        kind=args.sla_kind,
-        max_miss_probability=args.max_miss_probability,
-        worst_case_hours=args.worst_case_hours,
-        downstream_hours=args.downstream_hours,
-        safety_margin_hours=args.safety_margin_hours,
+        **_sla_fields(args),
         batch_rounds=args.batch_rounds,
         requests_per_day=args.requests_per_day,
-        avg_request_bytes=args.avg_request_bytes,
-        median_processing_hours=args.median_processing_hours,
-        p90_processing_hours=args.p90_processing_hours,
-        expired_share=args.expired_share,
         interval_hours=args.interval_hours,
     )
     plan = plan_submissions(inputs)

@@ -197,8 +197,13 @@ class Comparison(StrictModel):
     """The formulas behind the headline numbers."""
 
 
-def _monthly(workflow: Workflow, c_sync: float, c_batch: float, success_rate: Any) -> tuple[Any, Any, Any, Any]:
-    """(sync total, batch tokens, overhead, waiting) per month for a success rate (float or array)."""
+def _monthly(
+    workflow: Workflow, c_sync: float, c_batch: float, success_rate: Any
+) -> tuple[Any, Any, Any, Any, Any, Any]:
+    """(sync item, batch item, sync total, batch tokens, overhead, waiting) per month, for a success rate.
+
+    `success_rate` may be a float or a numpy array (break-even scans).
+    """
     sync_item, batch_item = expected_item_costs(
         c_sync,
         c_batch,
@@ -213,12 +218,12 @@ def _monthly(workflow: Workflow, c_sync: float, c_batch: float, success_rate: An
         workflow.refinement_hours / workflow.amortize_months + workflow.ops_hours_per_month
     )
     waiting = n * workflow.delay_cost_per_item_hour_usd * workflow.batch_wait_hours
-    return n * sync_item, n * batch_item, overhead, waiting
+    return sync_item, batch_item, n * sync_item, n * batch_item, overhead, waiting
 
 
 def net_savings_per_month_usd(workflow: Workflow, c_sync: float, c_batch: float, success_rate: Any) -> Any:
     """Sync total − batch total per month at a given success rate (float or numpy array) [USD/month]."""
-    sync_total, batch_tokens, overhead, waiting = _monthly(workflow, c_sync, c_batch, success_rate)
+    _, _, sync_total, batch_tokens, overhead, waiting = _monthly(workflow, c_sync, c_batch, success_rate)
     return sync_total - (batch_tokens + overhead + waiting)
 
 
@@ -331,16 +336,9 @@ def compare(workflow: Workflow, pricing: ModelPricing) -> Comparison:
     """Sync vs batch for one workflow per month and year, with the break-even success rate."""
     rc = request_costs(workflow, pricing)
     c_sync, c_batch = rc.sync_usd, rc.batch_usd
-    sync_item, batch_item = expected_item_costs(
-        c_sync,
-        c_batch,
-        success_rate=workflow.success_rate,
-        billed_failure_share=workflow.billed_failure_share,
-        retry_route=workflow.retry_route,
-        max_batch_rounds=workflow.max_batch_rounds,
-        failures_on_sync_too=workflow.failures_on_sync_too,
+    sync_item, batch_item, sync_total, batch_tokens, overhead, waiting = _monthly(
+        workflow, c_sync, c_batch, workflow.success_rate
     )
-    sync_total, batch_tokens, overhead, waiting = _monthly(workflow, c_sync, c_batch, workflow.success_rate)
     n = workflow.monthly_requests
     batch_total = batch_tokens + overhead + waiting
     net = sync_total - batch_total

@@ -14,6 +14,16 @@ def app(script: str = "app.py") -> AppTest:
     return AppTest.from_file(str(ROOT / script), default_timeout=TIMEOUT_S)
 
 
+def run_page(script: str, **session: object) -> AppTest:
+    """Run `script` once with `session` preset in session state, and check it raised nothing."""
+    at = app(script)
+    for key, value in session.items():
+        at.session_state[key] = value
+    at.run()
+    assert_clean(at)
+    return at
+
+
 def metrics(at: AppTest) -> dict[str, str]:
     """Metric label → displayed value."""
     return {m.label: m.value for m in at.metric}

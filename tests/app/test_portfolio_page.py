@@ -11,6 +11,7 @@ from costmodel.workflow import Workflow
 from ui import portfolio, sharing
 from ui.state import SCENARIO
 
+from . import helpers
 from .helpers import app, assert_clean, metrics
 
 PAGE = "pages/portfolio.py"
@@ -18,12 +19,7 @@ EDITOR = "pf_editor"
 
 
 def run_page(**session: object) -> AppTest:
-    at = app(PAGE)
-    for key, value in session.items():
-        at.session_state[key] = value
-    at.run()
-    assert_clean(at)
-    return at
+    return helpers.run_page(PAGE, **session)
 
 
 def load_field_portfolio() -> AppTest:

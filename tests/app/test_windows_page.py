@@ -12,18 +12,14 @@ from ui import sharing, windows
 from ui.data import presets
 from ui.state import PILOT_MEASUREMENT, SCENARIO
 
+from . import helpers
 from .helpers import app, assert_clean, metrics
 
 PAGE = "pages/submission_windows.py"
 
 
 def run_page(**session: object) -> AppTest:
-    at = app(PAGE)
-    for key, value in session.items():
-        at.session_state[key] = value
-    at.run()
-    assert_clean(at)
-    return at
+    return helpers.run_page(PAGE, **session)
 
 
 def set_sla(at: AppTest, **values: object) -> AppTest:
