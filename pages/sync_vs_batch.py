@@ -22,6 +22,10 @@ st.caption(
 
 scenario = state.get_scenario()
 index = state.get_workflow_index()
+shared_assumptions = sharing.read_params(sharing.SharedAssumptions, "a")
+if shared_assumptions is not None and sharing.params_changed("a"):
+    state.set_scenario(scenario.model_copy(update=shared_assumptions.model_dump()))
+    scenario = state.get_scenario()
 shared = sharing.read_params(Workflow, "w")
 if shared is not None and sharing.params_changed("w"):
     state.set_workflow(index, shared)  # a shared link wins over the session's scenario
@@ -58,6 +62,7 @@ with headline:
         st.stop()
     state.set_workflow(index, workflow)
     sharing.write_params(workflow, "w")
+    sharing.write_params(sharing.SharedAssumptions(batch_discount=scenario.batch_discount).for_link(), "a")
     try:
         result = evaluate_workflow(workflow, catalog, sla_samples=SLA_SAMPLES)
         pricing = resolve_pricing(workflow, catalog)

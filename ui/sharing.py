@@ -27,9 +27,19 @@ from typing import TypeVar
 import streamlit as st
 from pydantic import BaseModel, ValidationError
 
+from costmodel._base import Share, StrictModel
 from costmodel.errors import problem_lines
+from costmodel.limits import DEFAULT_BATCH_DISCOUNT
 
-__all__ = ["ShareLinkError", "decode", "encode", "params_changed", "read_params", "write_params"]
+__all__ = [
+    "ShareLinkError",
+    "SharedAssumptions",
+    "decode",
+    "encode",
+    "params_changed",
+    "read_params",
+    "write_params",
+]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -39,6 +49,17 @@ MAX_JSON_BYTES = 64_000
 """Largest decompressed payload [bytes]; guards against a compressed bomb in a hand-made link."""
 _LAST_WRITTEN = "bp_share_last_written"
 """Session key: {query key: encoded value this session last put in the URL}."""
+
+
+class SharedAssumptions(StrictModel):
+    """Scenario-wide assumptions a link carries beside its page's inputs (`?a=`, only when not the default)."""
+
+    batch_discount: Share = DEFAULT_BATCH_DISCOUNT
+    """Discount assumed for models without a published batch rate [share]."""
+
+    def for_link(self) -> SharedAssumptions | None:
+        """Self, or None when every value is the default (then the link leaves `?a=` out)."""
+        return None if self == SharedAssumptions() else self
 
 
 class ShareLinkError(ValueError):

@@ -131,6 +131,28 @@ def test_link_carries_the_workflow(at) -> None:  # type: ignore[no-untyped-def]
     assert other.slider(key="wf_success_rate").value == pytest.approx(88.0)
 
 
+def test_link_carries_the_assumed_batch_discount() -> None:
+    """A model without a published batch rate is priced with the discount the link says, not the default."""
+    wf = Workflow(model="claude-opus-4-1", requests_per_day=500, input_tokens=10_000, output_tokens=500)
+    default, custom = app(), app()
+    for page in (default, custom):
+        page.query_params["w"] = sharing.encode(wf)
+    custom.query_params["a"] = sharing.encode(sharing.SharedAssumptions(batch_discount=0.4))
+    default.run()
+    custom.run()
+    assert_clean(default)
+    assert_clean(custom)
+    sync = _usd(metrics(default)["Sync spend"])
+    assert _usd(metrics(custom)["Sync spend"]) == pytest.approx(sync)
+    # one clean pass at s = 1: batch spend is sync × (1 − discount)
+    assert _usd(metrics(default)["Batch spend"]) == pytest.approx(sync * 0.5, abs=0.01)
+    assert _usd(metrics(custom)["Batch spend"]) == pytest.approx(sync * 0.6, abs=0.01)
+    assert "a" not in default.query_params  # the default discount keeps links short
+    token = custom.query_params["a"]
+    token = token[0] if isinstance(token, list) else token
+    assert sharing.decode(sharing.SharedAssumptions, token).batch_discount == pytest.approx(0.4)
+
+
 def test_broken_link_warns_and_falls_back() -> None:
     at = app()
     at.query_params["w"] = "garbage"
