@@ -1,4 +1,4 @@
-"""Batch Planner: the router and frame. Pages live in pages/; the shared sidebar holds the scenario."""
+"""Batch Planner: the router and frame. Pages live in app_pages/; the shared sidebar holds the scenario."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ LANDING_URL = "compare"
 
 PAGES = [
     # (file, title, icon, url_path); a page is registered only once its file exists
-    ("pages/sync_vs_batch.py", "Sync vs batch", ":material/compare_arrows:", LANDING_URL),
-    ("pages/submission_windows.py", "Submission windows", ":material/schedule:", "windows"),
-    ("pages/portfolio.py", "Portfolio & finance", ":material/account_balance:", "portfolio"),
-    ("pages/live_pilot.py", "Live pilot", ":material/science:", "pilot"),
-    ("pages/usage.py", "Usage import", ":material/upload_file:", "usage"),
-    ("pages/assumptions.py", "Assumptions & method", ":material/menu_book:", "method"),
+    ("app_pages/sync_vs_batch.py", "Sync vs batch", ":material/compare_arrows:", LANDING_URL),
+    ("app_pages/submission_windows.py", "Submission windows", ":material/schedule:", "windows"),
+    ("app_pages/portfolio.py", "Portfolio & finance", ":material/account_balance:", "portfolio"),
+    ("app_pages/live_pilot.py", "Live pilot", ":material/science:", "pilot"),
+    ("app_pages/usage.py", "Usage import", ":material/upload_file:", "usage"),
+    ("app_pages/assumptions.py", "Assumptions & method", ":material/menu_book:", "method"),
 ]
 
 st.set_page_config(page_title="Batch Planner", page_icon=":material/savings:", layout="wide")

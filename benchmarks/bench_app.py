@@ -19,7 +19,7 @@ from benchmarks._harness import Figure, figure
 ROOT = Path(__file__).resolve().parent.parent
 RERUNS = 15
 TARGET_MS = 50.0
-PREFERRED_WIDGET = {"pages/sync_vs_batch.py": "wf_success_rate"}
+PREFERRED_WIDGET = {"app_pages/sync_vs_batch.py": "wf_success_rate"}
 """The input users move most on a page; other pages use their first main-area slider or number input."""
 ROUTING_TAB = ":material/alt_route: Model routing"
 """The Sync vs batch page's second tab, measured separately: it adds the model × API comparison."""
@@ -64,7 +64,7 @@ def median_rerun_ms(at: Any, page: str | None, reruns: int = RERUNS) -> tuple[fl
 
 
 def pages() -> list[str]:
-    return sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
+    return sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "app_pages").glob("*.py"))
 
 
 def run() -> list[Figure]:
@@ -75,8 +75,8 @@ def run() -> list[Figure]:
     baseline_ms, _ = median_rerun_ms(baseline, None)
     figures = []
     runs = [(page, None) for page in pages()]
-    if (ROOT / "pages" / "sync_vs_batch.py").exists():
-        runs.append(("pages/sync_vs_batch.py", ROUTING_TAB))
+    if (ROOT / "app_pages" / "sync_vs_batch.py").exists():
+        runs.append(("app_pages/sync_vs_batch.py", ROUTING_TAB))
     for page, tab in runs:
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
         at.switch_page(page).run()

@@ -46,3 +46,10 @@ def test_readme_names_every_cli_command() -> None:
     readme = (ROOT / "README.md").read_text()
     for command in ("compare", "sla", "recommend", "models", "evaluate", "pilot", "usage"):
         assert f"python -m costmodel {command}" in readme
+
+
+def test_no_legacy_pages_folder_beside_the_app() -> None:
+    """A `pages/` folder next to app.py switches Streamlit into its legacy multipage mode for the first run
+    after a server start: a deep link such as /method then shows a "Page not found" dialog."""
+    assert not (ROOT / "pages").exists()
+    assert (ROOT / "app_pages").is_dir()

@@ -11,7 +11,7 @@ from tests.app.conftest import ROOT
 from tests.app.helpers import app, assert_clean, metrics
 from ui import data
 
-PAGE_FILES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
+PAGE_FILES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "app_pages").glob("*.py"))
 PRESET_KEYS = sorted(p.stem for p in (ROOT / "data" / "presets").glob("*.json"))
 
 
@@ -24,7 +24,7 @@ def test_router_opens_on_sync_vs_batch() -> None:
 
 
 def test_expected_pages_exist() -> None:
-    assert {"pages/sync_vs_batch.py", "pages/assumptions.py"} <= set(PAGE_FILES)
+    assert {"app_pages/sync_vs_batch.py", "app_pages/assumptions.py"} <= set(PAGE_FILES)
 
 
 @pytest.mark.parametrize("page", PAGE_FILES)

@@ -14,7 +14,7 @@ from ui.state import SCENARIO
 from . import helpers
 from .helpers import app, assert_clean, metrics
 
-PAGE = "pages/portfolio.py"
+PAGE = "app_pages/portfolio.py"
 EDITOR = "pf_editor"
 
 
@@ -191,7 +191,7 @@ def test_edits_and_finance_inputs_survive_a_visit_to_another_page() -> None:
     at = edit(at, {4: {"requests_per_day": 5_000.0}}, added_rows=[{"name": "Extra"}], deleted_rows=[0])
     at.number_input(key=portfolio.FINANCE_KEYS["revenue"]).set_value(50_000.0).run()
     before = (metrics(at), list(results(at)["name"]))
-    at.switch_page("pages/submission_windows.py").run()
+    at.switch_page("app_pages/submission_windows.py").run()
     assert_clean(at)
     at.switch_page(PAGE).run()
     assert_clean(at)

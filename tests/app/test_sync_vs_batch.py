@@ -10,7 +10,7 @@ from tests.app.helpers import app, assert_clean, metrics, open_routing, open_sec
 from ui import sharing
 from ui.state import PILOT_MEASUREMENT
 
-PAGE = "pages/sync_vs_batch.py"
+PAGE = "app_pages/sync_vs_batch.py"
 
 
 def _usd(text: str) -> float:

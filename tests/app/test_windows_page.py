@@ -15,7 +15,7 @@ from ui.state import PILOT_MEASUREMENT, SCENARIO
 from . import helpers
 from .helpers import app, assert_clean, metrics
 
-PAGE = "pages/submission_windows.py"
+PAGE = "app_pages/submission_windows.py"
 
 
 def run_page(**session: object) -> AppTest:
@@ -150,7 +150,7 @@ def test_inputs_survive_a_visit_to_another_page() -> None:
     at = app("app.py").run()
     at.switch_page(PAGE).run()
     at = set_sla(at, sla_hours=50.0, downstream_hours=3.0)
-    at.switch_page("pages/portfolio.py").run()
+    at.switch_page("app_pages/portfolio.py").run()
     assert_clean(at)
     at.switch_page(PAGE).run()
     assert_clean(at)

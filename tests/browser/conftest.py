@@ -7,6 +7,7 @@ Without Chromium the tests skip with a visible reason, except under `CI=true`, w
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -77,11 +78,11 @@ def chromium_executable() -> str:
     return require_chromium(chromium_path(), ci=os.environ.get("CI", "").lower() == "true")
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of one `streamlit run app.py` for the whole session."""
+@contextlib.contextmanager
+def streamlit_server(log_dir: Path) -> Iterator[str]:
+    """`streamlit run app.py` on a free loopback port; yields its base URL once healthy."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    log = log_dir / "server.log"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     with log.open("wb") as out:
         proc = subprocess.Popen(
@@ -106,6 +107,13 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of one `streamlit run app.py` for the whole session."""
+    with streamlit_server(tmp_path_factory.mktemp("streamlit")) as url:
+        yield url
 
 
 EXPECT_TIMEOUT_MS = 20_000

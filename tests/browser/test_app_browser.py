@@ -14,12 +14,12 @@ pytestmark = pytest.mark.browser
 expect = pytest.importorskip("playwright.sync_api").expect
 
 NAV = {  # page file → (url_path, title in the sidebar navigation), as registered in app.py
-    "pages/sync_vs_batch.py": ("compare", "Sync vs batch"),
-    "pages/submission_windows.py": ("windows", "Submission windows"),
-    "pages/portfolio.py": ("portfolio", "Portfolio & finance"),
-    "pages/live_pilot.py": ("pilot", "Live pilot"),
-    "pages/usage.py": ("usage", "Usage import"),
-    "pages/assumptions.py": ("method", "Assumptions & method"),
+    "app_pages/sync_vs_batch.py": ("compare", "Sync vs batch"),
+    "app_pages/submission_windows.py": ("windows", "Submission windows"),
+    "app_pages/portfolio.py": ("portfolio", "Portfolio & finance"),
+    "app_pages/live_pilot.py": ("pilot", "Live pilot"),
+    "app_pages/usage.py": ("usage", "Usage import"),
+    "app_pages/assumptions.py": ("method", "Assumptions & method"),
 }
 
 
@@ -113,6 +113,19 @@ def test_navigation_reaches_every_page(open_app) -> None:  # type: ignore[no-unt
         expect(page.get_by_text("Page not found")).to_have_count(0)
 
 
+def test_deep_link_on_a_fresh_server_opens_its_page(context, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The first session after a server start, opened at a page's own address (a bookmark after a restart)."""
+    from tests.browser.conftest import streamlit_server, wait_for_app
+
+    with streamlit_server(tmp_path) as url:
+        page = context.new_page()
+        page.goto(f"{url}/method")
+        expect(page.locator("[data-testid='stMain'] h1").first).to_contain_text("Assumptions & method")
+        wait_for_app(page)
+        expect(page.get_by_text("Page not found")).to_have_count(0)
+        expect(page).to_have_url(re.compile(r"/method(\?|$)"))
+
+
 def test_root_forwards_to_the_landing_page(open_app) -> None:  # type: ignore[no-untyped-def]
     page = open_app("compare")
     expect(page).to_have_url(re.compile(r"/compare\?w="))
@@ -123,8 +136,8 @@ def test_root_forwards_to_the_landing_page(open_app) -> None:  # type: ignore[no
 
 
 def test_portfolio_csv_export_downloads(open_app) -> None:  # type: ignore[no-untyped-def]
-    if not (ROOT / "pages" / "portfolio.py").exists():
-        pytest.skip("pages/portfolio.py is not written yet (Portfolio & finance page)")
+    if not (ROOT / "app_pages" / "portfolio.py").exists():
+        pytest.skip("app_pages/portfolio.py is not written yet (Portfolio & finance page)")
     page = open_app("portfolio")
     button = page.locator("[data-testid='stDownloadButton']").filter(has_text="CSV").first
     expect(button).to_be_visible()

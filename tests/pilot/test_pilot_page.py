@@ -1,4 +1,4 @@
-"""AppTest of pages/live_pilot.py: renders alone, refuses without a key, and runs a small SIMULATED flow."""
+"""AppTest of app_pages/live_pilot.py: renders alone, refuses without a key, and runs a small SIMULATED flow."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.pilot.conftest import FAKE_KEY
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "live_pilot.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "app_pages" / "live_pilot.py")
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""AppTest of pages/usage.py: empty page, every sample format, messy and bad files, scenario, plan, Admin API fetch.
+"""AppTest of app_pages/usage.py: empty page, every sample format, messy and bad files, scenario, plan, Admin API fetch.
 
 Uploads are awkward in AppTest, so the page is driven two ways: the sample picker (shipped files)
 and session-state injection of file paths (`ui.usage_load.USAGE_PATHS`) for test fixtures.
@@ -20,7 +20,7 @@ from ui.state import IMPORTED_SCENARIO
 from ui.usage_load import ADMIN_BASE_URL, USAGE_PATHS, sample_files
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE = str(ROOT / "pages" / "usage.py")
+PAGE = str(ROOT / "app_pages" / "usage.py")
 
 
 def page(paths: list[Path] | None = None) -> AppTest:
