@@ -155,6 +155,14 @@ def test_estimate_worst_case_and_budget(catalog) -> None:
     assert "token-counting" in counted.input_tokens_source
 
 
+@pytest.mark.parametrize(
+    ("budget_usd", "shown"), [(5.0, "$5.00"), (0.001, "$0.001"), (0.0125, "$0.0125"), (0.0, "$0.00")]
+)
+def test_budget_is_shown_as_typed(catalog, budget_usd: float, shown: str) -> None:
+    estimate = estimate_spend(validate_request_lines([req("a", max_tokens=1000)]).requests, catalog)
+    assert f"the {shown} budget" in budget_decision(estimate, budget_usd).reason
+
+
 def test_cache_control_makes_the_worst_case_dearer(catalog) -> None:
     plain = validate_request_lines([req("a")]).requests
     cached_params = [
