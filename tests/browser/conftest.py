@@ -79,11 +79,11 @@ def chromium_executable() -> str:
 
 
 @contextlib.contextmanager
-def streamlit_server(log_dir: Path) -> Iterator[str]:
+def streamlit_server(log_dir: Path, **env_overrides: str) -> Iterator[str]:
     """`streamlit run app.py` on a free loopback port; yields its base URL once healthy."""
     port = _free_port()
     log = log_dir / "server.log"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **env_overrides}
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [
