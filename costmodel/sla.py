@@ -254,6 +254,12 @@ def plan_submissions(
         f"batches split at {MAX_REQUESTS_PER_BATCH:,} requests or {MAX_BATCH_BYTES // 2**20} MB; "
         f"average request {inputs.avg_request_bytes:,.0f} bytes",
     )
+    if inputs.p90_processing_hours < inputs.median_processing_hours:
+        assumptions += (
+            f"p90 turnaround ({inputs.p90_processing_hours:g} h) is below the median "
+            f"({inputs.median_processing_hours:g} h): every round is taken to last the median; "
+            "raise the p90 to at least the median",
+        )
 
     recommended: float | None = None
     typical: TypicalCase | None = None

@@ -200,3 +200,12 @@ def test_chosen_interval_longer_than_the_maximum_says_to_submit_more_often() -> 
     assert plan.max_interval_hours == pytest.approx(4.0)
     assert "longer than the 4 h maximum" in plan.reason
     assert plan.fixes == ("submit at least every 4 h (the recommended interval; at most 4 h)",)
+
+
+def test_p90_below_the_median_is_said_not_silently_used() -> None:
+    plan = plan_submissions(
+        SlaInputs(sla_hours=30, median_processing_hours=2, p90_processing_hours=1), samples=2_000
+    )
+    assert any("below the median" in a for a in plan.assumptions)
+    fine = plan_submissions(SlaInputs(sla_hours=30), samples=2_000)
+    assert not any("below the median" in a for a in fine.assumptions)
