@@ -245,7 +245,7 @@ def plan_submissions(
     )
     i_max = s - r * w - d - m
     worst_ok = i_max >= min(CLOCK_FRIENDLY_INTERVALS_HOURS)
-    assumptions = (
+    assumptions: tuple[str, ...] = (
         f"worst case: every batch round takes the full {w:g} h (the API's guarantee), {r} round(s) per item",
         f"downstream {d:g} h, safety margin {m:g} h",
         f"typical turnaround: lognormal with median {inputs.median_processing_hours:g} h and p90 "
