@@ -38,20 +38,11 @@ def sla_inputs_for(workflow: Workflow) -> SlaInputs | None:
     """The SLA model's inputs for a workflow with an SLA (rounds = retry rounds × tool turns)."""
     if workflow.sla is None:
         return None
-    spec = workflow.sla
+    # every SlaSpec field is an SlaInputs field; the workflow adds rounds and the batched volume
     return SlaInputs(
-        sla_hours=spec.sla_hours,
-        kind=spec.kind,
-        max_miss_probability=spec.max_miss_probability,
-        worst_case_hours=spec.worst_case_hours,
-        downstream_hours=spec.downstream_hours,
-        safety_margin_hours=spec.safety_margin_hours,
+        **workflow.sla.model_dump(),
         batch_rounds=workflow.batch_rounds,
         requests_per_day=workflow.daily_requests * (1 - workflow.urgent_share),
-        avg_request_bytes=spec.avg_request_bytes,
-        median_processing_hours=spec.median_processing_hours,
-        p90_processing_hours=spec.p90_processing_hours,
-        expired_share=spec.expired_share,
     )
 
 

@@ -22,6 +22,7 @@ group when present and base prices otherwise (`LC_*` hints).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -254,9 +255,8 @@ def _price_table(pricings: Sequence[ModelPricing | None], api: Literal["sync", "
     for i, p in enumerate(pricings):
         if p is None:
             continue
-        base = p.sync if api == "sync" else p.batch
-        long = base if p.long_context is None else (p.long_context.sync if api == "sync" else p.long_context.batch)
-        for lc, prices in enumerate((base, long)):
+        # base prices, and the long-context tier's (the base again for a model without a tier)
+        for lc, prices in enumerate((p.prices_for(api), p.prices_for(api, math.inf))):
             table[lc, i] = [getattr(prices, f) for f in _PRICE_FIELDS]
     return table
 
