@@ -37,5 +37,6 @@ def _home() -> None:
 
 home = st.Page(_home, title="Batch Planner", url_path="home", default=True, visibility="hidden")
 page = st.navigation([home, *pages.values()])
-sidebar.render()
+finish_sidebar = sidebar.render()
 page.run()
+finish_sidebar()  # the Save button again, now holding this run's edits

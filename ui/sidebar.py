@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from costmodel.scenario import Scenario, ScenarioError, scenario_from_json, scenario_to_json
 from ui import data, state
@@ -30,8 +33,27 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "scenario"
 
 
-def render() -> None:
-    """Draw the sidebar for every page."""
+def _save_button(slot: DeltaGenerator, *, after_page: bool) -> None:
+    """The scenario download in `slot`; the JSON is built only when the user clicks."""
+    current = state.get_scenario()
+    slot.download_button(
+        "Save scenario (JSON)",
+        functools.partial(scenario_to_json, current),
+        file_name=f"{_slug(current.name)}.json",
+        mime="application/json",
+        icon=":material/download:",
+        on_click="ignore",
+        key=f"sidebar_save_{'after' if after_page else 'before'}_page",
+    )
+
+
+def render() -> Callable[[], None]:
+    """Draw the sidebar for every page; call the returned function once the page has run.
+
+    The page applies its edits to the scenario after the sidebar is drawn, so the Save button is
+    drawn again afterwards in the same place: the file then holds what the page shows. If the
+    page stops early (invalid inputs), the first button stays, holding the last valid scenario.
+    """
     presets = data.presets()
     scenario = state.get_scenario()
     with st.sidebar:
@@ -65,14 +87,7 @@ def render() -> None:
                 _use(loaded)
                 scenario = loaded
         st.caption(f"Current: **{scenario.name}** · {len(scenario.workflows)} workflow(s)")
-        st.download_button(
-            "Save scenario (JSON)",
-            scenario_to_json(scenario),
-            file_name=f"{_slug(scenario.name)}.json",
-            mime="application/json",
-            icon=":material/download:",
-            on_click="ignore",
-        )
+        save_slot = st.empty()
         imported = state.get_imported_scenario()
         if imported is not None and st.button(
             "Load imported usage as scenario", icon=":material/upload_file:", help=imported.description or None
@@ -81,3 +96,5 @@ def render() -> None:
             st.rerun()
         st.divider()
         st.caption(f":material/sell: Prices: {data.catalog(batch_discount=scenario.batch_discount).source.label()}")
+    _save_button(save_slot, after_page=False)
+    return functools.partial(_save_button, save_slot, after_page=True)

@@ -147,3 +147,22 @@ def test_portfolio_csv_export_downloads(open_app) -> None:  # type: ignore[no-un
     assert download.suggested_filename.endswith(".csv")
     text = Path(download.path()).read_text(encoding="utf-8-sig")
     assert len(text.splitlines()) >= 2, "a header and at least one workflow row"
+
+
+def test_sidebar_saves_the_current_scenario(open_app) -> None:  # type: ignore[no-untyped-def]
+    from costmodel.scenario import scenario_from_json
+
+    page = open_app("compare")
+    nudge_success_rate(page, 40)  # a change first, so the file must carry it
+    expect(page.locator(".st-key-wf_success_rate [data-testid='stSliderThumbValue']")).not_to_have_text("95.0%")
+    wait_for_app(page)
+    shown = page.locator(".st-key-wf_success_rate [data-testid='stSliderThumbValue']").inner_text()
+    button = page.locator("[data-testid='stSidebar'] [data-testid='stDownloadButton']").filter(has_text="Save scenario")
+    expect(button).to_have_count(1)  # during a rerun the button drawn before the page may still be on screen
+    with page.expect_download() as info:
+        button.click()
+    download = info.value
+    assert download.suggested_filename.endswith(".json")
+    saved = scenario_from_json(Path(download.path()).read_bytes())
+    assert saved.name == "Contract review"
+    assert f"{100 * saved.workflows[0].success_rate:.1f}%" == shown
