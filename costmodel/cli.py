@@ -132,6 +132,14 @@ def _add_sla(p: argparse.ArgumentParser, *, volume: bool) -> None:
         g.add_argument("--interval-hours", type=float, default=None, help="evaluate this interval instead")
 
 
+def _add_capacity(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("capacity (batch processing-queue limit)")
+    g.add_argument("--tier", choices=["start", "build", "scale"], default=None,
+                   help="rate-limit tier whose queue limit the plan must fit (default: scale, the largest)")
+    g.add_argument("--queue-limit", type=float, default=None, metavar="N",
+                   help="requests allowed in the processing queue, instead of the tier's")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="python -m costmodel",
@@ -143,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p = sub.add_parser("sla", help="submission windows for an SLA")
     _add_sla(p, volume=True)
+    _add_capacity(p)
     _add_common(p)
     p = sub.add_parser("recommend", help="sync, batch or hybrid for one workflow, with reasons")
     _add_workflow(p)
@@ -292,7 +301,9 @@ def _pct(x: float | None) -> str:
 
 
 def _hours(x: float | None) -> str:
-    return "—" if x is None else f"{x:,.2f} h"
+    from costmodel import formatting
+
+    return formatting.hours(x)
 
 
 def _table(rows: Sequence[tuple[str, str]]) -> str:
@@ -353,12 +364,15 @@ def _sla_payload(plan: Any) -> dict[str, Any]:
     return data
 
 
-def _sla_text(plan: Any) -> str:
+def _sla_text(plan: Any, *, max_miss_probability: float) -> str:
+    from costmodel import formatting
+
     t = plan.typical
     rows = [
-        ("feasible", "yes" if plan.feasible else "NO"),
-        ("max interval", _hours(plan.max_interval_hours)),
-        ("recommended interval", _hours(plan.recommended_interval_hours)),
+        ("feasible", ("yes" if plan.worst_case_feasible else "yes, as a soft SLA (typical case)")
+                     if plan.feasible else "NO"),
+        *((label[:1].lower() + label[1:], value)
+          for label, value in formatting.interval_rows(plan, max_miss_probability=max_miss_probability)),
         ("submissions per day", "—" if plan.submissions_per_day is None else f"{plan.submissions_per_day:g}"),
         (
             "requests per submission",
@@ -370,7 +384,7 @@ def _sla_text(plan: Any) -> str:
             "typical p50 / p90 / p99",
             "—" if t is None else f"{t.p50_hours:.2f} / {t.p90_hours:.2f} / {t.p99_hours:.2f} h",
         ),
-        ("P(miss SLA), typical", "—" if t is None else f"{t.miss_probability:.3%}"),
+        ("P(miss SLA), typical", formatting.probability(None if t is None else t.miss_probability)),
     ]
     lines = ["Submission windows", _table(rows), "", f"  {plan.reason}"]
     if plan.fixes:
@@ -402,8 +416,53 @@ def cmd_sla(args: argparse.Namespace) -> int:
         interval_hours=args.interval_hours,
     )
     plan = plan_submissions(inputs)
-    _emit(args, _sla_payload(plan), _sla_text(plan))
+    plan, queue = _with_queue_check(args, inputs, plan)
+    payload, text = _sla_payload(plan), _sla_text(plan, max_miss_probability=inputs.max_miss_probability)
+    if queue is not None:
+        payload.update(_queue_payload(queue))
+        text += "\n\n" + _queue_text(queue)
+    _emit(args, payload, text)
     return 0
+
+
+def _with_queue_check(args: argparse.Namespace, inputs: Any, plan: Any) -> tuple[Any, Any]:
+    """The plan with the processing-queue check folded in (None when there is no interval to check)."""
+    from costmodel.capacity import check_queue, plan_with_queue, tier_limits
+
+    if args.queue_limit is not None and not args.queue_limit > 0:
+        raise CliError([f"--queue-limit = {args.queue_limit!r}: must be a positive number of requests"])
+    interval = plan.interval_hours
+    if interval is None:
+        return plan, None
+    limits = tier_limits(args.tier or "scale", queue_limit_requests=args.queue_limit)
+    queue = check_queue(inputs, interval, limits)
+    return plan_with_queue(plan, queue), queue
+
+
+def _queue_payload(queue: Any) -> dict[str, Any]:
+    return {
+        "tier": queue.limits.tier,
+        "queue_limit_requests": queue.queue_limit_requests,
+        "worst_case_in_flight_requests": queue.worst_case_in_flight_requests,
+        "typical_in_flight_requests": queue.typical_in_flight_requests,
+        "max_requests_per_day": queue.max_requests_per_day,
+        "queue_feasible": queue.queue_feasible,
+        "queue_reason": queue.reason,
+        "queue_limits_source": queue.limits.source,
+        "queue_limits_as_of": None if queue.limits.as_of is None else queue.limits.as_of.isoformat(),
+    }
+
+
+def _queue_text(queue: Any) -> str:
+    rows = [
+        ("queue limit", f"{queue.queue_limit_requests:,.0f} requests ({queue.limits.tier})"),
+        ("in flight, worst case", f"{queue.worst_case_in_flight_requests:,.0f}"),
+        ("in flight, typical", f"{queue.typical_in_flight_requests:,.0f}"),
+        ("max requests per day", f"{queue.max_requests_per_day:,.0f}"),
+        ("queue fits", "yes" if queue.queue_feasible else "NO"),
+    ]
+    as_of = "" if queue.limits.as_of is None else f", as of {queue.limits.as_of.isoformat()}"
+    return "\n".join(["Processing queue", _table(rows), "", f"  Limits: {queue.limits.source}{as_of}"])
 
 
 def cmd_recommend(args: argparse.Namespace) -> int:
@@ -429,7 +488,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     text = [f"Verdict: {r.verdict.upper()}", ""] + [f"  - {reason}" for reason in r.reasons]
     text += ["", _comparison_text(result.comparison)]
     if result.sla is not None:
-        text += ["", _sla_text(result.sla)]
+        text += ["", _sla_text(result.sla, max_miss_probability=workflow.sla.max_miss_probability)]
     _emit(args, payload, "\n".join(text))
     return 0
 

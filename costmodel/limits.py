@@ -48,3 +48,17 @@ DEFAULT_MAX_OUTPUT_TOKENS = 128_000
 
 RETIRED_MODELS = frozenset({"claude-v1", "claude-2", "claude-3-sonnet", "claude-3-opus-latest", "claude-3-5-sonnet"})
 """Models Anthropic has retired: kept out of the planning catalog, still priced for imported usage."""
+
+BATCH_TIER_LIMITS_AS_OF = date(2026, 11, 30)
+"""When the batch tier limits below were checked (Anthropic's rate-limits and batch-processing pages)."""
+BATCH_TIER_LIMITS_SOURCE = "Anthropic rate limits documentation (Message Batches limits by usage tier)"
+"""Where the batch tier limits come from; the newer page wins where two versions exist."""
+BATCH_TIER_LIMITS: dict[str, tuple[int, int, float]] = {
+    "start": (200_000, 1_000, 500.0),
+    "build": (300_000, 2_000, 1_000.0),
+    "scale": (500_000, 4_000, 200_000.0),
+}
+"""Per organisation and tier: (requests waiting in the batch processing queue [requests], batch-endpoint
+requests per minute [1/min], monthly spend cap [USD]). The queue is shared across models and a request
+counts until it is processed; at the spend cap the whole API, batches included, pauses until 00:00 UTC
+on the 1st of the next month (429 `enforced_spend_limit_reached`, no `retry-after`)."""
