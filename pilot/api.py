@@ -49,11 +49,16 @@ def is_simulated(endpoint: str) -> bool:
     return (urlsplit(endpoint).hostname or "") in ("127.0.0.1", "localhost", "::1")
 
 
-def make_client(*, api_key: str, base_url: str, timeout: float = 60.0) -> Any:
-    """An `anthropic.Anthropic` client with SDK retries off: `with_retries` does them, visibly."""
+def make_client(*, api_key: str, base_url: str, timeout: float = 60.0, http_client: Any = None) -> Any:
+    """An `anthropic.Anthropic` client with SDK retries off: `with_retries` does them, visibly.
+
+    `http_client` (an `httpx2.Client`, e.g. on a `MockTransport`) replaces the SDK's own.
+    """
     import anthropic
 
-    return anthropic.Anthropic(api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout)
+    return anthropic.Anthropic(
+        api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout, http_client=http_client
+    )
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,12 @@ a part's create request. Nothing here stores an API key: the ledger never sees o
 Part states: pending → creating → submitted → ended → downloaded; creating → pending (the
 create certainly failed); any → failed (a permanent error); pending → withdrawn (cancelled
 before it was sent).
+
+Owners: each pilot belongs to an owner (`"local"` for the command line; a signed-in user or a
+browser session on the web page). Lookups given an owner see only that owner's pilots.
+
+Files: the ledger, its directories and every file a pilot writes are created owner-only
+(0600 files, 0700 directories) whatever the umask, since they may hold confidential prompts.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,7 +29,28 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-__all__ = ["BatchPart", "Ledger", "PilotRow", "default_ledger_path"]
+from pilot.errors import PilotError
+
+__all__ = [
+    "LOCAL_OWNER",
+    "BatchPart",
+    "Ledger",
+    "LedgerError",
+    "PilotRow",
+    "default_ledger_path",
+    "open_private",
+    "private_dir",
+]
+
+LOCAL_OWNER = "local"
+"""The owner of pilots made from the command line (the whole local ledger is theirs)."""
+LOCK_TIMEOUT_SECONDS = 3.0
+"""How long a call waits for another process's write lock before saying the ledger is busy [s]."""
+
+
+class LedgerError(PilotError):
+    """The ledger file cannot be used (locked by another process, not a ledger, a batch id clash)."""
+
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS pilots (
@@ -38,7 +66,8 @@ CREATE TABLE IF NOT EXISTS pilots (
     estimate_json TEXT NOT NULL,
     check_json TEXT NOT NULL,
     parent_pilot_id TEXT,
-    report_json TEXT
+    report_json TEXT,
+    owner TEXT NOT NULL DEFAULT 'local'
 );
 CREATE TABLE IF NOT EXISTS parts (
     pilot_id TEXT NOT NULL REFERENCES pilots(pilot_id),
@@ -81,6 +110,40 @@ def default_ledger_path() -> Path:
     xdg = os.environ.get("XDG_DATA_HOME")
     base = Path(xdg) if xdg else Path.home() / ".local" / "share"
     return base / "batch-planner" / "ledger.sqlite3"
+
+
+def private_dir(path: Path) -> Path:
+    """Create `path` (and missing parents) as 0700 directories; an existing `path` is made 0700 too."""
+    missing = []
+    probe = path
+    while not probe.exists():
+        missing.append(probe)
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    for directory in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            directory.mkdir(mode=0o700)
+        os.chmod(directory, 0o700)
+    if not missing:
+        os.chmod(path, 0o700)
+    return path
+
+
+def open_private(path: Path, mode: str = "w", *, encoding: str | None = "utf-8") -> Any:
+    """`open(path, mode)` for a file that is created 0600 whatever the umask (text modes take `encoding`)."""
+    flags = os.O_CREAT | (os.O_RDWR if "+" in mode else os.O_WRONLY)
+    if mode.startswith("w"):
+        flags |= os.O_TRUNC
+    elif mode.startswith("a"):
+        flags |= os.O_APPEND
+    elif not mode.startswith("r"):
+        raise ValueError(f"mode {mode!r}: use w, a or r+")
+    fd = os.open(path, flags, 0o600)
+    os.fchmod(fd, 0o600)
+    if "b" in mode:
+        return os.fdopen(fd, mode)
+    return os.fdopen(fd, mode, encoding=encoding)
 
 
 def _iso(moment: datetime) -> str:
@@ -135,6 +198,14 @@ class PilotRow:
     check: dict[str, Any]
     parent_pilot_id: str | None
     report: dict[str, Any] | None
+    owner: str = LOCAL_OWNER
+    """Who may see and act on the pilot: "local" (the CLI), a signed-in user or a browser session."""
+
+
+_PILOT_COLUMNS = (
+    "pilot_id, created_at, label, source_name, content_hash, request_count, endpoint, simulated, budget_usd, "
+    "estimate_json, check_json, parent_pilot_id, report_json, owner"
+)
 
 
 class Ledger:
@@ -163,18 +234,68 @@ class Ledger:
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        if not self._ready:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        """A short connection; sqlite's locked / not-a-database errors become one-line `LedgerError`s."""
+        try:
+            if not self._ready:
+                private_dir(self.path.parent)
+                if not self.path.exists():
+                    os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+                os.chmod(self.path, 0o600)
+            conn = sqlite3.connect(self.path, timeout=LOCK_TIMEOUT_SECONDS, isolation_level=None)
+        except OSError as exc:
+            raise LedgerError(f"ledger at {self.path} cannot be opened ({exc.strerror}); check the path") from None
+        except sqlite3.Error as exc:
+            raise self._error(exc) from None
         try:
             conn.row_factory = sqlite3.Row
             if not self._ready:
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.executescript(_SCHEMA)
-                self._ready = True
+                self._prepare(conn)
             yield conn
+        except sqlite3.IntegrityError:
+            raise
+        except sqlite3.Error as exc:
+            raise self._error(exc) from None
         finally:
             conn.close()
+
+    def _error(self, exc: sqlite3.Error) -> LedgerError:
+        text = str(exc).lower()
+        if "locked" in text or "busy" in text:
+            return LedgerError(
+                f"ledger at {self.path} is locked by another process; try again in a moment "
+                "(or close the other `pilot` command or app using it)"
+            )
+        if "not a database" in text or "malformed" in text or "encrypted" in text:
+            return LedgerError(
+                f"{self.path} is not a Batch Planner ledger (or it is damaged); "
+                "point --ledger (or BATCH_PLANNER_HOME) at another file"
+            )
+        return LedgerError(f"ledger at {self.path}: {exc}; check the file or use another ledger")
+
+    def _prepare(self, conn: sqlite3.Connection) -> None:
+        """Check the file is a ledger, create the tables, and migrate older ledgers (the owner column)."""
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if tables - {"sqlite_sequence"} and "pilots" not in tables:
+            raise LedgerError(
+                f"{self.path} is not a Batch Planner ledger (it holds other tables); "
+                "point --ledger (or BATCH_PLANNER_HOME) at another file"
+            )
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.executescript(_SCHEMA)
+        columns = {r["name"] for r in conn.execute("PRAGMA table_info(pilots)")}
+        if "content_hash" not in columns:
+            raise LedgerError(
+                f"{self.path} is not a Batch Planner ledger (its pilots table is another program's); "
+                "point --ledger (or BATCH_PLANNER_HOME) at another file"
+            )
+        if "owner" not in columns:
+            with contextlib.suppress(sqlite3.OperationalError):  # another process migrated it just now
+                conn.execute(f"ALTER TABLE pilots ADD COLUMN owner TEXT NOT NULL DEFAULT '{LOCAL_OWNER}'")
+        for suffix in ("-wal", "-shm"):
+            side = self.path.with_name(self.path.name + suffix)
+            with contextlib.suppress(FileNotFoundError, PermissionError):
+                os.chmod(side, 0o600)
+        self._ready = True
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -194,22 +315,23 @@ class Ledger:
     ) -> str:
         """Record a prepared pilot and its parts `(start, end, first_custom_id, last_custom_id)`; returns its id.
 
-        In the same transaction, an existing pilot of the same content and endpoint is returned
-        instead when none of it was sent yet, or it was recorded less than `reuse_within_seconds`
-        ago (a double click, a rerun, a second process started at the same moment).
+        In the same transaction, an existing pilot of the same owner, content and endpoint is
+        returned instead when none of it was sent yet, or it was recorded less than
+        `reuse_within_seconds` ago (a double click, a rerun, a second process started at the same moment).
         """
         with self._transaction() as conn:
             since = _iso(row.created_at - timedelta(seconds=reuse_within_seconds))
             existing = conn.execute(
-                "SELECT p.pilot_id FROM pilots p WHERE p.content_hash = ? AND p.endpoint = ? AND (p.created_at >= ? "
+                "SELECT p.pilot_id FROM pilots p WHERE p.content_hash = ? AND p.endpoint = ? AND p.owner = ? "
+                "AND (p.created_at >= ? "
                 "OR NOT EXISTS (SELECT 1 FROM parts q WHERE q.pilot_id = p.pilot_id AND q.state != 'pending')) "
                 "ORDER BY p.created_at DESC LIMIT 1",
-                (row.content_hash, row.endpoint, since),
+                (row.content_hash, row.endpoint, row.owner, since),
             ).fetchone()
             if existing is not None:
                 return str(existing["pilot_id"])
             conn.execute(
-                "INSERT INTO pilots VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                f"INSERT INTO pilots ({_PILOT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     row.pilot_id,
                     _iso(row.created_at),
@@ -224,6 +346,7 @@ class Ledger:
                     json.dumps(row.check),
                     row.parent_pilot_id,
                     None,
+                    row.owner,
                 ),
             )
             for i, (start, end, first, last) in enumerate(parts):
@@ -250,22 +373,61 @@ class Ledger:
             check=json.loads(r["check_json"]),
             parent_pilot_id=r["parent_pilot_id"],
             report=json.loads(r["report_json"]) if r["report_json"] else None,
+            owner=r["owner"],
         )
 
-    def pilot(self, pilot_id: str) -> PilotRow | None:
+    def pilot(self, pilot_id: str, owner: str | None = None) -> PilotRow | None:
+        """The pilot `pilot_id`; None when unknown or (with `owner`) another owner's."""
         if not self.exists:
             return None
         with self._connect() as conn:
             r = conn.execute("SELECT * FROM pilots WHERE pilot_id = ?", (pilot_id,)).fetchone()
-        return self._pilot(r) if r else None
+        if r is None or (owner is not None and r["owner"] != owner):
+            return None
+        return self._pilot(r)
 
-    def pilots(self) -> list[PilotRow]:
-        """Every pilot, newest first; empty when the ledger file does not exist yet (nothing is created)."""
+    def pilots(self, owner: str | None = None) -> list[PilotRow]:
+        """Every pilot (of `owner`, when given), newest first; empty when the ledger file does not exist yet."""
         if not self.exists:
             return []
         with self._connect() as conn:
-            rows = conn.execute("SELECT * FROM pilots ORDER BY created_at DESC, rowid DESC").fetchall()
+            if owner is None:
+                rows = conn.execute("SELECT * FROM pilots ORDER BY created_at DESC, rowid DESC").fetchall()
+            else:
+                rows = conn.execute(
+                    "SELECT * FROM pilots WHERE owner = ? ORDER BY created_at DESC, rowid DESC", (owner,)
+                ).fetchall()
         return [self._pilot(r) for r in rows]
+
+    def pilots_older_than(self, cutoff: datetime, owner: str | None = None) -> list[PilotRow]:
+        """Pilots (of `owner`, when given) recorded before `cutoff`, oldest first: candidates for retention."""
+        return sorted(
+            (p for p in self.pilots(owner) if p.created_at < cutoff), key=lambda p: (p.created_at, p.pilot_id)
+        )
+
+    def retry_of(self, parent_pilot_id: str) -> str | None:
+        """The newest pilot recorded as a retry of `parent_pilot_id`, if any."""
+        if not self.exists:
+            return None
+        with self._connect() as conn:
+            r = conn.execute(
+                "SELECT pilot_id FROM pilots WHERE parent_pilot_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1",
+                (parent_pilot_id,),
+            ).fetchone()
+        return str(r["pilot_id"]) if r else None
+
+    def remove_pilot(self, pilot_id: str) -> bool:
+        """Delete a pilot's rows (pilot, parts, events) and its files directory; False if it was unknown.
+
+        The caller decides whether removal is safe (nothing in flight); see `Runner.delete_pilot`.
+        """
+        with self._transaction() as conn:
+            cur = conn.execute("DELETE FROM pilots WHERE pilot_id = ?", (pilot_id,))
+            conn.execute("DELETE FROM parts WHERE pilot_id = ?", (pilot_id,))
+            conn.execute("DELETE FROM events WHERE pilot_id = ?", (pilot_id,))
+            removed = cur.rowcount == 1
+        shutil.rmtree(self.pilot_dir(pilot_id), ignore_errors=True)
+        return removed
 
     def set_report(self, pilot_id: str, report: dict[str, Any], now: datetime) -> None:
         with self._transaction() as conn:
@@ -340,17 +502,42 @@ class Ledger:
     def record_batch(
         self, pilot_id: str, part: int, batch_id: str, created_at: datetime, now: datetime, how: str
     ) -> bool:
-        """`creating → submitted` with the batch id; False if the part already has a batch."""
+        """`creating → submitted` with the batch id; False if the part already has a batch.
+
+        A batch id the ledger already holds for another part (an endpoint that reissues ids, such
+        as an emulator restarted without its state) marks this part failed and raises `LedgerError`:
+        the part is never sent again, and nothing crashes on the unique constraint.
+        """
+        clash = None
         with self._transaction() as conn:
-            cur = conn.execute(
-                "UPDATE parts SET state = 'submitted', batch_id = ?, batch_created_at = ?, "
-                "processing_status = 'in_progress', error = NULL "
-                "WHERE pilot_id = ? AND part = ? AND state = 'creating' AND batch_id IS NULL",
-                (batch_id, _iso(created_at), pilot_id, part),
-            )
-            if cur.rowcount == 1:
-                self._event(conn, pilot_id, part, now, "submitted", f"{batch_id} ({how})")
-            return cur.rowcount == 1
+            holder = conn.execute("SELECT pilot_id, part FROM parts WHERE batch_id = ?", (batch_id,)).fetchone()
+            if holder is not None and (holder["pilot_id"], holder["part"]) != (pilot_id, part):
+                clash = (
+                    f"the API answered with batch id {batch_id}, which this ledger already holds for pilot "
+                    f"{holder['pilot_id']} (part {holder['part']}): the endpoint reissues batch ids (an emulator "
+                    "restarted?); this part is marked failed and will not be sent again — use a fresh ledger "
+                    "(--ledger or BATCH_PLANNER_HOME) for this endpoint"
+                )
+                conn.execute(
+                    "UPDATE parts SET state = 'failed', error = ? "
+                    "WHERE pilot_id = ? AND part = ? AND state = 'creating'",
+                    (clash, pilot_id, part),
+                )
+                self._event(conn, pilot_id, part, now, "failed", clash)
+                recorded = False
+            else:
+                cur = conn.execute(
+                    "UPDATE parts SET state = 'submitted', batch_id = ?, batch_created_at = ?, "
+                    "processing_status = 'in_progress', error = NULL "
+                    "WHERE pilot_id = ? AND part = ? AND state = 'creating' AND batch_id IS NULL",
+                    (batch_id, _iso(created_at), pilot_id, part),
+                )
+                recorded = cur.rowcount == 1
+                if recorded:
+                    self._event(conn, pilot_id, part, now, "submitted", f"{batch_id} ({how})")
+        if clash is not None:
+            raise LedgerError(clash)
+        return recorded
 
     def update_status(
         self,

@@ -47,8 +47,9 @@ from pilot.api import (
     make_client,
     with_retries,
 )
+from pilot.errors import PilotError
 from pilot.files import numbered_request_lines, validate_source
-from pilot.ledger import BatchPart, Ledger, PilotRow
+from pilot.ledger import LOCAL_OWNER, BatchPart, Ledger, PilotRow, open_private, private_dir
 
 __all__ = [
     "BudgetRefused",
@@ -60,10 +61,6 @@ __all__ = [
 
 FAILED_TYPES = frozenset({"errored", "expired"})
 """Result types `retry-failed` resends (plus succeeded results that failed the output check)."""
-
-
-class PilotError(RuntimeError):
-    """A problem the user must act on; `str()` is one line that says what to do."""
 
 
 class ValidationFailed(PilotError):
@@ -150,7 +147,13 @@ def overall_state(parts: list[BatchPart]) -> str:
 
 
 class Runner:
-    """Pilot operations against one ledger and one endpoint. Clock, sleep and client are injectable."""
+    """Pilot operations against one ledger and one endpoint. Clock, sleep and HTTP client are injectable.
+
+    `owner` scopes every lookup: with an owner, only that owner's pilots exist for this runner
+    (another owner's pilot id behaves exactly like an unknown id) and new pilots are recorded
+    with it. `owner=None` (the command line) sees the whole ledger and records "local".
+    `http_client` (an `httpx2.Client`) is handed to the SDK, e.g. one on a `MockTransport` in tests.
+    """
 
     def __init__(
         self,
@@ -167,6 +170,8 @@ class Runner:
         attempts: int = 6,
         reuse_within_seconds: float = 120.0,
         log: Callable[[str], None] | None = None,
+        owner: str | None = None,
+        http_client: Any = None,
     ) -> None:
         if reconcile_grace_seconds < create_timeout_seconds:
             raise ValueError(
@@ -185,6 +190,8 @@ class Runner:
         self.attempts = attempts
         self.reuse_within_seconds = reuse_within_seconds
         self.log = log or (lambda message: None)
+        self.owner = owner
+        self._http_client = http_client
         self._client: Any = None
 
     # --- plumbing ---------------------------------------------------------------------------------
@@ -200,13 +207,18 @@ class Runner:
                     "no API key: set ANTHROPIC_API_KEY (or enter it on the page); "
                     "to rehearse without one, run `python -m emulator` and set ANTHROPIC_BASE_URL to it"
                 )
-            self._client = make_client(api_key=self._api_key, base_url=self.endpoint, timeout=self.timeout_seconds)
+            self._client = make_client(
+                api_key=self._api_key,
+                base_url=self.endpoint,
+                timeout=self.timeout_seconds,
+                http_client=self._http_client,
+            )
         return self._client
 
     def close(self) -> None:
-        if self._client is not None:
+        if self._client is not None and self._http_client is None:  # an injected HTTP client is its owner's to close
             self._client.close()
-            self._client = None
+        self._client = None
 
     def __enter__(self) -> Runner:
         return self
@@ -218,19 +230,39 @@ class Runner:
         return with_retries(fn, what=what, sleep=self.sleep, attempts=self.attempts, on_retry=self.log)
 
     def _pilot(self, pilot_id: str) -> PilotRow:
-        row = self.ledger.pilot(pilot_id)
+        row = self.ledger.pilot(pilot_id, owner=self.owner)
         if row is None:
             raise PilotError(f"no pilot {pilot_id!r} in {self.ledger.path}; `pilot list` shows the pilots")
         return row
 
+    def pilots(self) -> list[PilotRow]:
+        """The pilots this runner may see (its owner's, or all for the command line), newest first."""
+        return self.ledger.pilots(owner=self.owner)
+
     def resolve(self, pilot_ref: str) -> str:
         """A pilot id from an id or `latest`."""
         if pilot_ref == "latest":
-            pilots = self.ledger.pilots()
+            pilots = self.pilots()
             if not pilots:
                 raise PilotError(f"no pilots in {self.ledger.path} yet")
             return pilots[0].pilot_id
         return self._pilot(pilot_ref).pilot_id
+
+    def delete_pilot(self, pilot_id: str) -> None:
+        """Remove a pilot's ledger rows and files (requests, results, retry inputs).
+
+        Only for a pilot with nothing in flight: never sent, withdrawn, failed before sending,
+        or ended. A batch still being created or processed must be cancelled and end first,
+        so its spend stays on the record.
+        """
+        self._pilot(pilot_id)
+        busy = [p for p in self.ledger.parts(pilot_id) if p.state in ("creating", "submitted")]
+        if busy:
+            raise PilotError(
+                f"pilot {pilot_id} still has {len(busy)} batch(es) being created or processed; "
+                "cancel it and wait for it to end before deleting it"
+            )
+        self.ledger.remove_pilot(pilot_id)
 
     # --- prepare ----------------------------------------------------------------------------------
 
@@ -299,8 +331,9 @@ class Runner:
         now = self.now()
         pilot_id = f"pilot-{now:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
         requests_path = self.ledger.requests_path(pilot_id)
-        requests_path.parent.mkdir(parents=True, exist_ok=True)
-        requests_path.write_bytes(body)  # before the ledger row, so a recorded pilot always has its requests
+        private_dir(requests_path.parent)
+        with open_private(requests_path, "wb") as handle:  # before the ledger row: a recorded pilot has its requests
+            handle.write(body)
         parts = [
             (start, end, result.requests[start].custom_id, result.requests[end - 1].custom_id)
             for start, end in result.batches()
@@ -320,6 +353,7 @@ class Runner:
                 check=(check or OutputCheck()).model_dump(mode="json"),
                 parent_pilot_id=parent_pilot_id,
                 report=None,
+                owner=self.owner or LOCAL_OWNER,
             ),
             parts,
             reuse_within_seconds=self.reuse_within_seconds,
@@ -555,7 +589,7 @@ class Runner:
         pilot = self._pilot(pilot_id)
         self._check_endpoint(pilot)
         path = self.ledger.results_path(pilot_id)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         seen = self._stored_ids(path)
         for part in self.ledger.parts(pilot_id):
             if part.state == "ended" and part.batch_id:
@@ -567,7 +601,7 @@ class Runner:
         client = self.client()
         assert part.batch_id is not None
         batch_id: str = part.batch_id
-        with path.open("a", encoding="utf-8") as out:
+        with open_private(path, "a") as out:
 
             def stream() -> None:
                 decoder = client.messages.batches.results(batch_id)
@@ -625,6 +659,7 @@ class Runner:
 
     def iter_results(self, pilot_id: str) -> Iterator[dict[str, Any]]:
         """Stored result records, one at a time."""
+        self._pilot(pilot_id)
         path = self.ledger.results_path(pilot_id)
         if not path.exists():
             return
@@ -674,7 +709,7 @@ class Runner:
         source = self.ledger.pilot_dir(pilot_id) / "retry-requests.jsonl"
         with (
             self.ledger.requests_path(pilot_id).open(encoding="utf-8") as src,
-            source.open("w", encoding="utf-8") as dst,
+            open_private(source, "w") as dst,
         ):
             for line in src:
                 if json.loads(line)["custom_id"] in failed:
