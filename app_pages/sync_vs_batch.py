@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from costmodel import formatting as fmt
 from costmodel.cost import savings_curve
 from costmodel.recommend import evaluate_workflow
 from costmodel.routing import route_models
@@ -11,8 +12,6 @@ from costmodel.workflow import Workflow, WorkflowError, resolve_pricing
 from ui import data, figures, sharing, state, widgets
 
 VERDICT_BOX = {"batch": st.success, "hybrid": st.info, "sync": st.warning}
-SLA_SAMPLES = 50_000
-"""Simulated items for a soft SLA's miss probability; the Submission windows page uses the same count and seed."""
 
 st.title(":material/compare_arrows: Sync vs batch")
 st.caption(
@@ -64,26 +63,34 @@ with headline:
     sharing.write_params(workflow, "w")
     sharing.write_params(sharing.SharedAssumptions(batch_discount=scenario.batch_discount).for_link(), "a")
     try:
-        result = evaluate_workflow(workflow, catalog, sla_samples=SLA_SAMPLES)
+        result = evaluate_workflow(workflow, catalog)
         pricing = resolve_pricing(workflow, catalog)
     except WorkflowError as exc:
         st.error(str(exc), icon=":material/error:")
         st.stop()
     c, rec = result.comparison, result.recommendation
 
-    m1, m2, m3, m4 = st.columns(4)
-    m1.metric("Sync spend", f"${c.sync_cost_per_month_usd:,.2f}", help="per month, one clean pass", border=True)
-    m2.metric("Batch spend", f"${c.batch_cost_per_month_usd:,.2f}", help="per month, all-in", border=True)
+    m1, m2, m3, m4, m5 = st.columns(5)
+    m1.metric("Sync spend", fmt.usd(c.sync_cost_per_month_usd), help="per month, one clean pass", border=True)
+    m2.metric("Batch spend", fmt.usd(c.batch_cost_per_month_usd), help="per month, all-in", border=True)
     m3.metric(
         "Net savings",
-        f"${c.net_savings_per_month_usd:,.2f}",
-        f"{c.savings_share:.1%} of sync",
-        help=f"per month; ${c.net_savings_per_year_usd:,.0f} per year",
+        fmt.usd(c.net_savings_per_month_usd),
+        f"{fmt.share(c.savings_share)} of sync",
+        help=f"sync − batch spend per month, if all of it ran on batch; {fmt.usd(c.net_savings_per_year_usd)} per year",
+        border=True,
+    )
+    m4.metric(
+        "Planned savings",
+        fmt.usd(rec.planned_savings_per_month_usd),
+        f"verdict: {rec.verdict}",
+        delta_color="off",
+        help="sync spend − spend under the verdict, per month (the Portfolio's figure): $0 when the verdict is sync",
         border=True,
     )
     be = c.break_even
-    shown = f"{be.success_rate:.1%}" if be.success_rate is not None else be.status.replace("_", " ")
-    m4.metric(
+    shown = fmt.share(be.success_rate) if be.success_rate is not None else be.status.replace("_", " ")
+    m5.metric(
         "Break-even rate",
         shown,
         help=f"First-pass success rate where batch costs as much as sync: {be.statement}",

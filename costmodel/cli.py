@@ -301,7 +301,9 @@ def _pct(x: float | None) -> str:
 
 
 def _hours(x: float | None) -> str:
-    return "—" if x is None else f"{x:,.2f} h"
+    from costmodel import formatting
+
+    return formatting.hours(x)
 
 
 def _table(rows: Sequence[tuple[str, str]]) -> str:
@@ -362,12 +364,15 @@ def _sla_payload(plan: Any) -> dict[str, Any]:
     return data
 
 
-def _sla_text(plan: Any) -> str:
+def _sla_text(plan: Any, *, max_miss_probability: float) -> str:
+    from costmodel import formatting
+
     t = plan.typical
     rows = [
-        ("feasible", "yes" if plan.feasible else "NO"),
-        ("max interval", _hours(plan.max_interval_hours)),
-        ("recommended interval", _hours(plan.recommended_interval_hours)),
+        ("feasible", ("yes" if plan.worst_case_feasible else "yes, as a soft SLA (typical case)")
+                     if plan.feasible else "NO"),
+        *((label[:1].lower() + label[1:], value)
+          for label, value in formatting.interval_rows(plan, max_miss_probability=max_miss_probability)),
         ("submissions per day", "—" if plan.submissions_per_day is None else f"{plan.submissions_per_day:g}"),
         (
             "requests per submission",
@@ -379,7 +384,7 @@ def _sla_text(plan: Any) -> str:
             "typical p50 / p90 / p99",
             "—" if t is None else f"{t.p50_hours:.2f} / {t.p90_hours:.2f} / {t.p99_hours:.2f} h",
         ),
-        ("P(miss SLA), typical", "—" if t is None else f"{t.miss_probability:.3%}"),
+        ("P(miss SLA), typical", formatting.probability(None if t is None else t.miss_probability)),
     ]
     lines = ["Submission windows", _table(rows), "", f"  {plan.reason}"]
     if plan.fixes:
@@ -412,7 +417,7 @@ def cmd_sla(args: argparse.Namespace) -> int:
     )
     plan = plan_submissions(inputs)
     plan, queue = _with_queue_check(args, inputs, plan)
-    payload, text = _sla_payload(plan), _sla_text(plan)
+    payload, text = _sla_payload(plan), _sla_text(plan, max_miss_probability=inputs.max_miss_probability)
     if queue is not None:
         payload.update(_queue_payload(queue))
         text += "\n\n" + _queue_text(queue)
@@ -483,7 +488,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     text = [f"Verdict: {r.verdict.upper()}", ""] + [f"  - {reason}" for reason in r.reasons]
     text += ["", _comparison_text(result.comparison)]
     if result.sla is not None:
-        text += ["", _sla_text(result.sla)]
+        text += ["", _sla_text(result.sla, max_miss_probability=workflow.sla.max_miss_probability)]
     _emit(args, payload, "\n".join(text))
     return 0
 

@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
+from costmodel import safejson
 from costmodel._base import NonNegFloat, PosFloat, Share, StrictModel, SuccessRate
 from costmodel.limits import (
     CUSTOM_ID_PATTERN,
@@ -283,8 +284,8 @@ def validate_numbered_lines(lines: Iterable[tuple[int, str | bytes]]) -> Validat
             continue
         result.lines_read += 1
         try:
-            obj = json.loads(stripped)
-        except json.JSONDecodeError as exc:
+            obj = safejson.loads(stripped)
+        except json.JSONDecodeError as exc:  # safejson: too deep or a lone surrogate escape too
             result.problems.append(
                 LineProblem(line=number, message=f"not valid JSON ({exc.msg} at column {exc.colno})")
             )
@@ -614,7 +615,7 @@ def check_output(text: str, check: OutputCheck) -> bool:
     if check.kind == "regex":
         return re.search(check.pattern, text) is not None
     try:
-        value = json.loads(_strip_fence(text))
+        value = safejson.loads(_strip_fence(text))
     except ValueError:
         return False
     if check.kind == "json":

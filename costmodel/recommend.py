@@ -13,7 +13,7 @@ from typing import Literal
 from costmodel._base import StrictModel
 from costmodel.cost import Comparison, compare
 from costmodel.prices import Catalog
-from costmodel.sla import SlaInputs, SlaPlan, plan_submissions
+from costmodel.sla import SIMULATION_SAMPLES, SlaInputs, SlaPlan, plan_submissions
 from costmodel.workflow import LOW_VOLUME_REQUESTS_PER_DAY, Workflow, resolve_pricing
 
 __all__ = ["Recommendation", "WorkflowResult", "evaluate_workflow", "recommend", "sla_inputs_for"]
@@ -103,9 +103,10 @@ def recommend(workflow: Workflow, comparison: Comparison, sla_plan: SlaPlan | No
     notes = [n for n in notes if n]
 
     if blockers:
+        schedule = [n for n in notes if n.startswith("submit every ")]  # advice for batch, not for a sync verdict
         return Recommendation(
             verdict="sync",
-            reasons=tuple(blockers + notes),
+            reasons=tuple(blockers + [n for n in notes if n not in schedule]),
             planned_cost_per_month_usd=sync_total,
             planned_savings_per_month_usd=0.0,
         )
@@ -142,7 +143,9 @@ class WorkflowResult(StrictModel):
     """The verdict."""
 
 
-def evaluate_workflow(workflow: Workflow, catalog: Catalog, *, sla_samples: int = 100_000) -> WorkflowResult:
+def evaluate_workflow(
+    workflow: Workflow, catalog: Catalog, *, sla_samples: int = SIMULATION_SAMPLES
+) -> WorkflowResult:
     """Price, plan and judge one workflow. Raises WorkflowError when it cannot be priced."""
     pricing = resolve_pricing(workflow, catalog)
     comparison = compare(workflow, pricing)

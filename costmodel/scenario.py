@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import Field, ValidationError
 
+from costmodel import safejson
 from costmodel._base import Share, StrictModel
 from costmodel.errors import problem_lines
 from costmodel.finance import FinanceInputs, Portfolio, build_portfolio
@@ -66,7 +67,9 @@ def scenario_to_json(scenario: Scenario) -> str:
 def scenario_from_json(text: str | bytes, *, source: str = "scenario") -> Scenario:
     """Parse and validate a scenario; raises ScenarioError with one line per problem."""
     try:
-        data = json.loads(text)
+        data = safejson.loads(text)
+    except safejson.JsonInputError as exc:
+        raise ScenarioError(source, [f"not usable JSON: {exc.msg}"]) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ScenarioError(source, [f"not valid JSON ({exc})"]) from None
     if isinstance(data, dict) and "workflows" not in data and "input_tokens" in data:

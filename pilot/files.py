@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+from costmodel import safejson
 from costmodel.pilot import LineProblem, PromptTemplate, TextRow, ValidationResult, build_requests
 from costmodel.pilot import validate_numbered_lines as _validate
 
@@ -26,7 +27,7 @@ def load_template(path: Path | str) -> PromptTemplate:
     """A prompt template from a JSON file (`model`, `max_tokens`, `user_template` with `{text}`, ...)."""
     path = Path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = safejson.loads(path.read_text(encoding="utf-8"))
         return PromptTemplate.model_validate(data)
     except FileNotFoundError:
         raise SourceError(f"{path}: template file not found") from None
@@ -59,7 +60,7 @@ def _text_rows_jsonl(lines: list[str], template: PromptTemplate, problems: list[
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            obj = safejson.loads(line)
         except json.JSONDecodeError as exc:
             problems.append(LineProblem(line=number, message=f"not valid JSON ({exc.msg} at column {exc.colno})"))
             continue

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from costmodel.errors import problem_lines
 from costmodel.finance import FinanceInputs, MarginImpact, Portfolio, build_portfolio
 from costmodel.recommend import WorkflowResult, evaluate_workflow
+from costmodel.sla import SIMULATION_SAMPLES
 from costmodel.workflow import SlaSpec, Workflow, WorkflowError
 from ui.windows import Headline
 
@@ -57,8 +58,8 @@ __all__ = [
     "workflows_to_frame",
 ]
 
-PAGE_SLA_SAMPLES = 10_000
-"""Simulated items per workflow SLA plan on the page: P(miss) to about ±0.1 % at a 1 % budget, ~1 ms each."""
+PAGE_SLA_SAMPLES = SIMULATION_SAMPLES
+"""Simulated items per workflow SLA plan: the core's one count, so a row's P(miss) and verdict match the other pages."""
 
 COLUMNS: dict[str, str] = {
     "name": "Workflow",
@@ -264,8 +265,9 @@ RESULT_COLUMNS = {
     "verdict": "Verdict",
     "sync_cost_per_month_usd": "Sync $/month",
     "batch_cost_per_month_usd": "Batch $/month",
+    "net_savings_per_month_usd": "Net savings $/month",
     "planned_cost_per_month_usd": "Planned $/month",
-    "savings_per_month_usd": "Savings $/month",
+    "savings_per_month_usd": "Planned savings $/month",
     "reason": "Why",
     "problems": "Problems",
 }
@@ -289,6 +291,7 @@ def results_frame(view: PortfolioView) -> pd.DataFrame:
                 verdict=row.verdict,
                 sync_cost_per_month_usd=row.sync_cost_per_month_usd,
                 batch_cost_per_month_usd=row.batch_cost_per_month_usd,
+                net_savings_per_month_usd=outcome.result.comparison.net_savings_per_month_usd,
                 planned_cost_per_month_usd=row.planned_cost_per_month_usd,
                 savings_per_month_usd=row.savings_per_month_usd,
                 reason=row.reason,

@@ -27,6 +27,7 @@ from typing import TypeVar
 import streamlit as st
 from pydantic import BaseModel, ValidationError
 
+from costmodel import safejson
 from costmodel._base import Share, StrictModel
 from costmodel.errors import problem_lines
 from costmodel.limits import DEFAULT_BATCH_DISCOUNT
@@ -87,7 +88,7 @@ def decode(model_cls: type[M], token: str, *, key: str = "param") -> M:
         inflater = zlib.decompressobj()
         raw = inflater.decompress(packed, MAX_JSON_BYTES)
         complete = inflater.eof and not inflater.unconsumed_tail
-        data = json.loads(raw.decode("utf-8")) if complete else None
+        data = safejson.loads(raw.decode("utf-8")) if complete else None
     except (binascii.Error, zlib.error, ValueError):  # ValueError covers JSON and UTF-8 errors
         data = None
     if data is None:

@@ -16,8 +16,16 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from costmodel import formatting
 from costmodel.recommend import sla_inputs_for
-from costmodel.sla import CLOCK_FRIENDLY_INTERVALS_HOURS, SlaInputs, SlaPlan, miss_curve, simulate_latency
+from costmodel.sla import (
+    CLOCK_FRIENDLY_INTERVALS_HOURS,
+    SIMULATION_SAMPLES,
+    SlaInputs,
+    SlaPlan,
+    miss_curve,
+    simulate_latency,
+)
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -56,10 +64,10 @@ __all__ = [
     "workflow_label",
 ]
 
-PAGE_SAMPLES = 50_000
-"""Simulated items per rerun on the page: percentiles to about ±0.1 % of items, in a few ms."""
-CURVE_SAMPLES = 20_000
-"""Simulated items per interval for the P(miss) curve (16 intervals share them)."""
+PAGE_SAMPLES = SIMULATION_SAMPLES
+"""Simulated items per rerun: the core's one count, so the page shows the CLI's and the Portfolio's P(miss)."""
+CURVE_SAMPLES = SIMULATION_SAMPLES
+"""Simulated items per interval for the P(miss) curve: the same draws as the tile, so the curve passes through it."""
 DEFAULT_SLA_HOURS = 30.0
 """SLA offered for a workflow without one: one worst-case day plus a working margin [h]."""
 TIMELINE_HOURS = 48.0
@@ -271,25 +279,13 @@ def input_warnings(inputs: SlaInputs) -> list[str]:
 
 
 def format_hours(hours: float | None) -> str:
-    """Hours for people: `15 min`, `4 h`, `2 d 6 h`; `–` for none."""
-    if hours is None or not math.isfinite(hours):
-        return "–"
-    sign = "−" if hours < 0 else ""
-    h = abs(hours)
-    if h < 1:
-        return f"{sign}{h * 60:.0f} min"
-    if h < 48:
-        return f"{sign}{h:.3g} h" if h < 10 else f"{sign}{h:.1f} h".replace(".0 h", " h")
-    days, rest = divmod(h, 24)
-    return f"{sign}{days:.0f} d" + (f" {rest:.3g} h" if rest >= 0.05 else "")
+    """Hours for people: `15 min`, `4 h`, `2 d 6 h`; `–` for none (`costmodel.formatting.hours`)."""
+    return formatting.hours(hours)
 
 
 def verdict_text(plan: SlaPlan) -> str:
     """The feasibility line: a bold verdict, then the core's reason as a sentence."""
-    if plan.feasible:
-        head = "Feasible" if plan.worst_case_feasible else "Feasible as a soft SLA (typical case)"
-    else:
-        head = "Not feasible"
+    head = formatting.feasibility(plan)
     reason = plan.reason.removeprefix("feasible: ")
     return f"**{head}.** {reason[:1].upper()}{reason[1:]}."
 
@@ -311,16 +307,24 @@ def headline(plan: SlaPlan, inputs: SlaInputs) -> list[Headline]:
     r, w, d, s = inputs.batch_rounds, inputs.worst_case_hours, inputs.downstream_hours, inputs.sla_hours
     m = inputs.safety_margin_hours
     per_submission = plan.requests_per_submission
+    (max_label, max_value), (rec_label, rec_value) = formatting.interval_rows(
+        plan, max_miss_probability=inputs.max_miss_probability
+    )
+    budget_window = rec_label.startswith("Longest window")
     tiles = [
         Headline(
-            "Maximum interval",
-            format_hours(plan.max_interval_hours),
-            f"I_max = S − R·W − D − M = {s:g} − {r}·{w:g} − {d:g} − {m:g} h",
+            max_label,
+            max_value,
+            f"I_max = S − R·W − D − M = {s:g} − {r}·{w:g} − {d:g} − {m:g} h = {plan.max_interval_hours:g} h"
+            + ("; none: no interval keeps the SLA if every batch takes the worst case" if max_value == "none" else ""),
         ),
         Headline(
-            "Recommended interval",
-            format_hours(plan.recommended_interval_hours),
-            "The longest clock-friendly interval (whole days or a divisor of 24 h) that keeps the SLA",
+            "Longest window within the miss budget" if budget_window else rec_label,
+            rec_value,
+            f"The longest clock-friendly interval whose simulated P(miss) stays within the "
+            f"{formatting.probability(inputs.max_miss_probability)} budget (the worst case breaks the SLA)"
+            if budget_window
+            else "The longest clock-friendly interval (whole days or a divisor of 24 h) that keeps the SLA",
         ),
         Headline(
             "Submissions per day",
@@ -351,9 +355,9 @@ def headline(plan: SlaPlan, inputs: SlaInputs) -> list[Headline]:
             Headline("Typical p99", format_hours(typical.p99_hours), "99th percentile latency (simulated)"),
             Headline(
                 "P(miss SLA)",
-                f"{typical.miss_probability:.2%}",
+                formatting.probability(typical.miss_probability),
                 f"share of {typical.samples:,} simulated items later than {s:g} h"
-                + (f"; budget {inputs.max_miss_probability:.2%}" if inputs.kind == "soft" else ""),
+                + (f"; budget {formatting.probability(inputs.max_miss_probability)}" if inputs.kind == "soft" else ""),
             ),
         ]
     return tiles

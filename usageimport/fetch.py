@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from costmodel import safejson
 from usageimport.jsonfiles import add_cost_pages, add_usage_pages
 from usageimport.tables import ImportResult, UsageImportError
 
@@ -65,7 +66,7 @@ def _retry_delay(headers: Any, attempt: int) -> float:
 
 def _error_message(status: int, body: bytes) -> str:
     try:
-        err = json.loads(body)["error"]
+        err = safejson.loads(body)["error"]
         return f"HTTP {status} {err.get('type', '')}: {err.get('message', '')}".strip()
     except (ValueError, KeyError, TypeError):
         return f"HTTP {status}"
@@ -87,7 +88,7 @@ def _get_json(
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
                 body = response.read()
-            data = json.loads(body)
+            data = safejson.loads(body)
             if not isinstance(data, dict):
                 raise FetchError([f"{_path(url)}: the response is not a JSON object"])
             return data

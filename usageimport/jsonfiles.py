@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from costmodel import safejson
 from usageimport.columns import USAGE_ALIASES, find_columns
 from usageimport.tables import ImportResult, UsageImportError
 
@@ -148,7 +149,7 @@ def _pages(text: str, source: str) -> Iterator[tuple[int, Any]]:
     if not stripped:
         raise UsageImportError([f"{source}: the file is empty"])
     try:
-        whole = json.loads(stripped)
+        whole = safejson.loads(stripped)
     except json.JSONDecodeError:
         whole = None
     if whole is not None:
@@ -160,7 +161,7 @@ def _pages(text: str, source: str) -> Iterator[tuple[int, Any]]:
             yield number, None
             continue
         try:
-            yield number, json.loads(line)
+            yield number, safejson.loads(line)
         except json.JSONDecodeError as exc:
             yield number, exc
 

@@ -80,3 +80,20 @@ def test_invalid_model_lists_problems() -> None:
 def test_too_long_is_rejected() -> None:
     with pytest.raises(ShareLinkError, match="too long"):
         decode(Workflow, "A" * (MAX_PARAM_CHARS + 1))
+
+
+def _packed(text: str) -> str:
+    import base64
+    import zlib
+
+    return base64.urlsafe_b64encode(zlib.compress(text.encode("utf-8"), 9)).decode("ascii").rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "payload", ["[" * 1000 + "]" * 1000, '{"a":' * 5000 + "1" + "}" * 5000, '{"name": "\\ud800"}']
+)
+def test_deep_or_surrogate_json_in_a_short_link_is_a_clear_error(payload: str) -> None:
+    token = _packed(payload)
+    assert len(token) < 200  # a link anyone can type: 1,000 levels pack into a few dozen characters
+    with pytest.raises(ShareLinkError, match="link parameter 'w'"):
+        decode(Workflow, token, key="w")

@@ -116,7 +116,7 @@ def test_sla_30_hours_cli(capsys: pytest.CaptureFixture[str], as_json: bool) -> 
         assert data["submissions_per_day"] == pytest.approx(6.0)
         assert data["feasible"] is True
     else:
-        assert re.search(r"recommended interval\s+4\.00 h", out)
+        assert re.search(r"recommended interval\s+4 h\n", out)
         assert re.search(r"submissions per day\s+6\n", out)
 
 

@@ -162,8 +162,11 @@ def test_processing_is_capped_at_the_worst_case() -> None:
                        expired_share=0.0)  # fmt: skip
     latency = simulate_latency(inputs, 3.0, samples=100_000)
     assert float(latency.max()) <= 3.0 + 2.0
-    rounds = inputs.model_copy(update={"batch_rounds": 3})
+    rounds = inputs.model_copy(update={"batch_rounds": 3, "resubmit_at": "immediately"})
     assert float(simulate_latency(rounds, 3.0, samples=100_000).max()) <= 3.0 + 3 * 2.0
+    # at the next window, rounds 2 and 3 each start at the first submission after 2 h: 3 h later
+    at_windows = rounds.model_copy(update={"resubmit_at": "next_window"})
+    assert float(simulate_latency(at_windows, 3.0, samples=100_000).max()) <= 3.0 + 2 * 3.0 + 2.0
 
 
 def test_simulation_shapes_and_seed() -> None:
