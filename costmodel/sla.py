@@ -35,8 +35,10 @@ __all__ = [
     "TypicalCase",
     "batches_for",
     "miss_curve",
+    "next_submission_hours",
     "plan_submissions",
     "simulate_latency",
+    "worst_case_latency_hours",
 ]
 
 CLOCK_FRIENDLY_INTERVALS_HOURS = (
@@ -83,6 +85,9 @@ class SlaInputs(StrictModel):
     """Share of requests that expire in a round and need another [share]."""
     interval_hours: PosFloat | None = None
     """A chosen interval to evaluate instead of the recommended one [h]."""
+    resubmit_at: Literal["next_window", "immediately"] = "next_window"
+    """When a later round (batch retry, tool turn) or an expired request is resubmitted: at the next scheduled
+    submission after the previous round ends (what a scheduled job does), or the instant it ends (optimistic)."""
 
 
 class TypicalCase(StrictModel):
@@ -162,16 +167,44 @@ def simulate_latency(
     sigma = _lognormal_sigma(inputs.median_processing_hours, inputs.p90_processing_hours)
     mu = math.log(inputs.median_processing_hours)
     wait_fraction = rng.random(samples)
-    processing = np.zeros(samples)
-    for _ in range(inputs.batch_rounds):
-        processing += np.minimum(np.exp(mu + sigma * rng.standard_normal(samples)), inputs.worst_case_hours)
+    # next_window: a later round waits for the next scheduled submission (a multiple of I after the first)
+    def resubmit(t: Any) -> Any:
+        return t if inputs.resubmit_at == "immediately" else next_submission_hours(t, intervals[:, None])
+
+    processing = np.zeros((1, samples))
+    for k in range(inputs.batch_rounds):
+        turnaround = np.minimum(np.exp(mu + sigma * rng.standard_normal(samples)), inputs.worst_case_hours)
+        processing = (resubmit(processing) if k else processing) + turnaround[None, :]
     if inputs.expired_share > 0:
         expired = rng.random(samples) < 1 - (1 - inputs.expired_share) ** inputs.batch_rounds
         # an expired request waited the full W, then goes round once more
         extra = np.minimum(np.exp(mu + sigma * rng.standard_normal(samples)), inputs.worst_case_hours)
-        processing = np.where(expired, processing + inputs.worst_case_hours + extra, processing)
-    latency = intervals[:, None] * wait_fraction[None, :] + processing[None, :] + inputs.downstream_hours
+        processing = np.where(expired, resubmit(processing + inputs.worst_case_hours) + extra, processing)
+    latency = intervals[:, None] * wait_fraction[None, :] + processing + inputs.downstream_hours
     return latency[0] if np.ndim(interval_hours) == 0 else latency
+
+
+def next_submission_hours(t: Any, interval_hours: Any) -> Any:
+    """The first scheduled submission at or after `t`, with submissions at 0, I, 2I, ... [h] (I = 0: at once).
+
+    Floats or numpy arrays (broadcast); a round ending exactly on a submission makes that submission.
+    """
+    import numpy as np
+
+    interval = np.asarray(interval_hours, dtype=float)
+    safe = np.where(interval > 0, interval, 1.0)
+    return np.where(interval > 0, np.ceil(np.asarray(t) / safe - 1e-9) * safe, t)
+
+
+def worst_case_latency_hours(inputs: SlaInputs, interval_hours: float) -> float:
+    """Worst-case arrival → usable latency when every round takes `W` [h].
+
+    Immediately resubmitted: `I + R·W + D`. At the next window: each later round starts at the first
+    submission after `W`, `⌈W/I⌉·I`, so `I + (R−1)·⌈W/I⌉·I + W + D` (the same when I divides W).
+    """
+    i, r, w, d = interval_hours, inputs.batch_rounds, inputs.worst_case_hours, inputs.downstream_hours
+    between = w if inputs.resubmit_at == "immediately" else math.ceil(w / i - 1e-9) * i
+    return i + (r - 1) * between + w + d
 
 
 def _typical(inputs: SlaInputs, interval: float, samples: int, seed: int) -> TypicalCase:
@@ -208,9 +241,9 @@ def miss_curve(
 
     latency = simulate_latency(inputs, np.asarray(intervals_hours, dtype=float), samples=samples, seed=seed)
     misses = np.mean(latency > inputs.sla_hours, axis=1)
-    worst = inputs.batch_rounds * inputs.worst_case_hours + inputs.downstream_hours
+    worst = {i: worst_case_latency_hours(inputs, i) for i in intervals_hours}
     return [
-        MissCurvePoint(interval_hours=float(i), miss_probability=float(m), worst_case_latency_hours=float(i + worst))
+        MissCurvePoint(interval_hours=float(i), miss_probability=float(m), worst_case_latency_hours=worst[i])
         for i, m in zip(intervals_hours, misses, strict=True)
     ]
 
@@ -259,6 +292,11 @@ def plan_submissions(
         f"typical turnaround: lognormal with median {inputs.median_processing_hours:g} h and p90 "
         f"{inputs.p90_processing_hours:g} h, capped at {w:g} h; {inputs.expired_share:.2%} expire and go again",
         "arrivals spread evenly over each interval; an item waits for the next submission",
+        "later rounds (batch retries, tool turns) and expired requests are resubmitted at the next scheduled "
+        "submission after the previous round ends"
+        if inputs.resubmit_at == "next_window"
+        else "later rounds and expired requests are resubmitted the instant the previous round ends (optimistic: "
+        "a scheduled job resubmits at its next window)",
         f"batches split at {MAX_REQUESTS_PER_BATCH:,} requests or {MAX_BATCH_BYTES // 2**20} MB; "
         f"average request {inputs.avg_request_bytes:,.0f} bytes",
     )
@@ -272,7 +310,11 @@ def plan_submissions(
     recommended: float | None = None
     typical: TypicalCase | None = None
     if worst_ok:
-        recommended = next(i for i in CLOCK_FRIENDLY_INTERVALS_HOURS if i <= i_max)
+        # with later rounds at the next window, a whole-day interval also delays every later round
+        recommended = next(
+            (i for i in CLOCK_FRIENDLY_INTERVALS_HOURS if i <= i_max and worst_case_latency_hours(inputs, i) + m <= s),
+            min(CLOCK_FRIENDLY_INTERVALS_HOURS),
+        )
         reason = (
             f"feasible: with {r} round(s) of up to {w:g} h, {d:g} h downstream and {m:g} h margin, "
             f"a {s:g} h SLA leaves up to {i_max:g} h between submissions"
@@ -305,12 +347,12 @@ def plan_submissions(
         feasible = worst_ok if inputs.kind == "hard" else typical.miss_probability <= inputs.max_miss_probability
         too_long = False
         if inputs.interval_hours is not None and inputs.kind == "hard":
-            feasible = worst_ok and inputs.interval_hours <= i_max
+            feasible = worst_ok and worst_case_latency_hours(inputs, inputs.interval_hours) + m <= s
             too_long = worst_ok and not feasible
             if too_long:
                 reason = (
                     f"the chosen {inputs.interval_hours:g} h interval is longer than the {i_max:g} h maximum: "
-                    f"worst-case latency would be {inputs.interval_hours + r * w + d:g} h"
+                    f"worst-case latency would be {worst_case_latency_hours(inputs, inputs.interval_hours):g} h"
                 )
         per_submission = inputs.requests_per_day * interval / 24.0
         return SlaPlan(
@@ -330,7 +372,7 @@ def plan_submissions(
             submissions_per_day=24.0 / interval,
             requests_per_submission=per_submission,
             batches_per_submission=batches_for(per_submission, inputs.avg_request_bytes),
-            worst_case_latency_hours=interval + r * w + d,
+            worst_case_latency_hours=worst_case_latency_hours(inputs, interval),
             typical=typical,
             assumptions=assumptions,
         )
