@@ -120,7 +120,9 @@ def main(argv: list[str]) -> int:
 
 
 def _err(line: str) -> None:
-    print(f"error: {line}", file=sys.stderr)
+    from costmodel.apikeys import scrub
+
+    print(f"error: {scrub(line, [os.environ.get(ADMIN_KEY_ENV)])}", file=sys.stderr)
 
 
 def _run(argv: list[str]) -> int:

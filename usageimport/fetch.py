@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from costmodel import safejson
+from costmodel.apikeys import KeyFormatError, clean_api_key, scrub
 from usageimport.jsonfiles import add_cost_pages, add_usage_pages
 from usageimport.tables import ImportResult, UsageImportError
 
@@ -51,7 +52,7 @@ class FetchedReports:
 
 
 def _scrub(text: str, key: str) -> str:
-    return text.replace(key, "[admin key]") if key else text
+    return scrub(text, [key])
 
 
 def _retry_delay(headers: Any, attempt: int) -> float:
@@ -147,7 +148,15 @@ def fetch_reports(
     max_retries: int = 4,
     sleep: Callable[[float], None] = time.sleep,
 ) -> FetchedReports:
-    """Usage (and cost) report pages for UTC days `start` … `end` inclusive."""
+    """Usage (and cost) report pages for UTC days `start` … `end` inclusive.
+
+    `admin_key` is stripped of surrounding whitespace (a pasted line ending); a key with a control
+    or non-ASCII character inside is refused with a message that does not contain it.
+    """
+    try:
+        admin_key = clean_api_key(admin_key, source="the admin key") or ""
+    except KeyFormatError as exc:
+        raise FetchError([str(exc)]) from None
     if not admin_key:
         raise FetchError(["no admin key: set ANTHROPIC_ADMIN_KEY (an sk-ant-admin… key from the Console)"])
     if end < start:

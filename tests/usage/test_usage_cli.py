@@ -154,6 +154,37 @@ def test_fetch_uses_the_env_key_and_never_prints_it(
     assert not scenario.exists()
 
 
+@pytest.mark.parametrize("ending", ["\r\n", "\n", "\r", " \t"])
+def test_admin_key_with_a_pasted_line_ending_works(
+    ending: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = "sk-ant-admin01-CLI-SECRET-5678"
+    daily = samples.daily_usage()
+    with AdminApiEmulator(usage_buckets=samples.usage_buckets(daily), admin_key=key) as api:
+        monkeypatch.setenv("ANTHROPIC_ADMIN_KEY", key + ending)
+        argv = ["--fetch", "--start", "2026-10-01", "--end", "2026-10-31", "--admin-base-url", api.base_url, "--json"]
+        code, out, err = run(argv, capsys)
+    assert code == 0, err
+    assert json.loads(out)["total"]["actual_usd"] > 0
+    assert "SECRET" not in out + err
+
+
+@pytest.mark.parametrize("inside", ["\r", "\n", "\x1b", "\x7f", " ", "\u201c"])
+def test_admin_key_with_a_control_character_inside_is_refused_without_the_key(
+    inside: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with AdminApiEmulator() as api:
+        monkeypatch.setenv("ANTHROPIC_ADMIN_KEY", f"sk-ant-admin01-CLI{inside}SECRET-5678")
+        argv = ["--fetch", "--start", "2026-10-01", "--end", "2026-10-31", "--admin-base-url", api.base_url]
+        code, out, err = run(argv, capsys)
+        assert api.requests == []  # refused before anything is sent
+    assert code == 2
+    assert "ANTHROPIC_ADMIN_KEY" in err or "admin key" in err
+    assert "position 19" in err
+    assert "SECRET" not in out + err
+    assert len(err.strip().splitlines()) == 1
+
+
 def test_as_of_is_used_for_prices(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = run([str(files["log_csv"]), "--json", "--as-of", date(2026, 11, 15).isoformat()], capsys)
     assert "prices as of 2026-11-15" in json.loads(out)["price_source"]
