@@ -315,13 +315,18 @@ class Runner:
         label: str = "",
         count_tokens: bool = False,
         parent_pilot_id: str | None = None,
+        estimated: tuple[ValidationResult, SpendEstimate] | None = None,
     ) -> str:
         """Validate, estimate, apply the budget and record the pilot (nothing is sent). Returns its id.
+
+        `estimated` is what `estimate()` already returned for this source (the page shows it before
+        the user confirms): validation and estimate then happen once, and the budget is checked
+        against the very figures the user saw.
 
         A second call with the same content and endpoint returns the same pilot instead of a
         duplicate while none of it was sent, or within `reuse_within_seconds` of the first.
         """
-        result, estimate = self.estimate(source, catalog, template=template, count_tokens=count_tokens)
+        result, estimate = estimated or self.estimate(source, catalog, template=template, count_tokens=count_tokens)
         decision = budget_decision(estimate, budget_usd)
         if not decision.allowed:
             raise BudgetRefused(decision.reason)

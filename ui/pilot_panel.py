@@ -1,14 +1,17 @@
 """Streamlit helpers for the Live pilot page: target and key, sample set, output check, and renderers.
 
-The key is read from the environment, Streamlit secrets or a masked input, handed to the SDK
-and never shown, stored in session state, written to disk or put in the URL.
+What the page may do is the operator's decision (`ui.operator`): out of the box only the SIMULATED
+sandbox. A visitor's key is typed into a masked field, held only in this browser session's
+memory and handed to the SDK; it is never shown, written to disk, logged or put in the URL.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,60 +27,77 @@ from costmodel.pilot import (
     ValidationResult,
     format_hours,
 )
-from pilot.ledger import Ledger, default_ledger_path
+from pilot.ledger import Ledger, default_ledger_path, open_private, private_dir
+from ui import operator
+from ui.operator import Identity, OperatorSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "data" / "pilot"
 SANDBOX_KEY = "sk-emulator-sandbox"
 """Not a secret: the local emulator accepts any key."""
-SANDBOX_TURNAROUND_SECONDS = 15.0
 SANDBOX_POLL_SECONDS = 2.0
 API_POLL_SECONDS = 60.0
+SANDBOX_BUDGET_MAX_USD = 1_000.0
+"""Upper bound of the budget field for sandbox pilots, which spend nothing [USD]."""
 SELECTED_PILOT = "bp_pilot_selected"
 """Session key: the pilot id shown in the Pilots tab (an id, not a secret)."""
+API_KEY_FIELD = "bp_pilot_api_key"
+"""Session key of the masked key field: the visitor's key lives only here, in this session's memory."""
 
 
 @dataclass(frozen=True)
 class Target:
-    """Where pilots go: the SIMULATED sandbox or Anthropic's API."""
+    """Where new pilots go: the SIMULATED sandbox or Anthropic's API."""
 
     simulated: bool
     api_key: str | None
     key_source: str
+    """sandbox | server | typed | none."""
 
     @property
     def label(self) -> str:
         return "SIMULATED sandbox (local emulator)" if self.simulated else "Anthropic API (real spend)"
 
 
-@st.cache_resource(show_spinner=False)
-def sandbox() -> Any:
-    """The page's local emulator (127.0.0.1, any free port), started on first use and kept for the process."""
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _sandbox(turnaround_seconds: float) -> Any:
     from emulator import Emulator, EmulatorConfig
 
     config = EmulatorConfig(
         seed=0,
-        turnaround_seconds=SANDBOX_TURNAROUND_SECONDS,
+        turnaround_seconds=turnaround_seconds,
         result_mix={"succeeded": 0.9, "errored": 0.05, "expired": 0.05},
         bad_output_share=0.05,
     )
     return Emulator(config).start()
 
 
+def sandbox() -> Any:
+    """The page's local emulator (127.0.0.1, any free port), started on first use and kept for the process.
+
+    Its turnaround is the operator's `sandbox_turnaround_seconds` (tests set it short).
+    """
+    settings, _ = operator.operator_settings()
+    return _sandbox(settings.sandbox_turnaround_seconds)
+
+
 def ledger() -> Ledger:
     return Ledger(default_ledger_path())
 
 
-def _secret_key() -> str | None:
-    try:
-        value = st.secrets.get("ANTHROPIC_API_KEY")
-    except Exception:  # no secrets file: Streamlit raises rather than returning None
-        return None
-    return str(value) if value else None
-
-
-def target_picker() -> Target:
-    """Radio for sandbox vs API; for the API, the key from env, secrets or a masked field (never echoed)."""
+def target_picker(settings: OperatorSettings, identity: Identity) -> Target:
+    """The sandbox, or (only when the operator allows it) the API with the visitor's own key, never echoed."""
+    sandbox_note = (
+        "**SIMULATED** — pilots go to a local emulator of the Message Batches API on 127.0.0.1. "
+        f"Batches end after about {settings.sandbox_turnaround_seconds:g} s; results and costs are made up."
+    )
+    if not settings.allow_real_api:
+        st.info(sandbox_note, icon=":material/science:")
+        st.caption(
+            "The real Anthropic API is off on this server: only its operator can enable it "
+            '(README, "Run a team server safely").'
+        )
+        return Target(simulated=True, api_key=SANDBOX_KEY, key_source="sandbox")
     choice = st.radio(
         "Target",
         ["Simulated sandbox", "Anthropic API"],
@@ -85,60 +105,220 @@ def target_picker() -> Target:
         help="The sandbox is a local emulator: nothing is sent to Anthropic, results are made up, nothing is billed.",
     )
     if choice == "Simulated sandbox":
-        st.info(
-            "**SIMULATED** — pilots go to a local emulator of the Message Batches API on 127.0.0.1. "
-            f"Batches end after about {SANDBOX_TURNAROUND_SECONDS:g} s; results and costs are made up.",
-            icon=":material/science:",
-        )
+        st.info(sandbox_note, icon=":material/science:")
         return Target(simulated=True, api_key=SANDBOX_KEY, key_source="sandbox")
-    env_key = os.environ.get("ANTHROPIC_API_KEY")
-    secret_key = _secret_key()
-    if env_key:
-        st.caption("API key: from the ANTHROPIC_API_KEY environment variable (not shown).")
-        return Target(simulated=False, api_key=env_key, key_source="environment")
-    if secret_key:
-        st.caption("API key: from Streamlit secrets (not shown).")
-        return Target(simulated=False, api_key=secret_key, key_source="secrets")
+    st.caption(
+        f"Operator limits: a budget cap of at most ${settings.max_budget_usd_per_pilot:,.2f} per pilot, and "
+        f"${settings.max_spend_usd_per_month:,.2f} a month for the worst cases of all real-API pilots on this server."
+    )
+    if operator.auth_configured() and not identity.signed_in:
+        st.warning(
+            "Sign in to use the real API: pilots that spend money belong to a signed-in user.", icon=":material/login:"
+        )
+        if st.button("Sign in", icon=":material/login:"):
+            st.login()
+        return Target(simulated=False, api_key=None, key_source="none")
+    if settings.allow_server_key:
+        server_key = operator.server_api_key()
+        if server_key:
+            st.caption("API key: the server's own (the operator allows it; not shown).")
+            return Target(simulated=False, api_key=server_key, key_source="server")
     typed = st.text_input(
         "Anthropic API key",
         type="password",
-        help="Used only for this session's requests; never stored, logged or shown.",
+        key=API_KEY_FIELD,
+        help="Held only in this browser session's memory for its requests; never stored, logged, shown or shared.",
         placeholder="sk-ant-...",
     )
-    if not typed:
-        st.warning("Enter an API key (or set ANTHROPIC_API_KEY) to submit to the real API.", icon=":material/key:")
-    return Target(simulated=False, api_key=typed or None, key_source="typed" if typed else "none")
+    key, problem = operator.clean_api_key(typed)
+    if problem:
+        st.error(problem, icon=":material/key_off:")
+    elif key is None:
+        st.warning(
+            "Enter your Anthropic API key to submit to the real API; it stays in this browser session's memory.",
+            icon=":material/key:",
+        )
+    return Target(simulated=False, api_key=key, key_source="typed" if key else "none")
+
+
+def budget_input(target: Target, settings: OperatorSettings) -> float:
+    """The visitor's budget cap [USD]; for the real API it can never exceed the operator's per-pilot ceiling."""
+    from costmodel.pilot import DEFAULT_BUDGET_USD
+
+    ceiling = SANDBOX_BUDGET_MAX_USD if target.simulated else settings.max_budget_usd_per_pilot
+    key = "bp_pilot_budget_sandbox" if target.simulated else "bp_pilot_budget_api"
+    if key in st.session_state and st.session_state[key] > ceiling:
+        st.session_state[key] = ceiling  # the operator lowered the ceiling since it was typed
+    return float(
+        st.number_input(
+            "Budget cap [USD]",
+            min_value=0.0,
+            max_value=ceiling,
+            value=min(DEFAULT_BUDGET_USD, ceiling),
+            step=1.0,
+            key=key,
+            help="Refuse if the worst case exceeds it"
+            + ("" if target.simulated else f" (the operator's ceiling is ${ceiling:,.2f} per pilot)"),
+        )
+    )
 
 
 def endpoint_for(target: Target) -> str | None:
     """The base URL for new pilots; starts the sandbox when needed."""
+    import os
+
     if target.simulated:
         return str(sandbox().base_url)
     return os.environ.get("ANTHROPIC_BASE_URL") or None
 
 
-def runner(*, base_url: str | None, api_key: str | None) -> Any:
+def runner(*, base_url: str | None, api_key: str | None, owner: str) -> Any:
+    """A runner that sees and records only `owner`'s pilots."""
     from pilot.runner import Runner
 
-    return Runner(ledger(), api_key=api_key, base_url=base_url, attempts=4, timeout_seconds=30.0)
+    return Runner(ledger(), api_key=api_key, base_url=base_url, attempts=4, timeout_seconds=30.0, owner=owner)
 
 
 def key_for(pilot_simulated: bool, target: Target) -> str | None:
     return SANDBOX_KEY if pilot_simulated else (None if target.simulated else target.api_key)
 
 
-def _stash_upload(upload: Any) -> Path:
-    """Keep an uploaded file beside the ledger (the pilot copies its requests from it)."""
+def uploads_root() -> Path:
+    return default_ledger_path().parent / "uploads"
+
+
+def uploads_dir(owner: str) -> Path:
+    """This owner's upload folder (named by a digest, so no e-mail address appears on disk)."""
+    return uploads_root() / hashlib.sha256(owner.encode("utf-8")).hexdigest()[:16]
+
+
+def _stash_upload(upload: Any, owner: str) -> Path:
+    """Keep an uploaded file owner-only (0600 in a 0700 folder); the pilot copies its requests from it."""
     data = upload.getvalue()
     suffix = Path(upload.name).suffix.lower() or ".jsonl"
-    path = default_ledger_path().parent / "uploads" / f"{hashlib.sha256(data).hexdigest()[:16]}{suffix}"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    folder = private_dir(uploads_dir(owner))
+    path = folder / f"{hashlib.sha256(data).hexdigest()[:16]}{suffix}"
     if not path.exists():
-        path.write_bytes(data)
+        with open_private(path, "wb") as handle:
+            handle.write(data)
     return path
 
 
-def source_picker() -> tuple[Path | None, PromptTemplate | None, str | None]:
+def remove_pilot(pilot_id: str, owner: str) -> None:
+    """Delete one of `owner`'s pilots (ledger rows, requests, results) and the upload it came from."""
+    with runner(base_url=None, api_key=None, owner=owner) as offline:
+        row = offline.ledger.pilot(pilot_id, owner=owner)
+        offline.delete_pilot(pilot_id)
+    if row is not None and not any(p.source_name == row.source_name for p in ledger().pilots(owner=owner)):
+        (uploads_dir(owner) / row.source_name).unlink(missing_ok=True)
+
+
+_CEILING_LOCK = threading.Lock()
+"""Recording a real-API pilot and checking the monthly ceiling happen as one step in this server process."""
+
+
+def prepare_and_submit(runner: Any, settings: OperatorSettings, prepare: Callable[[], str]) -> str:
+    """Record a pilot with `prepare()` (its budget is checked there, once), hold it to the operator's ceilings, send it.
+
+    A real-API pilot over the per-pilot or monthly ceiling is deleted again before anything is sent
+    and `BudgetRefused` says why. Returns the pilot id.
+    """
+    from pilot.runner import BudgetRefused
+
+    with _CEILING_LOCK:
+        pilot_id = prepare()
+        if not runner.simulated:
+            row = runner.ledger.pilot(pilot_id)
+            worst_usd = float(row.estimate.get("worst_case_batch_usd", row.budget_usd))
+            refusal = (
+                f"the budget cap ${row.budget_usd:,.2f} is over the operator's ceiling of "
+                f"${settings.max_budget_usd_per_pilot:,.2f} per pilot; lower it"
+                if row.budget_usd > settings.max_budget_usd_per_pilot + 1e-12
+                else operator.month_refusal(runner.ledger, settings, worst_usd, datetime.now(UTC), excluding=pilot_id)
+            )
+            if refusal:
+                if runner.status(pilot_id).state == "prepared":
+                    runner.delete_pilot(pilot_id)
+                raise BudgetRefused(refusal)
+    runner.submit(pilot_id)  # exactly once per pilot, however often this runs
+    return pilot_id
+
+
+SANDBOX_GONE = "its sandbox is gone (the app restarted) before the results came back; nothing was billed"
+
+
+def explain_unreachable(row: Any, status: Any, target: Target) -> str | None:
+    """Why this pilot cannot be refreshed from here now (shown on the page), or None when it can.
+
+    A SIMULATED pilot whose sandbox died with an app restart can never finish: its unfinished
+    parts are marked failed, so it reads as a clear end state with a way forward, never a hang.
+    """
+    from pilot.api import endpoint_label
+
+    if row.simulated:
+        if row.endpoint == endpoint_label(str(sandbox().base_url)):
+            return None
+        if status.state not in ("complete", "failed", "withdrawn"):
+            book = ledger()
+            for part in status.parts:
+                if part.state in ("pending", "creating", "submitted", "ended"):
+                    book.set_state(
+                        row.pilot_id, part.part, "failed", datetime.now(UTC), SANDBOX_GONE, only_from=part.state
+                    )
+            st.warning(
+                f"This SIMULATED pilot ended as failed: {SANDBOX_GONE}. Remove it, and submit the sample "
+                "again from the New pilot tab.",
+                icon=":material/history:",
+            )
+        else:
+            st.warning(
+                "This SIMULATED pilot ran on a sandbox that no longer exists (the app restarted): its batches are "
+                "gone. Stored results and the report below are still available.",
+                icon=":material/history:",
+            )
+        return "sandbox gone"
+    if target.simulated or not target.api_key:
+        st.info(
+            "This pilot runs on the Anthropic API: choose **Anthropic API** above and enter your key to refresh, "
+            "cancel or retry it. Its stored status and results are shown below.",
+            icon=":material/key:",
+        )
+        return "no key"
+    return None
+
+
+def remove_control(pilot_id: str, owner: str, *, pending: bool) -> None:
+    """A "Remove pilot" action (confirmed in a popover); disabled while batches are pending."""
+    with st.popover(
+        "Remove pilot",
+        icon=":material/delete:",
+        disabled=pending,
+        help="Cancel it first" if pending else "Delete its requests, results and upload from this server",
+    ):
+        st.write(
+            "Deletes this pilot's requests, results and uploaded file from the server. "
+            "A measurement already used in the plan stays."
+        )
+        if st.button("Remove permanently", type="primary", key=f"bp_remove_{pilot_id}"):
+            remove_pilot(pilot_id, owner)
+            st.session_state.pop(SELECTED_PILOT, None)
+            st.rerun()
+
+
+def retention(settings: OperatorSettings) -> int:
+    """Apply the operator's retention (uploads and web pilots older than it are deleted); cheap per page load."""
+    book = ledger()
+    if not book.exists and not uploads_root().exists():
+        return 0
+
+    def remove(pilot_id: str) -> None:
+        with runner(base_url=None, api_key=None, owner=book.pilot(pilot_id).owner) as offline:  # type: ignore[union-attr]
+            offline.delete_pilot(pilot_id)
+
+    return operator.apply_retention(book, uploads_root(), settings, datetime.now(UTC), remove_pilot=remove)
+
+
+def source_picker(owner: str) -> tuple[Path | None, PromptTemplate | None, str | None]:
     """The sample set: a shipped sample or an upload; texts need a template. Returns (path, template, error)."""
     kind = st.radio(
         "Sample set",
@@ -156,7 +336,7 @@ def source_picker() -> tuple[Path | None, PromptTemplate | None, str | None]:
     upload = st.file_uploader("Message Batches JSONL, or texts as CSV/JSONL", type=["jsonl", "csv", "ndjson"])
     if upload is None:
         return None, None, None
-    path = _stash_upload(upload)
+    path = _stash_upload(upload, owner)
     if not st.toggle("These are texts: build requests from a prompt template", value=path.suffix == ".csv"):
         return path, None, None
     c1, c2 = st.columns(2)
@@ -247,6 +427,12 @@ def render_status(status: Any) -> None:
             }
         )
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    if any(p.state == "creating" for p in status.parts):
+        st.info(
+            "A create request was sent but its answer never arrived (an interruption or an app restart). "
+            "Nothing is sent again until the batch list proves no batch was made; this view checks it on refresh.",
+            icon=":material/hourglass_top:",
+        )
     first = next((c for c in status.clocks if c is not None), None)
     if first is not None and not first.ended:
         st.progress(first.window_share, text=first.describe())

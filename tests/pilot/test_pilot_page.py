@@ -1,48 +1,16 @@
-"""AppTest of app_pages/live_pilot.py: renders alone, refuses without a key, and runs a small SIMULATED flow."""
+"""AppTest of app_pages/live_pilot.py: renders alone, refuses without a key, and runs a small SIMULATED flow.
+
+The team-server safety rules (operator settings, owners, ceilings) are in test_team_server.py.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from tests.pilot.conftest import FAKE_KEY
+from tests.pilot.page_support import fresh_page_state, page, shown_text
 
-PAGE = str(Path(__file__).resolve().parents[2] / "app_pages" / "live_pilot.py")
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Empty caches, a fast sandbox, and the sandbox emulator stopped afterwards."""
-    from ui import pilot_panel
-
-    monkeypatch.setattr(pilot_panel, "SANDBOX_TURNAROUND_SECONDS", 0.5)
-    monkeypatch.setattr(pilot_panel, "SANDBOX_POLL_SECONDS", 0.2)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    started: list[object] = []
-    original = pilot_panel.sandbox
-
-    def tracking_sandbox() -> object:
-        emu = original()
-        if emu not in started:
-            started.append(emu)
-        return emu
-
-    monkeypatch.setattr(pilot_panel, "sandbox", tracking_sandbox)
-    yield
-    for emu in started:
-        emu.stop()  # type: ignore[attr-defined]
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-def page() -> AppTest:
-    return AppTest.from_file(PAGE, default_timeout=30)
+__all__ = ["fresh_page_state"]
 
 
 def test_renders_alone_without_key_or_ledger(monkeypatch, tmp_path) -> None:
@@ -52,15 +20,17 @@ def test_renders_alone_without_key_or_ledger(monkeypatch, tmp_path) -> None:
     assert any("SIMULATED" in i.value for i in at.info)
     assert any("No pilots yet" in i.value for i in at.info)
     assert {m.label for m in at.metric} >= {"Requests", "Worst case (batch)", "Budget"}
+    assert "Target" not in [r.label for r in at.radio]  # out of the box there is no choice: the sandbox only
     assert not (tmp_path / "home" / "ledger.sqlite3").exists()  # opening the page records nothing
 
 
 def test_real_api_without_key_cannot_submit(monkeypatch) -> None:
     monkeypatch.delenv("ANTHROPIC_API_KEY")
+    monkeypatch.setenv("BATCH_PLANNER_ALLOW_REAL_API", "1")
     at = page().run()
     at.radio[0].set_value("Anthropic API").run()
     assert not at.exception
-    assert any("Enter an API key" in w.value for w in at.warning)
+    assert any("Enter your Anthropic API key" in w.value for w in at.warning)
     password = [t for t in at.text_input if t.label == "Anthropic API key"]
     assert len(password) == 1
     confirm = [c for c in at.checkbox if c.label.startswith("Submit ")]
@@ -69,14 +39,12 @@ def test_real_api_without_key_cannot_submit(monkeypatch) -> None:
 
 def test_typed_key_is_never_shown_back(monkeypatch) -> None:
     monkeypatch.delenv("ANTHROPIC_API_KEY")
+    monkeypatch.setenv("BATCH_PLANNER_ALLOW_REAL_API", "1")
     at = page().run()
     at.radio[0].set_value("Anthropic API").run()
     next(t for t in at.text_input if t.label == "Anthropic API key").input(FAKE_KEY).run()
     assert not at.exception
-    shown = [
-        str(e.value) for kind in (at.markdown, at.caption, at.info, at.warning, at.error, at.success) for e in kind
-    ]
-    assert not any("PILOTKEY" in text for text in shown)
+    assert not any("PILOTKEY" in text for text in shown_text(at))
     assert "PILOTKEY" not in str(dict(at.query_params))
     confirm = next(c for c in at.checkbox if c.label.startswith("Submit "))
     assert not confirm.disabled
@@ -88,7 +56,7 @@ def test_bad_upload_shows_problems_by_line(monkeypatch, tmp_path) -> None:
 
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"custom_id": "a b", "params": {}}\n')
-    monkeypatch.setattr(pilot_panel, "source_picker", lambda: (bad, None, None))
+    monkeypatch.setattr(pilot_panel, "source_picker", lambda owner: (bad, None, None))
     at = page().run()
     assert not at.exception
     assert any("problem(s)" in e.value for e in at.error)
