@@ -50,6 +50,15 @@ FLAG_FOR_FIELD = {
     "batch_rounds": "--batch-rounds",
     "avg_request_bytes": "--avg-request-bytes",
     "tool_turns": "--tool-turns",
+    "tool_choice": "--tool-choice",
+    "thinking_tokens": "--thinking-tokens",
+    "web_searches_per_request": "--web-searches-per-request",
+    "code_execution_hours_per_request": "--code-execution-hours-per-request",
+    "inference_geo": "--inference-geo",
+    "speed": "--speed",
+    "batch_output_beta": "--batch-output-beta",
+    "sync_cache_ttl": "--sync-cache-ttl",
+    "batch_cache_ttl": "--batch-cache-ttl",
     "urgent_share": "--urgent-share",
     "median_processing_hours": "--median-processing-hours",
     "p90_processing_hours": "--p90-processing-hours",
@@ -81,6 +90,10 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--as-of", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD", help="price date (default: today)"
     )
+    p.add_argument(
+        "--refresh-prices", action="store_true",
+        help="fetch the latest genai-prices data first (internet); falls back to the bundled data with a warning",
+    )  # fmt: skip
 
 
 def _add_workflow(p: argparse.ArgumentParser) -> None:
@@ -100,7 +113,24 @@ def _add_workflow(p: argparse.ArgumentParser) -> None:
     g.add_argument("--output-tokens", type=float, help="output tokens per request")
     g.add_argument("--cached-input-tokens", type=float, default=0.0, help="cacheable prefix per request")
     g.add_argument("--cache-hit-rate", type=float, default=0.0, help="sync cache hit rate (0-1)")
-    g.add_argument("--batch-cache-hit-rate", type=float, default=0.0, help="batch cache hit rate (0-1)")
+    g.add_argument(
+        "--batch-cache-hit-rate", type=float, default=None,
+        help="batch cache hit rate (0-1); default 0.30, an assumption: the floor of Anthropic's documented 30-98 %%",
+    )  # fmt: skip
+    g.add_argument("--sync-cache-ttl", choices=["auto", "none", "5m", "1h"], default="auto",
+                   help="sync caching: auto = cheapest of none/5m/1h at the hit rate")  # fmt: skip
+    g.add_argument("--batch-cache-ttl", choices=["auto", "none", "5m", "1h"], default="auto",
+                   help="batch caching: auto = cheapest of none/5m/1h at the hit rate")  # fmt: skip
+    g.add_argument("--tool-turns", type=int, default=1,
+                   help="steps per item: sequential requests (client tool turns or pipeline stages), each billed")
+    g.add_argument("--tool-choice", choices=["off", "auto", "none", "any", "tool"], default="off",
+                   help="tool_choice when requests define tools (adds the tool system prompt); off = no tools")
+    g.add_argument("--thinking-tokens", type=float, default=0.0, help="extended-thinking tokens per request")
+    g.add_argument("--web-searches-per-request", type=float, default=0.0, help="web searches per request")
+    g.add_argument("--code-execution-hours-per-request", type=float, default=0.0, help="container hours per request")
+    g.add_argument("--inference-geo", choices=["global", "us"], default="global", help="data residency")
+    g.add_argument("--speed", choices=["standard", "fast"], default="standard", help="fast mode (sync only)")
+    g.add_argument("--batch-output-beta", action="store_true", help="batch-only 300k-output beta")
     g.add_argument("--success-rate", type=float, default=1.0, help="first-pass success rate s in (0, 1]")
     g.add_argument("--billed-failure-share", type=float, default=1.0, help="billed share of a failed attempt f")
     g.add_argument("--retry", choices=["sync", "batch"], default="sync", help="retry route for failures")
@@ -116,7 +146,7 @@ def _add_workflow(p: argparse.ArgumentParser) -> None:
 
 def _add_sla(p: argparse.ArgumentParser, *, volume: bool) -> None:
     g = p.add_argument_group("SLA")
-    g.add_argument("--sla-hours", type=float, required=volume, help="arrival → usable deadline [h]")
+    g.add_argument("--sla-hours", type=float, help="arrival → usable deadline [h] (or --deadline)")
     g.add_argument("--sla-kind", choices=["hard", "soft"], default="hard")
     g.add_argument("--max-miss-probability", type=float, default=0.01, help="soft SLA miss budget (0.01)")
     g.add_argument("--worst-case-hours", type=float, default=24.0)
@@ -140,6 +170,20 @@ def _add_capacity(p: argparse.ArgumentParser) -> None:
                    help="requests allowed in the processing queue, instead of the tier's")
 
 
+def _add_calendar(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("clock deadline (instead of --sla-hours)")
+    g.add_argument("--deadline", default=None, metavar="HH:MM", help="results usable by this local time")
+    g.add_argument("--timezone", default=None, metavar="ZONE", help="IANA time zone, e.g. Australia/Sydney")
+    g.add_argument("--working-days", default="all", metavar="DAYS", help="days work arrives: mon-fri, all (all)")
+    arrivals = g.add_mutually_exclusive_group()
+    arrivals.add_argument("--arrivals", default=None, metavar="HH:MM-HH:MM", help="daily arrival window (all day)")
+    arrivals.add_argument("--arrivals-from", default=None, metavar="LOGFILE",
+                          help="learn arrivals by hour from a request log's timestamps (CSV or JSONL)")
+    g.add_argument("--submit-at", default=None, metavar="HH:MM,...", help="evaluate this schedule (default: plan one)")
+    g.add_argument("--start-date", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+                   help="first simulated day (default: today); daylight-saving changes follow from it")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="python -m costmodel",
@@ -152,18 +196,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sla", help="submission windows for an SLA")
     _add_sla(p, volume=True)
     _add_capacity(p)
+    _add_calendar(p)
     _add_common(p)
     p = sub.add_parser("recommend", help="sync, batch or hybrid for one workflow, with reasons")
     _add_workflow(p)
     _add_sla(p, volume=False)
     g = p.add_argument_group("work shape")
     g.add_argument("--blocking", action="store_true", help="someone waits on each result")
-    g.add_argument("--tool-turns", type=int, default=1, help="sequential client-side tool turns")
     g.add_argument("--streaming", action="store_true", help="responses must stream")
     g.add_argument("--urgent-share", type=float, default=0.0, help="share that must stay sync (hybrid)")
     _add_common(p)
     p = sub.add_parser("models", help="the price catalog: sync and batch prices and their source")
-    p.add_argument("--all", action="store_true", help="include retired models")
+    p.add_argument("--all", "--include-retired", dest="all", action="store_true", help="include retired models")
     _add_common(p)
     p = sub.add_parser("evaluate", help="a scenario file: every workflow and the portfolio totals")
     p.add_argument("file", help="scenario JSON (see data/presets/)")
@@ -255,7 +299,15 @@ def _workflow(args: argparse.Namespace) -> Any:
         output_tokens=args.output_tokens,
         cached_input_tokens=args.cached_input_tokens,
         cache_hit_rate=args.cache_hit_rate,
-        batch_cache_hit_rate=args.batch_cache_hit_rate,
+        sync_cache_ttl=args.sync_cache_ttl,
+        batch_cache_ttl=args.batch_cache_ttl,
+        thinking_tokens=args.thinking_tokens,
+        tool_choice=args.tool_choice,
+        web_searches_per_request=args.web_searches_per_request,
+        code_execution_hours_per_request=args.code_execution_hours_per_request,
+        inference_geo=args.inference_geo,
+        speed=args.speed,
+        batch_output_beta=args.batch_output_beta,
         success_rate=args.success_rate,
         billed_failure_share=args.billed_failure_share,
         retry_route=args.retry,
@@ -267,6 +319,8 @@ def _workflow(args: argparse.Namespace) -> Any:
         amortize_months=args.amortize_months,
         delay_cost_per_item_hour_usd=args.delay_cost_per_item_hour,
         batch_wait_hours=args.wait_hours,
+        # left out when not given, so the model's labelled default (an assumption) applies
+        **({} if args.batch_cache_hit_rate is None else {"batch_cache_hit_rate": args.batch_cache_hit_rate}),
         **extra,
     )
 
@@ -277,7 +331,31 @@ def _catalog(args: argparse.Namespace, *, batch_discount: float | None = None, i
     discount = batch_discount if batch_discount is not None else getattr(args, "batch_discount", 0.5)
     if not 0 <= discount <= 1:
         raise CliError([f"--batch-discount = {discount!r}: must be between 0 and 1 (0.5 = half price)"])
+    if getattr(args, "refresh_prices", False):
+        problem = refresh_prices()
+        if problem:
+            print(f"warning: {problem}", file=sys.stderr)
     return load_catalog(as_of=args.as_of or date.today(), batch_discount=discount, include_retired=include_retired)
+
+
+def refresh_prices(*, timeout_seconds: float = 10.0, updater: Any = None) -> str | None:
+    """Opt-in runtime refresh of genai-prices' data (`UpdatePrices`); None on success, else a one-line reason.
+
+    The edge of the app: it reaches the internet. On failure the bundled snapshot stays in use, and the
+    price source says which data priced the figures. `load_catalog` builds from the refreshed snapshot.
+    """
+    from genai_prices import UpdatePrices
+
+    instance = updater if updater is not None else UpdatePrices()
+    try:
+        instance.start(wait=False)
+        if not instance.wait(timeout=timeout_seconds):
+            return f"price refresh did not finish within {timeout_seconds:g} s; using the bundled price data"
+    except Exception as exc:  # any fetch failure: offline, proxy, HTTP error, bad payload
+        return f"price refresh failed ({type(exc).__name__}: {exc}); using the bundled price data"
+    finally:
+        instance.stop()
+    return None
 
 
 def _pricing(workflow: Any, catalog: Any) -> Any:
@@ -325,7 +403,21 @@ def _comparison_payload(c: Any) -> dict[str, Any]:
     data["assumptions"] = list(c.assumptions)
     data["price_source"] = c.price_source.label()
     data["price_source_detail"] = c.price_source.model_dump(mode="json")
+    data["price_data_date"] = None if c.price_source.data_date is None else c.price_source.data_date.isoformat()
+    data["warnings"] = list(c.warnings)
+    data["figure_kinds"] = FIGURE_KINDS
     return data
+
+
+FIGURE_KINDS = {
+    "sync_cost_per_month_usd": "cash",
+    "batch_cost_per_month_usd": "cash: tokens, per-use fees, resubmissions, overheads (no waiting)",
+    "net_savings_per_month_usd": "cash: sync cash - batch cash",
+    "waiting_cost_per_month_usd": "economic, not cash: cost of extra latency",
+    "net_benefit_per_month_usd": "economic: cash savings - cost of waiting (what the verdict weighs)",
+    "net_savings_per_year_usd": "cash: 12 x this month (no growth)",
+}
+"""Which figures are cash and which economic, stated in every comparison's JSON."""
 
 
 def _comparison_text(c: Any) -> str:
@@ -338,15 +430,17 @@ def _comparison_text(c: Any) -> str:
         ("batch tokens per month", _usd(c.batch_tokens_per_month_usd)),
         ("  of which resubmissions", _usd(c.resubmission_cost_per_month_usd)),
         ("overheads per month", _usd(c.overhead_per_month_usd)),
-        ("cost of waiting per month", _usd(c.waiting_cost_per_month_usd)),
-        ("batch per month", _usd(c.batch_cost_per_month_usd)),
-        ("net savings per month", _usd(c.net_savings_per_month_usd)),
-        ("net savings per year", _usd(c.net_savings_per_year_usd)),
+        ("batch cash per month", _usd(c.batch_cost_per_month_usd)),
+        ("net savings (cash) per month", _usd(c.net_savings_per_month_usd)),
+        ("cost of waiting (not cash)", _usd(c.waiting_cost_per_month_usd)),
+        ("net benefit per month", _usd(c.net_benefit_per_month_usd)),
+        ("net savings, 12 × this month", _usd(c.net_savings_per_year_usd)),
         ("savings share", _pct(c.savings_share)),
         ("break-even success rate", _pct(c.break_even.success_rate) if c.break_even.success_rate else "—"),
     ]
-    lines = ["Sync vs batch", _table(rows), "", f"  {c.break_even.statement}", "", "Assumptions"]
-    lines += [f"  - {a}" for a in c.assumptions]
+    lines = ["Sync vs batch", _table(rows), "", f"  {c.break_even.statement}"]
+    lines += ["", "Warnings", *[f"  ! {w}" for w in c.warnings]] if c.warnings else []
+    lines += ["", "Assumptions", *[f"  - {a}" for a in c.assumptions]]
     return "\n".join(lines)
 
 
@@ -408,6 +502,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_sla(args: argparse.Namespace) -> int:
     from costmodel.sla import SlaInputs, plan_submissions
 
+    if args.deadline is not None or args.sla_hours is None:
+        return _cmd_calendar(args)
     inputs = _validate(
         SlaInputs,
         **_sla_fields(args),
@@ -465,6 +561,93 @@ def _queue_text(queue: Any) -> str:
     return "\n".join(["Processing queue", _table(rows), "", f"  Limits: {queue.limits.source}{as_of}"])
 
 
+
+def _cmd_calendar(args: argparse.Namespace) -> int:
+    """`sla --deadline HH:MM --timezone ZONE`: a schedule against a clock deadline."""
+    from costmodel.deadlines import CalendarInputs, parse_working_days, plan_calendar
+    from costmodel.sla import SlaInputs
+
+    if args.deadline is None or args.timezone is None:
+        raise CliError(["missing --sla-hours (hours from arrival to usable), or --deadline HH:MM with --timezone ZONE"])
+    problems = []
+    try:
+        working_days = parse_working_days(args.working_days)
+    except ValueError as exc:
+        problems.append(f"--working-days: {exc}")
+        working_days = tuple(range(7))
+    fields: dict[str, Any] = {"deadline": args.deadline, "timezone": args.timezone, "working_days": working_days}
+    if args.arrivals is not None:
+        start, _, end = args.arrivals.partition("-")
+        fields.update(arrival_start=start.strip(), arrival_end=end.strip())
+    if args.submit_at is not None:
+        fields["submit_at"] = tuple(t.strip() for t in args.submit_at.split(",") if t.strip())
+    if args.arrivals_from is not None:
+        fields["hourly_profile"] = _learned_profile(args.arrivals_from, args.timezone, problems)
+    if problems:
+        raise CliError(problems)
+    flags = {"deadline": "--deadline", "timezone": "--timezone", "arrival_start": "--arrivals",
+             "arrival_end": "--arrivals", "submit_at": "--submit-at", "hourly_profile": "--arrivals-from",
+             "working_days": "--working-days"}  # fmt: skip
+    try:
+        calendar = CalendarInputs(**fields)
+    except ValidationError as exc:
+        from costmodel.errors import problem_lines
+
+        raise CliError(problem_lines(exc, field_help={k: f"set {v}" for k, v in flags.items()})) from None
+    turnaround = _validate(
+        SlaInputs, **{**_sla_fields(args), "sla_hours": args.sla_hours or 24.0}, batch_rounds=args.batch_rounds
+    )
+    plan = plan_calendar(calendar, turnaround, start=args.start_date or date.today())
+    payload = plan.model_dump(mode="json")
+    rows = [
+        ("deadline", f"{plan.deadline} {plan.timezone}"),
+        ("schedule (local)", ", ".join(plan.schedule_local)),
+        ("recommended schedule", ", ".join(plan.recommended_schedule_local)),
+        ("guaranteed (worst case)", "yes" if plan.guaranteed else "NO"),
+        ("P(ready by deadline), typical", f"{plan.ready_by_deadline_probability:.2%}"),
+        ("cron (local)", plan.cron_local),
+        *(("cron (UTC)", line) for line in plan.cron_utc),
+    ]
+    lines = ["Clock deadline", _table(rows), "", "  arrival day  due        submitted  worst case ready  guaranteed  P(ready)"]
+    lines += [
+        f"  {c.arrival_day:<11}  {c.due:<9}  {c.last_submission:<9}  {c.worst_case_ready:<16}  "
+        f"{'yes' if c.guaranteed else 'NO':<10}  {c.ready_probability:.2%}"
+        for c in plan.deadlines
+    ]
+    lines += ["", f"  {plan.reason}", f"  {plan.dst_note}"]
+    if plan.fixes:
+        lines += ["", "What would make it guaranteed"] + [f"  - {f}" for f in plan.fixes]
+    lines += ["", "Assumptions"] + [f"  - {a}" for a in plan.assumptions]
+    _emit(args, payload, "\n".join(lines))
+    return 0
+
+
+def _learned_profile(path: str, timezone_name: str, problems: list[str]) -> Any:
+    """Hourly arrival weights from a request log's `timestamp` column (CSV) or key (JSONL); problems appended."""
+    import csv
+    from datetime import datetime
+
+    from costmodel.deadlines import hourly_profile_from_timestamps
+
+    stamps: list[datetime] = []
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            first = handle.readline()
+            handle.seek(0)
+            if first.lstrip().startswith("{"):
+                rows = (json.loads(line) for line in handle if line.strip())
+                texts = [row.get("timestamp") or row.get("created_at") for row in rows if isinstance(row, dict)]
+            else:
+                texts = [row.get("timestamp") or row.get("created_at") for row in csv.DictReader(handle)]
+        for text in texts:
+            if text:
+                stamps.append(datetime.fromisoformat(str(text).replace("Z", "+00:00")))
+        return hourly_profile_from_timestamps(stamps, timezone_name).weights
+    except (OSError, ValueError) as exc:
+        problems.append(f"--arrivals-from {path}: {exc} (a request log with a timestamp column, CSV or JSONL)")
+        return None
+
+
 def cmd_recommend(args: argparse.Namespace) -> int:
     from costmodel.recommend import evaluate_workflow
     from costmodel.workflow import WorkflowError
@@ -503,6 +686,7 @@ def cmd_models(args: argparse.Namespace) -> int:
             f"{m.model_id:<26} {m.sync.input_usd_per_mtok:>8g} {m.sync.output_usd_per_mtok:>9g} "
             f"{m.batch.input_usd_per_mtok:>9g} {m.batch.output_usd_per_mtok:>10g}  "
             + ("published" if m.batch_rate_published else f"assumed {m.batch_discount:.0%} off")
+            + ("; RETIRED" if m.retired else "")
             + (f"; above {m.long_context.threshold_input_tokens:,} input tokens: tier prices" if m.long_context else "")
         )
     lines += ["", f"Source: {catalog.source.label()}"]

@@ -1,7 +1,10 @@
 """Sync vs batch spend for a workflow, after resubmissions, overheads and the cost of waiting.
 
 Glossary (per request unless stated):
-- `C_sync`, `C_batch`: cost of one attempt on each API [USD]
+- `C_sync`, `C_batch`: cost of one attempt on each API [USD]: tokens (tool system prompt added to input,
+  thinking billed as output, `inference_geo` and fast-mode prices applied) + per-use fees (web search, code
+  execution), with each API's cheapest caching strategy at its hit rate
+- `K`: steps per item (tool turns or pipeline stages), each one request [requests/item]
 - `s`: first-pass success rate [share]; `f`: billed share of a failed attempt [share]
 - `β = s + (1−s)·f`: expected billed share of an attempt [share]
 - `A`: batch rounds in total before the rest go sync (route `sync`: A = 1) [rounds]
@@ -9,8 +12,9 @@ Glossary (per request unless stated):
     sync_item  = C_sync                      (or C_sync·β/s when failures_on_sync_too)
     batch_item = C_batch·β·Σ_{k<A}(1−s)^k + (1−s)^A · sync_item
 
-Monthly: N·item + fixed overheads + cost of waiting. Every function here accepts floats;
-`expected_item_costs` also accepts numpy arrays elementwise (what-if sweeps, usage import).
+Monthly cash: N·K·item + fixed overheads − free code-execution hours. The cost of waiting is not cash: it is
+its own figure, and the verdict weighs the net benefit = cash savings − waiting. Every function here accepts
+floats; `expected_item_costs` also accepts numpy arrays elementwise (what-if sweeps, usage import).
 """
 
 from __future__ import annotations
@@ -19,20 +23,32 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from costmodel._base import StrictModel
+from costmodel._base import Api, StrictModel
+from costmodel.limits import (
+    BATCH_OUTPUT_BETA,
+    CODE_EXECUTION_FREE_HOURS_PER_MONTH,
+    CODE_EXECUTION_MIN_HOURS,
+    CODE_EXECUTION_USD_PER_HOUR,
+    INFERENCE_GEO_MULTIPLIERS,
+    MODIFIERS_AS_OF,
+    TOOL_SYSTEM_PROMPT_TOKENS,
+    WEB_SEARCH_USD_PER_USE,
+)
 from costmodel.prices import ModelPricing, PriceSource
 from costmodel.workflow import Workflow
 
 __all__ = [
     "FORMULAS",
     "BreakEven",
+    "CachingChoice",
     "Comparison",
     "RequestCosts",
     "WaterfallStep",
     "break_even_success_rate",
     "compare",
+    "effective_pricing",
     "expected_item_costs",
-    "net_savings_per_month_usd",
+    "net_benefit_per_month_usd",
     "request_costs",
     "savings_curve",
 ]
@@ -67,6 +83,27 @@ def expected_item_costs(
     return sync_item, batch_item
 
 
+CacheStrategy = Literal["none", "5m", "1h"]
+CACHE_STRATEGIES: tuple[CacheStrategy, ...] = ("none", "5m", "1h")
+
+
+class CachingChoice(StrictModel):
+    """How one API's cacheable prefix is priced: the strategy chosen and what each would cost."""
+
+    strategy: CacheStrategy
+    """`none` (prefix billed as plain input), `5m` or `1h` (cache writes with that TTL on misses)."""
+    chosen_by: Literal["cheapest", "user"]
+    """`cheapest` when the workflow asked for `auto`, else the user's pick."""
+    hit_rate: float
+    """Share of requests whose prefix is a cache hit, under a caching strategy [share]."""
+    hit_rate_assumed: bool
+    """True when the hit rate is the labelled default, not a measured or entered figure."""
+    token_cost_usd: dict[str, float]
+    """Tokens of one request under each strategy (none, 5m, 1h) [USD]."""
+    break_even_hit_rate: dict[str, float | None]
+    """Per TTL: the hit rate above which caching beats no caching (None: never, e.g. no prefix) [share]."""
+
+
 class RequestCosts(StrictModel):
     """Cost of one attempt of one request on each API, split by token type."""
 
@@ -85,42 +122,133 @@ class RequestCosts(StrictModel):
     batch_cache_usd: float
     """Batch: cache writes + reads [USD]."""
     batch_output_usd: float
-    """Batch: output part [USD]."""
+    """Batch: output part, thinking included [USD]."""
+    sync_fees_usd: float = 0.0
+    """Sync: per-use fees (web search, code execution before free hours) [USD]."""
+    batch_fees_usd: float = 0.0
+    """Batch: per-use fees, at the same price as sync (no batch discount) [USD]."""
+    sync_caching: CachingChoice | None = None
+    """The sync caching strategy priced, with the alternatives."""
+    batch_caching: CachingChoice | None = None
+    """The batch caching strategy priced, with the alternatives and the hit rate above which caching pays."""
 
 
-def _cache_split(workflow: Workflow, api: Literal["sync", "batch"]) -> dict[str, float]:
-    """Token counts per request by type, from the cacheable prefix and the API's hit rate."""
+def _prefix_tokens(workflow: Workflow, api: Api, strategy: CacheStrategy) -> dict[str, float]:
+    """Token counts per request by type, for one caching strategy (tool system prompt in uncached input)."""
     prefix = workflow.cached_input_tokens
+    uncached = workflow.input_tokens - prefix + TOOL_SYSTEM_PROMPT_TOKENS.get(workflow.tool_choice, 0)
+    if strategy == "none" or prefix == 0:
+        return {"uncached_input_tokens": uncached + prefix, "cache_read_tokens": 0.0,
+                "cache_write_5m_tokens": 0.0, "cache_write_1h_tokens": 0.0}  # fmt: skip
     hit = workflow.cache_hit_rate if api == "sync" else workflow.batch_cache_hit_rate
-    ttl = workflow.sync_cache_ttl if api == "sync" else workflow.batch_cache_ttl
     writes = (1 - hit) * prefix
     return {
-        "uncached_input_tokens": workflow.input_tokens - prefix,
+        "uncached_input_tokens": uncached,
         "cache_read_tokens": hit * prefix,
-        "cache_write_5m_tokens": writes if ttl == "5m" else 0.0,
-        "cache_write_1h_tokens": writes if ttl == "1h" else 0.0,
+        "cache_write_5m_tokens": writes if strategy == "5m" else 0.0,
+        "cache_write_1h_tokens": writes if strategy == "1h" else 0.0,
     }
 
 
+def _caching_choice(workflow: Workflow, pricing: ModelPricing, api: Api) -> CachingChoice:
+    """Each strategy's prefix cost; `auto` takes the cheapest (ties go to no caching, then the shorter TTL)."""
+    requested = workflow.sync_cache_ttl if api == "sync" else workflow.batch_cache_ttl
+    hit = workflow.cache_hit_rate if api == "sync" else workflow.batch_cache_hit_rate
+    out = workflow.billed_output_tokens
+    token_cost = {
+        s: float(pricing.request_cost_usd(api, output_tokens=out, **_prefix_tokens(workflow, api, s)))
+        for s in CACHE_STRATEGIES
+    }
+    p = pricing.prices_for(api, workflow.input_tokens + TOOL_SYSTEM_PROMPT_TOKENS.get(workflow.tool_choice, 0))
+    break_even: dict[str, float | None] = {}
+    for ttl, write in (("5m", p.cache_write_5m_usd_per_mtok), ("1h", p.cache_write_1h_usd_per_mtok)):
+        # a miss pays the write, a hit the read; caching pays where (1−h)·write + h·read < input
+        gain, span = write - p.input_usd_per_mtok, write - p.cache_read_usd_per_mtok
+        break_even[ttl] = (
+            None if workflow.cached_input_tokens == 0 or span <= 0 else min(1.0, max(0.0, gain / span))
+        )
+    if requested == "auto":
+        strategy = min(CACHE_STRATEGIES, key=lambda s: (round(token_cost[s], 12), CACHE_STRATEGIES.index(s)))
+    else:
+        strategy = requested
+    return CachingChoice(
+        strategy=strategy,
+        chosen_by="cheapest" if requested == "auto" else "user",
+        hit_rate=hit,
+        hit_rate_assumed=api == "batch" and workflow.batch_cache_hit_rate_assumed,
+        token_cost_usd=token_cost,
+        break_even_hit_rate=break_even,
+    )
+
+
+def effective_pricing(workflow: Workflow, pricing: ModelPricing) -> ModelPricing:
+    """The prices this workflow pays: fast-mode sync prices, `inference_geo` multiplier on every token price.
+
+    Fast mode applies across the whole context window (no long-context tier on sync); it is never
+    available in batches, so batch keeps standard prices.
+    """
+    geo = INFERENCE_GEO_MULTIPLIERS[workflow.inference_geo]
+    if geo == 1.0 and workflow.speed == "standard":
+        return pricing
+    sync = pricing.fast if workflow.speed == "fast" and pricing.fast is not None else pricing.sync
+    tier = pricing.long_context
+    if tier is not None:
+        tier = tier.model_copy(
+            update={
+                "sync": (sync if workflow.speed == "fast" else tier.sync).scaled(geo),
+                "batch": tier.batch.scaled(geo),
+            }
+        )
+    return pricing.model_copy(
+        update={"sync": sync.scaled(geo), "batch": pricing.batch.scaled(geo), "long_context": tier}
+    )
+
+
+def _code_execution_hours(workflow: Workflow) -> float:
+    """Billed container hours per request: 5-minute minimum per use; free alongside web search [h]."""
+    hours = workflow.code_execution_hours_per_request
+    if hours <= 0 or workflow.web_searches_per_request > 0:
+        return 0.0
+    return max(hours, CODE_EXECUTION_MIN_HOURS)
+
+
+def _fees_usd(workflow: Workflow) -> float:
+    """Per-use fees of one request at list price, before free hours: no batch discount, no geo multiplier [USD]."""
+    return (
+        workflow.web_searches_per_request * WEB_SEARCH_USD_PER_USE
+        + _code_execution_hours(workflow) * CODE_EXECUTION_USD_PER_HOUR
+    )
+
+
 def request_costs(workflow: Workflow, pricing: ModelPricing) -> RequestCosts:
-    """`C_sync` and `C_batch`: one attempt of the workflow's average request on each API."""
-    parts: dict[str, float] = {}
+    """`C_sync` and `C_batch`: one attempt of the workflow's average request on each API.
+
+    `pricing` is the catalog's; fast mode and `inference_geo` are applied here (see `effective_pricing`).
+    """
+    pricing = effective_pricing(workflow, pricing)
+    out = workflow.billed_output_tokens
+    fees = _fees_usd(workflow)
+    parts: dict[str, Any] = {}
     for api in ("sync", "batch"):
-        tokens = _cache_split(workflow, api)
-        total = pricing.request_cost_usd(api, output_tokens=workflow.output_tokens, **tokens)
+        choice = _caching_choice(workflow, pricing, api)
+        tokens = _prefix_tokens(workflow, api, choice.strategy)
+        total = pricing.request_cost_usd(api, output_tokens=out, **tokens)
         uncached = pricing.request_cost_usd(
             api, uncached_input_tokens=tokens["uncached_input_tokens"], output_tokens=0.0
         )
-        output = pricing.request_cost_usd(api, uncached_input_tokens=0.0, output_tokens=workflow.output_tokens)
-        if pricing.long_context is not None and workflow.input_tokens > pricing.long_context.threshold_input_tokens:
+        output = pricing.request_cost_usd(api, uncached_input_tokens=0.0, output_tokens=out)
+        total_input = sum(tokens.values())
+        if pricing.long_context is not None and total_input > pricing.long_context.threshold_input_tokens:
             # the cliff tier applies to every token of a long request: price the parts at tier rates
-            p = pricing.prices_for(api, workflow.input_tokens)
+            p = pricing.prices_for(api, total_input)
             uncached = tokens["uncached_input_tokens"] * p.input_usd_per_mtok / 1e6
-            output = workflow.output_tokens * p.output_usd_per_mtok / 1e6
-        parts[f"{api}_usd"] = float(total)
+            output = out * p.output_usd_per_mtok / 1e6
+        parts[f"{api}_usd"] = float(total) + fees
         parts[f"{api}_uncached_input_usd"] = float(uncached)
         parts[f"{api}_output_usd"] = float(output)
         parts[f"{api}_cache_usd"] = float(total - uncached - output)
+        parts[f"{api}_fees_usd"] = fees
+        parts[f"{api}_caching"] = choice
     return RequestCosts(**parts)
 
 
@@ -154,41 +282,47 @@ class Comparison(StrictModel):
     model_id: str
     """Model priced."""
     requests_per_month: float
-    """Volume N [requests/month]."""
+    """Volume N: items per month [items/month]."""
+    steps_per_item: int = 1
+    """K: requests per item (tool turns or pipeline stages), each billed [requests/item]."""
     request_costs: RequestCosts
-    """One attempt on each API."""
+    """One attempt of one request on each API."""
     sync_item_usd: float
-    """Expected sync cost per item [USD]."""
+    """Expected sync cost per item, all steps [USD]."""
     batch_item_usd: float
-    """Expected batch cost per item, resubmissions included [USD]."""
+    """Expected batch cost per item, all steps, resubmissions included [USD]."""
     sync_cost_per_month_usd: float
-    """Sync total [USD/month]."""
+    """Sync cash total, net of free code-execution hours [USD/month]."""
     batch_tokens_per_month_usd: float
-    """Batch token spend incl. resubmissions [USD/month]."""
+    """Batch cash for requests (tokens and per-use fees) incl. resubmissions, net of free hours [USD/month]."""
     batch_first_pass_per_month_usd: float
-    """Batch token spend if every first pass succeeded (N·C_batch) [USD/month]."""
+    """Batch request spend if every first pass succeeded (N·K·C_batch) [USD/month]."""
     resubmission_cost_per_month_usd: float
     """Extra spend for failed first passes (batch rounds + sync fallback) [USD/month]."""
     overhead_per_month_usd: float
     """Refinement (amortised) + operations [USD/month]."""
     waiting_cost_per_month_usd: float
-    """Cost of extra latency [USD/month]."""
+    """Economic cost of extra latency, not cash: items × $/item-hour × wait hours [USD/month]."""
     batch_cost_per_month_usd: float
-    """Batch total: tokens + overheads + waiting [USD/month]."""
+    """Batch cash total: requests (tokens, fees, resubmissions) + overheads; waiting excluded [USD/month]."""
     net_savings_per_month_usd: float
-    """Sync total − batch total [USD/month]."""
+    """Cash savings: sync cash total − batch cash total [USD/month]."""
+    net_benefit_per_month_usd: float = 0.0
+    """What the verdict weighs: cash savings − cost of waiting [USD/month]."""
     savings_share: float
-    """Net savings / sync total (0 when sync costs nothing) [share]."""
+    """Cash savings / sync total (0 when sync costs nothing) [share]."""
     sync_cost_per_year_usd: float
-    """Sync total × 12 [USD/year]."""
+    """12 × this month's sync total (no growth) [USD/year]."""
     batch_cost_per_year_usd: float
-    """Batch total × 12 [USD/year]."""
+    """12 × this month's batch cash total (no growth) [USD/year]."""
     net_savings_per_year_usd: float
-    """Net savings × 12 [USD/year]."""
+    """12 × this month's cash savings (no growth) [USD/year]."""
     break_even: BreakEven
-    """Break-even first-pass success rate."""
+    """Break-even first-pass success rate, on the net benefit (cash savings − waiting)."""
     waterfall: tuple[WaterfallStep, ...]
-    """Sync spend → discount → resubmissions → overheads → waiting → batch spend."""
+    """Sync spend → discount → resubmissions → overheads → batch spend (cash) → waiting → economic cost."""
+    warnings: tuple[str, ...] = ()
+    """What the reader must not miss: retired model, stale price data, fast mode, batch-only output."""
     assumptions: tuple[str, ...]
     """Every assumption behind the figures, in words."""
     price_source: PriceSource
@@ -197,38 +331,58 @@ class Comparison(StrictModel):
     """The formulas behind the headline numbers."""
 
 
+def _free_hours_credit_usd(container_hours_per_month: Any) -> Any:
+    """Value of the free code-execution hours used by this many container hours a month [USD/month]."""
+    free = CODE_EXECUTION_FREE_HOURS_PER_MONTH
+    # min(hours, free) written so that it also works elementwise on numpy arrays
+    used_free = (container_hours_per_month + free - abs(container_hours_per_month - free)) / 2
+    return used_free * CODE_EXECUTION_USD_PER_HOUR
+
+
 def _monthly(
     workflow: Workflow, c_sync: float, c_batch: float, success_rate: Any
 ) -> tuple[Any, Any, Any, Any, Any, Any]:
-    """(sync item, batch item, sync total, batch tokens, overhead, waiting) per month, for a success rate.
+    """(sync item, batch item, sync total, batch requests, overhead, waiting) per month, for a success rate.
 
+    `c_sync`/`c_batch` are one attempt of one request; an item makes K = `tool_turns` requests. Totals are
+    cash, net of the free code-execution hours; waiting is the economic cost, kept apart.
     `success_rate` may be a float or a numpy array (break-even scans).
     """
-    sync_item, batch_item = expected_item_costs(
-        c_sync,
-        c_batch,
-        success_rate=success_rate,
-        billed_failure_share=workflow.billed_failure_share,
-        retry_route=workflow.retry_route,
-        max_batch_rounds=workflow.max_batch_rounds,
-        failures_on_sync_too=workflow.failures_on_sync_too,
-    )
+    kwargs: dict[str, Any] = {
+        "success_rate": success_rate,
+        "billed_failure_share": workflow.billed_failure_share,
+        "retry_route": workflow.retry_route,
+        "max_batch_rounds": workflow.max_batch_rounds,
+        "failures_on_sync_too": workflow.failures_on_sync_too,
+    }
+    k = workflow.tool_turns
+    sync_item, batch_item = expected_item_costs(k * c_sync, k * c_batch, **kwargs)
     n = workflow.monthly_requests
+    sync_total, batch_total = n * sync_item, n * batch_item
+    hours = _code_execution_hours(workflow)
+    if hours > 0:
+        # expected container hours follow the attempts exactly as the cost does (the same formula on hours)
+        sync_hours, batch_hours = expected_item_costs(k * hours, k * hours, **kwargs)
+        sync_total = sync_total - _free_hours_credit_usd(n * sync_hours)
+        batch_total = batch_total - _free_hours_credit_usd(n * batch_hours)
     overhead = workflow.hourly_rate_usd * (
         workflow.refinement_hours / workflow.amortize_months + workflow.ops_hours_per_month
     )
     waiting = n * workflow.delay_cost_per_item_hour_usd * workflow.batch_wait_hours
-    return sync_item, batch_item, n * sync_item, n * batch_item, overhead, waiting
+    return sync_item, batch_item, sync_total, batch_total, overhead, waiting
 
 
-def net_savings_per_month_usd(workflow: Workflow, c_sync: float, c_batch: float, success_rate: Any) -> Any:
-    """Sync total − batch total per month at a given success rate (float or numpy array) [USD/month]."""
+def net_benefit_per_month_usd(workflow: Workflow, c_sync: float, c_batch: float, success_rate: Any) -> Any:
+    """Cash savings − cost of waiting per month at a given success rate (float or numpy array) [USD/month].
+
+    What the verdict weighs: sync total − (batch requests + overheads) − waiting.
+    """
     _, _, sync_total, batch_tokens, overhead, waiting = _monthly(workflow, c_sync, c_batch, success_rate)
-    return sync_total - (batch_tokens + overhead + waiting)
+    return sync_total - (batch_tokens + overhead) - waiting
 
 
 def break_even_success_rate(workflow: Workflow, c_sync: float, c_batch: float) -> BreakEven:
-    """The first-pass success rate where net savings reach 0, by bisection on (0, 1].
+    """The first-pass success rate where the net benefit (cash savings − waiting) reaches 0, by bisection on (0, 1].
 
     Scans a grid first so a non-monotone curve (failures_on_sync_too with batch retries)
     still yields the highest crossing: the rate below which batch stops paying.
@@ -238,7 +392,7 @@ def break_even_success_rate(workflow: Workflow, c_sync: float, c_batch: float) -
     lo_bound = 1e-6
     grid_array = lo_bound + (1 - lo_bound) * np.arange(401) / 400
     grid = [float(g) for g in grid_array]
-    values = [float(v) for v in net_savings_per_month_usd(workflow, c_sync, c_batch, grid_array)]
+    values = [float(v) for v in net_benefit_per_month_usd(workflow, c_sync, c_batch, grid_array)]
     tol = 1e-9 * max(1.0, abs(values[-1]))
     if all(v >= -tol for v in values):
         return BreakEven(
@@ -262,7 +416,7 @@ def break_even_success_rate(workflow: Workflow, c_sync: float, c_batch: float) -
             break
     for _ in range(100):
         mid = (lo + hi) / 2
-        f_mid = float(net_savings_per_month_usd(workflow, c_sync, c_batch, mid))
+        f_mid = float(net_benefit_per_month_usd(workflow, c_sync, c_batch, mid))
         if (f_mid < -tol) == (f_lo < -tol):
             lo, f_lo = mid, f_mid
         else:
@@ -279,7 +433,41 @@ def break_even_success_rate(workflow: Workflow, c_sync: float, c_batch: float) -
     return BreakEven(success_rate=s, status="crosses", statement=statement)
 
 
-def _assumptions(workflow: Workflow, pricing: ModelPricing) -> tuple[str, ...]:
+def _caching_note(api: str, choice: CachingChoice | None) -> str:
+    if choice is None:
+        return ""
+    label = {"none": "no caching", "5m": "5-minute cache", "1h": "1-hour cache"}[choice.strategy]
+    how = "cheapest at this hit rate" if choice.chosen_by == "cheapest" else "as set"
+    pays = ", ".join(
+        f"{ttl} TTL above {h:.1%}" for ttl, h in choice.break_even_hit_rate.items() if h is not None and h < 1
+    )
+    return f"{api}: {label} ({how}); caching pays at hit rates: {pays or 'never'}"
+
+
+def _warnings(workflow: Workflow, pricing: ModelPricing) -> tuple[str, ...]:
+    w = workflow
+    notes: list[str] = []
+    if pricing.retired:
+        notes.append(
+            f"{pricing.display_name} is retired: Anthropic no longer serves it; plan on a current model"
+        )
+    stale = pricing.source.stale_warning
+    if stale:
+        notes.append(stale)
+    if w.speed == "fast":
+        notes.append(
+            "fast mode is not available in batches: the batch figures price the same work at standard speed, "
+            "and the verdict keeps fast-mode work synchronous"
+        )
+    if w.batch_output_beta and w.billed_output_tokens > pricing.max_output_tokens:
+        notes.append(
+            f"{w.billed_output_tokens:,.0f} output tokens fit only in batches (beta {BATCH_OUTPUT_BETA}); "
+            f"sync stops at {pricing.max_output_tokens:,}: the sync figures are a notional baseline"
+        )
+    return tuple(notes)
+
+
+def _assumptions(workflow: Workflow, pricing: ModelPricing, rc: RequestCosts | None = None) -> tuple[str, ...]:
     w = workflow
     notes = [
         f"model {pricing.display_name} ({pricing.model_id}); prices: {pricing.source.label()}",
@@ -291,9 +479,15 @@ def _assumptions(workflow: Workflow, pricing: ModelPricing) -> tuple[str, ...]:
         f"volume {w.monthly_requests:,.0f} requests/month"
         + (f" ({w.requests_per_day:,.0f}/day × {w.days_per_month:g} days)" if w.requests_per_day is not None else ""),
         f"per request: {w.input_tokens:,.0f} input tokens ({w.cached_input_tokens:,.0f} cacheable), "
-        f"{w.output_tokens:,.0f} output tokens",
-        f"cache hit rate {w.cache_hit_rate:.0%} sync ({w.sync_cache_ttl} TTL), "
-        f"{w.batch_cache_hit_rate:.0%} batch ({w.batch_cache_ttl} TTL)",
+        f"{w.output_tokens:,.0f} output tokens"
+        + (f" + {w.thinking_tokens:,.0f} thinking tokens billed as output" if w.thinking_tokens else ""),
+        f"{w.tool_turns} request(s) per item (steps: tool turns or pipeline stages), each billed",
+        f"cache hit rate {w.cache_hit_rate:.0%} sync, {w.batch_cache_hit_rate:.0%} batch"
+        + (
+            " (assumed: the floor of Anthropic's documented 30-98 % best-effort band; a pilot measures it)"
+            if w.batch_cache_hit_rate_assumed
+            else ""
+        ),
         f"first-pass success rate {w.success_rate:.1%}; failed attempts billed at {w.billed_failure_share:.0%}",
         (
             "first-pass failures rerun synchronously"
@@ -306,6 +500,35 @@ def _assumptions(workflow: Workflow, pricing: ModelPricing) -> tuple[str, ...]:
             else "sync baseline is one clean pass (resubmissions are charged to batch)"
         ),
     ]
+    if rc is not None and w.cached_input_tokens > 0:
+        notes += [_caching_note("sync", rc.sync_caching), _caching_note("batch", rc.batch_caching)]
+    if w.tool_choice != "off":
+        notes.append(
+            f"tools defined (tool_choice {w.tool_choice}): +{TOOL_SYSTEM_PROMPT_TOKENS[w.tool_choice]} "
+            f"input tokens of tool system prompt per request (Anthropic, {MODIFIERS_AS_OF.isoformat()})"
+        )
+    if w.web_searches_per_request:
+        notes.append(
+            f"{w.web_searches_per_request:g} web search(es) per request at ${WEB_SEARCH_USD_PER_USE * 1000:g} per "
+            "1,000 on both APIs (no batch discount, no data-residency multiplier)"
+        )
+    if w.code_execution_hours_per_request:
+        notes.append(
+            f"code execution {w.code_execution_hours_per_request:g} container-h per request "
+            + (
+                "free alongside web search"
+                if w.web_searches_per_request
+                else f"(5-minute minimum) at ${CODE_EXECUTION_USD_PER_HOUR:g}/h after "
+                f"{CODE_EXECUTION_FREE_HOURS_PER_MONTH:,.0f} free hours/month, all counted to this workflow"
+            )
+        )
+    if w.inference_geo != "global":
+        notes.append(
+            f"inference_geo {w.inference_geo}: every token price × {INFERENCE_GEO_MULTIPLIERS[w.inference_geo]:g} "
+            "(per-use fees unchanged)"
+        )
+    if w.speed == "fast":
+        notes.append("fast mode: sync priced at fast-mode rates; batch at standard batch rates (no fast batches)")
     if pricing.long_context is not None and w.input_tokens > pricing.long_context.threshold_input_tokens:
         notes.append(
             f"long-context prices apply: input above {pricing.long_context.threshold_input_tokens:,} tokens"
@@ -317,32 +540,39 @@ def _assumptions(workflow: Workflow, pricing: ModelPricing) -> tuple[str, ...]:
         )
     if w.delay_cost_per_item_hour_usd:
         notes.append(
-            f"waiting costs ${w.delay_cost_per_item_hour_usd:g} per item-hour × {w.batch_wait_hours:g} h extra latency"
+            f"waiting costs ${w.delay_cost_per_item_hour_usd:g} per item-hour × {w.batch_wait_hours:g} h extra "
+            "latency: an economic cost, not cash; kept out of batch spend and weighed in the net benefit"
         )
     return tuple(notes)
 
 
 FORMULAS = (
+    "C = tokens at the API's prices (cheapest caching, thinking as output, geo/fast multipliers) + per-use fees",
     "β = s + (1 − s)·f",
-    "sync_item = C_sync (or C_sync·β/s when failures happen on sync too)",
-    "batch_item = C_batch·β·Σ_{k<A}(1 − s)^k + (1 − s)^A·sync_item",
-    "sync total = N·sync_item",
-    "batch total = N·batch_item + rate·(refinement h / amortise months + ops h/month) + N·delay $/item-h·wait h",
-    "net savings = sync total − batch total; savings share = net savings / sync total",
+    "sync_item = K·C_sync (or K·C_sync·β/s when failures happen on sync too)",
+    "batch_item = K·C_batch·β·Σ_{k<A}(1 − s)^k + (1 − s)^A·sync_item",
+    "sync total (cash) = N·sync_item − free code-execution hours",
+    "batch total (cash) = N·batch_item − free hours + rate·(refinement h / amortise months + ops h/month)",
+    "net savings (cash) = sync total − batch total; savings share = net savings / sync total",
+    "cost of waiting = N·delay $/item-h·wait h; net benefit = net savings − cost of waiting (the verdict weighs it)",
+    "per year = 12 × this month (no growth)",
 )
 
 
 def compare(workflow: Workflow, pricing: ModelPricing) -> Comparison:
-    """Sync vs batch for one workflow per month and year, with the break-even success rate."""
+    """Sync vs batch for one workflow per month and year, with the break-even success rate.
+
+    Batch spend is cash; the cost of waiting is its own figure and the net benefit weighs both.
+    """
     rc = request_costs(workflow, pricing)
     c_sync, c_batch = rc.sync_usd, rc.batch_usd
     sync_item, batch_item, sync_total, batch_tokens, overhead, waiting = _monthly(
         workflow, c_sync, c_batch, workflow.success_rate
     )
     n = workflow.monthly_requests
-    batch_total = batch_tokens + overhead + waiting
+    batch_total = batch_tokens + overhead
     net = sync_total - batch_total
-    first_pass = n * c_batch
+    first_pass = n * workflow.tool_turns * c_batch
     discount = sync_total - first_pass
     resubmissions = batch_tokens - first_pass
     waterfall = (
@@ -350,13 +580,15 @@ def compare(workflow: Workflow, pricing: ModelPricing) -> Comparison:
         WaterfallStep(label="Batch discount", amount_usd=-discount, kind="relative"),
         WaterfallStep(label="Resubmissions", amount_usd=resubmissions, kind="relative"),
         WaterfallStep(label="Overheads", amount_usd=overhead, kind="relative"),
+        WaterfallStep(label="Batch spend (cash)", amount_usd=batch_total, kind="total"),
         WaterfallStep(label="Cost of waiting", amount_usd=waiting, kind="relative"),
-        WaterfallStep(label="Batch spend", amount_usd=batch_total, kind="total"),
+        WaterfallStep(label="Batch economic cost", amount_usd=batch_total + waiting, kind="total"),
     )
     return Comparison(
         workflow_name=workflow.name,
         model_id=pricing.model_id,
         requests_per_month=n,
+        steps_per_item=workflow.tool_turns,
         request_costs=rc,
         sync_item_usd=float(sync_item),
         batch_item_usd=float(batch_item),
@@ -368,13 +600,15 @@ def compare(workflow: Workflow, pricing: ModelPricing) -> Comparison:
         waiting_cost_per_month_usd=waiting,
         batch_cost_per_month_usd=batch_total,
         net_savings_per_month_usd=net,
+        net_benefit_per_month_usd=net - waiting,
         savings_share=net / sync_total if sync_total > 0 else 0.0,
         sync_cost_per_year_usd=sync_total * MONTHS_PER_YEAR,
         batch_cost_per_year_usd=batch_total * MONTHS_PER_YEAR,
         net_savings_per_year_usd=net * MONTHS_PER_YEAR,
         break_even=break_even_success_rate(workflow, c_sync, c_batch),
         waterfall=waterfall,
-        assumptions=_assumptions(workflow, pricing),
+        warnings=_warnings(workflow, pricing),
+        assumptions=_assumptions(workflow, pricing, rc),
         price_source=pricing.source,
         formulas=FORMULAS,
     )
@@ -383,7 +617,7 @@ def compare(workflow: Workflow, pricing: ModelPricing) -> Comparison:
 def savings_curve(
     workflow: Workflow, pricing: ModelPricing, *, points: int = 101
 ) -> tuple[list[float], list[float]]:
-    """Net savings per month against first-pass success rate on (0, 1] (for charts) [share], [USD/month]."""
+    """Net benefit (cash savings − waiting) per month against first-pass success rate on (0, 1] [share], [USD/month]."""
     rc = request_costs(workflow, pricing)
     rates = [max(1e-3, i / (points - 1)) for i in range(points)]
-    return rates, [float(net_savings_per_month_usd(workflow, rc.sync_usd, rc.batch_usd, s)) for s in rates]
+    return rates, [float(net_benefit_per_month_usd(workflow, rc.sync_usd, rc.batch_usd, s)) for s in rates]

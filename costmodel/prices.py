@@ -12,7 +12,6 @@ Glossary (all prices USD per million tokens, `[USD/MTok]`):
 
 from __future__ import annotations
 
-import functools
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -20,10 +19,15 @@ from pydantic import Field
 
 from costmodel._base import Api, Share, StrictModel, UsdPerMtok
 from costmodel.limits import (
+    BATCH_OUTPUT_BETA_MODELS,
+    BATCH_OUTPUT_BETA_TOKENS,
     DEFAULT_BATCH_DISCOUNT,
     DEFAULT_MAX_OUTPUT_TOKENS,
+    FAST_MODE_MULTIPLIERS,
+    INFERENCE_GEO_FROM,
     LIMITS_AS_OF,
     MAX_OUTPUT_TOKENS,
+    MODIFIERS_AS_OF,
     RETIRED_MODELS,
 )
 
@@ -41,6 +45,8 @@ __all__ = [
 
 PROVIDER_ID = "anthropic"
 CUSTOM_MODEL_ID = "custom"
+STALE_PRICE_DATA_DAYS = 30
+"""Price data whose newest recorded change is older than this, before the evaluation date, gets a warning [days]."""
 
 
 class UnknownModelError(LookupError):
@@ -85,15 +91,39 @@ class PriceSource(StrictModel):
     version: str | None = None
     """Library version, when prices come from a library."""
     as_of: date
-    """The date the prices were resolved for [date]."""
+    """The evaluation date: prices in force on this day [date]."""
     note: str = ""
     """Anything the reader should know (assumed discounts, overrides)."""
+    data_date: date | None = None
+    """The price data's own date [date]: for the bundled genai-prices snapshot, its newest recorded price change
+    on or before `as_of`; for a runtime refresh, the day it was fetched. None for user prices."""
+    data_origin: str = ""
+    """Where the price data came from: `bundled snapshot`, `runtime refresh` or empty."""
+
+    @property
+    def data_age_days(self) -> int | None:
+        """Days between the price data's date and the evaluation date [days]."""
+        return None if self.data_date is None else (self.as_of - self.data_date).days
+
+    @property
+    def stale_warning(self) -> str | None:
+        """A warning when the price data is more than STALE_PRICE_DATA_DAYS older than the evaluation date."""
+        age = self.data_age_days
+        if age is None or age <= STALE_PRICE_DATA_DAYS:
+            return None
+        return (
+            f"price data may be stale: its newest date ({self.data_date}) is {age} days before the evaluation date "
+            f"({self.as_of}); upgrade genai-prices or refresh prices (--refresh-prices)"
+        )
 
     def label(self) -> str:
-        """One line for footnotes and export headers."""
+        """One line for footnotes and export headers: source, price data date and evaluation date."""
         version = f" {self.version}" if self.version else ""
+        data = ""
+        if self.data_date is not None:
+            data = f" ({self.data_origin or 'data'} dated {self.data_date.isoformat()})"
         note = f"; {self.note}" if self.note else ""
-        return f"{self.name}{version}, prices as of {self.as_of.isoformat()}{note}"
+        return f"{self.name}{version}{data}, prices as of {self.as_of.isoformat()}{note}"
 
 
 class ModelPricing(StrictModel):
@@ -119,6 +149,14 @@ class ModelPricing(StrictModel):
     """Largest `max_tokens` the model accepts [tokens]."""
     max_output_tokens_assumed: bool = False
     """True when `max_output_tokens` is an assumption (model newer than the dated limits table)."""
+    max_output_tokens_batch: int | None = None
+    """Largest `max_tokens` in batches under the batch-only 300k-output beta, where the model has it [tokens]."""
+    fast: TokenPrices | None = None
+    """Fast-mode (`speed: fast`) sync prices, where the model offers fast mode; never available in batches."""
+    inference_geo_supported: bool = False
+    """Whether `inference_geo: us` (1.1× on tokens) is available on this model."""
+    retired: bool = False
+    """Anthropic has retired the model: hidden from pickers by default, a plan on it warns."""
     source: PriceSource
     """Price source and as-of date."""
 
@@ -172,9 +210,11 @@ class Catalog(StrictModel):
     """Every planning model, keyed by id."""
 
     models: tuple[ModelPricing, ...]
-    """Models, newest families first."""
+    """Models offered for planning, newest families first (retired ones only when asked for)."""
     source: PriceSource
     """Where the prices came from."""
+    hidden_retired: tuple[ModelPricing, ...] = ()
+    """Retired models left out of `models`: still found by `get`, so a plan on one prices and warns."""
 
     def ids(self) -> list[str]:
         """All model ids in catalog order."""
@@ -182,12 +222,13 @@ class Catalog(StrictModel):
 
     def get(self, model_id: str) -> ModelPricing:
         """The model by id, or by a dated/aliased name genai-prices matches (e.g. `claude-sonnet-4-6-20260101`)."""
-        for m in self.models:
+        every = self.models + self.hidden_retired
+        for m in every:
             if m.model_id == model_id:
                 return m
         resolved = _match_model_id(model_id)
         if resolved is not None:
-            for m in self.models:
+            for m in every:
                 if m.model_id == resolved:
                     return m
         known = ", ".join(self.ids())
@@ -242,6 +283,7 @@ def custom_pricing(prices: CustomPrices, *, as_of: date, model_id: str = CUSTOM_
         batch_rate_published=False,
         batch_discount=prices.batch_discount,
         max_output_tokens=prices.max_output_tokens,
+        inference_geo_supported=True,
         source=PriceSource(
             name="custom prices",
             as_of=as_of,
@@ -291,14 +333,46 @@ def _tier_start(model_price: Any) -> int | None:
     return int(tiers[0].start) if tiers else None
 
 
-@functools.cache
-def _snapshot_provider() -> Any:
+def _snapshot() -> Any:
+    """genai-prices' current data: the bundled snapshot, or the one a runtime refresh installed."""
     from genai_prices import data_snapshot
 
-    for provider in data_snapshot.get_snapshot().providers:
+    return data_snapshot.get_snapshot()
+
+
+def _snapshot_provider() -> Any:
+    for provider in _snapshot().providers:
         if provider.id == PROVIDER_ID:
             return provider
     raise RuntimeError("genai-prices has no Anthropic provider")  # pragma: no cover
+
+
+def _constraint_dates(value: Any, seen: set[int]) -> list[date]:
+    """Every `start_date` in a genai-prices structure (walks dataclasses and lists)."""
+    if id(value) in seen or value is None or isinstance(value, str | int | float | bool):
+        return []
+    seen.add(id(value))
+    found: list[date] = []
+    start = getattr(value, "start_date", None)
+    if isinstance(start, date):
+        found.append(start if not isinstance(start, datetime) else start.date())
+    if isinstance(value, list | tuple):
+        for item in value:
+            found += _constraint_dates(item, seen)
+    elif hasattr(value, "__dataclass_fields__"):
+        for name in value.__dataclass_fields__:
+            found += _constraint_dates(getattr(value, name, None), seen)
+    return found
+
+
+def price_data_date(providers: Any, *, as_of: date) -> date | None:
+    """The bundled price data's date: its newest recorded price change (any provider) on or before `as_of` [date].
+
+    genai-prices publishes no snapshot date; the newest change it knows of is a lower bound on when its data
+    was compiled (later, scheduled changes are ignored: they say nothing about freshness on `as_of`).
+    """
+    dates = [d for d in _constraint_dates(list(providers), set()) if d <= as_of]
+    return max(dates) if dates else None
 
 
 def _match_model_id(model_ref: str) -> str | None:
@@ -314,29 +388,52 @@ def genai_prices_version() -> str:
     return version("genai-prices")
 
 
-@functools.cache
+_CATALOGS: dict[tuple[Any, ...], Catalog] = {}
+"""Built catalogs keyed by the genai-prices snapshot they came from: a runtime refresh installs a new snapshot,
+and the next `load_catalog` builds from it instead of returning the old prices."""
+
+
 def load_catalog(
     *, as_of: date, batch_discount: float = DEFAULT_BATCH_DISCOUNT, include_retired: bool = False
 ) -> Catalog:
-    """The Anthropic catalog with prices in force on `as_of`.
+    """The Anthropic catalog with prices in force on `as_of`, from genai-prices' current snapshot.
 
     Where genai-prices has no batch variant for a model (it would silently return standard
     prices), batch = standard × (1 − `batch_discount`) and `batch_rate_published` is False.
-    Retired models are left out unless `include_retired` (imported usage may still name them).
+    Retired models are left out of `models` unless `include_retired`, and flagged `retired`.
     """
+    snapshot = _snapshot()
+    key = (id(snapshot), getattr(snapshot, "timestamp", None), as_of, batch_discount, include_retired)
+    cached = _CATALOGS.get(key)
+    if cached is None:
+        if len(_CATALOGS) > 64:  # bounded: a long-running app evaluates on many dates
+            _CATALOGS.clear()
+        cached = _CATALOGS[key] = _build_catalog(
+            snapshot, as_of=as_of, batch_discount=batch_discount, include_retired=include_retired
+        )
+    return cached
+
+
+def _build_catalog(snapshot: Any, *, as_of: date, batch_discount: float, include_retired: bool) -> Catalog:
     provider = _snapshot_provider()
     when = datetime(as_of.year, as_of.month, as_of.day, 12, tzinfo=UTC)
+    refreshed = bool(getattr(snapshot, "from_auto_update", False))
+    fetched = getattr(snapshot, "timestamp", None)
     source = PriceSource(
         name="genai-prices",
         version=genai_prices_version(),
         as_of=as_of,
         note=f"batch discount {batch_discount:.0%} assumed where no batch rate is published; "
-        f"output limits as of {LIMITS_AS_OF.isoformat()}",
+        f"output limits as of {LIMITS_AS_OF.isoformat()}; bill modifiers as of {MODIFIERS_AS_OF.isoformat()}",
+        data_date=fetched.date() if refreshed and isinstance(fetched, datetime) else price_data_date(
+            snapshot.providers, as_of=as_of
+        ),
+        data_origin="runtime refresh" if refreshed else "bundled snapshot",
     )
-    models = []
+    models: list[ModelPricing] = []
+    hidden: list[ModelPricing] = []
     for m in provider.models:
-        if m.id in RETIRED_MODELS and not include_retired:
-            continue
+        retired = m.id in RETIRED_MODELS
         standard = m.get_prices(when)
         batch = m.get_prices(when, {"processing": "batch"})
         published = batch != standard
@@ -353,7 +450,15 @@ def load_catalog(
             if published and sync_prices.input_usd_per_mtok > 0
             else batch_discount
         )
-        models.append(
+        fast_variant = m.get_prices(when, {"speed": "fast"})
+        fast = (
+            _token_prices(fast_variant, None)
+            if fast_variant != standard
+            else sync_prices.scaled(FAST_MODE_MULTIPLIERS[m.id])
+            if m.id in FAST_MODE_MULTIPLIERS
+            else None
+        )
+        (hidden if retired and not include_retired else models).append(
             ModelPricing(
                 model_id=m.id,
                 display_name=m.name or m.id,
@@ -365,17 +470,26 @@ def load_catalog(
                 context_window_tokens=m.context_window,
                 max_output_tokens=MAX_OUTPUT_TOKENS.get(m.id, DEFAULT_MAX_OUTPUT_TOKENS),
                 max_output_tokens_assumed=m.id not in MAX_OUTPUT_TOKENS,
+                max_output_tokens_batch=BATCH_OUTPUT_BETA_TOKENS if m.id in BATCH_OUTPUT_BETA_MODELS else None,
+                fast=fast,
+                inference_geo_supported=not retired and _generation(m.id) >= _generation(INFERENCE_GEO_FROM[0]),
+                retired=retired,
                 source=source,
             )
         )
     models.sort(key=_family_order)
-    return Catalog(models=tuple(models), source=source)
+    return Catalog(models=tuple(models), source=source, hidden_retired=tuple(hidden))
+
+
+def _generation(model_id: str) -> int:
+    """Model generation × 100 + minor (claude-opus-4-6 → 406, claude-3-5-haiku → 305, claude-fable-5 → 500)."""
+    digits = [int(part) for part in model_id.replace("-latest", "").split("-") if part.isdigit()]
+    generation = digits[0] * 100 + (digits[1] if len(digits) > 1 else 0) if digits else 0
+    if model_id.startswith("claude-3"):
+        generation = 300 + (digits[1] if len(digits) > 1 else 0)
+    return generation
 
 
 def _family_order(m: ModelPricing) -> tuple[int, str]:
     """Newest generation first, then by id, so pickers open on current models."""
-    digits = [int(part) for part in m.model_id.replace("-latest", "").split("-") if part.isdigit()]
-    generation = digits[0] * 100 + (digits[1] if len(digits) > 1 else 0) if digits else 0
-    if m.model_id.startswith("claude-3"):
-        generation = 300 + (digits[1] if len(digits) > 1 else 0)
-    return (-generation, m.model_id)
+    return (-_generation(m.model_id), m.model_id)

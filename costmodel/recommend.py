@@ -3,7 +3,8 @@
 The field's rules of thumb, made quantitative (DESIGN.md): streaming and blocking work stay
 sync; an N-turn client tool loop needs N batch rounds; low volume rarely pays for the
 overhead; a hard SLA shorter than W + D + M cannot be guaranteed; negative net savings mean
-sync; an urgent share makes the plan hybrid.
+sync; an urgent share makes the plan hybrid. Fast-mode work stays sync (no fast batches). The verdict
+weighs the net benefit (cash savings − cost of waiting); planned spend and savings are cash.
 """
 
 from __future__ import annotations
@@ -29,9 +30,13 @@ class Recommendation(StrictModel):
     reasons: tuple[str, ...]
     """Why, decisive reason first, with numbers."""
     planned_cost_per_month_usd: float
-    """Spend under the verdict [USD/month]."""
+    """Cash spend under the verdict (tokens, fees, resubmissions, overheads; no waiting) [USD/month]."""
     planned_savings_per_month_usd: float
-    """Sync total − planned spend [USD/month]."""
+    """Cash savings: sync total − planned spend [USD/month]."""
+    planned_waiting_cost_per_month_usd: float = 0.0
+    """Economic cost of waiting under the verdict, not cash [USD/month]."""
+    planned_net_benefit_per_month_usd: float = 0.0
+    """What the verdict weighs: cash savings − cost of waiting [USD/month]."""
 
 
 def sla_inputs_for(workflow: Workflow) -> SlaInputs | None:
@@ -46,15 +51,12 @@ def sla_inputs_for(workflow: Workflow) -> SlaInputs | None:
     )
 
 
-def _hybrid_cost(workflow: Workflow, comparison: Comparison) -> float:
-    """Urgent share at sync cost, the rest on batch; fixed overheads in full [USD/month]."""
+def _hybrid_cost(workflow: Workflow, comparison: Comparison) -> tuple[float, float]:
+    """(cash, waiting): urgent share at sync cost, the rest on batch, fixed overheads in full [USD/month]."""
     u = workflow.urgent_share
     c = comparison
-    return (
-        u * c.sync_cost_per_month_usd
-        + (1 - u) * (c.batch_tokens_per_month_usd + c.waiting_cost_per_month_usd)
-        + c.overhead_per_month_usd
-    )
+    cash = u * c.sync_cost_per_month_usd + (1 - u) * c.batch_tokens_per_month_usd + c.overhead_per_month_usd
+    return cash, (1 - u) * c.waiting_cost_per_month_usd
 
 
 def recommend(workflow: Workflow, comparison: Comparison, sla_plan: SlaPlan | None) -> Recommendation:
@@ -65,6 +67,8 @@ def recommend(workflow: Workflow, comparison: Comparison, sla_plan: SlaPlan | No
     notes: list[str] = []
     if workflow.streaming:
         blockers.append("responses must stream, and the Batches API cannot stream")
+    if workflow.speed == "fast":
+        blockers.append("fast mode (speed: fast) is not available in batches: fast-mode work stays synchronous")
     if workflow.blocking:
         blockers.append(
             "a person or pipeline waits on each result (blocking), and a batch promises results only within 24 h"
@@ -74,16 +78,23 @@ def recommend(workflow: Workflow, comparison: Comparison, sla_plan: SlaPlan | No
             f"a {workflow.tool_turns}-turn client-side tool loop needs {workflow.tool_turns} sequential batch "
             f"round trips, each up to 24 h"
         )
-    if c.net_savings_per_month_usd <= 0:
+    waiting = c.waiting_cost_per_month_usd
+    if c.net_benefit_per_month_usd <= 0:
         blockers.append(
-            f"batch would cost ${-c.net_savings_per_month_usd:,.2f}/month more than sync "
-            f"(${c.batch_cost_per_month_usd:,.2f} vs ${sync_total:,.2f})"
+            f"batch would cost ${-c.net_benefit_per_month_usd:,.2f}/month more than sync "
+            + (
+                f"(cash ${c.batch_cost_per_month_usd:,.2f} + waiting ${waiting:,.2f} vs ${sync_total:,.2f})"
+                if waiting
+                else f"(${c.batch_cost_per_month_usd:,.2f} vs ${sync_total:,.2f})"
+            )
         )
     else:
         notes.append(
-            f"batch saves ${c.net_savings_per_month_usd:,.2f}/month ({c.savings_share:.0%}) after resubmissions, "
-            "overheads and waiting"
+            f"batch saves ${c.net_savings_per_month_usd:,.2f}/month cash ({c.savings_share:.0%}) after resubmissions "
+            "and overheads"
+            + (f"; net of ${waiting:,.2f} cost of waiting, ${c.net_benefit_per_month_usd:,.2f}" if waiting else "")
         )
+    notes += list(c.warnings)
     if sla_plan is not None:
         (notes if sla_plan.feasible else blockers).append(
             f"SLA {workflow.sla.sla_hours:g} h ({workflow.sla.kind}): {sla_plan.reason}" if workflow.sla else ""
@@ -111,22 +122,26 @@ def recommend(workflow: Workflow, comparison: Comparison, sla_plan: SlaPlan | No
             planned_savings_per_month_usd=0.0,
         )
     if workflow.urgent_share > 0:
-        hybrid = _hybrid_cost(workflow, c)
+        hybrid, hybrid_waiting = _hybrid_cost(workflow, c)
         return Recommendation(
             verdict="hybrid",
             reasons=(
                 f"{workflow.urgent_share:.0%} of items are urgent and stay sync; the rest go batch, "
-                f"saving ${sync_total - hybrid:,.2f}/month",
+                f"saving ${sync_total - hybrid:,.2f}/month cash",
                 *notes,
             ),
             planned_cost_per_month_usd=hybrid,
             planned_savings_per_month_usd=sync_total - hybrid,
+            planned_waiting_cost_per_month_usd=hybrid_waiting,
+            planned_net_benefit_per_month_usd=sync_total - hybrid - hybrid_waiting,
         )
     return Recommendation(
         verdict="batch",
         reasons=tuple(notes),
         planned_cost_per_month_usd=c.batch_cost_per_month_usd,
         planned_savings_per_month_usd=c.net_savings_per_month_usd,
+        planned_waiting_cost_per_month_usd=waiting,
+        planned_net_benefit_per_month_usd=c.net_benefit_per_month_usd,
     )
 
 

@@ -12,13 +12,19 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from costmodel._base import NonNegFloat, PosFloat, Share, StrictModel, SuccessRate
+from costmodel.limits import BATCH_OUTPUT_BETA, DEFAULT_BATCH_CACHE_HIT_RATE
 from costmodel.prices import Catalog, CustomPrices, ModelPricing, UnknownModelError, custom_pricing
 
 __all__ = ["SlaSpec", "Workflow", "WorkflowError", "resolve_pricing"]
 
 RetryRoute = Literal["sync", "batch"]
 SlaKind = Literal["hard", "soft"]
-CacheTtl = Literal["5m", "1h"]
+CacheTtl = Literal["auto", "none", "5m", "1h"]
+"""Caching strategy: `auto` = the cheapest of none / 5-minute / 1-hour at the hit rate; or one of them."""
+ToolChoice = Literal["off", "auto", "none", "any", "tool"]
+"""`tool_choice` of requests that define tools; `off` = no tools (no tool system prompt)."""
+InferenceGeo = Literal["global", "us"]
+Speed = Literal["standard", "fast"]
 
 DEFAULT_MODEL = "claude-sonnet-4-6"
 LOW_VOLUME_REQUESTS_PER_DAY = 100.0
@@ -83,17 +89,22 @@ class Workflow(StrictModel):
     input_tokens: NonNegFloat
     """Total input per request, cacheable prefix included [tokens]."""
     output_tokens: NonNegFloat
-    """Output per request, thinking included [tokens]."""
+    """Visible output per request [tokens]; extended thinking goes in `thinking_tokens`."""
+    thinking_tokens: NonNegFloat = 0.0
+    """Extended-thinking tokens per request, billed as output at their full internal length even when only a
+    summary is returned [tokens]."""
     cached_input_tokens: NonNegFloat = 0.0
     """Cacheable prefix per request, part of `input_tokens` [tokens]."""
     cache_hit_rate: Share = 0.0
     """Share of sync requests whose prefix is read from cache [share]."""
-    batch_cache_hit_rate: Share = 0.0
-    """Share of batch requests whose prefix is read from cache; best effort, 30-98 % [share]."""
-    sync_cache_ttl: CacheTtl = "5m"
-    """TTL of sync cache writes."""
-    batch_cache_ttl: CacheTtl = "1h"
-    """TTL of batch cache writes (Anthropic recommends 1 h for batches)."""
+    batch_cache_hit_rate: Share = DEFAULT_BATCH_CACHE_HIT_RATE
+    """Share of batch requests whose prefix is read from cache [share]; best effort, Anthropic documents
+    30-98 %: the default 30 % is an assumption (the band's floor) until a pilot measures it."""
+    sync_cache_ttl: CacheTtl = "auto"
+    """Sync caching strategy: `auto` (cheapest of none / 5m / 1h at the hit rate), `none`, `5m` or `1h`."""
+    batch_cache_ttl: CacheTtl = "auto"
+    """Batch caching strategy: `auto` (cheapest at the hit rate), `none`, `5m` or `1h` (Anthropic recommends
+    1 h in batches; pick it when it raises the hit rate you enter)."""
 
     success_rate: SuccessRate = 1.0
     """First-pass success rate `s`: share of batch requests whose first result is usable [share]."""
@@ -126,7 +137,21 @@ class Workflow(StrictModel):
     streaming: bool = False
     """Responses must stream to a user; batches cannot stream."""
     tool_turns: int = Field(default=1, ge=1, le=50)
-    """Sequential client-side tool turns per item; each needs its own batch round [turns]."""
+    """Steps per item: sequential requests (client-side tool turns or pipeline stages), each billed at the
+    per-request tokens and each its own batch round [requests/item]."""
+    tool_choice: ToolChoice = "off"
+    """`tool_choice` when requests define tools: adds Anthropic's tool system prompt (≈346 input tokens for
+    auto/none, ≈313 for any/tool) to every request; `off` = no tools."""
+    web_searches_per_request: NonNegFloat = 0.0
+    """Server-side web searches per request, $10 per 1,000 on both APIs (no batch discount) [uses]."""
+    code_execution_hours_per_request: NonNegFloat = 0.0
+    """Code-execution container time per request (5-minute minimum per use) [h]."""
+    inference_geo: InferenceGeo = "global"
+    """Data residency: `us` multiplies every token price by 1.1 (models from Opus/Sonnet 4.6 on)."""
+    speed: Speed = "standard"
+    """`fast` = fast mode, priced as fast on sync and not available in batches."""
+    batch_output_beta: bool = False
+    """Use the batch-only 300k-output beta (header `output-300k-2026-03-24`) where the model has it."""
     urgent_share: Share = 0.0
     """Share of items that must stay synchronous (for a hybrid plan) [share]."""
     description: str = ""
@@ -165,6 +190,16 @@ class Workflow(StrictModel):
         return self.monthly_requests / self.days_per_month
 
     @property
+    def batch_cache_hit_rate_assumed(self) -> bool:
+        """True when the batch cache hit rate is the labelled default, not a measured or entered figure."""
+        return self.batch_cache_hit_rate == DEFAULT_BATCH_CACHE_HIT_RATE
+
+    @property
+    def billed_output_tokens(self) -> float:
+        """Output billed per request: visible output + thinking [tokens]."""
+        return self.output_tokens + self.thinking_tokens
+
+    @property
     def batch_rounds(self) -> int:
         """Sequential batch round trips per item: retry rounds × client tool turns."""
         retry_rounds = self.max_batch_rounds if self.retry_route == "batch" else 1
@@ -180,10 +215,34 @@ def resolve_pricing(workflow: Workflow, catalog: Catalog) -> ModelPricing:
             pricing = catalog.get(workflow.model)
         except UnknownModelError as exc:
             raise WorkflowError(f"model: {exc}") from None
-    if workflow.output_tokens > pricing.max_output_tokens:
+    out = workflow.billed_output_tokens
+    limit = pricing.max_output_tokens
+    if workflow.batch_output_beta:
+        if pricing.max_output_tokens_batch is None:
+            raise WorkflowError(
+                f"batch_output_beta: {pricing.display_name} does not take the batch-only 300k-output beta "
+                f"({BATCH_OUTPUT_BETA}); turn it off or pick Opus 4.6-4.8 or Sonnet 4.6"
+            )
+        limit = pricing.max_output_tokens_batch
+    if out > limit:
+        beta = (
+            f"; in batches, the {BATCH_OUTPUT_BETA} beta allows up to {pricing.max_output_tokens_batch:,}"
+            if pricing.max_output_tokens_batch and not workflow.batch_output_beta
+            else ""
+        )
         raise WorkflowError(
-            f"output_tokens: {workflow.output_tokens:g} is above {pricing.display_name}'s limit of "
-            f"{pricing.max_output_tokens:,} output tokens per request; lower it or pick another model"
+            f"output_tokens: {out:g}{' (output + thinking)' if workflow.thinking_tokens else ''} is above "
+            f"{pricing.display_name}'s limit of "
+            f"{limit:,} output tokens per request{beta}; lower it or pick another model"
+        )
+    if workflow.inference_geo != "global" and not pricing.inference_geo_supported:
+        raise WorkflowError(
+            f"inference_geo: {pricing.display_name} has no `inference_geo: {workflow.inference_geo}` (only Opus/Sonnet "
+            "4.6 and later models); set it to global or pick a newer model"
+        )
+    if workflow.speed == "fast" and pricing.fast is None:
+        raise WorkflowError(
+            f"speed: {pricing.display_name} has no fast mode; set speed to standard or pick a model that offers it"
         )
     if pricing.context_window_tokens is not None and workflow.input_tokens > pricing.context_window_tokens:
         raise WorkflowError(

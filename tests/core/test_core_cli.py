@@ -75,14 +75,14 @@ def test_compare_every_flag_reaches_the_model(capsys: pytest.CaptureFixture[str]
     overhead = 50 * (6 / 6 + 2)
     waiting = n * 0.001 * 4
     assert data["requests_per_month"] == n
-    assert data["batch_cost_per_month_usd"] == pytest.approx(n * batch_item + overhead + waiting)
+    assert data["batch_cost_per_month_usd"] == pytest.approx(n * batch_item + overhead)  # cash: no waiting
     assert data["overhead_per_month_usd"] == pytest.approx(overhead)
     assert data["waiting_cost_per_month_usd"] == pytest.approx(waiting)
 
 
 def test_compare_cache_flags(capsys: pytest.CaptureFixture[str]) -> None:
     data = _json(capsys, "compare", *CHECK_FLAGS, "--cached-input-tokens", "10000", "--cache-hit-rate", "1",
-                 "--batch-cache-hit-rate", "0")  # fmt: skip
+                 "--batch-cache-hit-rate", "0", "--batch-cache-ttl", "1h")  # fmt: skip
     # sync: 5,000 uncached × $3 + 10,000 reads × $0.30 + 800 × $15; batch: 1-h writes at $6 × 0.5
     assert data["request_costs"]["sync_usd"] == pytest.approx((15_000 + 3_000 + 12_000) / 1e6)
     assert data["request_costs"]["batch_usd"] == pytest.approx((7_500 + 30_000 + 6_000) / 1e6)
@@ -162,11 +162,14 @@ def test_models_json_and_human(capsys: pytest.CaptureFixture[str]) -> None:
     data = _json(capsys, "models")
     by_id = {m["model_id"]: m for m in data["models"]}
     assert by_id["claude-sonnet-4-6"]["batch"]["input_usd_per_mtok"] == pytest.approx(1.5)
-    assert by_id["claude-opus-4-1"]["batch_rate_published"] is False
+    assert "claude-opus-4-1" not in by_id  # retired: shown only when asked for
+    retired = {m["model_id"]: m for m in _json(capsys, "models", "--include-retired")["models"]}
+    assert retired["claude-opus-4-1"]["batch_rate_published"] is False
+    assert retired["claude-opus-4-1"]["retired"] is True
     assert "claude-2" not in by_id
     assert "genai-prices" in data["price_source"]
     assert "claude-2" in {m["model_id"] for m in _json(capsys, "models", "--all")["models"]}
-    code, out, _ = _run(capsys, "models", *AS_OF_FLAG)
+    code, out, _ = _run(capsys, "models", "--include-retired", *AS_OF_FLAG)
     assert code == 0
     assert "assumed 50% off" in out
     assert "above 100,000 input tokens: tier prices" in out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from costmodel.cost import compare, expected_item_costs, net_savings_per_month_usd, request_costs, savings_curve
+from costmodel.cost import compare, expected_item_costs, net_benefit_per_month_usd, request_costs, savings_curve
 from costmodel.prices import CustomPrices, custom_pricing
 from costmodel.workflow import Workflow, resolve_pricing
 from tests.core.core_support import AS_OF, check_workflow, reference_item_costs
@@ -159,7 +159,7 @@ def test_custom_cache_prices_override_multipliers() -> None:
         input_usd_per_mtok=2, output_usd_per_mtok=10, cache_write_5m_usd_per_mtok=5, cache_read_usd_per_mtok=1
     )
     w = check_workflow(custom_prices=prices, input_tokens=1_000, cached_input_tokens=1_000, cache_hit_rate=0.5,
-                       output_tokens=0)  # fmt: skip
+                       output_tokens=0, sync_cache_ttl="5m")  # fmt: skip
     rc = request_costs(w, resolve_pricing(w, _catalog()))
     assert rc.sync_usd == pytest.approx((500 * 1 + 500 * 5) / 1e6)
 
@@ -273,8 +273,10 @@ def test_waiting_cost() -> None:
     w = check_workflow(delay_cost_per_item_hour_usd=0.02, batch_wait_hours=3)
     c = compare(w, resolve_pricing(w, _catalog()))
     assert c.waiting_cost_per_month_usd == pytest.approx(15_000 * 0.02 * 3)
-    assert c.batch_cost_per_month_usd == pytest.approx(427.5 + 900)
-    assert c.net_savings_per_month_usd == pytest.approx(427.5 - 900)
+    # waiting is not cash: batch spend and cash savings leave it out, the net benefit (the verdict) weighs it
+    assert c.batch_cost_per_month_usd == pytest.approx(427.5)
+    assert c.net_savings_per_month_usd == pytest.approx(427.5)
+    assert c.net_benefit_per_month_usd == pytest.approx(427.5 - 900)
     assert c.break_even.status == "never_pays"
 
 
@@ -299,10 +301,13 @@ def test_waterfall_steps_sum_to_batch_total(overrides: dict[str, object]) -> Non
     w = check_workflow(**overrides)
     c = compare(w, resolve_pricing(w, _catalog()))
     steps = c.waterfall
-    assert [s.kind for s in steps] == ["total", "relative", "relative", "relative", "relative", "total"]
+    assert [s.kind for s in steps] == ["total", "relative", "relative", "relative", "total", "relative", "total"]
     assert steps[0].amount_usd == pytest.approx(c.sync_cost_per_month_usd)
-    assert steps[-1].amount_usd == pytest.approx(c.batch_cost_per_month_usd)
-    assert sum(s.amount_usd for s in steps[:-1]) == pytest.approx(steps[-1].amount_usd)
+    # cash first, then the cost of waiting on top: the economic cost
+    assert steps[4].amount_usd == pytest.approx(c.batch_cost_per_month_usd)
+    assert sum(s.amount_usd for s in steps[:4]) == pytest.approx(steps[4].amount_usd)
+    assert steps[-1].amount_usd == pytest.approx(c.batch_cost_per_month_usd + c.waiting_cost_per_month_usd)
+    assert steps[4].amount_usd + steps[5].amount_usd == pytest.approx(steps[-1].amount_usd)
     n = w.monthly_requests
     by_label = {s.label: s.amount_usd for s in steps}
     assert by_label["Batch discount"] == pytest.approx(-(c.sync_cost_per_month_usd - n * c.request_costs.batch_usd))
@@ -319,7 +324,7 @@ def test_savings_curve_matches_net_savings() -> None:
     assert rates[-1] == pytest.approx(1.0)
     # route sync, f = 1: net(s) = N·(C_s − C_b − (1 − s)·C_s)
     assert savings == pytest.approx([15_000 * (0.0285 - (1 - s) * 0.057) for s in rates])
-    arr = net_savings_per_month_usd(w, 0.057, 0.0285, np.array(rates))
+    arr = net_benefit_per_month_usd(w, 0.057, 0.0285, np.array(rates))
     assert arr == pytest.approx(savings)
 
 
@@ -342,7 +347,7 @@ def test_break_even_when_savings_at_full_success_are_a_hair_below_zero() -> None
     c = compare(w, resolve_pricing(w, _catalog()))
     assert c.break_even.status == "crosses"
     assert c.break_even.success_rate == pytest.approx(1.0, abs=1e-6)
-    assert net_savings_per_month_usd(w, 0.057, 0.057, 0.99) < 0
+    assert net_benefit_per_month_usd(w, 0.057, 0.057, 0.99) < 0
 
 
 def test_break_even_statement_when_batch_pays_only_at_low_success() -> None:
@@ -359,5 +364,5 @@ def test_break_even_statement_when_batch_pays_only_at_low_success() -> None:
     q = (-1 + (1 - 4 * (1 - 600 / 427.5)) ** 0.5) / 2
     assert c.break_even.status == "crosses"
     assert c.break_even.success_rate == pytest.approx(1 - q, abs=1e-9)
-    assert c.net_savings_per_month_usd < 0  # at s = 1
+    assert c.net_benefit_per_month_usd < 0  # at s = 1
     assert "only while the first-pass success rate stays below" in c.break_even.statement

@@ -12,7 +12,7 @@ from costmodel.cost import (
     break_even_success_rate,
     compare,
     expected_item_costs,
-    net_savings_per_month_usd,
+    net_benefit_per_month_usd,
     request_costs,
 )
 from costmodel.finance import FinanceInputs
@@ -140,8 +140,8 @@ def test_net_savings_never_increase_as_success_falls(w: Workflow, s_hi: float, d
     assume(rc.batch_usd <= rc.sync_usd)  # a lower batch cache hit rate can make one batch attempt dearer
     assume(not (w.failures_on_sync_too and w.retry_route == "batch" and w.max_batch_rounds > 1))
     s_lo = 0.01 + (s_hi - 0.01) * drop
-    hi = net_savings_per_month_usd(w, rc.sync_usd, rc.batch_usd, s_hi)
-    lo = net_savings_per_month_usd(w, rc.sync_usd, rc.batch_usd, s_lo)
+    hi = net_benefit_per_month_usd(w, rc.sync_usd, rc.batch_usd, s_hi)
+    lo = net_benefit_per_month_usd(w, rc.sync_usd, rc.batch_usd, s_lo)
     assert lo <= hi + 1e-9 * max(1.0, abs(hi), w.monthly_requests * rc.sync_usd / s_lo)
 
 
@@ -156,7 +156,7 @@ def test_with_failures_on_sync_too_and_batch_retries_savings_rise_as_success_fal
         retry_route="batch",
         max_batch_rounds=3,
     )
-    at = {s: net_savings_per_month_usd(w, 0.057, 0.0285, s) for s in (1.0, 0.5)}
+    at = {s: net_benefit_per_month_usd(w, 0.057, 0.0285, s) for s in (1.0, 0.5)}
     assert at[1.0] == pytest.approx(15_000 * 0.0285)
     assert at[0.5] == pytest.approx(15_000 * 0.0285 * (1 + 0.5 + 0.25))
 
@@ -230,20 +230,20 @@ def test_break_even_zeroes_net_savings(w: Workflow) -> None:
     if be.status == "crosses":
         assert be.success_rate is not None
         assert 0 < be.success_rate <= 1
-        net = net_savings_per_month_usd(w, rc.sync_usd, rc.batch_usd, be.success_rate)
+        net = net_benefit_per_month_usd(w, rc.sync_usd, rc.batch_usd, be.success_rate)
         assert net == pytest.approx(0.0, abs=1e-7 * scale)
         # and it is the crossing the statement describes: batch pays on the side it names
         if be.success_rate < 1 - 1e-3:
-            above = net_savings_per_month_usd(w, rc.sync_usd, rc.batch_usd, min(1.0, be.success_rate + 1e-3))
+            above = net_benefit_per_month_usd(w, rc.sync_usd, rc.batch_usd, min(1.0, be.success_rate + 1e-3))
             if "stays above" in be.statement:
                 assert above >= -1e-7 * scale
             else:
                 assert "only while the first-pass success rate stays below" in be.statement
                 assert above < 1e-7 * scale
     elif be.status == "always_pays":
-        assert net_savings_per_month_usd(w, rc.sync_usd, rc.batch_usd, 0.5) >= -1e-9 * scale
+        assert net_benefit_per_month_usd(w, rc.sync_usd, rc.batch_usd, 0.5) >= -1e-9 * scale
     else:
-        assert net_savings_per_month_usd(w, rc.sync_usd, rc.batch_usd, 1.0) < 0
+        assert net_benefit_per_month_usd(w, rc.sync_usd, rc.batch_usd, 1.0) < 0
 
 
 # --- scenario JSON round-trips ----------------------------------------------------------------

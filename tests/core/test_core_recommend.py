@@ -60,7 +60,7 @@ def test_plain_check_workflow_goes_batch(catalog: Any) -> None:
     assert rec.verdict == "batch"
     assert rec.planned_cost_per_month_usd == pytest.approx(427.5)
     assert rec.planned_savings_per_month_usd == pytest.approx(427.5)
-    assert "batch saves $427.50/month (50%)" in rec.reasons[0]
+    assert "batch saves $427.50/month cash (50%)" in rec.reasons[0]
 
 
 @pytest.mark.parametrize(
