@@ -241,12 +241,13 @@ def _caching_section() -> dict[str, Any]:
     with c1:
         out["cache_hit_rate"] = _percent_slider("Cache hit rate, sync", "cache_hit_rate")
         out["sync_cache_ttl"] = st.segmented_control(
-            "Sync cache TTL", ["5m", "1h"], key=_k("sync_cache_ttl"), required=True, help=field_help("sync_cache_ttl")
-        )
+            "Sync caching", ["auto", "none", "5m", "1h"], key=_k("sync_cache_ttl"), required=True,
+            help=field_help("sync_cache_ttl"),
+        )  # fmt: skip
     with c2:
         out["batch_cache_hit_rate"] = _percent_slider("Cache hit rate, batch", "batch_cache_hit_rate")
         out["batch_cache_ttl"] = st.segmented_control(
-            "Batch cache TTL", ["5m", "1h"], key=_k("batch_cache_ttl"), required=True,
+            "Batch caching", ["auto", "none", "5m", "1h"], key=_k("batch_cache_ttl"), required=True,
             help=field_help("batch_cache_ttl"),
         )  # fmt: skip
     return out
