@@ -608,7 +608,8 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
         ("cron (local)", plan.cron_local),
         *(("cron (UTC)", line) for line in plan.cron_utc),
     ]
-    lines = ["Clock deadline", _table(rows), "", "  arrival day  due        submitted  worst case ready  guaranteed  P(ready)"]
+    header = "  arrival day  due        submitted  worst case ready  guaranteed  P(ready)"
+    lines = ["Clock deadline", _table(rows), "", header]
     lines += [
         f"  {c.arrival_day:<11}  {c.due:<9}  {c.last_submission:<9}  {c.worst_case_ready:<16}  "
         f"{'yes' if c.guaranteed else 'NO':<10}  {c.ready_probability:.2%}"
