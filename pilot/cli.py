@@ -1,16 +1,19 @@
 """`python -m costmodel pilot ...`: validate, estimate, submit, watch and measure a pilot batch.
 
 The key comes from ANTHROPIC_API_KEY and the endpoint from ANTHROPIC_BASE_URL (a loopback
-address means the local emulator: output is labelled SIMULATED). Bad input exits non-zero
-with one line per problem on stderr, never a traceback.
+address means the local emulator: output is labelled SIMULATED). Bad input (flags, files, the
+key's format) exits 2 and a failed operation exits 1, each with one line per problem on stderr,
+never a traceback; no message ever contains the key.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import shutil
+import sqlite3
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,18 +32,55 @@ __all__ = ["main"]
 
 EXIT_OK = 0
 EXIT_PROBLEM = 1
+EXIT_BAD_INPUT = 2
+API_KEY_ENV = "ANTHROPIC_API_KEY"
+MAX_BUDGET_USD = 10_000.0
+"""Largest --budget-usd accepted [USD]: a pilot is a few hundred requests; more is a typo, not a pilot."""
+MAX_POLL_SECONDS = 3_600.0
+"""Longest --poll-seconds [s]: the batch clock is read at least hourly."""
+MAX_WAIT_SECONDS = 7 * 86_400.0
+"""Longest --max-wait-seconds [s]: a batch ends (or expires) within 24 h; a week covers retries and restarts."""
 
 
 class _Fail(Exception):
-    """Stop with these lines on stderr."""
+    """Stop with these lines on stderr (exit 1, or `code`)."""
 
-    def __init__(self, *lines: str) -> None:
+    def __init__(self, *lines: str, code: int = EXIT_PROBLEM) -> None:
         super().__init__(lines[0] if lines else "")
         self.lines = lines
+        self.code = code
+
+
+class _BadArguments(Exception):
+    """argparse rejected the command line; the message is one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad flag in one line (exit 2), without the usage block or SystemExit."""
+
+    def error(self, message: str) -> Any:
+        raise _BadArguments(f"{message} (see `python -m costmodel pilot --help`)")
+
+
+def _bounded(low: float, high: float, *, above_low: bool = False, unit: str = "") -> Any:
+    """An argparse type: a finite number in [low, high] (or (low, high] with `above_low`)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        too_low = value <= low if above_low else value < low
+        if not math.isfinite(value) or too_low or value > high:
+            bracket = "(" if above_low else "["
+            raise argparse.ArgumentTypeError(f"{text} is not a finite number in {bracket}{low:g}, {high:,.0f}]{unit}")
+        return value
+
+    return parse
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m costmodel pilot",
         description="Run a live pilot batch through the Message Batches API and measure it for the plan.",
         epilog="ANTHROPIC_API_KEY selects the key and ANTHROPIC_BASE_URL the endpoint "
@@ -50,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--ledger", type=Path, default=None, help=ledger_help)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--ledger", type=Path, default=argparse.SUPPRESS, help=ledger_help)
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     def add(name: str, **kwargs: Any) -> argparse.ArgumentParser:
         return sub.add_parser(name, parents=[common], **kwargs)
@@ -67,7 +107,10 @@ def _parser() -> argparse.ArgumentParser:
 
     def budget(p: argparse.ArgumentParser) -> None:
         p.add_argument(
-            "--budget-usd", type=float, default=DEFAULT_BUDGET_USD, help="refuse if the worst case exceeds this [USD]"
+            "--budget-usd",
+            type=_bounded(0.0, MAX_BUDGET_USD, unit=" USD"),
+            default=DEFAULT_BUDGET_USD,
+            help=f"refuse if the worst case exceeds this [USD, at most {MAX_BUDGET_USD:,.0f}]",
         )
 
     p = add("validate", help="check a sample set line by line; nothing is sent")
@@ -98,8 +141,18 @@ def _parser() -> argparse.ArgumentParser:
 
     p = add("wait", help="poll until the pilot's batches end, then download results")
     pilot_ref(p)
-    p.add_argument("--poll-seconds", type=float, default=60.0, help="seconds between polls (default 60)")
-    p.add_argument("--max-wait-seconds", type=float, default=None, help="give up waiting after this long")
+    p.add_argument(
+        "--poll-seconds",
+        type=_bounded(0.0, MAX_POLL_SECONDS, above_low=True, unit=" s"),
+        default=60.0,
+        help="seconds between polls (default 60, at most 3,600)",
+    )
+    p.add_argument(
+        "--max-wait-seconds",
+        type=_bounded(0.0, MAX_WAIT_SECONDS, unit=" s"),
+        default=None,
+        help="give up waiting after this long [s]",
+    )
     as_json(p)
 
     p = add("results", help="download results to the ledger directory (and copy them to --out)")
@@ -137,15 +190,32 @@ def _ledger(args: argparse.Namespace) -> Any:
     return Ledger(args.ledger or default_ledger_path())
 
 
+def _api_key() -> str | None:
+    """ANTHROPIC_API_KEY without a pasted line ending; a key with a control character inside is bad input."""
+    from costmodel.apikeys import KeyFormatError, clean_api_key
+
+    try:
+        return clean_api_key(os.environ.get(API_KEY_ENV), source=API_KEY_ENV)
+    except KeyFormatError as exc:
+        raise _Fail(str(exc), code=EXIT_BAD_INPUT) from None
+
+
+def _scrub(text: str) -> str:
+    """`text` without any key from the environment (a last line of defence for every line printed)."""
+    from costmodel.apikeys import scrub
+
+    return scrub(text, [os.environ.get(API_KEY_ENV), os.environ.get("ANTHROPIC_ADMIN_KEY")])
+
+
 def _runner(args: argparse.Namespace, *, base_url: str | None = None) -> Any:
     from pilot.runner import Runner
 
     def log(message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
+        print(_scrub(message), file=sys.stderr, flush=True)
 
     return Runner(
         _ledger(args),
-        api_key=os.environ.get("ANTHROPIC_API_KEY") or None,
+        api_key=_api_key(),
         base_url=base_url or os.environ.get("ANTHROPIC_BASE_URL") or None,
         log=log,
     )
@@ -171,7 +241,7 @@ def _check(args: argparse.Namespace) -> OutputCheck:
     try:
         return OutputCheck(kind=args.check, required_keys=keys, pattern=args.pattern)
     except ValueError as exc:
-        raise _Fail(f"--check: {_pydantic_message(exc)}") from None
+        raise _Fail(f"--check: {_pydantic_message(exc)}", code=EXIT_BAD_INPUT) from None
 
 
 def _pydantic_message(exc: Exception) -> str:
@@ -263,7 +333,7 @@ def _confirm(args: argparse.Namespace, question: str) -> None:
 
 
 def _validation_failure(result: Any, source: Path) -> _Fail:
-    return _Fail(*(f"{source}: {problem}" for problem in result.problems))
+    return _Fail(*(f"{source}: {problem}" for problem in result.problems), code=EXIT_BAD_INPUT)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -356,8 +426,6 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_wait(args: argparse.Namespace) -> int:
-    if args.poll_seconds <= 0:
-        raise _Fail("--poll-seconds must be above 0")
     runner, pilot_id = _runner_for(args)
     interactive = sys.stderr.isatty()
 
@@ -502,9 +570,20 @@ COMMANDS = {
 }
 
 
+def _say(*lines: str) -> None:
+    for line in lines:
+        print(_scrub(line), file=sys.stderr)
+
+
 def main(argv: list[str]) -> int:
-    """Run one pilot command; returns the exit code (0 ok, 1 a problem, 2 bad usage)."""
-    args = _parser().parse_args(argv)
+    """Run one pilot command; returns the exit code (0 ok, 1 a failed operation, 2 bad input)."""
+    try:
+        args = _parser().parse_args(argv)
+    except _BadArguments as exc:
+        _say(f"error: {exc}")
+        return EXIT_BAD_INPUT
+    except SystemExit as exc:  # --help
+        return exc.code if isinstance(exc.code, int) else EXIT_OK
     from pilot.api import PermanentApiError, TransientApiError
     from pilot.files import SourceError
     from pilot.runner import PilotError
@@ -512,14 +591,23 @@ def main(argv: list[str]) -> int:
     try:
         return COMMANDS[args.command](args)
     except _Fail as exc:
-        for line in exc.lines:
-            print(line, file=sys.stderr)
-    except (PilotError, SourceError, PermanentApiError, TransientApiError) as exc:
-        print(str(exc), file=sys.stderr)
+        _say(*exc.lines)
+        return exc.code
+    except SourceError as exc:
+        _say(str(exc))
+        return EXIT_BAD_INPUT
+    except (PilotError, PermanentApiError, TransientApiError) as exc:
+        _say(str(exc))
     except KeyboardInterrupt:
-        print("interrupted; the ledger keeps the pilot's state — run the command again to resume", file=sys.stderr)
+        _say("interrupted; the ledger keeps the pilot's state — run the command again to resume")
     except BrokenPipeError:  # output piped into e.g. `head`: costmodel.cli ends quietly
         raise
+    except sqlite3.Error as exc:  # the ledger reports its own problems; this is the last line of defence
+        _say(f"ledger {args.ledger or 'file'}: cannot be used ({exc}); move it aside or pass another --ledger")
     except OSError as exc:
-        print(f"{getattr(exc, 'filename', '') or ''}: {exc.strerror or exc}".lstrip(": "), file=sys.stderr)
+        _say(f"{getattr(exc, 'filename', '') or ''}: {exc.strerror or exc}".lstrip(": "))
+    except Exception as exc:  # never a traceback; BATCH_PLANNER_DEBUG=1 shows it
+        if os.environ.get("BATCH_PLANNER_DEBUG"):
+            raise
+        _say(f"error: unexpected failure ({type(exc).__name__}: {exc}); rerun with BATCH_PLANNER_DEBUG=1 and report it")
     return EXIT_PROBLEM

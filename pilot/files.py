@@ -42,8 +42,26 @@ def load_template(path: Path | str) -> PromptTemplate:
         raise SourceError(f"{path}: {exc}") from None
 
 
-def _text_rows_csv(text: str, template: PromptTemplate) -> Iterator[TextRow]:
+def _csv_problem(exc: csv.Error, source: Path, line: int) -> SourceError:
+    """A CSV the reader gave up on, as one line; a field over the csv module's limit gets its own advice."""
+    limit = csv.field_size_limit()
+    if "field larger than field limit" in str(exc):
+        return SourceError(
+            f"{source}: line {line}: a field is longer than {limit:,} characters; put texts that long in a JSONL file "
+            f'(one {{"text": ...}} object per line) instead of a CSV'
+        )
+    return SourceError(f"{source}: line {line}: cannot read the CSV ({exc}); check that line's quoting")
+
+
+def _text_rows_csv(text: str, template: PromptTemplate, source: Path) -> Iterator[TextRow]:
     reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        yield from _csv_rows(reader, template)
+    except csv.Error as exc:
+        raise _csv_problem(exc, source, reader.line_num + 1) from None
+
+
+def _csv_rows(reader: csv.DictReader[str], template: PromptTemplate) -> Iterator[TextRow]:
     columns = reader.fieldnames or []
     if template.text_column not in columns:
         raise SourceError(
@@ -109,7 +127,7 @@ def numbered_request_lines(
     if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
         rows = _text_rows_jsonl(text.splitlines(), template, sink)
     else:
-        rows = _text_rows_csv(text, template)
+        rows = _text_rows_csv(text, template, path)
     for line, request in build_requests(rows, template):
         yield line, json.dumps(request, ensure_ascii=False)
 

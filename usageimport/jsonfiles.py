@@ -199,7 +199,12 @@ def read_json_text(text: str, result: ImportResult, *, source: str) -> str:
             result.blank_lines += 1
         elif isinstance(obj, Exception):
             last = number == items[-1][0]
-            reason = "truncated line: not complete JSON" if last else f"not valid JSON ({getattr(obj, 'msg', obj)})"
+            if isinstance(obj, safejson.JsonInputError):
+                reason = f"not usable JSON: {obj.msg}"
+            elif last:
+                reason = "truncated line: not complete JSON"
+            else:
+                reason = f"not valid JSON ({getattr(obj, 'msg', obj)})"
             result.skip(source, number, "", reason)
         elif not isinstance(obj, dict):
             result.skip(source, number, "", "not a JSON object")
@@ -207,7 +212,8 @@ def read_json_text(text: str, result: ImportResult, *, source: str) -> str:
             records.append(obj)
             lines.append(number)
     if not records:
-        raise UsageImportError([f"{source}: no usable records (expected report pages or one request per line)"])
+        first = f"{source}: no usable records (expected report pages or one request per line)"
+        raise UsageImportError([first, *result.skipped_lines()[:5]])
     frame, found = _log_frame(records, lines, source)
     result.add_usage(frame, np.asarray(lines, dtype=np.int64), source=source, headers=found, per_request=True)
     result.sources.append(f"{source} (request log)")

@@ -44,7 +44,7 @@ def test_validate_bad_file_one_line_per_problem(capsys, tmp_path) -> None:
         ' "stream": true}}\n'
     )
     code, out, err = run(capsys, "validate", str(bad))
-    assert code == 1
+    assert code == 2  # bad input
     assert out == ""
     lines = err.strip().splitlines()
     assert lines == [
@@ -75,24 +75,24 @@ def test_texts_problems_use_the_csv_line_numbers(capsys, tmp_path) -> None:
     texts = tmp_path / "t.csv"
     texts.write_text("id,text\nx1,hello\nx2,\nx1,again\n")
     code, _, err = run(capsys, "validate", str(texts), "--template", str(SAMPLES / "sample_template.json"))
-    assert code == 1
+    assert code == 2
     assert [line.split(": ")[1] for line in err.strip().splitlines()] == ["line 3", "line 4"]
 
 
 @pytest.mark.parametrize(
-    ("argv", "message"),
+    ("argv", "message", "exit_code"),
     [
-        (["validate", "missing.jsonl"], "missing.jsonl: file not found"),
-        (["validate", "x.csv", "--template", "missing.json"], "missing.json: template file not found"),
-        (["submit", "SAMPLE", "--check", "regex", "--yes"], "--check: a regex check needs a pattern"),
-        (["status", "pilot-nope"], "no pilot 'pilot-nope'"),
-        (["report", "latest"], "no pilots in"),
+        (["validate", "missing.jsonl"], "missing.jsonl: file not found", 2),
+        (["validate", "x.csv", "--template", "missing.json"], "missing.json: template file not found", 2),
+        (["submit", "SAMPLE", "--check", "regex", "--yes"], "--check: a regex check needs a pattern", 2),
+        (["status", "pilot-nope"], "no pilot 'pilot-nope'", 1),
+        (["report", "latest"], "no pilots in", 1),
     ],
 )
-def test_bad_input_exits_nonzero_with_one_line(capsys, argv, message) -> None:
+def test_bad_input_exits_nonzero_with_one_line(capsys, argv, message, exit_code) -> None:
     argv = [str(SAMPLES / "sample_requests.jsonl") if a == "SAMPLE" else a for a in argv]
     code, _, err = run(capsys, *argv)
-    assert code == 1
+    assert code == exit_code
     assert len(err.strip().splitlines()) == 1
     assert message in err
 
@@ -182,7 +182,7 @@ def test_subprocess_bad_input_has_no_traceback(tmp_path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "costmodel", "pilot", "validate", str(bad)], capture_output=True, text=True, cwd=ROOT
     )
-    assert proc.returncode == 1
+    assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert proc.stderr.strip().splitlines() == [
         f"{bad}: line 1: custom_id 'x y' is invalid: use 1-64 characters from a-z, A-Z, 0-9, _ and -",
