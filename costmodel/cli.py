@@ -184,6 +184,14 @@ def _add_calendar(p: argparse.ArgumentParser) -> None:
                    help="first simulated day (default: today); daylight-saving changes follow from it")
 
 
+def _add_guard(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("deadline guard")
+    g.add_argument("--rescue-to-sync", action="store_true",
+                   help="at a cutoff before the deadline, cancel what has not finished and run it synchronously")
+    g.add_argument("--sync-drain-hours", type=float, default=0.5, help="time to run the rescued requests on sync [h]")
+    g.add_argument("--rescue-buffer-hours", type=float, default=0.5, help="slack after the drain [h]")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="python -m costmodel",
@@ -197,10 +205,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sla(p, volume=True)
     _add_capacity(p)
     _add_calendar(p)
+    _add_guard(p)
     _add_common(p)
     p = sub.add_parser("recommend", help="sync, batch or hybrid for one workflow, with reasons")
     _add_workflow(p)
     _add_sla(p, volume=False)
+    _add_guard(p)
     g = p.add_argument_group("work shape")
     g.add_argument("--blocking", action="store_true", help="someone waits on each result")
     g.add_argument("--streaming", action="store_true", help="responses must stream")
@@ -517,7 +527,8 @@ def cmd_sla(args: argparse.Namespace) -> int:
     if queue is not None:
         payload.update(_queue_payload(queue))
         text += "\n\n" + _queue_text(queue)
-    _emit(args, payload, text)
+    guard = _guard_section(args, payload, inputs, cutoff_hours=None, interval_hours=plan.interval_hours)
+    _emit(args, payload, text + ("\n\n" + guard if guard else ""))
     return 0
 
 
@@ -619,7 +630,11 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
     if plan.fixes:
         lines += ["", "What would make it guaranteed"] + [f"  - {f}" for f in plan.fixes]
     lines += ["", "Assumptions"] + [f"  - {a}" for a in plan.assumptions]
-    _emit(args, payload, "\n".join(lines))
+    lead = min(c.submission_to_due_hours for c in plan.deadlines)
+    cutoff = lead - turnaround.downstream_hours - args.sync_drain_hours - args.rescue_buffer_hours
+    guard = _guard_section(args, payload, turnaround, cutoff_hours=cutoff,
+                           interval_hours=24.0 / len(plan.schedule_local))  # fmt: skip
+    _emit(args, payload, "\n".join(lines) + ("\n\n" + guard if guard else ""))
     return 0
 
 
@@ -673,6 +688,12 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     text += ["", _comparison_text(result.comparison)]
     if result.sla is not None:
         text += ["", _sla_text(result.sla, max_miss_probability=workflow.sla.max_miss_probability)]
+    if result.sla is not None:
+        from costmodel.recommend import sla_inputs_for
+
+        guard = _guard_section(args, payload, sla_inputs_for(workflow), cutoff_hours=None,
+                               interval_hours=result.sla.interval_hours, comparison=result.comparison)  # fmt: skip
+        text += ["", guard] if guard else []
     _emit(args, payload, "\n".join(text))
     return 0
 
@@ -796,3 +817,51 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"error: unexpected failure ({type(exc).__name__}: {exc}); rerun with BATCH_PLANNER_DEBUG=1 "
               "and report it", file=sys.stderr)
         return 1
+
+
+
+def _guard_section(args: argparse.Namespace, payload: dict[str, Any], inputs: Any, *, cutoff_hours: float | None,
+                   interval_hours: float | None, comparison: Any = None) -> str:  # fmt: skip
+    """With --rescue-to-sync: the guard's figures added to `payload`; returns its text block ('' without the flag)."""
+    if not getattr(args, "rescue_to_sync", False):
+        return ""
+    from costmodel.guard import plan_guard, relative_cutoff_hours
+
+    problems = [f"{flag} = {value!r}: must be 0 or more hours" for flag, value in
+                (("--sync-drain-hours", args.sync_drain_hours), ("--rescue-buffer-hours", args.rescue_buffer_hours))
+                if not value >= 0]  # fmt: skip
+    if problems:
+        raise CliError(problems)
+    if interval_hours is None:
+        payload.update(rescue_cutoff_hours=None, rescue_probability=None, expected_rescue_cost_per_month_usd=None)
+        return "Deadline guard\n  no submission interval to guard (the SLA is infeasible)"
+    drain, buffer = args.sync_drain_hours, args.rescue_buffer_hours
+    if cutoff_hours is None:
+        cutoff_hours = relative_cutoff_hours(inputs, interval_hours, sync_drain_hours=drain, buffer_hours=buffer)
+    costs: dict[str, Any] = {}
+    if comparison is not None:
+        costs = {
+            "requests_per_month": comparison.requests_per_month,
+            "sync_item_usd": comparison.sync_item_usd,
+            "batch_item_usd": comparison.batch_item_usd,
+            "batch_cost_per_month_usd": comparison.batch_cost_per_month_usd,
+        }
+    guard = plan_guard(inputs, cutoff_hours=cutoff_hours, interval_hours=interval_hours, sync_drain_hours=drain,
+                       buffer_hours=buffer, **costs)  # fmt: skip
+    payload.update(
+        rescue_cutoff_hours=guard.rescue_cutoff_hours,
+        rescue_probability=guard.rescue_probability,
+        expected_rescue_cost_per_month_usd=guard.expected_rescue_cost_per_month_usd,
+        batch_cost_with_rescue_per_month_usd=guard.batch_cost_with_rescue_per_month_usd,
+        rescued_requests_per_month=guard.rescued_requests_per_month,
+        rescue_reason=guard.reason,
+        rescue_assumptions=list(guard.assumptions),
+    )
+    rows = [
+        ("cutoff after submission", _hours(guard.rescue_cutoff_hours)),
+        ("P(item rescued)", f"{guard.rescue_probability:.3%}"),
+        ("rescue spend per month", _usd(guard.expected_rescue_cost_per_month_usd)),
+        ("batch with rescues per month", _usd(guard.batch_cost_with_rescue_per_month_usd)),
+    ]
+    note = "" if comparison is not None else "\n  (prices: run `recommend --rescue-to-sync` for the cost)"
+    return f"Deadline guard\n{_table(rows)}\n\n  {guard.reason}{note}"

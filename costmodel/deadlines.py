@@ -172,6 +172,8 @@ class DeadlineCheck(StrictModel):
     """Usable `M` before the deadline even in the worst case, in every simulated week."""
     slack_hours: float
     """Deadline − worst-case ready − margin, the smallest over the horizon (negative: not guaranteed) [h]."""
+    submission_to_due_hours: float
+    """From the day's last submission to its deadline, the smallest over the horizon [h]."""
     ready_probability: float
     """Typical case: share of that day's items usable by the deadline [share]."""
 
@@ -464,7 +466,8 @@ def plan_calendar(
     for j, day in enumerate(sim["arrival_days"]):
         weekday = (start + timedelta(days=day)).weekday()
         slack = float(sim["due_by_day"][j] - sim["worst_by_day"][j] - m)
-        entry = checks.setdefault(weekday, {"slack": math.inf, "met": 0.0, "items": 0, "j": j})
+        entry = checks.setdefault(weekday, {"slack": math.inf, "lead": math.inf, "met": 0.0, "items": 0, "j": j})
+        entry["lead"] = min(entry["lead"], float(sim["due_by_day"][j] - sim["last_submission_by_day"][j]))
         if slack < entry["slack"]:
             entry.update(slack=slack, j=j)
         entry["met"] += float(sim["met_by_day"][j])
@@ -477,6 +480,7 @@ def plan_calendar(
             worst_case_ready=clock.label(float(sim["worst_by_day"][e["j"]])),
             guaranteed=e["slack"] >= -1e-9,
             slack_hours=e["slack"],
+            submission_to_due_hours=e["lead"],
             ready_probability=e["met"] / e["items"] if e["items"] else 1.0,
         )
         for weekday, e in sorted(checks.items())
