@@ -717,6 +717,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    from costmodel.finance import LABEL_12X_THIS_MONTH, LABEL_NEXT_12_MONTHS
     from costmodel.scenario import ScenarioError, evaluate_scenario, load_scenario
     from costmodel.workflow import WorkflowError
 
@@ -756,11 +757,16 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         f"{'portfolio':<48} {_usd(p.sync_cost_per_month_usd):>12} {'':>12} "
         f"{_usd(p.planned_cost_per_month_usd):>12} {_usd(p.savings_per_month_usd):>11}",
         "",
-        f"  savings per year {_usd(p.savings_per_year_usd)} ({_pct(p.savings_share)} of all-sync spend)",
+        f"  savings per year, {LABEL_12X_THIS_MONTH}: {_usd(p.savings_per_year_usd)} "
+        f"({_pct(p.savings_share)} of all-sync spend)",
+        f"  savings, {LABEL_NEXT_12_MONTHS}: {_usd(p.savings_next_12_months_usd)}",
     ]
+    if p.waiting_cost_per_month_usd:
+        lines.append(f"  cost of waiting (not cash): {_usd(p.waiting_cost_per_month_usd)}/month")
     if p.margin is not None:
         lines.append(
-            f"  gross margin {_pct(p.margin.gross_margin_before)} → {_pct(p.margin.gross_margin_after)}"
+            f"  gross margin {_pct(p.margin.gross_margin_before)} → {_pct(p.margin.gross_margin_after)} "
+            f"({p.margin.mode_label})"
         )
     lines += ["", "Why"] + [f"  {r.workflow.name}: {r.recommendation.reasons[0]}" for r in result.results]
     lines += ["", f"Prices: {payload['price_source']}"]

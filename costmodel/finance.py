@@ -1,18 +1,48 @@
 """Portfolio totals, a 12-month projection with growth, and the gross-margin impact.
 
-Gross margin = (revenue − COGS) / revenue. Moving inference to the plan changes COGS by the
-portfolio's planned savings share of inference spend: e.g. $100k revenue, $20k COGS of which
-$10k inference, inference halved → COGS $15k, gross margin 80 % → 85 %.
+Gross margin = (revenue − COGS) / revenue. By default the plan moves COGS by the portfolio's
+modelled cash savings (`margin_mode="modelled"`): $400k revenue, $90k COGS, $972/month saved →
+77.5 % → 77.74 %. Applying the portfolio's savings *share* to all inference spend is a named option
+(`margin_mode="share_of_inference"`), which extrapolates to inference the portfolio did not model.
+Either way: $100k revenue, $20k COGS of which $10k inference, a portfolio whose sync spend is that
+$10k halved → COGS $15k, gross margin 80 % → 85 %.
+
+Two annual figures, one per meaning, each labelled: `savings_per_year_usd` = 12 × this month (no
+growth) and `savings_next_12_months_usd` = the next 12 months with the monthly growth entered.
 """
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Literal
+
+from pydantic import Field, model_validator
 
 from costmodel._base import NonNegFloat, StrictModel
 from costmodel.recommend import WorkflowResult
 
-__all__ = ["FinanceInputs", "MarginImpact", "Portfolio", "PortfolioRow", "ProjectionMonth", "build_portfolio"]
+__all__ = [
+    "LABEL_12X_THIS_MONTH",
+    "LABEL_NEXT_12_MONTHS",
+    "MARGIN_MODE_LABELS",
+    "FinanceInputs",
+    "MarginImpact",
+    "Portfolio",
+    "PortfolioRow",
+    "ProjectionMonth",
+    "build_portfolio",
+    "margin_impact",
+]
+
+MarginMode = Literal["modelled", "share_of_inference"]
+MARGIN_MODE_LABELS = {
+    "modelled": "COGS moved by the portfolio's modelled savings (USD)",
+    "share_of_inference": "portfolio savings share applied to all inference COGS (extrapolated)",
+}
+"""How each margin mode is named in pages and exports."""
+LABEL_12X_THIS_MONTH = "12 × this month (no growth)"
+"""Label of `savings_per_year_usd` everywhere it is shown."""
+LABEL_NEXT_12_MONTHS = "next 12 months with growth"
+"""Label of `savings_next_12_months_usd` everywhere it is shown."""
 
 
 class FinanceInputs(StrictModel):
@@ -28,6 +58,19 @@ class FinanceInputs(StrictModel):
     """Volume growth per month, e.g. 0.05 = 5 % [share/month]."""
     projection_months: int = Field(default=12, ge=1, le=60)
     """Months to project [months]."""
+    margin_mode: MarginMode = "modelled"
+    """`modelled`: COGS falls by the portfolio's modelled savings; `share_of_inference`: the savings share is
+    applied to all inference COGS (an extrapolation, labelled as such)."""
+
+    @model_validator(mode="after")
+    def _inference_within_cogs(self) -> FinanceInputs:
+        inference = self.inference_cogs_per_month_usd
+        if inference is not None and inference > self.cogs_per_month_usd:
+            raise ValueError(
+                f"inference_cogs_per_month_usd (${inference:,.2f}) is above cogs_per_month_usd "
+                f"(${self.cogs_per_month_usd:,.2f}): inference is part of COGS; raise COGS or lower inference"
+            )
+        return self
 
 
 class PortfolioRow(StrictModel):
@@ -44,11 +87,13 @@ class PortfolioRow(StrictModel):
     sync_cost_per_month_usd: float
     """All-sync spend [USD/month]."""
     batch_cost_per_month_usd: float
-    """All-batch spend, overheads included [USD/month]."""
+    """All-batch cash spend, overheads included, waiting excluded [USD/month]."""
     planned_cost_per_month_usd: float
-    """Spend under the verdict [USD/month]."""
+    """Cash spend under the verdict [USD/month]."""
     savings_per_month_usd: float
-    """Sync − planned [USD/month]."""
+    """Cash savings: sync − planned [USD/month]."""
+    waiting_cost_per_month_usd: float = 0.0
+    """Economic cost of waiting under the verdict, not cash [USD/month]."""
     fixed_cost_per_month_usd: float
     """Overheads that do not scale with volume (0 when the verdict is sync) [USD/month]."""
     reason: str
@@ -87,6 +132,12 @@ class MarginImpact(StrictModel):
     """(revenue − COGS) / revenue now [share]."""
     gross_margin_after: float
     """With the plan [share]."""
+    mode: MarginMode = "modelled"
+    """Which margin mode moved COGS."""
+    mode_label: str = MARGIN_MODE_LABELS["modelled"]
+    """The mode in words, for exports."""
+    formula: str = ""
+    """How COGS after was computed, with the figures."""
 
 
 class Portfolio(StrictModel):
@@ -101,7 +152,11 @@ class Portfolio(StrictModel):
     savings_per_month_usd: float
     """Total savings [USD/month]."""
     savings_per_year_usd: float
-    """× 12 [USD/year]."""
+    """12 × this month's cash savings, no growth (LABEL_12X_THIS_MONTH) [USD/year]."""
+    savings_next_12_months_usd: float = 0.0
+    """Cash savings over the next 12 months with the monthly growth entered (LABEL_NEXT_12_MONTHS) [USD]."""
+    waiting_cost_per_month_usd: float = 0.0
+    """Economic cost of waiting under the verdicts, not cash [USD/month]."""
     savings_share: float
     """Savings / all-sync total [share]."""
     projection: tuple[ProjectionMonth, ...]
@@ -121,15 +176,23 @@ def _row(result: WorkflowResult) -> PortfolioRow:
         batch_cost_per_month_usd=c.batch_cost_per_month_usd,
         planned_cost_per_month_usd=r.planned_cost_per_month_usd,
         savings_per_month_usd=r.planned_savings_per_month_usd,
+        waiting_cost_per_month_usd=r.planned_waiting_cost_per_month_usd,
         fixed_cost_per_month_usd=0.0 if r.verdict == "sync" else c.overhead_per_month_usd,
         reason=r.reasons[0] if r.reasons else "",
     )
 
 
 def margin_impact(
-    finance: FinanceInputs, *, sync_cost_per_month_usd: float, savings_share: float
+    finance: FinanceInputs,
+    *,
+    sync_cost_per_month_usd: float,
+    savings_share: float,
+    savings_per_month_usd: float | None = None,
 ) -> MarginImpact | None:
-    """Gross margin before and after the plan; None without revenue."""
+    """Gross margin before and after the plan; None without revenue.
+
+    `savings_per_month_usd` is the portfolio's modelled cash savings (default: share × sync spend).
+    """
     revenue = finance.revenue_per_month_usd
     if revenue <= 0:
         return None
@@ -138,9 +201,17 @@ def margin_impact(
         if finance.inference_cogs_per_month_usd is not None
         else sync_cost_per_month_usd
     )
+    # only a defaulted inference figure can exceed COGS (user figures are validated): COGS holds at least it
     cogs = max(finance.cogs_per_month_usd, inference)
-    inference_after = inference * (1 - savings_share)
-    cogs_after = cogs - (inference - inference_after)
+    modelled = savings_share * sync_cost_per_month_usd if savings_per_month_usd is None else savings_per_month_usd
+    if finance.margin_mode == "modelled":
+        saved = min(modelled, inference)
+        formula = f"COGS after = ${cogs:,.2f} − modelled savings ${saved:,.2f}"
+    else:
+        saved = inference * savings_share
+        formula = f"COGS after = ${cogs:,.2f} − {savings_share:.2%} savings share × inference ${inference:,.2f}"
+    inference_after = inference - saved
+    cogs_after = cogs - saved
     return MarginImpact(
         revenue_per_month_usd=revenue,
         cogs_before_usd=cogs,
@@ -149,6 +220,9 @@ def margin_impact(
         inference_after_usd=inference_after,
         gross_margin_before=(revenue - cogs) / revenue,
         gross_margin_after=(revenue - cogs_after) / revenue,
+        mode=finance.margin_mode,
+        mode_label=MARGIN_MODE_LABELS[finance.margin_mode],
+        formula=f"{formula} = ${cogs_after:,.2f}; gross margin = (revenue − COGS) / revenue",
     )
 
 
@@ -163,10 +237,15 @@ def build_portfolio(results: list[WorkflowResult], finance: FinanceInputs | None
     share = savings / sync_total if sync_total > 0 else 0.0
     projection = []
     cumulative = 0.0
-    for month in range(1, finance.projection_months + 1):
+    next_12 = 0.0
+    for month in range(1, max(finance.projection_months, 12) + 1):
         factor = (1 + finance.monthly_growth) ** (month - 1)
         sync_m = sync_total * factor
         planned_m = (planned_total - fixed) * factor + fixed
+        if month <= 12:
+            next_12 += sync_m - planned_m
+        if month > finance.projection_months:
+            continue
         cumulative += sync_m - planned_m
         projection.append(
             ProjectionMonth(
@@ -183,7 +262,11 @@ def build_portfolio(results: list[WorkflowResult], finance: FinanceInputs | None
         planned_cost_per_month_usd=planned_total,
         savings_per_month_usd=savings,
         savings_per_year_usd=savings * 12,
+        savings_next_12_months_usd=next_12,
+        waiting_cost_per_month_usd=sum(r.waiting_cost_per_month_usd for r in rows),
         savings_share=share,
         projection=tuple(projection),
-        margin=margin_impact(finance, sync_cost_per_month_usd=sync_total, savings_share=share),
+        margin=margin_impact(
+            finance, sync_cost_per_month_usd=sync_total, savings_share=share, savings_per_month_usd=savings
+        ),
     )

@@ -120,11 +120,14 @@ def test_sla_30_hours_cli(capsys: pytest.CaptureFixture[str], as_json: bool) -> 
         assert re.search(r"submissions per day\s+6\n", out)
 
 
-def test_gross_margin_80_to_85_percent() -> None:
+@pytest.mark.parametrize("mode", ["modelled", "share_of_inference"])
+def test_gross_margin_80_to_85_percent(mode: str) -> None:
+    # a portfolio whose sync spend is the $10k of inference, halved: the same in both margin modes
     finance = FinanceInputs(
-        revenue_per_month_usd=100_000, cogs_per_month_usd=20_000, inference_cogs_per_month_usd=10_000
-    )
-    m = margin_impact(finance, sync_cost_per_month_usd=0.0, savings_share=0.5)
+        revenue_per_month_usd=100_000, cogs_per_month_usd=20_000, inference_cogs_per_month_usd=10_000,
+        margin_mode=mode,
+    )  # fmt: skip
+    m = margin_impact(finance, sync_cost_per_month_usd=10_000.0, savings_share=0.5)
     assert m is not None
     assert m.gross_margin_before == pytest.approx(0.80)
     assert m.gross_margin_after == pytest.approx(0.85)
