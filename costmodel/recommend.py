@@ -47,6 +47,8 @@ def sla_inputs_for(workflow: Workflow) -> SlaInputs | None:
     return SlaInputs(
         **workflow.sla.model_dump(),
         batch_rounds=workflow.batch_rounds,
+        # an expired request goes the way of other retries: sync inside the margin, or one more batch round
+        expiry_route=workflow.retry_route,
         requests_per_day=workflow.daily_requests * (1 - workflow.urgent_share),
     )
 

@@ -85,6 +85,9 @@ class SlaInputs(StrictModel):
     """Share of requests that expire in a round and need another [share]."""
     interval_hours: PosFloat | None = None
     """A chosen interval to evaluate instead of the recommended one [h]."""
+    expiry_route: Literal["sync", "batch"] = "sync"
+    """How a request that expires unprocessed at `W` is still delivered: `sync` = rerun synchronously at once,
+    inside the safety margin `M`; `batch` = one more batch round, counted in the worst case."""
     resubmit_at: Literal["next_window", "immediately"] = "next_window"
     """When a later round (batch retry, tool turn) or an expired request is resubmitted: at the next scheduled
     submission after the previous round ends (what a scheduled job does), or the instant it ends (optimistic)."""
@@ -202,7 +205,7 @@ def worst_case_latency_hours(inputs: SlaInputs, interval_hours: float) -> float:
     Immediately resubmitted: `I + R·W + D`. At the next window: each later round starts at the first
     submission after `W`, `⌈W/I⌉·I`, so `I + (R−1)·⌈W/I⌉·I + W + D` (the same when I divides W).
     """
-    i, r, w, d = interval_hours, inputs.batch_rounds, inputs.worst_case_hours, inputs.downstream_hours
+    i, r, w, d = interval_hours, _worst_case_rounds(inputs), inputs.worst_case_hours, inputs.downstream_hours
     between = w if inputs.resubmit_at == "immediately" else math.ceil(w / i - 1e-9) * i
     return i + (r - 1) * between + w + d
 
@@ -273,6 +276,30 @@ def _fixes(inputs: SlaInputs, max_interval: float) -> tuple[str, ...]:
     return tuple(fixes)
 
 
+def _worst_case_rounds(inputs: SlaInputs) -> int:
+    """Batch rounds the worst case counts: `R`, plus one when expired requests go round again by batch."""
+    return inputs.batch_rounds + (1 if inputs.expiry_route == "batch" else 0)
+
+
+def _expiry_statement(inputs: SlaInputs) -> str:
+    """How an item whose request expires unprocessed at `W` is still delivered, for the plan's assumptions."""
+    w, m = inputs.worst_case_hours, inputs.safety_margin_hours
+    if inputs.expiry_route == "batch":
+        return (
+            f"expiry: a request still unprocessed at {w:g} h expires with no result (not billed); it goes round once "
+            f"more by batch, so the worst case counts {inputs.batch_rounds + 1} round(s)"
+        )
+    if m <= 0:
+        return (
+            f"expiry: a request still unprocessed at {w:g} h expires with no result; with no safety margin a "
+            "synchronous rerun has no room, so the worst case does not cover expiry: keep a margin, or retry by batch"
+        )
+    return (
+        f"expiry: a request still unprocessed at {w:g} h expires with no result (not billed); it is rerun "
+        f"synchronously at once, which must finish inside the {m:g} h safety margin"
+    )
+
+
 def plan_submissions(
     inputs: SlaInputs, *, samples: int = DEFAULT_SAMPLES, seed: int = DEFAULT_SEED
 ) -> SlaPlan:
@@ -284,6 +311,7 @@ def plan_submissions(
         inputs.safety_margin_hours,
         inputs.sla_hours,
     )
+    r = _worst_case_rounds(inputs)
     i_max = s - r * w - d - m
     worst_ok = i_max >= min(CLOCK_FRIENDLY_INTERVALS_HOURS)
     assumptions: tuple[str, ...] = (
@@ -299,6 +327,7 @@ def plan_submissions(
         "a scheduled job resubmits at its next window)",
         f"batches split at {MAX_REQUESTS_PER_BATCH:,} requests or {MAX_BATCH_BYTES // 2**20} MB; "
         f"average request {inputs.avg_request_bytes:,.0f} bytes",
+        _expiry_statement(inputs),
     )
     if inputs.p90_processing_hours < inputs.median_processing_hours:
         assumptions += (

@@ -249,3 +249,31 @@ def test_custom_prices_are_unaffected_by_the_new_defaults(catalog: Catalog) -> N
     w = check_workflow(custom_prices=CustomPrices(input_usd_per_mtok=3, output_usd_per_mtok=15))
     c = compare(w, resolve_pricing(w, catalog))
     assert (c.sync_cost_per_month_usd, c.batch_cost_per_month_usd) == pytest.approx((855.0, 427.5))
+
+
+# --- expiry in the guarantee --------------------------------------------------------------------------------
+
+
+def test_hard_sla_states_how_an_expired_request_is_still_delivered() -> None:
+    # batch-processing page: requests not processed within 24 h expire, with no result and no charge
+    from costmodel.sla import SlaInputs, plan_submissions
+
+    by_sync = plan_submissions(SlaInputs(sla_hours=30, requests_per_day=500), samples=2_000)
+    assert by_sync.recommended_interval_hours == 4.0  # the check figure stays: 30 h → 4 h windows
+    assert by_sync.submissions_per_day == 6
+    assert any("rerun synchronously at once, which must finish inside the 2 h safety margin" in a
+               for a in by_sync.assumptions)  # fmt: skip
+    by_batch = plan_submissions(SlaInputs(sla_hours=60, requests_per_day=500, expiry_route="batch"), samples=2_000)
+    assert by_batch.max_interval_hours == pytest.approx(60 - 2 * 24 - 2)
+    assert any("goes round once more by batch" in a for a in by_batch.assumptions)
+
+
+def test_retries_by_batch_send_expired_requests_round_again(catalog: Catalog) -> None:
+    from costmodel.recommend import sla_inputs_for
+    from costmodel.workflow import SlaSpec
+
+    w = check_workflow(retry_route="batch", max_batch_rounds=1, sla=SlaSpec(sla_hours=30))
+    inputs = sla_inputs_for(w)
+    assert inputs is not None
+    assert inputs.expiry_route == "batch"
+    assert not evaluate_workflow(w, catalog, sla_samples=1_000).sla.worst_case_feasible  # type: ignore[union-attr]
