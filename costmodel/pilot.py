@@ -736,6 +736,10 @@ class PilotReport(StrictModel):
     """Models the catalog does not know: their usage is left out of the costs."""
     price_source: str
     """Price-source line."""
+    skipped_lines: int = Field(default=0, ge=0)
+    """Stored lines that were not a readable result of this pilot, left out of every figure [lines]."""
+    duplicate_results: int = Field(default=0, ge=0)
+    """Further results for a custom_id already counted, left out: each request counts once [results]."""
 
     @property
     def input_tokens_per_request(self) -> float:
@@ -786,6 +790,8 @@ class ReportAccumulator:
     """Builds a `PilotReport` from result records fed one at a time (never the whole set in memory).
 
     A record is one line of the results file as a dict: `{"custom_id", "result": {"type", ...}}`.
+    Each custom_id counts once (later records for it are counted as duplicates and left out),
+    so the first-pass success rate stays in [0, 1] whatever the file holds.
     """
 
     def __init__(self, catalog: Catalog, check: OutputCheck | None = None) -> None:
@@ -801,6 +807,13 @@ class ReportAccumulator:
         self.batch_usd = 0.0
         self.sync_usd = 0.0
         self._unpriced: set[str] = set()
+        self._seen: set[str] = set()
+        self.skipped = 0
+        self.duplicates = 0
+
+    def skip(self) -> None:
+        """Count one stored line that is not a readable result of this pilot."""
+        self.skipped += 1
 
     def _pricing_for(self, model: str) -> ModelPricing | None:
         if model not in self._pricing:
@@ -811,9 +824,17 @@ class ReportAccumulator:
         return self._pricing[model]
 
     def add(self, record: Mapping[str, Any]) -> None:
-        """Count one result record."""
+        """Count one result record (a repeated custom_id, or a record without one, is only tallied)."""
+        custom_id = record.get("custom_id") if isinstance(record, Mapping) else None
+        result = record.get("result") if isinstance(record, Mapping) else None
+        if not isinstance(custom_id, str) or not isinstance(result, Mapping):
+            self.skipped += 1
+            return
+        if custom_id in self._seen:
+            self.duplicates += 1
+            return
+        self._seen.add(custom_id)
         self.results += 1
-        result = record.get("result") or {}
         kind = str(result.get("type", "unknown"))
         self.counts[kind] = self.counts.get(kind, 0) + 1
         if kind == "errored":
@@ -867,7 +888,9 @@ class ReportAccumulator:
             error_types=dict(sorted(self.error_types.items())),
             usable_count=self.usable,
             output_check=self._check.describe(),
-            first_pass_success_rate=self.usable / request_count if request_count else 0.0,
+            # results are unique custom_ids, so usable <= results; the max keeps the rate <= 1 even
+            # when a caller passes fewer requests than results
+            first_pass_success_rate=self.usable / max(request_count, self.results) if self.usable else 0.0,
             turnaround_hours=tuple(turnaround_hours),
             uncached_input_tokens_per_request=self._uncached * per,
             cache_write_tokens_per_request=self._write * per,
@@ -880,6 +903,8 @@ class ReportAccumulator:
             models=models,
             unpriced_models=tuple(sorted(m or "(no model)" for m in self._unpriced)),
             price_source=self._catalog.source.label(),
+            skipped_lines=self.skipped,
+            duplicate_results=self.duplicates,
         )
 
 

@@ -95,7 +95,7 @@ class FieldSpec:
     """Largest allowed value."""
     lo_open: bool = False
     """True when `lo` itself is not allowed (a success rate of 0)."""
-    unit: Literal["share", "tokens", "requests", "hours"] = "share"
+    unit: Literal["share", "tokens", "requests/day", "requests/month", "hours"] = "share"
     """How values print: `share` as %, the rest as numbers with the unit."""
 
     def format(self, value: float) -> str:
@@ -115,8 +115,8 @@ UNCERTAIN_FIELDS: dict[str, FieldSpec] = {
     "billed_failure_share": FieldSpec("the billed share of failed attempts", 0.0, 1.0),
     "input_tokens": FieldSpec("input tokens per request", 0.0, MAX_MAGNITUDE, unit="tokens"),
     "output_tokens": FieldSpec("output tokens per request", 0.0, MAX_MAGNITUDE, unit="tokens"),
-    "requests_per_day": FieldSpec("volume", 0.0, MAX_MAGNITUDE, unit="requests"),
-    "requests_per_month": FieldSpec("volume", 0.0, MAX_MAGNITUDE, unit="requests"),
+    "requests_per_day": FieldSpec("daily volume", 0.0, MAX_MAGNITUDE, unit="requests/day"),
+    "requests_per_month": FieldSpec("monthly volume", 0.0, MAX_MAGNITUDE, unit="requests/month"),
     "median_processing_hours": FieldSpec("median batch turnaround", 0.0, MAX_MAGNITUDE, lo_open=True, unit="hours"),
     "monthly_growth": FieldSpec("monthly growth", -0.5, 5.0),
 }

@@ -14,7 +14,15 @@ request(s); endpoints are create, retrieve, list, cancel, delete, results, messa
 count_tokens or any; faults are an HTTP status (429, 500, 529, 401, ...), `drop` (results:
 close the connection part-way through the body; others: close without a response) and
 `slow_create` (create the batch, then answer only after `delay_seconds`, so a client
-with a shorter timeout gives up although the batch exists).
+with a shorter timeout gives up although the batch exists). Results faults that keep the
+connection: `cut` (end the stream cleanly after `after_lines` lines), `garbage`, `nul` and
+`no_custom_id` (one bad line — not JSON, a block of NUL bytes, an object without
+`custom_id` — after `after_lines` lines) and `duplicate` (every line sent twice).
+
+Ids: batch ids are random (`msgbatch_` + 24 characters, like the API's) and never repeat,
+even across restarts on the same port with the same seed; the seed fixes result types and
+outputs, not ids. Every response carries a `Date` header from the emulator's clock, as the
+API's responses carry the server's time.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ import contextlib
 import json
 import random
 import re
+import secrets
 import socket
 import threading
 import time
@@ -41,6 +50,13 @@ __all__ = ["Emulator", "EmulatorConfig", "ManualClock"]
 _CUSTOM_ID = re.compile(CUSTOM_ID_PATTERN)
 _BATCH_PATH = re.compile(r"^/v1/messages/batches/([A-Za-z0-9_-]+)(/cancel|/results)?$")
 ENDPOINTS = frozenset({"create", "retrieve", "list", "cancel", "delete", "results", "messages", "count_tokens", "any"})
+RESULTS_FAULTS = frozenset({"cut", "garbage", "nul", "no_custom_id", "duplicate"})
+_BAD_LINES = {
+    "garbage": b"<html>502 Bad Gateway</html> not json",
+    "nul": b"\x00" * 512,
+    "no_custom_id": b'{"result": {"type": "succeeded"}}',
+}
+_ID_CHARS = "0123456789abcdefghijklmnopqrstuvwxyz"
 _ERROR_TYPES = {
     400: "invalid_request_error",
     401: "authentication_error",
@@ -74,7 +90,7 @@ class EmulatorConfig:
     """How the simulated batches behave."""
 
     seed: int = 0
-    """Seeds batch ids, result types and outputs: same seed and calls, same answers."""
+    """Seeds result types and outputs: same seed and calls, same answers (batch ids are random)."""
     turnaround_seconds: float = 2.0
     """Creation → ended [s on the emulator's clock]."""
     result_mix: dict[str, float] = field(default_factory=lambda: {"succeeded": 1.0})
@@ -103,6 +119,8 @@ class _Batch:
     created: float
     requests: list[dict[str, Any]]
     outcomes: list[str]
+    seq: int = 0
+    """Creation order in this emulator run: seeds outputs, so ids may be random."""
     cancel_at: float | None = None
     deleted: bool = False
 
@@ -199,6 +217,11 @@ class Emulator:
         with self._lock:
             self._faults.append(_Fault(endpoint, str(fault), times, retry_after, delay_seconds, after_lines))
 
+    def clear_faults(self) -> None:
+        """Drop every queued fault (the network heals)."""
+        with self._lock:
+            self._faults.clear()
+
     def batch_ids(self) -> list[str]:
         """Every batch created, oldest first (deleted ones included)."""
         with self._lock:
@@ -214,9 +237,10 @@ class Emulator:
 
     # --- model ---------------------------------------------------------------------------------
 
-    def _new_id(self, prefix: str) -> str:
-        with self._lock:
-            return prefix + "".join(self._rng.choice("0123456789abcdefghijklmnopqrstuvwxyz") for _ in range(24))
+    @staticmethod
+    def _new_id(prefix: str) -> str:
+        """A fresh random id: never reissued, not even by a restarted emulator with the same seed."""
+        return prefix + "".join(secrets.choice(_ID_CHARS) for _ in range(24))
 
     def create_batch(self, requests: list[dict[str, Any]]) -> _Batch:
         with self._lock:
@@ -224,10 +248,26 @@ class Emulator:
             kinds = list(mix)
             weights = [mix[k] for k in kinds]
             outcomes = self._rng.choices(kinds, weights=weights, k=len(requests))
-            batch = _Batch(id=self._new_id("msgbatch_"), created=self.clock(), requests=requests, outcomes=outcomes)
+            batch = _Batch(
+                id=self._new_id("msgbatch_"),
+                created=self.clock(),
+                requests=requests,
+                outcomes=outcomes,
+                seq=len(self._order),
+            )
             self._batches[batch.id] = batch
             self._order.append(batch.id)
             return batch
+
+    def describe(self, batch_id: str) -> dict[str, Any]:
+        """A batch as the API shows it, plus its `custom_ids` and whether a cancel reached it (for tests)."""
+        with self._lock:
+            batch = self._batches[batch_id]
+            return {
+                **self.batch_json(batch),
+                "custom_ids": [r.get("custom_id") for r in batch.requests],
+                "cancel_requested": batch.cancel_at is not None,
+            }
 
     def batch_json(self, batch: _Batch) -> dict[str, Any]:
         now = self.clock()
@@ -268,7 +308,7 @@ class Emulator:
         if kind == "succeeded":
             result: dict[str, Any] = {
                 "type": "succeeded",
-                "message": self.fake_message(params, batch.id, index),
+                "message": self.fake_message(params, f"b{batch.seq}", index),
             }
         elif kind == "errored":
             problem = _params_problem(params) or "simulated server error while processing this request"
@@ -381,6 +421,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read the request log instead
         pass
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The `Date` header on the emulator's clock (a client must trust the server's time, not its own)."""
+        return super().date_time_string(self.emu.clock() if timestamp is None else timestamp)
 
     @property
     def emu(self) -> Emulator:
@@ -604,14 +648,20 @@ class _Handler(BaseHTTPRequestHandler):
             return
         # Results come back in an order of their own, like the real API: match by custom_id.
         order = list(range(len(batch.requests)))
-        random.Random(f"{self.emu.config.seed}:{batch.id}:order").shuffle(order)
-        drop_after = fault.after_lines if fault is not None and fault.fault == "drop" else None
+        random.Random(f"{self.emu.config.seed}:{batch.seq}:order").shuffle(order)
+        kind = fault.fault if fault is not None else None
+        drop_after = fault.after_lines if fault is not None and kind == "drop" else None
         self.send_response(200)
         self.send_header("Content-Type", "application/binary")
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
         chunk: list[bytes] = []
         for lines_sent, index in enumerate(order):
+            if fault is not None and lines_sent == fault.after_lines:
+                if kind == "cut":
+                    break  # the stream ends cleanly, with lines missing
+                if kind in _BAD_LINES:
+                    chunk.append(_BAD_LINES[kind] + b"\n")
             if drop_after is not None and lines_sent >= drop_after:
                 self._flush_chunk(chunk)
                 # half a line, then the connection goes away without the closing chunk
@@ -619,6 +669,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._write_chunk(partial)
                 self._drop()
             chunk.append(json.dumps(self.emu.result_line(batch, index)).encode() + b"\n")
+            if kind == "duplicate":
+                chunk.append(chunk[-1])
             if len(chunk) >= self.emu.config.results_chunk_lines:
                 self._flush_chunk(chunk)
         self._flush_chunk(chunk)

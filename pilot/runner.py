@@ -3,21 +3,30 @@
 Money rules kept here:
 - a pilot whose worst case exceeds its budget is refused before anything is recorded or sent;
 - each batch part is created by exactly one caller (the ledger claim), with SDK retries off;
-- a create whose outcome is unknown (timeout, dropped connection, 5xx) is reconciled against
-  `batches.list()` before anything is resent; with nothing found, it is resent only after
-  `reconcile_grace_seconds`, when a late-created batch would have shown up;
-- results stream to `results.jsonl` line by line; every input custom_id ends up there exactly once.
+- a create the API answered with 4xx (429 included) or 529 created nothing: it is sent again
+  after the retry-after, and the batch list is never consulted (any batch there is someone else's);
+- a create whose outcome is unknown (timeout, dropped connection, other 5xx) is reconciled
+  against `batches.list()` on the server's clock (`Date`, `created_at`), and a listed batch is
+  recorded only when its results prove it ours (its custom_ids are exactly the part's); with
+  no candidate, the part is resent only after `reconcile_grace_seconds`, when a late-created
+  batch would have shown up; a batch never proven ours is never recorded, cancelled or counted;
+- results stream to `results.jsonl` line by line; each custom_id is stored at most once,
+  unreadable lines are skipped and counted, and a result that never arrived stays missing
+  (fetched again by the next download), never recorded as errored.
 """
 
 from __future__ import annotations
 
+import contextlib
+import email.utils
 import hashlib
 import json
 import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -166,12 +175,13 @@ class Runner:
         timeout_seconds: float = 60.0,
         create_timeout_seconds: float = 120.0,
         reconcile_grace_seconds: float = 300.0,
-        reconcile_window_seconds: float = 3600.0,
+        reconcile_window_seconds: float = 120.0,
         attempts: int = 6,
         reuse_within_seconds: float = 120.0,
         log: Callable[[str], None] | None = None,
         owner: str | None = None,
         http_client: Any = None,
+        quiet_seconds: float = 60.0,
     ) -> None:
         if reconcile_grace_seconds < create_timeout_seconds:
             raise ValueError(
@@ -191,6 +201,9 @@ class Runner:
         self.reuse_within_seconds = reuse_within_seconds
         self.log = log or (lambda message: None)
         self.owner = owner
+        self.quiet_seconds = quiet_seconds
+        self._said: dict[str, datetime] = {}
+        self._foreign: set[str] = set()
         self._http_client = http_client
         self._client: Any = None
 
@@ -419,70 +432,125 @@ class Runner:
                 if not c.transient:
                     self.ledger.set_state(pilot_id, part_no, "failed", self.now(), c.message, only_from="creating")
                     raise PermanentApiError(f"create batch: {c.message}") from None
-                self.log(f"create batch: {c.message}; checking the batch list before anything is resent")
                 self.ledger.add_event(pilot_id, part_no, self.now(), "create_error", c.message)
-                if self._reconcile(pilot_id, part, token=token):
-                    return
-                if c.status in (429, 529):
-                    # Refused before any work (rate limited, overloaded): nothing was created.
-                    self.ledger.release(pilot_id, part_no, token, self.now(), c.message)
-                if self.ledger.part(pilot_id, part_no).state != "pending":
-                    return  # outcome unknown: left `creating`; later calls reconcile and, after the grace, resend
+                if not _nothing_created(c):
+                    self.log(f"create batch: {c.message}; checking the batch list before anything is resent")
+                    self._reconcile(pilot_id, part, token=token)
+                    return  # recorded, or left `creating`: later calls reconcile and, after the grace, resend
+                # The API answered that it created nothing (4xx incl. 429, or 529 overloaded): never
+                # reconcile here, since any batch in the list would be someone else's.
+                self.ledger.release(pilot_id, part_no, token, self.now(), c.message)
                 delay = c.retry_after_seconds or min(60.0, 2.0 * 2**attempt)
-                self.log(f"create batch: nothing was created; sending again in {delay:.1f} s")
+                self.log(f"create batch: {c.message}; nothing was created; sending again in {delay:.1f} s")
                 self.sleep(delay)
                 continue
             self.ledger.record_batch(pilot_id, part_no, batch.id, batch.created_at, self.now(), "create call answered")
             return
         raise TransientApiError("create batch: the API kept refusing; run `pilot submit` again to resume")
 
-    def _reconcile(self, pilot_id: str, part: BatchPart, *, token: str | None) -> bool:
-        """Find the batch an unanswered create made (list newest first); record it, or release after the grace.
+    def _say(self, key: str, message: str) -> None:
+        """Log `message` unless the same kind of message (`key`) was logged in the last `quiet_seconds`."""
+        now = self.now()
+        last = self._said.get(key)
+        if last is None or abs((now - last).total_seconds()) >= self.quiet_seconds:
+            self._said[key] = now
+            self.log(message)
 
-        A batch matches when it was created near the claim, holds the part's request count and
-        is in no ledger entry yet. True when the part now has a batch.
+    def _reconcile(self, pilot_id: str, part: BatchPart, *, token: str | None) -> bool:
+        """Settle a create whose outcome is unknown; True when the part now has a batch.
+
+        A candidate is a batch in the list (newest first) that is in no ledger entry, holds the
+        part's request count and was created, on the SERVER's clock, between the claim and the
+        end of the create call (± `reconcile_window_seconds`). The server's time of the claim is
+        the list response's `Date` minus the time elapsed locally since the claim, so a local
+        clock that is off by hours changes nothing. A candidate is recorded only once its results
+        hold exactly the part's custom_ids (proof it is ours); while candidates are processing
+        nothing is recorded, cancelled or resent. With no candidate at all, the part is released
+        (and sent again) once `reconcile_grace_seconds` have passed since the claim.
         """
         claimed_at = part.claimed_at or self.now()
-        window_start = claimed_at - timedelta(seconds=self.reconcile_window_seconds)
-        known = self.ledger.known_batch_ids()
+        elapsed = max(0.0, (self.now() - claimed_at).total_seconds())
         client = self.client()
 
-        def find() -> Any:
-            candidates = []
-            for batch in client.messages.batches.list(limit=100):
-                if batch.created_at < window_start:
+        def find() -> list[Any]:
+            raw = client.messages.batches.with_raw_response.list(limit=100)
+            server_now = _server_time(raw.headers) or self.now()
+            server_claim = server_now - timedelta(seconds=elapsed)
+            earliest = server_claim - timedelta(seconds=self.reconcile_window_seconds)
+            latest = server_claim + timedelta(seconds=self.create_timeout_seconds + self.reconcile_window_seconds)
+            known = self.ledger.known_batch_ids()
+            found = []
+            for batch in raw.parse():
+                if batch.created_at < earliest:
                     break
-                total = sum(batch.request_counts.to_dict().values())
-                if batch.id not in known and total == part.request_count:
-                    candidates.append(batch)
-            return candidates
+                if batch.created_at > latest or batch.id in known or batch.id in self._foreign:
+                    continue
+                if sum(batch.request_counts.to_dict().values()) == part.request_count:
+                    found.append(batch)
+            return found
 
         candidates = self._retry(find, "reconcile with the batch list")
-        if candidates:
-            # Several unknown batches of the same size: take the one created closest after the claim.
-            best = min(candidates, key=lambda b: abs((b.created_at - claimed_at).total_seconds()))
-            note = "found in the batch list after an unanswered create"
-            if len(candidates) > 1:
-                note += f" ({len(candidates)} candidates; closest in time chosen)"
-            if self.ledger.record_batch(pilot_id, part.part, best.id, best.created_at, self.now(), note):
-                self.log(f"reconciled: batch {best.id} was created; nothing resent")
-            return True
-        age = (self.now() - claimed_at).total_seconds()
-        if age >= self.reconcile_grace_seconds:
+        expected = set(self._expected_ids(pilot_id, part))
+        unproven = []
+        for batch in candidates:
+            verdict = self._ownership(batch, expected)
+            if verdict == "ours":
+                note = "found in the batch list after an unanswered create; its results hold exactly our custom_ids"
+                if self.ledger.record_batch(pilot_id, part.part, batch.id, batch.created_at, self.now(), note):
+                    self.log(f"reconciled: batch {batch.id} is ours (its custom_ids match); nothing resent")
+                return True
+            if verdict == "foreign":
+                self._foreign.add(batch.id)
+                self.ledger.add_event(
+                    pilot_id, part.part, self.now(), "not_ours", f"{batch.id}: its results hold other custom_ids"
+                )
+            else:
+                unproven.append(batch)
+        if unproven:
+            ids = ", ".join(b.id for b in unproven)
+            self._say(
+                f"unproven:{pilot_id}:{part.part}",
+                f"create outcome unknown; batch(es) {ids} of the same size may be ours: their custom_ids can be "
+                "checked once they end, so nothing is recorded, cancelled or resent until then",
+            )
+            return False
+        if elapsed >= self.reconcile_grace_seconds:
             holder = token or part.claim_token
             if holder and self.ledger.release(
-                pilot_id, part.part, holder, self.now(), "no batch in the list after the grace period"
+                pilot_id, part.part, holder, self.now(), "no batch of ours in the list after the grace period"
             ):
                 self.log("no batch was created; the part will be sent again")
                 if token is None:
                     self._submit_part(pilot_id, part.part)
                     return True
         else:
-            self.log(
-                f"create outcome unknown and no batch in the list yet; checking again after "
-                f"{self.reconcile_grace_seconds - age:.0f} s before anything is resent"
+            self._say(
+                f"grace:{pilot_id}:{part.part}",
+                f"create outcome unknown and no batch of ours in the list yet; nothing is resent for another "
+                f"{self.reconcile_grace_seconds - elapsed:.0f} s",
             )
         return False
+
+    def _ownership(self, batch: Any, expected: set[str]) -> str:
+        """Whose `batch` is: "ours" when it ended and its results hold exactly `expected`, "foreign"
+        when they hold any other custom_id, else "unknown" (still processing, or results cut short)."""
+        if batch.processing_status != "ended":
+            return "unknown"
+        seen: set[str] = set()
+        try:
+            decoder = self.client().messages.batches.results(batch.id)
+            try:
+                for record in _result_records(decoder.http_response.iter_bytes(), Counter()):
+                    if record["custom_id"] not in expected:
+                        return "foreign"
+                    seen.add(record["custom_id"])
+            finally:
+                decoder.close()
+        except Exception as exc:
+            if classify(exc) is None:
+                raise
+            return "unknown"  # the list is asked again on the next refresh
+        return "ours" if seen == expected else "unknown"
 
     # --- status -----------------------------------------------------------------------------------
 
@@ -573,29 +641,58 @@ class Runner:
                 if i >= part.start_index:
                     yield json.loads(line)["custom_id"]
 
-    @staticmethod
-    def _stored_ids(path: Path) -> set[str]:
-        """custom_ids already in the results file; cuts off a half-written last line first."""
-        seen: set[str] = set()
+    def _pilot_ids(self, pilot_id: str) -> set[str]:
+        """Every custom_id the pilot sent or will send."""
+        with self.ledger.requests_path(pilot_id).open(encoding="utf-8") as handle:
+            return {json.loads(line)["custom_id"] for line in handle if line.strip()}
+
+    def _clean_results_file(self, pilot_id: str, path: Path) -> set[str]:
+        """The custom_ids stored in `path`, after dropping what must not be there.
+
+        Unreadable lines (garbage, NUL blocks, no custom_id, a half line left by a crash),
+        repeated custom_ids and custom_ids the pilot never sent are removed (the file is
+        rewritten owner-only, atomically) and counted in a `results_file_repaired` event.
+        """
         if not path.exists():
-            return seen
-        with path.open("rb+") as handle:
-            good = 0
-            for line in handle:
-                if not line.endswith(b"\n"):
-                    break
-                good += len(line)
-                seen.add(json.loads(line)["custom_id"])
-            handle.truncate(good)
+            return set()
+        os.chmod(path, 0o600)
+        wanted = self._pilot_ids(pilot_id)
+        problems: Counter[str] = Counter()
+        seen: set[str] = set()
+        keep: list[bytes] = []
+        with path.open("rb") as handle:
+            for record in _result_records(handle, problems):
+                custom_id = record["custom_id"]
+                if custom_id not in wanted:
+                    problems["skipped_lines"] += 1
+                elif custom_id in seen:
+                    problems["duplicate_lines"] += 1
+                else:
+                    seen.add(custom_id)
+                    keep.append(_dump(record))
+        if problems or _ends_mid_line(path):
+            temporary = path.with_name(path.name + ".tmp")
+            with open_private(temporary, "wb") as out:
+                out.writelines(keep)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, path)
+        if problems:
+            self.ledger.add_event(pilot_id, None, self.now(), "results_file_repaired", json.dumps(dict(problems)))
         return seen
 
     def download(self, pilot_id: str) -> Path:
-        """Stream every ended part's results to `results.jsonl`, resuming after any interruption."""
+        """Stream every ended part's results to `results.jsonl`, resuming after any interruption.
+
+        Results a cut stream did not deliver stay missing (never recorded as errored): the part
+        stays `ended` and the next `download` asks for them again. A part becomes `downloaded`
+        only when every one of its custom_ids has a stored result.
+        """
         pilot = self._pilot(pilot_id)
         self._check_endpoint(pilot)
         path = self.ledger.results_path(pilot_id)
         private_dir(path.parent)
-        seen = self._stored_ids(path)
+        seen = self._clean_results_file(pilot_id, path)
         for part in self.ledger.parts(pilot_id):
             if part.state == "ended" and part.batch_id:
                 self._download_part(pilot_id, part, path, seen)
@@ -606,82 +703,97 @@ class Runner:
         client = self.client()
         assert part.batch_id is not None
         batch_id: str = part.batch_id
+        problems: Counter[str] = Counter()
         with open_private(path, "a") as out:
 
             def stream() -> None:
                 decoder = client.messages.batches.results(batch_id)
                 try:
-                    self._write_new(decoder, out, seen, expected, pilot_id, part.part)
+                    for record in _result_records(decoder.http_response.iter_bytes(65536), problems):
+                        custom_id = record["custom_id"]
+                        if custom_id in seen:
+                            problems["duplicate_lines"] += 1
+                        elif custom_id not in expected:
+                            problems["unexpected_results"] += 1
+                        else:
+                            out.write(_dump(record).decode("utf-8"))
+                            seen.add(custom_id)
                 finally:
                     decoder.close()
-                out.flush()
+                    out.flush()
 
             for _ in range(3):
-                self._retry(stream, f"results of {batch_id}")
                 if expected <= seen:
                     break
-            missing = sorted(expected - seen)
-            for custom_id in missing:
-                # Accounted for, never silently dropped: a marked local record, not an API result.
-                record = {
-                    "custom_id": custom_id,
-                    "result": {
-                        "type": "errored",
-                        "error": {
-                            "type": "error",
-                            "error": {
-                                "type": "missing_result",
-                                "message": "the API's results had no line for this custom_id (recorded locally)",
-                            },
-                        },
-                    },
-                }
-                out.write(json.dumps(record, separators=(",", ":")) + "\n")
-                seen.add(custom_id)
-            out.flush()
+                self._retry(stream, f"results of {batch_id}")
             os.fsync(out.fileno())
+        if problems:
+            self.ledger.add_event(pilot_id, part.part, self.now(), "results_stream_problems", json.dumps(problems))
+            self._say(
+                f"stream:{pilot_id}",
+                f"results of {batch_id}: skipped {problems['skipped_lines']} unreadable line(s), "
+                f"{problems['duplicate_lines']} repeated and {problems['unexpected_results']} unexpected result(s)",
+            )
+        missing = len(expected - seen)
         if missing:
-            self.ledger.add_event(pilot_id, part.part, self.now(), "missing_results", f"{len(missing)} custom_ids")
+            # Never recorded as errored: a result that did not arrive is not a failed request.
+            message = (
+                f"results of {batch_id}: {missing} of {len(expected)} not received (the stream was cut); "
+                "run `pilot results` again to fetch them"
+            )
+            self.ledger.add_event(pilot_id, part.part, self.now(), "missing_results", message)
+            self.log(message)
+            return
         self.ledger.set_state(pilot_id, part.part, "downloaded", self.now(), "results stored", only_from="ended")
 
-    def _write_new(
-        self, records: Any, out: Any, seen: set[str], expected: set[str], pilot_id: str, part_no: int
-    ) -> None:
-        written = 0
-        for record in records:
-            custom_id = record.custom_id
-            if custom_id in seen:
-                continue
-            if custom_id not in expected:
-                self.ledger.add_event(pilot_id, part_no, self.now(), "unexpected_result", custom_id)
-                continue
-            out.write(json.dumps(record.to_dict(mode="json", warnings=False), separators=(",", ":")) + "\n")
-            seen.add(custom_id)
-            written += 1
-            if written % 1000 == 0:
-                out.flush()
-        out.flush()
+    def download_problems(self, pilot_id: str) -> dict[str, int]:
+        """Lines skipped so far while downloading or repairing the results file, by kind [lines]."""
+        self._pilot(pilot_id)
+        totals: Counter[str] = Counter()
+        for _, _, kind, detail in self.ledger.events(pilot_id):
+            if kind in ("results_stream_problems", "results_file_repaired"):
+                with contextlib.suppress(ValueError, TypeError):
+                    totals.update({str(k): int(v) for k, v in json.loads(detail).items()})
+        return {key: totals[key] for key in ("skipped_lines", "duplicate_lines", "unexpected_results")}
 
     def iter_results(self, pilot_id: str) -> Iterator[dict[str, Any]]:
-        """Stored result records, one at a time."""
+        """Stored result records, one per custom_id the pilot sent (unreadable and repeated lines skipped)."""
         self._pilot(pilot_id)
         path = self.ledger.results_path(pilot_id)
         if not path.exists():
             return
-        with path.open(encoding="utf-8") as handle:
-            for line in handle:
-                if line.endswith("\n"):
-                    yield json.loads(line)
+        wanted = self._pilot_ids(pilot_id)
+        seen: set[str] = set()
+        with path.open("rb") as handle:
+            for record in _result_records(handle, Counter()):
+                custom_id = record["custom_id"]
+                if custom_id in wanted and custom_id not in seen:
+                    seen.add(custom_id)
+                    yield record
 
     def report(self, pilot_id: str, catalog: Catalog) -> PilotReport:
-        """Measure the pilot from its stored results (download first); stores the figures in the ledger."""
+        """Measure the pilot from its stored results (download first); stores the figures in the ledger.
+
+        Each custom_id counts once; lines that cannot be read, or belong to no request of the
+        pilot, are skipped and counted in the report, so the success rate stays in [0, 1].
+        """
         status = self.status(pilot_id)
         if status.state != "complete":
             raise PilotError(f"pilot {pilot_id} is {status.state}: wait for it to end and download its results first")
         check = OutputCheck.model_validate(status.pilot.check)
         acc = ReportAccumulator(catalog, check)
-        for record in self.iter_results(pilot_id):
-            acc.add(record)
+        wanted = self._pilot_ids(pilot_id)
+        problems: Counter[str] = Counter()
+        path = self.ledger.results_path(pilot_id)
+        if path.exists():
+            with path.open("rb") as handle:
+                for record in _result_records(handle, problems):
+                    if record["custom_id"] in wanted:
+                        acc.add(record)
+                    else:
+                        acc.skip()
+        for _ in range(problems["skipped_lines"]):
+            acc.skip()
         turnaround = [
             c.elapsed_hours for p, c in zip(status.parts, status.clocks, strict=True) if c is not None and c.ended
         ]
@@ -691,21 +803,35 @@ class Runner:
         return report
 
     def failed_custom_ids(self, pilot_id: str) -> set[str]:
-        """custom_ids whose result was errored or expired, or succeeded but failed the output check."""
+        """custom_ids whose stored result was errored or expired, or succeeded but failed the output check.
+
+        Requests without a stored result (a download still incomplete) are never among them.
+        """
         from costmodel.pilot import check_output, result_text
 
         pilot = self._pilot(pilot_id)
         check = OutputCheck.model_validate(pilot.check)
         failed: set[str] = set()
         for record in self.iter_results(pilot_id):
-            kind = record.get("result", {}).get("type")
+            kind = record["result"].get("type")
             if kind in FAILED_TYPES or (kind == "succeeded" and not check_output(result_text(record), check)):
                 failed.add(record["custom_id"])
         return failed
 
     def retry_failed(self, pilot_id: str, catalog: Catalog, *, budget_usd: float = DEFAULT_BUDGET_USD) -> str:
-        """A new prepared pilot holding only the failed and expired requests of `pilot_id`."""
+        """A new prepared pilot holding only the failed and expired requests of `pilot_id`.
+
+        Idempotent: when `pilot_id` already has a retry pilot (not withdrawn), that one is returned.
+        """
         status = self.status(pilot_id)
+        existing = self.ledger.retry_of(pilot_id)
+        if (
+            existing is not None
+            and self.ledger.pilot(existing, owner=self.owner) is not None
+            and self.status(existing).state != "withdrawn"
+        ):
+            self.log(f"pilot {pilot_id} already has a retry pilot: {existing}")
+            return existing
         if status.state != "complete":
             raise PilotError(f"pilot {pilot_id} is {status.state}: download its results before retrying failures")
         failed = self.failed_custom_ids(pilot_id)
@@ -728,3 +854,65 @@ class Runner:
             label=f"retry of {pilot_id}",
             parent_pilot_id=pilot_id,
         )
+
+
+def _nothing_created(c: Any) -> bool:
+    """True when the API answered a create with a status that says no batch was made (4xx, 529)."""
+    return bool(c.response_received and c.status is not None and (c.status < 500 or c.status == 529))
+
+
+def _server_time(headers: Any) -> datetime | None:
+    """The server's clock from a response's `Date` header; None when absent or unreadable."""
+    value = headers.get("date") if headers is not None else None
+    if not value:
+        return None
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _result_records(chunks: Iterable[bytes], problems: Counter[str]) -> Iterator[dict[str, Any]]:
+    """Result records from JSONL bytes (any chunking); unreadable complete lines are counted as skipped.
+
+    A record is an object with a string `custom_id` and an object `result` with a string `type`.
+    A final line without its newline (a cut stream, a crash mid-write) is dropped silently:
+    it is re-read on the next download.
+    """
+    buffer = b""
+    for chunk in chunks:
+        buffer += chunk
+        *lines, buffer = buffer.split(b"\n")
+        for line in lines:
+            if not line.strip(b" \t\r\x00"):
+                if line:
+                    problems["skipped_lines"] += 1
+                continue
+            try:
+                record = json.loads(line)
+            except (ValueError, RecursionError):
+                record = None
+            result = record.get("result") if isinstance(record, dict) else None
+            if (
+                isinstance(record, dict)
+                and isinstance(record.get("custom_id"), str)
+                and isinstance(result, dict)
+                and isinstance(result.get("type"), str)
+            ):
+                yield record
+            else:
+                problems["skipped_lines"] += 1
+
+
+def _dump(record: dict[str, Any]) -> bytes:
+    return (json.dumps(record, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+def _ends_mid_line(path: Path) -> bool:
+    with path.open("rb") as handle:
+        handle.seek(0, os.SEEK_END)
+        if handle.tell() == 0:
+            return False
+        handle.seek(-1, os.SEEK_END)
+        return handle.read(1) != b"\n"

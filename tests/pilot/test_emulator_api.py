@@ -81,6 +81,7 @@ def test_result_mix_and_invalid_params_become_errored(clock) -> None:
 
 def test_same_seed_same_answers(clock) -> None:
     outcomes = []
+    ids = []
     for _ in range(2):
         with (
             Emulator(clock=clock, turnaround_seconds=1, result_mix={"succeeded": 1, "expired": 1}, seed=5) as emu,
@@ -88,10 +89,10 @@ def test_same_seed_same_answers(clock) -> None:
         ):
             batch = c.messages.batches.create(requests=requests(20))
             clock.advance(2)
-            outcomes.append(
-                (batch.id, sorted((r.custom_id, r.result.type) for r in c.messages.batches.results(batch.id)))
-            )
+            ids.append(batch.id)
+            outcomes.append(sorted((r.custom_id, r.result.type) for r in c.messages.batches.results(batch.id)))
     assert outcomes[0] == outcomes[1]
+    assert ids[0] != ids[1]  # ids are never reissued, not even by a restart with the same seed
 
 
 def test_list_paginates_newest_first(client) -> None:

@@ -195,13 +195,15 @@ def test_create_lost_after_batch_exists_is_reconciled_without_resend(
     runner = make_runner(create_timeout_seconds=0.3, reconcile_window_seconds=600)
     pilot_id = runner.prepare(source, catalog)
     status = runner.submit(pilot_id)
-    assert status.state == "in_progress"
+    # the listed batch is ours only once its results prove it: until it ends, nothing is recorded or resent
+    assert status.state == "submitting"
+    assert status.parts[0].batch_id is None
     assert len(emu.batch_ids()) == 2  # the other one and ours: nothing resent
-    assert status.parts[0].batch_id == emu.batch_ids()[1]
     events = [kind for _, _, kind, _ in runner.ledger.events(pilot_id)]
     assert "create_error" in events
     clock.advance(61)
-    runner.wait(pilot_id, poll_seconds=1)
+    assert runner.wait(pilot_id, poll_seconds=1).parts[0].batch_id == emu.batch_ids()[1]
+    assert len(emu.batch_ids()) == 2
     runner.download(pilot_id)
     assert_each_once(runner, pilot_id, source)
 
@@ -212,11 +214,12 @@ def test_reconcile_survives_a_flaky_batch_list(make_runner, emu, clock, tmp_path
     emu.inject("list", 529, times=2, retry_after=3)
     runner = make_runner(create_timeout_seconds=0.3)
     pilot_id = runner.prepare(source, catalog)
-    assert runner.submit(pilot_id).state == "in_progress"
+    assert runner.submit(pilot_id).state == "submitting"  # listed, not yet proven ours
     assert runner.sleeps == [3, 3]
     assert len(emu.batch_ids()) == 1
     clock.advance(61)
-    runner.wait(pilot_id, poll_seconds=1)
+    assert runner.wait(pilot_id, poll_seconds=1).state == "ended"
+    assert len(emu.batch_ids()) == 1
     runner.download(pilot_id)
     assert_each_once(runner, pilot_id, source)
 
