@@ -8,8 +8,8 @@ from costmodel import formatting as fmt
 from costmodel.cost import savings_curve
 from costmodel.recommend import evaluate_workflow
 from costmodel.routing import route_models
-from costmodel.workflow import Workflow, WorkflowError, resolve_pricing
-from ui import data, figures, sharing, state, widgets
+from costmodel.workflow import WorkflowError, resolve_pricing
+from ui import data, figures, state, widgets
 
 VERDICT_BOX = {"batch": st.success, "hybrid": st.info, "sync": st.warning}
 
@@ -19,16 +19,9 @@ st.caption(
     "after resubmissions, overheads and the cost of waiting."
 )
 
-scenario = state.get_scenario()
 index = state.get_workflow_index()
-shared_assumptions = sharing.read_params(sharing.SharedAssumptions, "a")
-if shared_assumptions is not None and sharing.params_changed("a"):
-    state.set_scenario(scenario.model_copy(update=shared_assumptions.model_dump()))
-    scenario = state.get_scenario()
-shared = sharing.read_params(Workflow, "w")
-if shared is not None and sharing.params_changed("w"):
-    state.set_workflow(index, shared)  # a shared link wins over the session's scenario
-    scenario = state.get_scenario()
+widgets.take_shared_link(index)
+scenario = state.get_scenario()
 catalog = data.catalog(batch_discount=scenario.batch_discount)
 
 headline = st.container()  # filled once the inputs below are read: metrics span the full width
@@ -59,9 +52,7 @@ with headline:
     if workflow is None:
         st.error("Some inputs are invalid: fix the lines marked in red below to see the numbers.")
         st.stop()
-    state.set_workflow(index, workflow)
-    sharing.write_params(workflow, "w")
-    sharing.write_params(sharing.SharedAssumptions(batch_discount=scenario.batch_discount).for_link(), "a")
+    widgets.keep(index, workflow)
     try:
         result = evaluate_workflow(workflow, catalog)
         pricing = resolve_pricing(workflow, catalog)

@@ -1,32 +1,65 @@
 """Typed session state: every key the pages share, in one place. Stores frozen models, not dicts.
 
-A page must still render when opened alone, so every getter has a sensible default.
+A page must still render when opened alone, so every getter has a sensible default. Widget keys
+belong to the form that draws them (`ui.widgets`: `wf_*`); everything else a page remembers
+across reruns and pages is named here.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 if TYPE_CHECKING:
+    from costmodel.pilot import PilotMeasurement
     from costmodel.scenario import Scenario
     from costmodel.workflow import Workflow
 
 PILOT_MEASUREMENT = "bp_pilot_measurement"
 """The last pilot measurement the user chose to "Use in plan" (costmodel.pilot.PilotMeasurement)."""
+PILOT_ORIGIN = "bp_pilot_origin"
+"""Where that measurement comes from (`PilotOrigin`): the model it ran on, and whether it was simulated."""
 IMPORTED_SCENARIO = "bp_imported_scenario"
 """A scenario built from imported usage, waiting to be loaded into the planner (costmodel.scenario.Scenario)."""
+SCENARIO = "bp_scenario"
+"""The scenario the pages work on (costmodel.scenario.Scenario); the sidebar sets it."""
+WORKFLOW_INDEX = "bp_workflow_index"
+"""Which of the scenario's workflows the workflow pages show (int, 0-based)."""
+_VISITED = "bp_visited_pages"
+"""Pages that have run at least once this session (frozenset of page names)."""
 
 
-def set_pilot_measurement(measurement: Any) -> None:
-    """Remember a pilot measurement for the planner pages to apply."""
+@dataclass(frozen=True)
+class PilotOrigin:
+    """Where a pilot measurement comes from, so the planner can say so before applying it."""
+
+    model: str | None
+    """Model id the pilot's requests ran on; None when the pilot did not say."""
+    simulated: bool
+    """True for the built-in sandbox or the emulator: made-up results, not a real measurement."""
+    label: str = ""
+    """How to name the pilot in the page, e.g. its id."""
+
+
+def set_pilot_measurement(
+    measurement: PilotMeasurement, *, model: str | None = None, simulated: bool = False, label: str = ""
+) -> None:
+    """Remember a pilot measurement (and where it comes from) for the planner pages to apply."""
     st.session_state[PILOT_MEASUREMENT] = measurement
+    st.session_state[PILOT_ORIGIN] = PilotOrigin(model=model, simulated=simulated, label=label)
 
 
-def get_pilot_measurement() -> Any | None:
+def get_pilot_measurement() -> PilotMeasurement | None:
     """The pilot measurement chosen for the plan, if any."""
     return st.session_state.get(PILOT_MEASUREMENT)
+
+
+def get_pilot_origin() -> PilotOrigin:
+    """Where the chosen pilot measurement comes from (unknown model, not simulated, when nobody said)."""
+    origin = st.session_state.get(PILOT_ORIGIN)
+    return origin if isinstance(origin, PilotOrigin) else PilotOrigin(model=None, simulated=False)
 
 
 def set_imported_scenario(scenario: Scenario) -> None:
@@ -37,10 +70,6 @@ def set_imported_scenario(scenario: Scenario) -> None:
 def get_imported_scenario() -> Scenario | None:
     """The scenario built from imported usage, if any."""
     return st.session_state.get(IMPORTED_SCENARIO)
-
-
-SCENARIO = "bp_scenario"
-"""The scenario the pages work on (costmodel.scenario.Scenario); the sidebar sets it."""
 
 
 def get_scenario() -> Scenario:
@@ -59,10 +88,6 @@ def set_scenario(scenario: Scenario) -> None:
     st.session_state[SCENARIO] = scenario
 
 
-WORKFLOW_INDEX = "bp_workflow_index"
-"""Which of the scenario's workflows the Sync vs batch page shows (int, 0-based)."""
-
-
 def get_workflow_index() -> int:
     """The selected workflow's position in the current scenario, clamped to the scenario's length."""
     index = int(st.session_state.get(WORKFLOW_INDEX, 0))
@@ -70,7 +95,7 @@ def get_workflow_index() -> int:
 
 
 def set_workflow_index(index: int) -> None:
-    """Select the scenario's workflow at `index` for the Sync vs batch page."""
+    """Select the scenario's workflow at `index` for the workflow pages."""
     st.session_state[WORKFLOW_INDEX] = index
 
 
@@ -84,3 +109,12 @@ def set_workflow(index: int, workflow: Workflow) -> None:
         return
     workflows[index] = workflow
     set_scenario(scenario.model_copy(update={"workflows": tuple(workflows)}))
+
+
+def first_visit(page: str) -> bool:
+    """True on the first run of `page` in this session (then False): an untouched deep link leaves the URL alone."""
+    visited: frozenset[str] = st.session_state.get(_VISITED, frozenset())
+    if page in visited:
+        return False
+    st.session_state[_VISITED] = visited | {page}
+    return True

@@ -1,15 +1,23 @@
-"""The workflow input form: every cost input as a what-if control, read back into one validated `Workflow`.
+"""The one workflow form: every workflow input as a what-if control, read back into one validated `Workflow`.
 
-Widgets keep stable keys (`wf_<field>`) so tests and the browser can find them. The form is seeded
-from a base workflow whenever that base changes underneath it (a preset, a loaded file, a shared
-link, an applied pilot measurement) and otherwise keeps what the user typed. Validation errors are
-shown inside the section that holds the offending input, one line per problem.
+Every page that edits a workflow (Sync vs batch, Submission windows) draws this form with its own
+*layout*, a list of sections; the mechanism is the same everywhere:
+
+- **seed**: widgets are filled from the workflow whenever it changes underneath the form (a preset, a
+  loaded file, a shared link, an applied pilot measurement, an edit on another page);
+- **refill**: widgets Streamlit dropped while another page ran are refilled from the last workflow the
+  form produced, so nothing typed is lost;
+- **write back** (`keep`): a valid result replaces the scenario's workflow at once and goes into the
+  page's link (`?w=`); an invalid one changes nothing and is shown next to its inputs.
+
+Widgets keep stable keys (`wf_<field>`, `wf_sla.<field>` for the SLA) so tests and the browser can find
+them. Validation errors are shown inside the section that holds the offending input, one line per problem.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import streamlit as st
@@ -17,18 +25,39 @@ from pydantic import ValidationError
 
 from costmodel.errors import problem_lines
 from costmodel.prices import Catalog, CustomPrices
-from costmodel.workflow import Workflow
+from costmodel.workflow import SlaSpec, Workflow
+from ui import sharing, state
 
-__all__ = ["KEY_PREFIX", "field_help", "routing_inputs", "workflow_form"]
+__all__ = [
+    "COMPARE_LAYOUT",
+    "DEFAULT_SLA",
+    "KEY_PREFIX",
+    "WINDOWS_LAYOUT",
+    "field_help",
+    "keep",
+    "routing_inputs",
+    "sla_key",
+    "take_shared_link",
+    "workflow_form",
+]
 
 KEY_PREFIX = "wf_"
-"""Widget keys are `wf_<workflow field>` (plus `wf_price_mode`, `wf_volume_unit`, `wf_volume`, `wf_cp_*`)."""
+"""Widget keys are `wf_<workflow field>` (plus `wf_price_mode`, `wf_volume_unit`, `wf_volume`, `wf_cp_*`,
+`wf_has_sla` and `wf_sla.<SLA field>`)."""
 _SOURCE = "bp_form_source"
 """Session key: the workflow the form last showed or produced; a different base re-seeds the widgets."""
+
+DEFAULT_SLA = SlaSpec(sla_hours=30.0)
+"""The SLA a workflow gets when the user switches its SLA on: one worst-case day plus a working margin."""
 
 CATALOG, CUSTOM = "Catalog model", "Custom prices"
 PER_DAY, PER_MONTH = "per day", "per month"
 _PERCENT_FIELDS = ("cache_hit_rate", "batch_cache_hit_rate", "success_rate", "billed_failure_share", "urgent_share")
+_SLA_SCALE = {"max_miss_probability": 100.0, "expired_share": 100.0, "median_processing_hours": 60.0,
+              "p90_processing_hours": 60.0}  # fmt: skip
+"""SLA fields shown in friendlier units: shares in per cent, turnaround in minutes (widget = value × scale)."""
+_SLA_FIELDS = ("sla_hours", "kind", "max_miss_probability", "safety_margin_hours", "downstream_hours")
+_TIMING_FIELDS = ("median_processing_hours", "p90_processing_hours", "expired_share", "avg_request_bytes")
 _CUSTOM_PRICE_FIELDS = (
     "input_usd_per_mtok",
     "output_usd_per_mtok",
@@ -47,8 +76,12 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
         "input_tokens",
         "output_tokens",
     ),
+    "arrivals": ("volume", "volume_unit", "requests_per_day", "requests_per_month", "days_per_month", "urgent_share"),
     "caching": ("cached_input_tokens", "cache_hit_rate", "batch_cache_hit_rate", "sync_cache_ttl", "batch_cache_ttl"),
     "failures": ("success_rate", "billed_failure_share", "retry_route", "max_batch_rounds", "failures_on_sync_too"),
+    "rounds": ("retry_route", "max_batch_rounds", "tool_turns"),
+    "sla": ("has_sla", "sla", *_SLA_FIELDS),
+    "timing": _TIMING_FIELDS,
     "overheads": (
         "refinement_hours",
         "amortize_months",
@@ -59,23 +92,42 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
     ),
     "constraints": ("blocking", "streaming", "tool_turns", "urgent_share"),
 }
-_COMPOSITE_FIELDS = frozenset({"custom_prices", "requests_per_day", "requests_per_month"})
-"""Workflow fields drawn by several widgets (prices, volume + unit) rather than one of their own."""
+"""Section → the fields (and widget names) it holds. A field may sit in sections of different pages."""
+_COMPOSITE_FIELDS = frozenset({"custom_prices", "requests_per_day", "requests_per_month", "sla"})
+"""Workflow fields drawn by several widgets (prices, volume + unit, the SLA) rather than one of their own."""
 _WIDGET_FIELDS = tuple(
-    f for fields in _SECTIONS.values() for f in fields if f in Workflow.model_fields and f not in _COMPOSITE_FIELDS
+    dict.fromkeys(
+        f for fields in _SECTIONS.values() for f in fields if f in Workflow.model_fields and f not in _COMPOSITE_FIELDS
+    )
 )
 """Workflow fields with a widget of their own, keyed `wf_<field>`."""
 _ALL_KEYS = [
     *(KEY_PREFIX + name for name in _WIDGET_FIELDS),
-    *(KEY_PREFIX + name for name in ("price_mode", "volume_unit", "volume", "cp_batch_discount")),
+    *(KEY_PREFIX + name for name in ("price_mode", "volume_unit", "volume", "cp_batch_discount", "has_sla")),
     *(KEY_PREFIX + "cp_" + name for name in _CUSTOM_PRICE_FIELDS),
+    *(KEY_PREFIX + "sla." + name for name in (*_SLA_FIELDS, *_TIMING_FIELDS)),
 ]
+
+Layout = Sequence[tuple[str, bool]]
+"""A page's form: (section, open at first) in drawing order."""
+COMPARE_LAYOUT: Layout = (
+    ("model", True), ("volume", True), ("failures", True), ("sla", False), ("timing", False), ("caching", False),
+    ("overheads", False), ("constraints", False),
+)  # fmt: skip
+"""Sync vs batch: the whole workflow."""
+WINDOWS_LAYOUT: Layout = (("sla", True), ("rounds", True), ("arrivals", True), ("timing", False))
+"""Submission windows: the SLA, what sets the rounds, the arrivals, and the typical turnaround."""
+
+
+def sla_key(name: str) -> str:
+    """Widget key of an SLA field: `wf_sla.sla_hours`."""
+    return f"{KEY_PREFIX}sla.{name}"
 
 
 def field_help(name: str) -> str:
     """The core's docstring of a workflow field, for tooltips (one source of truth for meanings and units)."""
-    name = name.removeprefix("cp_")
-    field = Workflow.model_fields.get(name) or CustomPrices.model_fields.get(name)
+    name = name.removeprefix("cp_").removeprefix("sla.")
+    field = Workflow.model_fields.get(name) or CustomPrices.model_fields.get(name) or SlaSpec.model_fields.get(name)
     return (field.description or "") if field is not None else ""
 
 
@@ -101,11 +153,17 @@ def _seed_values(base: Workflow, catalog: Catalog) -> dict[str, Any]:
     for name in _CUSTOM_PRICE_FIELDS:
         values[_k("cp_" + name)] = getattr(prices, name)
     values[_k("cp_batch_discount")] = _pct(prices.batch_discount)
+    values[_k("has_sla")] = base.sla is not None
+    sla = base.sla or DEFAULT_SLA
+    for name in (*_SLA_FIELDS, *_TIMING_FIELDS):
+        value = getattr(sla, name)
+        values[sla_key(name)] = round(value * _SLA_SCALE[name], 6) if name in _SLA_SCALE else value
     return values
 
 
 def _section_keys(section: str) -> list[str]:
-    return [k for k in _ALL_KEYS if k.removeprefix(KEY_PREFIX).removeprefix("cp_") in _SECTIONS[section]]
+    fields = _SECTIONS[section]
+    return [k for k in _ALL_KEYS if k.removeprefix(KEY_PREFIX).removeprefix("cp_").removeprefix("sla.") in fields]
 
 
 def _seed(base: Workflow, catalog: Catalog, *, section: str | None = None) -> None:
@@ -117,6 +175,17 @@ def _seed(base: Workflow, catalog: Catalog, *, section: str | None = None) -> No
         values = _seed_values(base, catalog)
         for key in keys:
             state[key] = values[key]
+
+
+def _refill(source: Workflow, catalog: Catalog, section: str) -> None:
+    """Before a section is drawn: refill the widgets Streamlit dropped while another page ran, and adopt the
+    ones it kept. Another page draws the same key as a different widget, which would start from its default
+    rather than the value the user set; written back through the Session State API, the value carries over."""
+    state = st.session_state
+    for key in _section_keys(section):
+        if key in state:
+            state[key] = state[key]
+    _seed(source, catalog, section=section)
 
 
 def _prices_like(model_id: str, catalog: Catalog) -> CustomPrices:
@@ -212,27 +281,29 @@ def _model_section(base: Workflow, catalog: Catalog) -> dict[str, Any]:
     return out
 
 
-def _volume_section() -> dict[str, Any]:
+def _volume_row() -> dict[str, Any]:
+    """Requests per day or per month, and running days: the volume fields of the workflow."""
     c1, c2, c3 = st.columns([1.6, 1.3, 1.1])
-    with c1:
-        volume = st.number_input("Requests", min_value=0.0, step=100.0, format="%.0f", key=_k("volume"))
-    with c2:
-        unit = st.radio("Volume unit", [PER_DAY, PER_MONTH], key=_k("volume_unit"), label_visibility="hidden")
+    volume = c1.number_input("Requests", min_value=0.0, step=100.0, format="%.0f", key=_k("volume"))
+    unit = c2.radio("Volume unit", [PER_DAY, PER_MONTH], key=_k("volume_unit"), label_visibility="hidden")
     with c3:
         days = _number("Days/mo", "days_per_month", step=1.0, fmt="%.0f", min_value=1.0, max_value=31.0)
-    c1, c2 = st.columns(2)
-    with c1:
-        input_tokens = _number("Input tokens / request", "input_tokens", step=100.0)
-    with c2:
-        output_tokens = _number("Output tokens / request", "output_tokens", step=50.0)
     per_day = unit == PER_DAY
     return {
         "requests_per_day": volume if per_day else None,
         "requests_per_month": None if per_day else volume,
         "days_per_month": days,
-        "input_tokens": input_tokens,
-        "output_tokens": output_tokens,
     }
+
+
+def _volume_section() -> dict[str, Any]:
+    out = _volume_row()
+    c1, c2 = st.columns(2)
+    with c1:
+        out["input_tokens"] = _number("Input tokens / request", "input_tokens", step=100.0)
+    with c2:
+        out["output_tokens"] = _number("Output tokens / request", "output_tokens", step=50.0)
+    return out
 
 
 def _caching_section() -> dict[str, Any]:
@@ -307,48 +378,156 @@ def _constraints_section() -> dict[str, Any]:
     return {"blocking": blocking, "streaming": streaming, "tool_turns": turns, "urgent_share": urgent}
 
 
-def _sections() -> list[tuple[str, str, bool, Callable[..., dict[str, Any]]]]:
-    return [
-        ("model", ":material/memory: Model & prices", True, _model_section),
-        ("volume", ":material/stacked_bar_chart: Volume & tokens", True, _volume_section),
-        ("failures", ":material/replay: First-pass success & retries", True, _failures_section),
-        ("caching", ":material/cached: Prompt caching", False, _caching_section),
-        ("overheads", ":material/schedule: Overheads & cost of waiting", False, _overheads_section),
-        (
-            "constraints",
-            ":material/rule: Constraints (blocking, streaming, tools, urgency)",
-            False,
-            _constraints_section,
-        ),
-    ]
+def _sla_number(label: str, name: str, **kw: Any) -> float:
+    return st.number_input(label, key=sla_key(name), help=field_help(name), **kw)
 
 
-def _section_of(line: str) -> str | None:
+def _sla_section() -> dict[str, Any]:
+    on = st.toggle("This workflow has an SLA", key=_k("has_sla"), help=field_help("sla"))
+    if not on:
+        st.caption("No deadline: the verdict weighs cost only. Switch on to set the SLA and plan submission windows.")
+        return {"sla": None}
+    c1, c2 = st.columns(2)
+    with c1:
+        hours = _sla_number("SLA [h]", "sla_hours", min_value=0.25, max_value=24.0 * 60, step=1.0)
+        kind = st.radio("SLA kind", ("hard", "soft"), key=sla_key("kind"), horizontal=True, help=field_help("kind"))
+        miss = _sla_number(
+            "Acceptable misses [%]", "max_miss_probability", min_value=0.0, max_value=100.0, step=0.1, format="%.2f",
+            disabled=kind == "hard",
+        )  # fmt: skip
+    with c2:
+        margin = _sla_number("Safety margin [h]", "safety_margin_hours", min_value=0.0, max_value=168.0, step=0.5)
+        downstream = _sla_number("Downstream time [h]", "downstream_hours", min_value=0.0, max_value=168.0, step=0.5)
+    return {
+        "sla": {
+            "sla_hours": hours,
+            "kind": kind,
+            "max_miss_probability": miss / _SLA_SCALE["max_miss_probability"],
+            "safety_margin_hours": margin,
+            "downstream_hours": downstream,
+        }
+    }
+
+
+def _has_sla() -> bool:
+    """The SLA switch as drawn on this run, else (its section closed) whether the form's workflow has an SLA."""
+    state = st.session_state
+    return bool(state[_k("has_sla")]) if _k("has_sla") in state else state[_SOURCE].sla is not None
+
+
+def _timing_section() -> dict[str, Any]:
+    if not _has_sla():
+        st.caption("Turnaround matters only for an SLA: switch the SLA on first.")
+        return {}
+    a, b = st.columns(2)
+    median = a.number_input(
+        "Median turnaround [min]", min_value=0.1, max_value=24.0 * 60, step=5.0, format="%.1f",
+        key=sla_key("median_processing_hours"), help=field_help("median_processing_hours"),
+    )  # fmt: skip
+    p90 = b.number_input(
+        "p90 turnaround [min]", min_value=0.1, max_value=24.0 * 60, step=5.0, format="%.1f",
+        key=sla_key("p90_processing_hours"), help=field_help("p90_processing_hours"),
+    )  # fmt: skip
+    expired = a.number_input(
+        "Expired share [%]", min_value=0.0, max_value=100.0, step=0.05, format="%.2f", key=sla_key("expired_share"),
+        help=field_help("expired_share"),
+    )  # fmt: skip
+    size = b.number_input(
+        "Average request size [bytes]", min_value=1.0, step=1000.0, format="%.0f", key=sla_key("avg_request_bytes"),
+        help=field_help("avg_request_bytes"),
+    )  # fmt: skip
+    return {
+        "sla": {
+            "median_processing_hours": median / _SLA_SCALE["median_processing_hours"],
+            "p90_processing_hours": p90 / _SLA_SCALE["p90_processing_hours"],
+            "expired_share": expired / _SLA_SCALE["expired_share"],
+            "avg_request_bytes": size,
+        }
+    }
+
+
+def _rounds_section() -> dict[str, Any]:
+    c1, c2, c3 = st.columns(3)
+    route = c1.radio(
+        "Retry route", ["sync", "batch"], key=_k("retry_route"), horizontal=True, help=field_help("retry_route")
+    )
+    rounds = c2.number_input(
+        "Batch rounds in total", min_value=1, max_value=10, step=1, key=_k("max_batch_rounds"),
+        disabled=route == "sync", help=field_help("max_batch_rounds"),
+    )  # fmt: skip
+    turns = c3.number_input(
+        "Client tool turns", min_value=1, max_value=50, step=1, key=_k("tool_turns"), help=field_help("tool_turns")
+    )
+    return {"retry_route": route, "max_batch_rounds": rounds, "tool_turns": turns}
+
+
+def _arrivals_section() -> dict[str, Any]:
+    out = _volume_row()
+    out["urgent_share"] = _percent_slider("Urgent share (stays sync, never batched)", "urgent_share")
+    return out
+
+
+_DRAW: dict[str, tuple[str, Callable[..., dict[str, Any]]]] = {
+    "model": (":material/memory: Model & prices", lambda base, catalog: _model_section(base, catalog)),
+    "volume": (":material/stacked_bar_chart: Volume & tokens", lambda base, catalog: _volume_section()),
+    "arrivals": (":material/stacked_bar_chart: Arrivals", lambda base, catalog: _arrivals_section()),
+    "failures": (":material/replay: First-pass success & retries", lambda base, catalog: _failures_section()),
+    "rounds": (":material/replay: Batch rounds (retries × tool turns)", lambda base, catalog: _rounds_section()),
+    "sla": (":material/timer: SLA (deadline, hard or soft, margin)", lambda base, catalog: _sla_section()),
+    "timing": (
+        ":material/hourglass_top: Typical turnaround (assumptions until a pilot measures them)",
+        lambda base, catalog: _timing_section(),
+    ),
+    "caching": (":material/cached: Prompt caching", lambda base, catalog: _caching_section()),
+    "overheads": (":material/schedule: Overheads & cost of waiting", lambda base, catalog: _overheads_section()),
+    "constraints": (
+        ":material/rule: Constraints (blocking, streaming, tools, urgency)",
+        lambda base, catalog: _constraints_section(),
+    ),
+}
+"""Section → (expander title, draw(base, catalog) → the workflow values its widgets hold)."""
+
+
+def _section_of(line: str, sections: Sequence[str]) -> str | None:
     head = line.split(":", 1)[0]
     leaf = head.split("=", 1)[0].strip().split(".")[-1]
-    for section, fields in _SECTIONS.items():
-        if leaf in fields:
+    for section in sections:
+        if leaf in _SECTIONS[section]:
             return section
     # Model-level checks name their fields in the message: the first one named is the one to change.
     first: tuple[int, str] | None = None
-    for section, fields in _SECTIONS.items():
-        for f in fields:
+    for section in sections:
+        for f in _SECTIONS[section]:
             found = re.search(rf"\b{f}\b", line)
             if found and (first is None or found.start() < first[0]):
                 first = (found.start(), section)
     return first[1] if first else None
 
 
-def workflow_form(base: Workflow, *, catalog: Catalog) -> Workflow | None:
-    """Draw the inputs seeded from `base`; return the validated workflow, or None after showing the errors."""
+def _merge(values: dict[str, Any], part: dict[str, Any]) -> None:
+    """Add a section's values; the SLA's fields come from two sections and merge into one dict."""
+    for name, value in part.items():
+        if name == "sla" and isinstance(value, dict) and isinstance(values.get("sla"), dict):
+            values["sla"] = {**values["sla"], **value}
+        else:
+            values[name] = value
+
+
+def workflow_form(base: Workflow, *, catalog: Catalog, layout: Layout = COMPARE_LAYOUT) -> Workflow | None:
+    """Draw `layout`'s sections seeded from `base`; return the validated workflow, or None after showing the errors.
+
+    Fields the layout does not show, or whose section is closed, keep `base`'s values.
+    """
     state = st.session_state
-    if state.get(_SOURCE) != base or _k("success_rate") not in state:
+    sections = [name for name, _ in layout]
+    if state.get(_SOURCE) != base:
         _seed(base, catalog)
         state[_SOURCE] = base
     values: dict[str, Any] = {}
     slots: dict[str, Any] = {}
     titles: dict[str, str] = {}
-    for section, title, expanded, draw in _sections():
+    for section, expanded in layout:
+        title, draw = _DRAW[section]
         titles[section] = title.split(" ", 1)[1]
         # Closed sections run nothing (lazy expander); their fields keep the last valid workflow's values.
         box = st.expander(title, expanded=expanded, key=f"wf_open_{section}", on_change="rerun")
@@ -358,17 +537,20 @@ def workflow_form(base: Workflow, *, catalog: Catalog) -> Workflow | None:
                     if key in state:
                         del state[key]
                 continue
-            _seed(state[_SOURCE], catalog, section=section)
-            values.update(draw(base, catalog) if section == "model" else draw())
+            _refill(state[_SOURCE], catalog, section)
+            _merge(values, draw(base, catalog))
             slots[section] = st.empty()
     general = st.empty()
-    data = {**base.model_dump(), **values}
+    data = base.model_dump()
+    if isinstance(values.get("sla"), dict):  # the SLA section or the timing section drew SLA fields
+        values["sla"] = {**(data["sla"] or DEFAULT_SLA.model_dump()), **values["sla"]}
+    data.update(values)
     try:
         workflow = Workflow.model_validate(data)
     except ValidationError as exc:
         by_section: dict[str | None, list[str]] = {}
         for line in (line.removeprefix("input: ") for line in problem_lines(exc)):
-            by_section.setdefault(_section_of(line), []).append(line)
+            by_section.setdefault(_section_of(line, sections), []).append(line)
         elsewhere: list[str] = []
         for section, lines in by_section.items():
             if section in slots:
@@ -380,6 +562,26 @@ def workflow_form(base: Workflow, *, catalog: Catalog) -> Workflow | None:
         return None
     state[_SOURCE] = workflow
     return workflow
+
+
+def take_shared_link(index: int) -> None:
+    """A shared link (`?w=` workflow, `?a=` assumptions) the session did not write wins over the scenario."""
+    shared_assumptions = sharing.read_params(sharing.SharedAssumptions, "a")
+    if shared_assumptions is not None and sharing.params_changed("a"):
+        state.set_scenario(state.get_scenario().model_copy(update=shared_assumptions.model_dump()))
+    shared = sharing.read_params(Workflow, "w")
+    if shared is not None and sharing.params_changed("w"):
+        state.set_workflow(index, shared)
+
+
+def keep(index: int, workflow: Workflow, *, link: bool = True) -> None:
+    """The one write-back rule: a valid form result replaces the scenario's workflow at once, and the page's
+    link carries it (`link=False` on an untouched first visit: see the windows page)."""
+    state.set_workflow(index, workflow)
+    if link:
+        sharing.write_params(workflow, "w")
+        assumptions = sharing.SharedAssumptions(batch_discount=state.get_scenario().batch_discount)
+        sharing.write_params(assumptions.for_link(), "a")
 
 
 def routing_inputs(workflow: Workflow, *, catalog: Catalog) -> dict[str, Any] | None:

@@ -1,7 +1,7 @@
-"""Shell helpers for the submission-windows page: widget values ↔ `SlaInputs`, figures, headline figures.
+"""Shell helpers for the submission-windows page: workflow → `SlaInputs`, figures, headline figures.
 
-Widgets hold friendly units (minutes, per cent); the core takes hours and shares. The conversion
-lives here, in both directions, so the page stays a recipe and a shared link round-trips.
+The page edits the workflow through the one workflow form (`ui.widgets`, `WINDOWS_LAYOUT`); what is
+here turns the workflow into the SLA model's inputs, and the plan into tiles and charts.
 
 Glossary (as in `costmodel.sla`): `S` SLA [h], `W` worst case per round [h], `D` downstream [h],
 `M` safety margin [h], `R` batch rounds, `I` submission interval [h].
@@ -10,13 +10,12 @@ Glossary (as in `costmodel.sla`): `S` SLA [h], `W` worst case per round [h], `D`
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
 from costmodel import formatting
+from costmodel._base import PosFloat, StrictModel
 from costmodel.recommend import sla_inputs_for
 from costmodel.sla import (
     CLOCK_FRIENDLY_INTERVALS_HOURS,
@@ -26,40 +25,34 @@ from costmodel.sla import (
     miss_curve,
     simulate_latency,
 )
+from costmodel.workflow import SlaSpec, Workflow
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
     from costmodel.pilot import PilotMeasurement
     from costmodel.sla import MissCurvePoint
-    from costmodel.workflow import Workflow
 
 __all__ = [
-    "DEFAULT_SLA_HOURS",
+    "INTERVAL_KEY",
     "INTERVAL_OPTIONS",
-    "KEYS",
     "PAGE_SAMPLES",
     "RECOMMENDED",
+    "IntervalChoice",
     "TimelineBar",
-    "apply_pilot_turnaround",
     "format_hours",
     "headline",
     "input_warnings",
-    "inputs_from_widgets",
     "interval_label",
     "interval_options",
     "latency_figure",
     "miss_curve_figure",
-    "prepare_widgets",
-    "seed_widgets",
-    "start_inputs",
-    "start_note",
+    "plan_inputs",
     "timeline",
     "timeline_figure",
-    "typical_case_title",
+    "typical_case_note",
     "uses_pilot_turnaround",
     "verdict_text",
-    "widget_values",
     "with_pilot_turnaround",
     "workflow_label",
 ]
@@ -68,8 +61,6 @@ PAGE_SAMPLES = SIMULATION_SAMPLES
 """Simulated items per rerun: the core's one count, so the page shows the CLI's and the Portfolio's P(miss)."""
 CURVE_SAMPLES = SIMULATION_SAMPLES
 """Simulated items per interval for the P(miss) curve: the same draws as the tile, so the curve passes through it."""
-DEFAULT_SLA_HOURS = 30.0
-"""SLA offered for a workflow without one: one worst-case day plus a working margin [h]."""
 TIMELINE_HOURS = 48.0
 """Span of the submissions timeline [h]."""
 ILLUSTRATION_INTERVAL_HOURS = 4.0
@@ -82,21 +73,15 @@ AXIS_TICKS_HOURS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 12.0, 24.0, 48.0, 96.0, 168.0
 INTERVAL_OPTIONS: tuple[float, ...] = (RECOMMENDED, *sorted(CLOCK_FRIENDLY_INTERVALS_HOURS))
 """Choices for the interval: the recommended one, then every clock-friendly interval [h]."""
 
-KEYS = {
-    "sla_hours": "win_sla_hours",
-    "kind": "win_kind",
-    "max_miss_percent": "win_max_miss_percent",
-    "safety_margin_hours": "win_safety_margin_hours",
-    "downstream_hours": "win_downstream_hours",
-    "batch_rounds": "win_batch_rounds",
-    "requests_per_day": "win_requests_per_day",
-    "avg_request_bytes": "win_avg_request_bytes",
-    "median_minutes": "win_median_minutes",
-    "p90_minutes": "win_p90_minutes",
-    "expired_percent": "win_expired_percent",
-    "interval_hours": "win_interval_hours",
-}
-"""Widget name → session-state key. Every scenario-defining widget of the page is here."""
+INTERVAL_KEY = "win_interval_hours"
+"""The interval selector's key: a view option of this page, not part of the workflow (its link key is `?i=`)."""
+
+
+class IntervalChoice(StrictModel):
+    """The interval the page evaluates, for its link: the recommended one unless the user picked another."""
+
+    interval_hours: PosFloat
+    """The chosen submission interval [h]."""
 
 
 def interval_options(current: float | None) -> list[float]:
@@ -109,7 +94,7 @@ def interval_options(current: float | None) -> list[float]:
 
 def interval_label(interval_hours: float | None) -> str:
     """Selector label: `recommended` or `every 4 h`."""
-    return "recommended" if not interval_hours else f"every {format_hours(interval_hours)}"
+    return "recommended" if not interval_hours else formatting.interval(interval_hours)
 
 
 def workflow_label(index: int, workflow: Workflow) -> str:
@@ -118,150 +103,49 @@ def workflow_label(index: int, workflow: Workflow) -> str:
     return f"{workflow.name} ({sla})"
 
 
-def start_inputs(workflow: Workflow | None) -> SlaInputs:
-    """The page's starting inputs: the workflow's SLA, else a 30 h hard SLA at its batch volume and rounds."""
-    if workflow is None:
-        return SlaInputs(sla_hours=DEFAULT_SLA_HOURS)
-    from_workflow = sla_inputs_for(workflow)
-    if from_workflow is not None:
-        return from_workflow
-    return SlaInputs(
-        sla_hours=DEFAULT_SLA_HOURS,
-        batch_rounds=workflow.batch_rounds,
-        requests_per_day=workflow.daily_requests * (1 - workflow.urgent_share),
-    )
-
-
-def widget_values(inputs: SlaInputs) -> dict[str, Any]:
-    """Session-state values (keyed by `KEYS` values) that show `inputs` in the page's widgets."""
-    values = {
-        "sla_hours": float(inputs.sla_hours),
-        "kind": inputs.kind,
-        "max_miss_percent": float(inputs.max_miss_probability * 100),
-        "safety_margin_hours": float(inputs.safety_margin_hours),
-        "downstream_hours": float(inputs.downstream_hours),
-        "batch_rounds": int(inputs.batch_rounds),
-        "requests_per_day": float(inputs.requests_per_day),
-        "avg_request_bytes": float(inputs.avg_request_bytes),
-        "median_minutes": float(inputs.median_processing_hours * 60),
-        "p90_minutes": float(inputs.p90_processing_hours * 60),
-        "expired_percent": float(inputs.expired_share * 100),
-        "interval_hours": RECOMMENDED if inputs.interval_hours is None else float(inputs.interval_hours),
-    }
-    return {KEYS[name]: value for name, value in values.items()}
-
-
-def inputs_from_widgets(state: Mapping[str, Any], *, worst_case_hours: float | None = None) -> SlaInputs:
-    """The one validated input model from the widgets' session state; raises pydantic's ValidationError."""
-
-    def get(name: str) -> Any:
-        return state.get(KEYS[name])
-
-    def scaled(name: str, factor: float) -> Any:
-        value = get(name)
-        return value * factor if isinstance(value, int | float) else value
-
-    data: dict[str, Any] = {
-        "sla_hours": get("sla_hours"),
-        "kind": get("kind"),
-        "max_miss_probability": scaled("max_miss_percent", 0.01),
-        "safety_margin_hours": get("safety_margin_hours"),
-        "downstream_hours": get("downstream_hours"),
-        "batch_rounds": get("batch_rounds"),
-        "requests_per_day": get("requests_per_day"),
-        "avg_request_bytes": get("avg_request_bytes"),
-        "median_processing_hours": scaled("median_minutes", 1 / 60),
-        "p90_processing_hours": scaled("p90_minutes", 1 / 60),
-        "expired_share": scaled("expired_percent", 0.01),
-        "interval_hours": get("interval_hours") or None,  # RECOMMENDED (0) → the plan picks the interval
-    }
-    if worst_case_hours is not None:
-        data["worst_case_hours"] = worst_case_hours
-    return SlaInputs.model_validate({k: v for k, v in data.items() if v is not None})
-
-
-def seed_widgets(state: MutableMapping[str, Any], inputs: SlaInputs, *, only_missing: bool = False) -> None:
-    """Write `inputs` into the widgets' session state (before the widgets are drawn).
-
-    `only_missing`: fill only keys Streamlit dropped (a widget not drawn on the last run, e.g. after
-    visiting another page), so the user's other values stay.
-    """
-    for key, value in widget_values(inputs).items():
-        if not only_missing or key not in state:
-            state[key] = value
-
-
-def start_note(workflow: Workflow) -> str | None:
-    """Why the inputs start where they do, when the workflow itself has no SLA."""
-    if workflow.sla is not None:
+def plan_inputs(workflow: Workflow, interval_hours: float | None) -> SlaInputs | None:
+    """The SLA model's inputs for the workflow (its SLA, batched volume and rounds) at the chosen interval;
+    None when the workflow has no SLA. The same inputs the verdict and the CLI's `recommend` use."""
+    inputs = sla_inputs_for(workflow)
+    if inputs is None:
         return None
-    return (
-        f"“{workflow.name}” has no SLA, so the page starts from a {DEFAULT_SLA_HOURS:g} h hard SLA at its batch "
-        "volume and rounds. Set the SLA you need."
-    )
+    return inputs.model_copy(update={"interval_hours": interval_hours or None})
 
 
-def with_pilot_turnaround(inputs: SlaInputs, measurement: PilotMeasurement) -> SlaInputs:
-    """`inputs` with the typical case a pilot measured: median and p90 turnaround, expired share."""
-    return SlaInputs.model_validate(
+def with_pilot_turnaround(workflow: Workflow, measurement: PilotMeasurement) -> Workflow:
+    """`workflow` with the typical case a pilot measured (median and p90 turnaround, expired share) in its SLA;
+    the user's other inputs stay. A workflow without an SLA is returned unchanged."""
+    if workflow.sla is None:
+        return workflow
+    sla = SlaSpec.model_validate(
         {
-            **inputs.model_dump(),
+            **workflow.sla.model_dump(),
             "median_processing_hours": measurement.median_processing_hours,
             "p90_processing_hours": max(measurement.p90_processing_hours, measurement.median_processing_hours),
             "expired_share": measurement.expired_share,
         }
     )
+    return workflow.model_copy(update={"sla": sla})
 
 
-def uses_pilot_turnaround(inputs: SlaInputs, measurement: PilotMeasurement | None) -> bool:
+def uses_pilot_turnaround(workflow: Workflow, measurement: PilotMeasurement | None) -> bool:
     """Whether the typical-case inputs are the pilot's measurement (so the page stops calling them assumptions)."""
-    if measurement is None:
+    if measurement is None or workflow.sla is None:
         return False
-    return with_pilot_turnaround(inputs, measurement) == inputs
+    return with_pilot_turnaround(workflow, measurement) == workflow
 
 
-def apply_pilot_turnaround(state: MutableMapping[str, Any], measurement: PilotMeasurement) -> None:
-    """Button callback: put the pilot's turnaround into the widgets (the user's other inputs stay)."""
-    try:
-        current = inputs_from_widgets(state)
-    except ValidationError:
-        return  # the page shows what is wrong with the inputs; nothing sensible to merge into
-    seed_widgets(state, with_pilot_turnaround(current, measurement))
-
-
-def typical_case_title(state: Mapping[str, Any], measurement: PilotMeasurement | None) -> str:
-    """The typical-case section's title from the widgets' state: assumptions until a pilot has measured them."""
-    try:
-        measured = uses_pilot_turnaround(inputs_from_widgets(state), measurement)
-    except ValidationError:
-        measured = False
-    if measurement is not None and measured:
+def typical_case_note(workflow: Workflow, measurement: PilotMeasurement | None) -> str:
+    """Where the typical case comes from: the pilot once it measured it, else the published assumptions."""
+    if measurement is not None and uses_pilot_turnaround(workflow, measurement):
         return (
             f"Typical case: measured by the pilot ({measurement.batch_count} batch(es), "
             f"{measurement.request_count:,} requests)"
         )
-    return "Typical-case assumptions (until a pilot measures them)"
-
-
-SOURCE_KEY = "win_source"
-"""Session key: (scenario name, workflow index, workflow) the widgets were last seeded from."""
-INPUTS_KEY = "win_inputs"
-"""Session key: the last valid `SlaInputs` (refills widgets Streamlit dropped while another page ran)."""
-
-
-def prepare_widgets(
-    state: MutableMapping[str, Any], *, workflow: Workflow, source: Any, shared: SlaInputs | None
-) -> None:
-    """Seed the widgets before they are drawn: a new shared link wins, then a newly chosen workflow (or
-    scenario); otherwise only keys Streamlit dropped are refilled, from the last valid inputs."""
-    if shared is not None:
-        seed_widgets(state, shared)
-        state[SOURCE_KEY] = source
-    elif state.get(SOURCE_KEY) != source:
-        seed_widgets(state, start_inputs(workflow))
-        state[SOURCE_KEY] = source
-    else:
-        seed_widgets(state, state.get(INPUTS_KEY) or start_inputs(workflow), only_missing=True)
+    return (
+        "Typical-case assumptions (until a pilot measures them): published observations say most batches end "
+        "within the hour"
+    )
 
 
 def input_warnings(inputs: SlaInputs) -> list[str]:

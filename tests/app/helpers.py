@@ -42,12 +42,12 @@ def assert_clean(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
 
 
-SECTIONS = ("model", "volume", "failures", "caching", "overheads", "constraints")
+SECTIONS = ("model", "volume", "arrivals", "failures", "rounds", "sla", "timing", "caching", "overheads", "constraints")
 ROUTING_TAB = ":material/alt_route: Model routing"
 
 
 def open_sections(at: AppTest, *sections: str) -> AppTest:
-    """Open input sections of the Sync vs batch form (closed ones run lazily: their widgets do not exist)."""
+    """Open input sections of the workflow form (closed ones run lazily: their widgets do not exist)."""
     for section in sections:
         assert section in SECTIONS, section
         at.session_state[f"wf_open_{section}"] = True

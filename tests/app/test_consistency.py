@@ -18,9 +18,10 @@ from costmodel import formatting
 from costmodel.cli import main
 from costmodel.scenario import Scenario
 from costmodel.workflow import SlaSpec, Workflow
+from ui import widgets
 from ui.state import SCENARIO
 
-from .helpers import metrics, run_page, verdict
+from .helpers import app, assert_clean, metrics, open_sections, run_page, verdict
 
 SOFT_SLA = SlaSpec(
     sla_hours=20.0,
@@ -149,3 +150,47 @@ def test_a_soft_sla_never_shows_a_negative_interval_beside_feasible(capsys: pyte
     assert not [v for v in shown.values() if v.startswith("−")]
     assert shown["Longest window within the miss budget"] == formatting.hours(plan["recommended_interval_hours"])
     assert "Feasible as a soft SLA" in page.success[0].value
+
+
+def test_an_sla_set_on_submission_windows_reaches_the_verdict_and_the_portfolio() -> None:
+    at = app("app.py").run()
+    at.switch_page("app_pages/submission_windows.py").run()
+    at.number_input(key=widgets.sla_key("sla_hours")).set_value(8.0).run()
+    assert_clean(at)
+    assert "Not feasible" in at.error[0].value
+    at.switch_page("app_pages/sync_vs_batch.py").run()
+    assert_clean(at)
+    assert verdict(at) == "SYNC"
+    reasons = " ".join(str(w.value) for w in at.warning)
+    assert "SLA 8 h (hard)" in reasons
+    assert "submit every" not in reasons
+    at.switch_page("app_pages/portfolio.py").run()
+    assert_clean(at)
+    row = next(d for d in at.dataframe if d.editing_mode == "read_only").value.iloc[0]
+    assert (row["verdict"], row["savings_per_month_usd"]) == ("sync", 0.0)
+    assert next(d for d in at.data_editor).value.iloc[0]["sla_hours"] == 8.0
+
+
+def test_the_sla_is_editable_on_sync_vs_batch_and_reaches_submission_windows() -> None:
+    at = app("app.py").run()
+    open_sections(at, "sla")
+    at.radio(key=widgets.sla_key("kind")).set_value("soft").run()
+    at.number_input(key=widgets.sla_key("sla_hours")).set_value(20.0).run()
+    assert_clean(at)
+    assert "SLA 20 h (soft)" in " ".join(str(b.value) for b in [*at.success, *at.info, *at.warning])
+    at.switch_page("app_pages/submission_windows.py").run()
+    assert_clean(at)
+    assert at.number_input(key=widgets.sla_key("sla_hours")).value == 20.0
+    assert at.radio(key=widgets.sla_key("kind")).value == "soft"
+    assert "Feasible as a soft SLA" in at.success[0].value
+
+
+def test_switching_the_sla_off_removes_it_everywhere() -> None:
+    at = app("app.py").run()
+    open_sections(at, "sla")
+    at.toggle(key="wf_has_sla").set_value(False).run()
+    assert_clean(at)
+    assert "SLA" not in " ".join(str(b.value) for b in [*at.success, *at.info, *at.warning])
+    at.switch_page("app_pages/submission_windows.py").run()
+    assert_clean(at)
+    assert any("has no SLA" in i.value for i in at.info)

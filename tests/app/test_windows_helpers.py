@@ -1,13 +1,10 @@
-"""ui.windows: widget values ↔ SlaInputs, the timeline, headline tiles and figures, without Streamlit."""
+"""ui.windows: workflow → SlaInputs, the timeline, headline tiles and figures, without Streamlit."""
 
 from __future__ import annotations
 
 import math
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from pydantic import ValidationError
 
 from costmodel.pilot import PilotMeasurement
 from costmodel.sla import CLOCK_FRIENDLY_INTERVALS_HOURS, SlaInputs, plan_submissions
@@ -17,92 +14,9 @@ from ui import windows
 WORKFLOW = Workflow(name="contract review", requests_per_day=500, input_tokens=15_000, output_tokens=800)
 
 
-def test_start_inputs_use_the_workflow_sla() -> None:
-    workflow = WORKFLOW.model_copy(
-        update={"sla": SlaSpec(sla_hours=72, kind="soft", downstream_hours=3), "urgent_share": 0.2}
-    )
-    inputs = windows.start_inputs(workflow)
-    assert inputs.sla_hours == 72
-    assert inputs.kind == "soft"
-    assert inputs.downstream_hours == 3
-    assert inputs.requests_per_day == pytest.approx(400)
-
-
-def test_start_inputs_without_sla_offer_a_default_at_the_workflow_volume_and_rounds() -> None:
-    workflow = WORKFLOW.model_copy(update={"retry_route": "batch", "max_batch_rounds": 2, "tool_turns": 3})
-    inputs = windows.start_inputs(workflow)
-    assert inputs.sla_hours == windows.DEFAULT_SLA_HOURS
-    assert inputs.batch_rounds == 6
-    assert inputs.requests_per_day == 500
-
-
-@pytest.mark.parametrize(
-    "inputs",
-    [
-        SlaInputs(sla_hours=30),
-        SlaInputs(
-            sla_hours=8,
-            kind="soft",
-            max_miss_probability=0.05,
-            safety_margin_hours=0.5,
-            downstream_hours=1.5,
-            batch_rounds=3,
-            requests_per_day=12_345,
-            avg_request_bytes=4_000,
-            median_processing_hours=0.5,
-            p90_processing_hours=2,
-            expired_share=0.02,
-            interval_hours=6,
-        ),
-    ],
-)
-def test_widget_values_round_trip(inputs: SlaInputs) -> None:
-    back = windows.inputs_from_widgets(windows.widget_values(inputs))
-    assert back.model_dump() == pytest.approx(inputs.model_dump())
-
-
-@settings(max_examples=50, deadline=None)
-@given(
-    sla=st.floats(min_value=0.25, max_value=500),
-    median=st.floats(min_value=0.01, max_value=5),
-    miss=st.floats(min_value=0, max_value=1),
-    interval=st.sampled_from(windows.INTERVAL_OPTIONS),
-)
-def test_widget_values_round_trip_property(sla: float, median: float, miss: float, interval: float) -> None:
-    chosen = interval or None  # the selector's RECOMMENDED (0) means no chosen interval
-    inputs = SlaInputs(
-        sla_hours=sla,
-        median_processing_hours=median,
-        p90_processing_hours=median * 3,
-        max_miss_probability=miss,
-        interval_hours=chosen,
-    )
-    back = windows.inputs_from_widgets(windows.widget_values(inputs))
-    assert back.sla_hours == sla
-    assert back.interval_hours == chosen
-    assert back.median_processing_hours == pytest.approx(median)
-    assert back.max_miss_probability == pytest.approx(miss)
-
-
-def test_inputs_from_widgets_rejects_out_of_range_values() -> None:
-    values = windows.widget_values(SlaInputs(sla_hours=30))
-    values[windows.KEYS["expired_percent"]] = 150.0
-    with pytest.raises(ValidationError, match="expired_share"):
-        windows.inputs_from_widgets(values)
-
-
-def test_seed_widgets_only_missing_keeps_the_users_values() -> None:
-    state = {windows.KEYS["sla_hours"]: 12.0}
-    windows.seed_widgets(state, SlaInputs(sla_hours=30, downstream_hours=2), only_missing=True)
-    assert state[windows.KEYS["sla_hours"]] == 12.0
-    assert state[windows.KEYS["downstream_hours"]] == 2.0
-    windows.seed_widgets(state, SlaInputs(sla_hours=30))
-    assert state[windows.KEYS["sla_hours"]] == 30.0
-
-
 def test_the_recommended_choice_is_not_none_so_the_selectbox_shows_it() -> None:
-    values = windows.widget_values(SlaInputs(sla_hours=30))
-    assert values[windows.KEYS["interval_hours"]] == windows.RECOMMENDED is not None
+    assert windows.RECOMMENDED is not None
+    assert windows.INTERVAL_OPTIONS[0] == windows.RECOMMENDED
     assert windows.interval_label(windows.RECOMMENDED) == "recommended"
     assert windows.interval_label(6.0) == "every 6 h"
 
@@ -231,46 +145,29 @@ PILOT = PilotMeasurement(
 )
 
 
-def test_pilot_turnaround_replaces_the_typical_case_assumptions() -> None:
-    inputs = SlaInputs(sla_hours=30, requests_per_day=800)
-    measured = windows.with_pilot_turnaround(inputs, PILOT)
-    assert (measured.median_processing_hours, measured.p90_processing_hours, measured.expired_share) == (0.5, 2.0, 0.01)
-    assert measured.requests_per_day == 800
-    assert not windows.uses_pilot_turnaround(inputs, PILOT)
-    assert windows.uses_pilot_turnaround(measured, PILOT)
-    assert windows.typical_case_title(windows.widget_values(inputs), PILOT).startswith("Typical-case assumptions")
-    assert "measured by the pilot (4 batch(es), 400 requests)" in windows.typical_case_title(
-        windows.widget_values(measured), PILOT
+def test_plan_inputs_are_the_verdicts_inputs_at_the_chosen_interval() -> None:
+    workflow = WORKFLOW.model_copy(
+        update={"sla": SlaSpec(sla_hours=72, kind="soft", downstream_hours=3), "urgent_share": 0.2, "tool_turns": 3}
     )
+    inputs = windows.plan_inputs(workflow, 6.0)
+    assert inputs is not None
+    assert (inputs.sla_hours, inputs.kind, inputs.downstream_hours) == (72, "soft", 3)
+    assert inputs.requests_per_day == pytest.approx(400), "the urgent share stays sync"
+    assert inputs.batch_rounds == 3
+    assert inputs.interval_hours == 6.0
+    assert windows.plan_inputs(workflow, windows.RECOMMENDED).interval_hours is None  # type: ignore[union-attr]
+    assert windows.plan_inputs(WORKFLOW, None) is None, "no SLA, nothing to plan"
 
 
-def test_apply_pilot_turnaround_keeps_the_other_inputs() -> None:
-    state = windows.widget_values(SlaInputs(sla_hours=50, downstream_hours=3))
-    windows.apply_pilot_turnaround(state, PILOT)
-    after = windows.inputs_from_widgets(state)
-    assert (after.sla_hours, after.downstream_hours) == (50, 3)
-    assert after.median_processing_hours == pytest.approx(0.5)
-
-
-def test_start_note_only_for_a_workflow_without_sla() -> None:
-    assert windows.start_note(WORKFLOW.model_copy(update={"sla": SlaSpec(sla_hours=30)})) is None
-    assert "has no SLA" in (windows.start_note(WORKFLOW) or "")
-
-
-def test_prepare_widgets_link_then_workflow_then_refill() -> None:
-    sla72 = WORKFLOW.model_copy(update={"sla": SlaSpec(sla_hours=72)})
-    state: dict[str, object] = {}
-    windows.prepare_widgets(state, workflow=sla72, source="a", shared=None)
-    assert state[windows.KEYS["sla_hours"]] == 72.0
-    state[windows.KEYS["sla_hours"]] = 40.0  # the user's edit survives a rerun from the same source
-    windows.prepare_widgets(state, workflow=sla72, source="a", shared=None)
-    assert state[windows.KEYS["sla_hours"]] == 40.0
-    windows.prepare_widgets(state, workflow=sla72, source="a", shared=SlaInputs(sla_hours=12))
-    assert state[windows.KEYS["sla_hours"]] == 12.0  # a new shared link wins
-    windows.prepare_widgets(state, workflow=WORKFLOW, source="b", shared=None)
-    assert state[windows.KEYS["sla_hours"]] == windows.DEFAULT_SLA_HOURS  # another workflow reseeds
-    state[windows.INPUTS_KEY] = SlaInputs(sla_hours=50, downstream_hours=4)
-    del state[windows.KEYS["downstream_hours"]]  # Streamlit dropped it while another page ran
-    windows.prepare_widgets(state, workflow=WORKFLOW, source="b", shared=None)
-    assert state[windows.KEYS["downstream_hours"]] == 4.0
-    assert state[windows.KEYS["sla_hours"]] == windows.DEFAULT_SLA_HOURS
+def test_pilot_turnaround_replaces_the_typical_case_assumptions() -> None:
+    workflow = WORKFLOW.model_copy(update={"sla": SlaSpec(sla_hours=50, downstream_hours=3)})
+    measured = windows.with_pilot_turnaround(workflow, PILOT)
+    assert measured.sla is not None
+    sla = measured.sla
+    assert (sla.median_processing_hours, sla.p90_processing_hours, sla.expired_share) == (0.5, 2.0, 0.01)
+    assert (sla.sla_hours, sla.downstream_hours, measured.input_tokens) == (50, 3, workflow.input_tokens)
+    assert not windows.uses_pilot_turnaround(workflow, PILOT)
+    assert windows.uses_pilot_turnaround(measured, PILOT)
+    assert windows.typical_case_note(workflow, PILOT).startswith("Typical-case assumptions")
+    assert "measured by the pilot (4 batch(es), 400 requests)" in windows.typical_case_note(measured, PILOT)
+    assert windows.with_pilot_turnaround(WORKFLOW, PILOT) == WORKFLOW, "a pilot cannot decide an SLA"

@@ -6,9 +6,8 @@ from streamlit.testing.v1 import AppTest
 
 from costmodel.pilot import PilotMeasurement
 from costmodel.scenario import Scenario
-from costmodel.sla import SlaInputs
 from costmodel.workflow import SlaSpec, Workflow
-from ui import sharing, windows
+from ui import sharing, widgets, windows
 from ui.data import presets
 from ui.state import PILOT_MEASUREMENT, SCENARIO
 
@@ -22,9 +21,22 @@ def run_page(**session: object) -> AppTest:
     return helpers.run_page(PAGE, **session)
 
 
+KEYS = {
+    "sla_hours": widgets.sla_key("sla_hours"),
+    "kind": widgets.sla_key("kind"),
+    "max_miss_percent": widgets.sla_key("max_miss_probability"),
+    "safety_margin_hours": widgets.sla_key("safety_margin_hours"),
+    "downstream_hours": widgets.sla_key("downstream_hours"),
+    "batch_rounds": "wf_tool_turns",  # retry route sync: rounds = client tool turns
+    "requests_per_day": "wf_volume",
+    "median_minutes": widgets.sla_key("median_processing_hours"),
+}
+"""Test name → widget key of the one workflow form (the windows page draws WINDOWS_LAYOUT)."""
+
+
 def set_sla(at: AppTest, **values: object) -> AppTest:
     for name, value in values.items():
-        widget = at.radio(key=windows.KEYS[name]) if name == "kind" else at.number_input(key=windows.KEYS[name])
+        widget = at.radio(key=KEYS[name]) if name == "kind" else at.number_input(key=KEYS[name])
         widget.set_value(value)
     at.run()
     assert not at.exception, [e.message for e in at.exception]
@@ -84,37 +96,49 @@ def test_workflow_selector_seeds_inputs_from_the_chosen_workflow() -> None:
         ),
     )
     at = run_page(**{SCENARIO: scenario})
-    assert at.number_input(key=windows.KEYS["sla_hours"]).value == 30.0
+    assert at.number_input(key=KEYS["sla_hours"]).value == 30.0
     at.selectbox[0].set_value(1).run()
-    assert at.number_input(key=windows.KEYS["sla_hours"]).value == 72.0
-    assert at.number_input(key=windows.KEYS["requests_per_day"]).value == 900.0
+    assert at.number_input(key=KEYS["sla_hours"]).value == 72.0
+    assert at.number_input(key=KEYS["requests_per_day"]).value == 900.0
 
 
 def test_an_untouched_first_visit_leaves_the_url_alone() -> None:
     """Writing the URL on a deep link's first run shows Streamlit's spurious "Page not found" dialog."""
-    assert "sla" not in run_page().query_params
+    assert "w" not in run_page().query_params
 
 
-def test_inputs_travel_in_the_url() -> None:
+def test_inputs_travel_in_the_url_as_the_workflow() -> None:
     at = set_sla(run_page(), sla_hours=50.0)
-    token = at.query_params["sla"][0] if isinstance(at.query_params["sla"], list) else at.query_params["sla"]
-    assert sharing.decode(SlaInputs, token).sla_hours == 50.0
+    at.selectbox(key=windows.INTERVAL_KEY).set_value(6.0).run()
+    workflow = sharing.decode(Workflow, _param(at, "w"))
+    assert workflow.sla is not None
+    assert workflow.sla.sla_hours == 50.0
+    assert sharing.decode(windows.IntervalChoice, _param(at, "i")).interval_hours == 6.0
+
+
+def _param(at: AppTest, key: str) -> str:
+    value = at.query_params[key]
+    return value[0] if isinstance(value, list) else value
 
 
 def test_a_shared_link_reproduces_the_inputs() -> None:
-    shared = SlaInputs(sla_hours=40.0, kind="soft", requests_per_day=2_000, interval_hours=6.0)
+    shared = Workflow(
+        name="shared", requests_per_day=2_000, input_tokens=1_000, output_tokens=100,
+        sla=SlaSpec(sla_hours=40.0, kind="soft"),
+    )  # fmt: skip
     at = app(PAGE)
-    at.query_params["sla"] = sharing.encode(shared)
+    at.query_params["w"] = sharing.encode(shared)
+    at.query_params["i"] = sharing.encode(windows.IntervalChoice(interval_hours=6.0))
     at.run()
     assert not at.exception
-    assert at.number_input(key=windows.KEYS["sla_hours"]).value == 40.0
-    assert at.radio(key=windows.KEYS["kind"]).value == "soft"
+    assert at.number_input(key=KEYS["sla_hours"]).value == 40.0
+    assert at.radio(key=KEYS["kind"]).value == "soft"
     assert metrics(at)["Submissions per day"] == "4"
 
 
 def test_a_broken_link_warns_and_the_page_still_works() -> None:
     at = app(PAGE)
-    at.query_params["sla"] = "not-a-link"
+    at.query_params["w"] = "not-a-link"
     at.run()
     assert not at.exception
     assert any("could not be used" in w.value for w in at.warning)
@@ -131,16 +155,18 @@ def test_a_pilot_measurement_replaces_the_assumptions() -> None:
         input_tokens=1_000, output_tokens=100, median_processing_hours=0.5, p90_processing_hours=2.0, batch_count=3
     )
     at = run_page(**{PILOT_MEASUREMENT: measurement})
-    assert at.expander[0].label.startswith("Typical-case assumptions")
+    assert any(c.value.startswith("Typical-case assumptions") for c in at.caption)
     next(b for b in at.button if b.label.startswith("Use the pilot")).click().run()
     assert_clean(at)
-    assert at.number_input(key=windows.KEYS["median_minutes"]).value == 30.0
-    assert at.expander[0].label.startswith("Typical case: measured by the pilot (3 batch(es)")
+    helpers.open_sections(at, "timing")
+    assert at.number_input(key=KEYS["median_minutes"]).value == 30.0
+    assert any(c.value.startswith("Typical case: measured by the pilot (3 batch(es)") for c in at.caption)
+    assert not [b for b in at.button if b.label.startswith("Use the pilot")], "nothing left to apply"
 
 
 def test_chosen_interval_longer_than_the_maximum_is_infeasible_with_its_reason() -> None:
     at = set_sla(run_page(), sla_hours=30.0, downstream_hours=0.0, safety_margin_hours=2.0, batch_rounds=1)
-    at.selectbox(key=windows.KEYS["interval_hours"]).set_value(8.0).run()
+    at.selectbox(key=windows.INTERVAL_KEY).set_value(8.0).run()
     assert_clean(at)
     assert "The chosen 8 h interval is longer than the 4 h maximum" in at.error[0].value
     assert metrics(at)["Worst-case latency"] == "32 h"
@@ -154,5 +180,5 @@ def test_inputs_survive_a_visit_to_another_page() -> None:
     assert_clean(at)
     at.switch_page(PAGE).run()
     assert_clean(at)
-    assert at.number_input(key=windows.KEYS["sla_hours"]).value == 50.0
-    assert at.number_input(key=windows.KEYS["downstream_hours"]).value == 3.0
+    assert at.number_input(key=KEYS["sla_hours"]).value == 50.0
+    assert at.number_input(key=KEYS["downstream_hours"]).value == 3.0
