@@ -163,6 +163,11 @@ def _parser() -> argparse.ArgumentParser:
     p = add("list", help="every pilot in the ledger")
     as_json(p)
 
+    p = add("calibrate", help="the turnaround learned from every ended batch in the ledger, with its uncertainty")
+    p.add_argument("--min-batches", type=int, default=5, help="ended batches needed for a fit (5)")
+    p.add_argument("--include-simulated", action="store_true", help="count emulator batches (made-up timings)")
+    as_json(p)
+
     p = add("cancel", help="cancel the pilot's unfinished batches")
     pilot_ref(p)
     as_json(p)
@@ -533,6 +538,16 @@ def cmd_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _calibrate(args: argparse.Namespace) -> int:
+    from pilot.calibrate import run
+    from pilot.ledger import Ledger, default_ledger_path
+
+    if args.min_batches < 2:
+        raise _Fail(f"error: --min-batches {args.min_batches}: at least 2 batches are needed for a spread",
+                    code=EXIT_BAD_INPUT)  # fmt: skip
+    return run(args, Ledger(args.ledger or default_ledger_path()))
+
+
 def cmd_cancel(args: argparse.Namespace) -> int:
     runner, pilot_id = _runner_for(args)
     with runner:
@@ -565,6 +580,7 @@ COMMANDS = {
     "results": cmd_results,
     "report": cmd_report,
     "list": cmd_list,
+    "calibrate": _calibrate,
     "cancel": cmd_cancel,
     "retry-failed": cmd_retry_failed,
 }
