@@ -48,6 +48,7 @@ class _Fault:
     status: int
     retry_after: float | None
     times: int
+    body: Any = None
 
 
 @dataclass
@@ -72,7 +73,7 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
         return
 
-    def _send(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("content-type", "application/json")
@@ -100,11 +101,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(
         self, endpoint: str, query: dict[str, list[str]], authorized: bool, fault: _Fault | None
-    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+    ) -> tuple[int, Any, dict[str, str]]:
         if endpoint == "other":
             return 404, _error("not_found_error", f"no such endpoint: {urlsplit(self.path).path}"), {}
         if not authorized:
             return 401, _error("authentication_error", "invalid admin key"), {}
+        if fault is not None and fault.body is not None:
+            return fault.status, fault.body, {}
         if fault is not None:
             headers = {} if fault.retry_after is None else {"retry-after": f"{fault.retry_after:g}"}
             kind = "rate_limit_error" if fault.status == 429 else "api_error"
@@ -158,10 +161,16 @@ class AdminApiEmulator:
         with self._state.lock:
             return list(self._state.requests)
 
-    def fail_next(self, endpoint: str, *, status: int, retry_after: float | None = None, times: int = 1) -> None:
-        """Answer the next `times` requests to `endpoint` (`usage`, `cost` or `any`) with `status`."""
+    def fail_next(
+        self, endpoint: str, *, status: int, retry_after: float | None = None, times: int = 1, body: Any = None
+    ) -> None:
+        """Answer the next `times` requests to `endpoint` (`usage`, `cost` or `any`) with `status`.
+
+        `body` (any JSON value) replaces the answer, e.g. `status=200, body={"data": 5}` for a report of the
+        wrong shape.
+        """
         with self._state.lock:
-            self._state.faults.append(_Fault(endpoint, status, retry_after, times))
+            self._state.faults.append(_Fault(endpoint, status, retry_after, times, body))
 
     def __enter__(self) -> AdminApiEmulator:
         self._thread = threading.Thread(

@@ -106,7 +106,7 @@ def load_uploads(uploads: Sequence[object]) -> LoadedUsage:
 
 def _fetch_now(start_key: str, end_key: str) -> None:
     """Form callback: fetch with the key typed in, then forget it (the field is cleared before the rerun)."""
-    from usageimport.fetch import DEFAULT_BASE_URL, FetchError, fetch_into, fetch_reports
+    from usageimport.fetch import DEFAULT_BASE_URL, fetch_into, fetch_reports
 
     key = str(st.session_state.get(_KEY_WIDGET, "")).strip()
     st.session_state[_KEY_WIDGET] = ""
@@ -120,7 +120,7 @@ def _fetch_now(start_key: str, end_key: str) -> None:
         )
         result = ImportResult()
         fetch_into(result, reports)
-    except FetchError as exc:
+    except UsageImportError as exc:  # a FetchError, or a report of the wrong shape
         st.session_state[USAGE_FETCH_ERROR] = exc.problems
         return
     finally:

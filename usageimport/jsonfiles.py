@@ -35,9 +35,41 @@ def is_report_page(obj: object) -> bool:
 
 def _is_cost_page(page: dict[str, Any]) -> bool:
     for bucket in page.get("data", []):
-        for r in bucket.get("results", []) or []:
-            return "amount" in r
+        results = bucket.get("results") if isinstance(bucket, dict) else None
+        for r in results if isinstance(results, list) else []:
+            return isinstance(r, dict) and "amount" in r
     return False
+
+
+def _kind(value: object) -> str:
+    return {dict: "an object", list: "a list", str: "text"}.get(type(value), type(value).__name__)
+
+
+def _results(pages: Iterable[Any], source: str) -> Iterator[tuple[Any, dict[str, Any]]]:
+    """(bucket start, result) for every result of every page; a page of the wrong shape is one clear error.
+
+    Shape: `{"data": [{"starting_at": ..., "results": [{...}, ...]}, ...], "has_more": ..., "next_page": ...}`.
+    """
+    for p, page in enumerate(pages, start=1):
+        where = f"{source}: page {p}"
+        if not isinstance(page, dict):
+            raise UsageImportError([f"{where}: expected a report page (an object with data), got {_kind(page)}"])
+        data = page.get("data", [])
+        if not isinstance(data, list):
+            raise UsageImportError([f"{where}: data is {_kind(data)}; a report page's data is a list of buckets"])
+        for b, bucket in enumerate(data):
+            results = (bucket.get("results") or []) if isinstance(bucket, dict) else None
+            if not isinstance(results, list):
+                raise UsageImportError(
+                    [f"{where}: data[{b}] is not a bucket with a results list; is this an Admin API report?"]
+                )
+            for r, result in enumerate(results or []):
+                if not isinstance(result, dict):
+                    raise UsageImportError([f"{where}: data[{b}].results[{r}] is {_kind(result)}, not an object"])
+                for nested in ("cache_creation", "server_tool_use"):
+                    if not isinstance(result.get(nested) or {}, dict):
+                        raise UsageImportError([f"{where}: data[{b}].results[{r}].{nested} is not an object"])
+                yield bucket.get("starting_at"), result
 
 
 def _flatten(obj: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -54,25 +86,23 @@ def _flatten(obj: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 def add_usage_pages(pages: Iterable[dict[str, Any]], result: ImportResult, *, source: str) -> int:
     """Import usage report pages; returns the number of result rows."""
     records: list[dict[str, Any]] = []
-    for page in pages:
-        for bucket in page.get("data", []):
-            for r in bucket.get("results", []) or []:
-                cache = r.get("cache_creation") or {}
-                tools = r.get("server_tool_use") or {}
-                records.append(
-                    {
-                        "time": bucket.get("starting_at"),
-                        "model": r.get("model") or "(no model group)",
-                        "tier": r.get("service_tier"),
-                        "context_window": r.get("context_window"),
-                        "uncached_input_tokens": r.get("uncached_input_tokens"),
-                        "cache_write_5m_tokens": cache.get("ephemeral_5m_input_tokens"),
-                        "cache_write_1h_tokens": cache.get("ephemeral_1h_input_tokens"),
-                        "cache_read_tokens": r.get("cache_read_input_tokens"),
-                        "output_tokens": r.get("output_tokens"),
-                        "web_search_requests": tools.get("web_search_requests"),
-                    }
-                )
+    for starting_at, r in _results(pages, source):
+        cache = r.get("cache_creation") or {}
+        tools = r.get("server_tool_use") or {}
+        records.append(
+            {
+                "time": starting_at,
+                "model": r.get("model") or "(no model group)",
+                "tier": r.get("service_tier"),
+                "context_window": r.get("context_window"),
+                "uncached_input_tokens": r.get("uncached_input_tokens"),
+                "cache_write_5m_tokens": cache.get("ephemeral_5m_input_tokens"),
+                "cache_write_1h_tokens": cache.get("ephemeral_1h_input_tokens"),
+                "cache_read_tokens": r.get("cache_read_input_tokens"),
+                "output_tokens": r.get("output_tokens"),
+                "web_search_requests": tools.get("web_search_requests"),
+            }
+        )
     frame = pd.DataFrame.from_records(records, columns=_USAGE_RECORD_COLUMNS)
     headers = {c: c for c in frame.columns}
     if frame["context_window"].isna().all():
@@ -102,26 +132,24 @@ _USAGE_RECORD_COLUMNS = [
 def add_cost_pages(pages: Iterable[dict[str, Any]], result: ImportResult, *, source: str) -> int:
     """Import cost report pages (`amount` is a decimal string in cents); returns the number of rows."""
     records = []
-    for page in pages:
-        for bucket in page.get("data", []):
-            for r in bucket.get("results", []) or []:
-                amount = r.get("amount")
-                currency = str(r.get("currency") or "USD").upper()
-                if currency != "USD":
-                    raise UsageImportError([f"{source}: amounts in {currency}; only USD cost reports are supported"])
-                try:
-                    usd = float(amount) / 100 if amount is not None else None
-                except (TypeError, ValueError):
-                    usd = amount  # left as text: reported as "not a number" with its row
-                records.append(
-                    {
-                        "time": bucket.get("starting_at"),
-                        "model": r.get("model"),
-                        "tier": r.get("service_tier"),
-                        "amount_usd": usd,
-                        "token_type": r.get("token_type"),
-                    }
-                )
+    for starting_at, r in _results(pages, source):
+        amount = r.get("amount")
+        currency = str(r.get("currency") or "USD").upper()[:12]
+        if currency != "USD":
+            raise UsageImportError([f"{source}: amounts in {currency}; only USD cost reports are supported"])
+        try:
+            usd = float(amount) / 100 if amount is not None else None
+        except (TypeError, ValueError):
+            usd = amount  # left as text: reported as "not a number" with its row
+        records.append(
+            {
+                "time": starting_at,
+                "model": r.get("model"),
+                "tier": r.get("service_tier"),
+                "amount_usd": usd,
+                "token_type": r.get("token_type"),
+            }
+        )
     frame = pd.DataFrame.from_records(records, columns=["time", "model", "tier", "amount_usd", "token_type"])
     headers = {c: c for c in frame.columns}
     headers["amount_usd"] = "amount"

@@ -12,6 +12,7 @@ from emulator.admin_api import AdminApiEmulator
 from tests.usage import samples
 from usageimport import ImportResult, analyze
 from usageimport.fetch import FetchError, fetch_into, fetch_reports
+from usageimport.tables import UsageImportError
 
 START, END = date(2026, 10, 1), date(2026, 10, 31)
 KEY = "sk-ant-admin01-SECRET-test-key-0123456789"
@@ -119,3 +120,45 @@ def test_bad_arguments(kwargs: dict[str, object], message: str) -> None:
     args: dict[str, object] = {"admin_key": KEY, "start": START, "end": END, "base_url": "http://127.0.0.1:9"}
     with pytest.raises(FetchError, match=message):
         fetch_reports(**{**args, **kwargs})  # type: ignore[arg-type]
+
+
+WRONG_SHAPES = [
+    [1, 2],
+    ["a", "b"],
+    {"data": 5, "has_more": False},
+    {"data": [5], "has_more": False},
+    {"data": [{"starting_at": "2026-10-01T00:00:00Z", "results": 5}], "has_more": False},
+    {"data": [{"starting_at": "2026-10-01T00:00:00Z", "results": ["x"]}], "has_more": False},
+    {"data": [{"starting_at": "2026-10-01T00:00:00Z", "results": [{"cache_creation": 7}]}], "has_more": False},
+    {"data": [{"starting_at": "2026-10-01T00:00:00Z", "results": [{"server_tool_use": [1]}]}], "has_more": False},
+]
+
+
+@pytest.mark.parametrize("body", WRONG_SHAPES, ids=range(len(WRONG_SHAPES)))
+def test_a_report_of_the_wrong_shape_is_a_clear_error(api: AdminApiEmulator, body: object) -> None:
+    api.fail_next("usage", status=200, body=body)
+
+    def fetch_and_import() -> None:
+        fetch_into(ImportResult(), fetch(api))  # type: ignore[arg-type]
+
+    with pytest.raises(UsageImportError) as info:
+        fetch_and_import()
+    text = str(info.value)
+    assert "usage" in text
+    assert any(word in text for word in ("not a JSON object", "page 1", "data"))
+
+
+@pytest.mark.parametrize("ending", ["\r\n", "\n", "\r"])
+def test_a_key_with_a_pasted_line_ending_is_stripped(api: AdminApiEmulator, ending: str) -> None:
+    reports = fetch_reports(admin_key=KEY + ending, start=START, end=END, base_url=api.base_url, sleep=lambda s: None)
+    assert reports.usage_pages
+    assert all(r.authorized for r in api.requests)
+
+
+def test_a_key_with_a_line_break_inside_never_reaches_the_wire_or_the_message(api: AdminApiEmulator) -> None:
+    broken = KEY[:14] + "\r\n" + KEY[14:]
+    with pytest.raises(FetchError) as info:
+        fetch_reports(admin_key=broken, start=START, end=END, base_url=api.base_url, sleep=lambda s: None)
+    assert "SECRET" not in str(info.value)
+    assert "U+000D at position 15" in str(info.value)
+    assert api.requests == []
