@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
+from costmodel.apikeys import scrub
 from costmodel.pilot import budget_decision
 from pilot.api import PermanentApiError, TransientApiError
 from pilot.files import SourceError
@@ -42,7 +43,7 @@ new_tab, pilots_tab = st.tabs(["New pilot", "Pilots"])
 def fail(exc: BaseException, *, prefix: str = "") -> None:
     """One line for the user, never a traceback, and never the key."""
     text = str(exc) or type(exc).__name__
-    st.error(operator.redact(f"{prefix}{text}", target.api_key), icon=":material/error:")
+    st.error(scrub(f"{prefix}{text}", [target.api_key]), icon=":material/error:")
 
 
 def new_pilot() -> None:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -36,19 +35,20 @@ from typing import Any
 
 import streamlit as st
 
+from costmodel.apikeys import KeyFormatError, clean_api_key
+
 __all__ = [
     "Identity",
     "OperatorSettings",
     "apply_retention",
     "auth_configured",
-    "clean_api_key",
     "committed_this_month_usd",
     "current_identity",
     "month_refusal",
     "operator_settings",
     "read_settings",
-    "redact",
     "server_api_key",
+    "typed_api_key",
 ]
 
 ENV_PREFIX = "BATCH_PLANNER_"
@@ -191,40 +191,21 @@ def current_identity() -> Identity:
 
 # --- keys ---------------------------------------------------------------------------------------------
 
-_KEY_SHAPE = re.compile(r"[\x21-\x7e]{8,512}")
 
-
-def clean_api_key(raw: str | None) -> tuple[str | None, str | None]:
-    """`(key, None)` for a usable key (whitespace stripped), `(None, message)` for a malformed one, or (None, None).
-
-    A key must be 8–512 printable ASCII characters with no space, tab, CR or LF inside (a pasted
-    line break would otherwise end up in an HTTP header, and its error would print the key).
-    The message never contains the key.
-    """
-    text = (raw or "").strip()
-    if not text:
-        return None, None
-    if not _KEY_SHAPE.fullmatch(text):
-        return None, (
-            "That API key is not well-formed: a key is 8 to 512 printable ASCII characters with no spaces "
-            "or line breaks inside (Anthropic keys start with sk-ant-). Copy it again from the Console."
-        )
-    return text, None
+def typed_api_key(raw: str | None) -> tuple[str | None, str | None]:
+    """`(key, None)` for a usable typed key (surrounding whitespace stripped), `(None, message)` for a
+    malformed one, `(None, None)` for none. The message never contains the key."""
+    try:
+        return clean_api_key(raw, source="The API key"), None
+    except KeyFormatError as exc:
+        return None, str(exc)
 
 
 def server_api_key() -> str | None:
     """The server's own key (ANTHROPIC_API_KEY in the environment or secrets.toml), cleaned; None if absent/bad."""
     raw = os.environ.get("ANTHROPIC_API_KEY") or _secrets().get("ANTHROPIC_API_KEY")
-    key, _ = clean_api_key(str(raw) if raw else None)
+    key, _ = typed_api_key(str(raw) if raw else None)
     return key
-
-
-def redact(message: str, *secrets: str | None) -> str:
-    """`message` with every given secret replaced by "[key]" (a last line of defence for error texts)."""
-    for secret in secrets:
-        if secret:
-            message = message.replace(secret, "[key]")
-    return message
 
 
 # --- ceilings -------------------------------------------------------------------------------------------

@@ -130,7 +130,7 @@ def target_picker(settings: OperatorSettings, identity: Identity) -> Target:
         help="Held only in this browser session's memory for its requests; never stored, logged, shown or shared.",
         placeholder="sk-ant-...",
     )
-    key, problem = operator.clean_api_key(typed)
+    key, problem = operator.typed_api_key(typed)
     if problem:
         st.error(problem, icon=":material/key_off:")
     elif key is None:

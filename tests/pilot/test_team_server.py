@@ -19,7 +19,7 @@ from pilot.runner import BudgetRefused, PilotError, Runner
 from tests.pilot.conftest import FAKE_KEY, SAMPLES
 from tests.pilot.page_support import fresh_page_state, page, shown_text
 from ui import operator
-from ui.operator import OperatorSettings, clean_api_key, identity_from, read_settings
+from ui.operator import OperatorSettings, identity_from, read_settings, typed_api_key
 
 __all__ = ["fresh_page_state"]
 
@@ -128,22 +128,18 @@ def test_no_secrets_file_reads_as_defaults_without_crashing(monkeypatch) -> None
 
 
 def test_key_is_stripped_of_surrounding_whitespace_and_line_breaks() -> None:
-    assert clean_api_key(f"  {FAKE_KEY}\r\n") == (FAKE_KEY, None)
-    assert clean_api_key("   ") == (None, None)
+    assert typed_api_key(f"  {FAKE_KEY}\r\n") == (FAKE_KEY, None)
+    assert typed_api_key("   ") == (None, None)
 
 
-@pytest.mark.parametrize("bad", [FAKE_KEY[:12] + "\r\n" + FAKE_KEY[12:], FAKE_KEY + " x", FAKE_KEY + "é", "short"])
+@pytest.mark.parametrize("bad", [FAKE_KEY[:12] + "\r\n" + FAKE_KEY[12:], FAKE_KEY + " x", FAKE_KEY + "é"])
 def test_malformed_key_is_refused_with_a_message_that_never_contains_it(bad: str) -> None:
-    key, message = clean_api_key(bad)
+    key, message = typed_api_key(bad)
     assert key is None
     assert message
-    assert "not well-formed" in message
+    assert "cannot be part of a key" in message
     assert "PILOTKEY" not in message
     assert bad.strip() not in message
-
-
-def test_redact_removes_a_key_from_any_message() -> None:
-    assert operator.redact(f"Invalid header value b'{FAKE_KEY}\\r'", FAKE_KEY) == "Invalid header value b'[key]\\r'"
 
 
 # --- identity ------------------------------------------------------------------------------------------
@@ -295,7 +291,7 @@ def test_typed_malformed_key_is_refused_without_echo(monkeypatch) -> None:
     bad = FAKE_KEY[:10] + "\n" + FAKE_KEY[10:]
     next(t for t in at.text_input if t.label == "Anthropic API key").input(bad).run()
     assert not at.exception
-    assert any("not well-formed" in e.value for e in at.error)
+    assert any("cannot be part of a key" in e.value for e in at.error)
     assert not any("PILOTKEY" in text for text in shown_text(at))
     assert next(c for c in at.checkbox if c.label.startswith("Submit ")).disabled
 
@@ -333,11 +329,11 @@ def _submit_and_finish(at) -> str:  # type: ignore[no-untyped-def]
     next(b for b in at.button if b.label == "Submit pilot").click().run()
     assert not at.exception, [e.value for e in at.exception]
     pilot_id = re.search(r"(pilot-[\w-]+)", next(s.value for s in at.success if "Submitted" in s.value)).group(1)  # type: ignore[union-attr]
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60  # generous: the machine is shared; the sandbox ends a batch in 0.5 s
     while time.monotonic() < deadline and not [b for b in at.button if b.label == "Use in plan"]:
         time.sleep(0.3)
         at.run()
-    assert [b for b in at.button if b.label == "Use in plan"]
+    assert [b for b in at.button if b.label == "Use in plan"], [e.value for e in (*at.error, *at.warning)]
     return pilot_id
 
 
