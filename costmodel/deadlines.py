@@ -377,11 +377,11 @@ def _simulate(
     # a single take for a million items (searchsorted on unsorted queries is ~10× slower)
     minutes = np.rint(submissions * 60).astype(np.int64)
     first_minute = int(minutes[0])
-    table = minutes[np.searchsorted(minutes, np.arange(first_minute, int(minutes[-1]) + 1), side="left")] / 60.0
+    next_table = minutes[np.searchsorted(minutes, np.arange(first_minute, int(minutes[-1]) + 1), side="left")] / 60.0
 
     def next_submission(t: Any) -> Any:
         index = np.ceil(np.asarray(t) * 60 - 1e-6).astype(np.int64) - first_minute
-        return table[np.clip(index, 0, len(table) - 1)]
+        return next_table[np.clip(index, 0, len(next_table) - 1)]
 
     # worst case per day: the last arrival (at close), every round W, later rounds at the next submission
     worst = next_submission(close_by_day) + w
@@ -400,7 +400,16 @@ def _simulate(
     else:
         weights = np.asarray(_profile_weights(inputs))
         cumulative = np.cumsum(weights)
-        hour = np.minimum(np.searchsorted(cumulative, within, side="right"), 23)
+        # inverse CDF through a table on a fine grid, then step past any boundary inside the grid cell
+        # (searchsorted on a million unsorted values is several times slower)
+        grid = 1 << 16
+        hour_table = np.minimum(np.searchsorted(cumulative, np.arange(grid) / grid, side="right"), 23)
+        hour = hour_table[np.minimum((within * grid).astype(np.int64), grid - 1)]
+        for _ in range(24):
+            step = (within >= cumulative[hour]) & (hour < 23)
+            if not step.any():
+                break
+            hour = hour + step
         below = cumulative[hour] - weights[hour]
         local_hour = hour + np.clip((within - below) / np.where(weights[hour] > 0, weights[hour], 1.0), 0.0, 1.0)
     # local wall clock → real time: the zone's offset at each (day, hour); one number when it never changes

@@ -226,3 +226,13 @@ def test_cli_bad_clock_input_is_one_line(capsys: pytest.CaptureFixture[str], arg
     assert len(err.strip().splitlines()) == 1
     assert fragment in err
     assert "Traceback" not in err
+
+
+def test_a_flat_business_hours_profile_matches_the_window() -> None:
+    flat = tuple(1.0 if 8 <= h < 18 else 0.0 for h in range(24))
+    window = plan_calendar(SYDNEY.model_copy(update={"submit_at": ("12:00", "18:00")}), DEFAULTS, start=START,
+                           samples=100_000)  # fmt: skip
+    profiled = plan_calendar(SYDNEY.model_copy(update={"submit_at": ("12:00", "18:00"), "hourly_profile": flat}),
+                             DEFAULTS, start=START, samples=100_000)  # fmt: skip
+    assert profiled.ready_by_deadline_probability == pytest.approx(window.ready_by_deadline_probability, abs=0.002)
+    assert [c.last_submission for c in profiled.deadlines] == [c.last_submission for c in window.deadlines]
