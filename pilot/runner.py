@@ -471,6 +471,10 @@ class Runner:
         claimed_at = part.claimed_at or self.now()
         elapsed = max(0.0, (self.now() - claimed_at).total_seconds())
         client = self.client()
+        # batches already shown to be someone else's (by any process): never downloaded again
+        self._foreign.update(
+            detail.split(":", 1)[0] for _, _, kind, detail in self.ledger.events(pilot_id) if kind == "not_ours"
+        )
 
         def find() -> list[Any]:
             raw = client.messages.batches.with_raw_response.list(limit=100)
