@@ -16,6 +16,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 __all__ = [
+    "CalendarInputs",
     "Catalog",
     "Comparison",
     "CustomPrices",
@@ -32,17 +33,22 @@ __all__ = [
     "Workflow",
     "WorkflowError",
     "build_portfolio",
+    "check_queue",
     "compare",
     "evaluate_scenario",
     "evaluate_workflow",
+    "fit_turnaround",
     "load_catalog",
     "load_scenario",
+    "plan_calendar",
+    "plan_guard",
     "plan_submissions",
     "recommend",
     "resolve_pricing",
     "route_models",
     "scenario_from_json",
     "scenario_to_json",
+    "tier_limits",
 ]
 
 _HOME = {
@@ -73,11 +79,20 @@ _HOME = {
     "load_scenario": "scenario",
     "scenario_from_json": "scenario",
     "scenario_to_json": "scenario",
+    "check_queue": "capacity",
+    "tier_limits": "capacity",
+    "CalendarInputs": "deadlines",
+    "plan_calendar": "deadlines",
+    "plan_guard": "guard",
+    "fit_turnaround": "turnaround",
 }
 
 if TYPE_CHECKING:
+    from costmodel.capacity import check_queue, tier_limits
     from costmodel.cost import Comparison, compare
+    from costmodel.deadlines import CalendarInputs, plan_calendar
     from costmodel.finance import FinanceInputs, Portfolio, build_portfolio
+    from costmodel.guard import plan_guard
     from costmodel.prices import Catalog, CustomPrices, ModelPricing, load_catalog
     from costmodel.recommend import Recommendation, evaluate_workflow, recommend
     from costmodel.routing import RoutingResult, route_models
@@ -90,6 +105,7 @@ if TYPE_CHECKING:
         scenario_to_json,
     )
     from costmodel.sla import SlaInputs, SlaPlan, plan_submissions
+    from costmodel.turnaround import fit_turnaround
     from costmodel.workflow import SlaSpec, Workflow, WorkflowError, resolve_pricing
 
 
