@@ -192,6 +192,13 @@ def _add_guard(p: argparse.ArgumentParser) -> None:
     g.add_argument("--rescue-buffer-hours", type=float, default=0.5, help="slack after the drain [h]")
 
 
+def _add_ranges(p: argparse.ArgumentParser) -> None:
+    """Uncertain inputs (issue 12): range syntax on the workflow flags, --success-from-pilot, --draws, --seed."""
+    from costmodel.cli_ranges import add_range_flags
+
+    add_range_flags(p)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="python -m costmodel",
@@ -200,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     p = sub.add_parser("compare", help="sync vs batch spend for one workflow")
     _add_workflow(p)
+    _add_ranges(p)
     _add_common(p)
     p = sub.add_parser("sla", help="submission windows for an SLA")
     _add_sla(p, volume=True)
@@ -215,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--blocking", action="store_true", help="someone waits on each result")
     g.add_argument("--streaming", action="store_true", help="responses must stream")
     g.add_argument("--urgent-share", type=float, default=0.0, help="share that must stay sync (hybrid)")
+    _add_ranges(p)
     _add_common(p)
     p = sub.add_parser("models", help="the price catalog: sync and batch prices and their source")
     p.add_argument("--all", "--include-retired", dest="all", action="store_true", help="include retired models")
@@ -503,10 +512,32 @@ def _sla_text(plan: Any, *, max_miss_probability: float) -> str:
 def cmd_compare(args: argparse.Namespace) -> int:
     from costmodel.cost import compare
 
+    uncertain = _take_ranges(args)
     workflow = _workflow(args)
-    c = compare(workflow, _pricing(workflow, _catalog(args)))
-    _emit(args, _comparison_payload(c), _comparison_text(c))
+    pricing = _pricing(workflow, _catalog(args))
+    c = compare(workflow, pricing)
+    payload, text = _comparison_payload(c), _comparison_text(c)
+    if uncertain:
+        payload, text = _with_ranges(args, uncertain, workflow, pricing, payload, text, payload)
+    _emit(args, payload, text)
     return 0
+
+
+def _take_ranges(args: argparse.Namespace) -> dict[str, Any]:
+    from costmodel.cli_ranges import take_ranges
+
+    return take_ranges(args)
+
+
+def _with_ranges(
+    args: argparse.Namespace, uncertain: dict[str, Any], workflow: Any, pricing: Any, payload: dict[str, Any],
+    text: str, comparison_payload: dict[str, Any], **context: Any,
+) -> tuple[dict[str, Any], str]:
+    """P10/P50/P90 beside the point figures (`<key>_range`) and a ranges section in the text (issue 12)."""
+    from costmodel.cli_ranges import ranges_section
+
+    top, lines = ranges_section(args, uncertain, workflow, pricing, comparison_payload=comparison_payload, **context)
+    return {**payload, **top}, "\n".join([text, *lines])
 
 
 def cmd_sla(args: argparse.Namespace) -> int:
@@ -668,6 +699,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     from costmodel.recommend import evaluate_workflow
     from costmodel.workflow import WorkflowError
 
+    uncertain = _take_ranges(args)
     workflow = _workflow(args)
     try:
         result = evaluate_workflow(workflow, _catalog(args))
@@ -694,8 +726,24 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         guard = _guard_section(args, payload, sla_inputs_for(workflow), cutoff_hours=None,
                                interval_hours=result.sla.interval_hours, comparison=result.comparison)  # fmt: skip
         text += ["", guard] if guard else []
-    _emit(args, payload, "\n".join(text))
+    out = "\n".join(text)
+    if uncertain:
+        out = _recommend_ranges(args, uncertain, result, payload, out)
+    _emit(args, payload, out)
     return 0
+
+
+def _recommend_ranges(
+    args: argparse.Namespace, uncertain: dict[str, Any], result: Any, payload: dict[str, Any], text: str
+) -> str:
+    """Ranges for `recommend`, in place; the verdict's reasons gain the input that matters most (issue 12)."""
+    pricing = _pricing(result.workflow, _catalog(args))
+    ranged, out = _with_ranges(args, uncertain, result.workflow, pricing, payload, text, payload["comparison"],
+                               sla_plan=result.sla, result=result)  # fmt: skip
+    payload.update(ranged)
+    if ranged["decisive_input_reason"]:
+        payload["reasons"] = [*payload["reasons"], ranged["decisive_input_reason"]]
+    return out
 
 
 def cmd_models(args: argparse.Namespace) -> int:

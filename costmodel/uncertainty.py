@@ -269,7 +269,9 @@ def parse_distribution(text: str) -> PointValue | UniformRange | Triangular | Pi
     except ValidationError as exc:
         from costmodel.errors import problem_lines
 
-        raise ValueError("; ".join(line.removeprefix("input: ") for line in problem_lines(exc))) from None
+        tags = ("input: ", "point: ", "range: ", "triangular: ", "beta: ", "sample: ")
+        lines = [line.removeprefix(next((t for t in tags if line.startswith(t)), "")) for line in problem_lines(exc)]
+        raise ValueError("; ".join(lines)) from None
 
 
 def point_of(d: Any) -> float:
@@ -381,6 +383,20 @@ def _with_points(workflow: Mapping[str, Any], uncertain: Mapping[str, Any]) -> d
     return data
 
 
+def bounds_problem(name: str, d: Any) -> str | None:
+    """What is wrong with `d` as the distribution of input `name` on its own (None: nothing)."""
+    spec = UNCERTAIN_FIELDS[name]
+    if isinstance(d, PilotCounts) and spec.unit != "share":
+        return "pilot counts k/n describe a share; give a range or a sample instead"
+    # a Beta lives on (0, 1); a sample's mean lies within its values
+    lo, hi = (min(d.values), max(d.values)) if isinstance(d, Sample) else support(d)
+    bad_lo = not isinstance(d, PilotCounts) and (lo <= spec.lo if spec.lo_open else lo < spec.lo)
+    if bad_lo or hi > spec.hi:
+        allowed = f"{'(' if spec.lo_open else '['}{spec.lo:g}, {spec.hi:g}]"
+        return f"{describe(d)} goes outside {allowed}; narrow it"
+    return None
+
+
 class UncertainWorkflow(StrictModel):
     """A point workflow plus the inputs that are uncertain; the workflow carries their point values."""
 
@@ -405,15 +421,10 @@ class UncertainWorkflow(StrictModel):
     def _within_bounds(self) -> UncertainWorkflow:
         w = self.workflow
         for name, d in self.uncertain.items():
-            spec = UNCERTAIN_FIELDS[name]
-            if isinstance(d, PilotCounts) and spec.unit != "share":
-                raise ValueError(f"{name}: pilot counts k/n describe a share; give a range or a sample instead")
-            # a Beta lives on (0, 1); a sample's mean lies within its values
-            lo, hi = (min(d.values), max(d.values)) if isinstance(d, Sample) else support(d)
-            bad_lo = not isinstance(d, PilotCounts) and (lo <= spec.lo if spec.lo_open else lo < spec.lo)
-            if bad_lo or hi > spec.hi:
-                allowed = f"{'(' if spec.lo_open else '['}{spec.lo:g}, {spec.hi:g}]"
-                raise ValueError(f"{name}: {describe(d)} goes outside {allowed}; narrow it")
+            problem = bounds_problem(name, d)
+            if problem:
+                raise ValueError(f"{name}: {problem}")
+            lo = min(d.values) if isinstance(d, Sample) else support(d)[0]
             if name == "median_processing_hours" and w.sla is None:
                 raise ValueError("median_processing_hours: the workflow has no SLA to apply a turnaround to")
             if name in VOLUME_FIELDS and getattr(w, name) is None:

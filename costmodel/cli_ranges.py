@@ -1,0 +1,212 @@
+"""Ranges on the command line: uncertain inputs as flags, P10/P50/P90 in the text and the JSON (issue 12).
+
+`compare` and `recommend` take `--success-rate 0.9:0.98`, `--success-from-pilot 190/200`,
+`--output-tokens 600:1100` (any of `RANGE_FLAGS`: a number, `lo:hi`, `lo:mode:hi`, or `k/n` for a
+share). With any input uncertain, `--json` adds next to each point key `<key>_range` =
+{p10, p50, p90}, plus `probability_batch_saves`, `probability_verdict_flips`, the uncertain inputs
+with their distributions, the tornado, and the pilot-size advice. Plain numbers change nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+__all__ = ["RANGE_FLAGS", "add_range_flags", "ranges_section", "take_ranges"]
+
+RANGE_FLAGS = {
+    "success_rate": "--success-rate",
+    "billed_failure_share": "--billed-failure-share",
+    "cache_hit_rate": "--cache-hit-rate",
+    "batch_cache_hit_rate": "--batch-cache-hit-rate",
+    "input_tokens": "--input-tokens",
+    "output_tokens": "--output-tokens",
+    "requests_per_day": "--requests-per-day",
+    "requests_per_month": "--requests-per-month",
+    "median_processing_hours": "--median-processing-hours",
+}
+"""Flags that take a range or a distribution, by workflow field (their dest is the field name)."""
+MAX_DRAWS = 1_000_000
+
+
+def _number_or_distribution(text: str) -> Any:
+    """A float for a plain number (so nothing else changes), else the distribution."""
+    from costmodel.uncertainty import PointValue, parse_distribution
+
+    try:
+        d = parse_distribution(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return d.value if isinstance(d, PointValue) else d
+
+
+def add_range_flags(p: argparse.ArgumentParser) -> None:
+    """Let the workflow flags in `RANGE_FLAGS` take ranges; add `--success-from-pilot`, `--draws`, `--seed`."""
+    for action in p._actions:
+        if action.dest in RANGE_FLAGS:
+            action.type = _number_or_distribution
+            action.help = (action.help or "") + " (or a range lo:hi, lo:mode:hi" + (
+                ", or pilot counts k/n)" if action.dest in ("success_rate", "billed_failure_share") else ")"
+            )
+    g = p.add_argument_group("ranges (uncertain inputs)")
+    g.add_argument(
+        "--success-from-pilot",
+        metavar="K/N",
+        type=_number_or_distribution,
+        help="first-pass success from a pilot: K usable of N requests, Beta(K+1, N-K+1)",
+    )
+    # defaults resolve in take_ranges, so building the parser never loads numpy
+    g.add_argument("--draws", type=int, default=None, help="Monte Carlo draws (10,000)")
+    g.add_argument("--seed", type=int, default=None, help="random seed (same seed, same ranges)")
+    g.add_argument(
+        "--pilot-precision", type=float, default=0.02, help="pilot-size advice: ± this on the success rate (0.02)"
+    )
+
+
+def take_ranges(args: argparse.Namespace) -> dict[str, Any]:
+    """The uncertain inputs given as flags; each flag's value becomes its point value (for the point figures)."""
+    from costmodel.cli import CliError
+    from costmodel.uncertainty import DEFAULT_DRAWS, DEFAULT_SEED, PilotCounts, bounds_problem, point_of
+
+    args.draws = DEFAULT_DRAWS if getattr(args, "draws", None) is None else args.draws
+    args.seed = DEFAULT_SEED if getattr(args, "seed", None) is None else args.seed
+    uncertain: dict[str, Any] = {}
+    problems = []
+    for field, flag in RANGE_FLAGS.items():
+        value = getattr(args, field, None)
+        if value is not None and not isinstance(value, int | float):
+            problem = bounds_problem(field, value)
+            if problem:
+                problems.append(f"{flag}: {problem}")
+            uncertain[field] = value
+            setattr(args, field, point_of(value))
+    pilot = getattr(args, "success_from_pilot", None)
+    if pilot is not None:
+        if not isinstance(pilot, PilotCounts):
+            raise CliError(["--success-from-pilot takes pilot counts K/N, e.g. 190/200 (usable of requests)"])
+        if "success_rate" in uncertain:
+            raise CliError(["give either --success-rate as a range or --success-from-pilot, not both"])
+        uncertain["success_rate"] = pilot
+        args.success_rate = point_of(pilot)
+    if not 1_000 <= getattr(args, "draws", 10_000) <= MAX_DRAWS:
+        problems.append(f"--draws = {args.draws}: give 1,000 to {MAX_DRAWS:,} Monte Carlo draws")
+    if getattr(args, "seed", 0) < 0:
+        problems.append(f"--seed = {args.seed}: give a seed of 0 or more")
+    if not 0 < getattr(args, "pilot_precision", 0.02) < 1:
+        problems.append(f"--pilot-precision = {args.pilot_precision}: give a share in (0, 1), e.g. 0.02")
+    if problems:
+        raise CliError(problems)
+    return uncertain
+
+
+def _uncertain_workflow(workflow: Any, uncertain: dict[str, Any]) -> Any:
+    from pydantic import ValidationError
+
+    from costmodel.cli import FIELD_HELP, CliError
+    from costmodel.errors import problem_lines
+    from costmodel.uncertainty import UncertainWorkflow
+
+    try:
+        return UncertainWorkflow(workflow=workflow, uncertain=uncertain)
+    except ValidationError as exc:
+        lines = [line.removeprefix("input: ") for line in problem_lines(exc, field_help=FIELD_HELP)]
+        raise CliError(lines) from None
+
+
+def _range_json(r: Any) -> Any:
+    return None if r is None else r.model_dump(mode="json")
+
+
+def ranges_section(
+    args: argparse.Namespace,
+    uncertain: dict[str, Any],
+    workflow: Any,
+    pricing: Any,
+    *,
+    comparison_payload: dict[str, Any],
+    sla_plan: Any = None,
+    result: Any = None,
+) -> tuple[dict[str, Any], list[str]]:
+    """Add `<key>_range` beside the comparison's point keys; return the top-level additions and text lines.
+
+    `result` (a WorkflowResult) adds the planned savings under the verdict as a range.
+    """
+    import numpy as np
+
+    from costmodel.cli import CliError
+    from costmodel.samplesize import pilot_size_advice
+    from costmodel.sensitivity import tornado
+    from costmodel.uncertainty import PilotCounts, Range, point_of, ranges_of, simulate
+    from costmodel.workflow import WorkflowError
+
+    uw = _uncertain_workflow(workflow, uncertain)
+    try:
+        sim = simulate(uw, pricing, draws=args.draws, seed=args.seed)
+    except WorkflowError as exc:
+        raise CliError([str(exc)]) from None
+    r = ranges_of(sim, sla_plan=sla_plan)
+    keys = ("sync_cost_per_month_usd", "batch_tokens_per_month_usd", "batch_cost_per_month_usd",
+            "net_savings_per_month_usd", "net_savings_per_year_usd", "net_benefit_per_month_usd", "savings_share",
+            "break_even_success_rate")  # fmt: skip
+    for key in keys:
+        comparison_payload[f"{key}_range"] = _range_json(getattr(r, key))
+    t = tornado(sim)
+    success = uw.uncertain.get("success_rate")
+    p = point_of(success) if success is not None else uw.workflow.success_rate
+    already = success.requests if isinstance(success, PilotCounts) else 0
+    be = r.break_even_success_rate.p50
+    advice = pilot_size_advice(
+        p, half_width=args.pilot_precision, break_even_success_rate=be if be and 0 < be < 1 else None,
+        requests_already=already,
+    )  # fmt: skip
+    top: dict[str, Any] = {
+        "probability_batch_saves": r.probability_batch_saves,
+        "probability_verdict_flips": r.probability_verdict_flips,
+        "draws": r.draws,
+        "seed": r.seed,
+        "uncertain_inputs": [i.model_dump(mode="json") for i in r.uncertain_inputs],
+        "tornado": t.model_dump(mode="json"),
+        "decisive_input_reason": t.reason,
+        "pilot_size": advice.model_dump(mode="json"),
+        "miss_probability_range": _range_json(r.miss_probability),
+    }
+    if result is not None:
+        from costmodel.uncertainty import _planned
+
+        planned, _ = _planned(sim, result)
+        top["planned_savings_per_month_usd_range"] = Range.of(np.asarray(sim.outcome.sync_total - planned)).model_dump()
+
+    def row(label: str, rng: Any, fmt: Any) -> str:
+        return f"  {label:<30} {fmt(rng.p10):>12} {fmt(rng.p50):>12} {fmt(rng.p90):>12}"
+
+    from costmodel.formatting import share, usd
+
+    lines = ["", f"Ranges ({r.draws:,} draws, seed {r.seed}): P10 / P50 (median) / P90",
+             f"  {'':<30} {'P10':>12} {'P50':>12} {'P90':>12}",
+             row("sync per month", r.sync_cost_per_month_usd, usd),
+             row("batch cash per month", r.batch_cost_per_month_usd, usd),
+             row("net savings (cash) per month", r.net_savings_per_month_usd, usd),
+             row("net benefit per month", r.net_benefit_per_month_usd, usd),
+             row("break-even success rate", r.break_even_success_rate, share)]  # fmt: skip
+    if r.miss_probability is not None:
+        from costmodel.formatting import probability
+
+        lines.append(row("P(miss SLA), typical", r.miss_probability, probability))
+    lines += [
+        f"  P(batch saves money) {share(r.probability_batch_saves)}; "
+        f"P(the verdict flips) {share(r.probability_verdict_flips)}",
+        "",
+        "Uncertain inputs",
+        *[f"  - {i.field}: {i.distribution}" for i in r.uncertain_inputs],
+        "",
+        "What drives it (net savings with each input at its P10 / P90, the others at their medians)",
+        *[
+            f"  {b.label:<34} {usd(b.net_savings_at_low_usd):>12} {usd(b.net_savings_at_high_usd):>12}"
+            f"   swing {usd(b.swing_usd)}"
+            for b in t.bars
+        ],
+    ]
+    if t.reason:
+        lines += ["", f"  {t.reason}"]
+    lines += ["", "Pilot size", f"  {advice.statement}"]
+    return top, lines
