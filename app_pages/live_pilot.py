@@ -185,7 +185,12 @@ def pilot_actions(runner: Runner, pilot_id: str, budget_usd: float, *, simulated
             st.warning(str(exc))
         else:
             if middle.button("Use in plan", type="primary", icon=":material/input:"):
-                state.set_pilot_measurement(measurement)
+                state.set_pilot_measurement(
+                    measurement,
+                    model=report.models[0] if len(report.models) == 1 else None,
+                    simulated=simulated,
+                    label=pilot_id,
+                )
                 st.success(
                     "The planner pages now offer this pilot's success rate, tokens and turnaround "
                     "(Sync vs batch → Apply pilot measurement)."

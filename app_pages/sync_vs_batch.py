@@ -9,7 +9,7 @@ from costmodel.cost import savings_curve
 from costmodel.recommend import evaluate_workflow
 from costmodel.routing import route_models
 from costmodel.workflow import WorkflowError, resolve_pricing
-from ui import data, figures, state, widgets
+from ui import confirm, data, figures, state, widgets
 
 VERDICT_BOX = {"batch": st.success, "hybrid": st.info, "sync": st.warning}
 
@@ -31,21 +31,11 @@ with inputs:
         names = [f"{i + 1}. {w.name}" for i, w in enumerate(scenario.workflows)]
         index = names.index(st.selectbox(f"Workflow in “{scenario.name}”", names, index=index))
         state.set_workflow_index(index)
-    measurement = state.get_pilot_measurement()
-    if (
-        measurement is not None
-        and hasattr(measurement, "apply_to")
-        and st.button("Apply pilot measurement", icon=":material/science:", help="Use the pilot's measured numbers")
-    ):
-        try:
-            state.set_workflow(index, measurement.apply_to(scenario.workflows[index]))
-        except ValueError as exc:  # pydantic's ValidationError included
-            st.error(f"The pilot measurement does not fit this workflow: {exc}", icon=":material/error:")
-        else:
-            st.toast("Pilot measurement applied: success rate, tokens and timing now come from the pilot.")
-        scenario = state.get_scenario()
+    confirm.pilot_measurement_offer(index, scenario.workflows[index])
+    scenario = state.get_scenario()
     if scenario.workflows[index].description:
         st.caption(scenario.workflows[index].description)
+    assumed = st.container()  # what the closed sections hold, filled once the workflow is priced
     workflow = widgets.workflow_form(scenario.workflows[index], catalog=catalog)
 
 with headline:
@@ -60,6 +50,8 @@ with headline:
         st.error(str(exc), icon=":material/error:")
         st.stop()
     c, rec = result.comparison, result.recommendation
+    with assumed:
+        confirm.preset_assumptions_note(index, workflow, overhead_per_month_usd=c.overhead_per_month_usd)
 
     m1, m2, m3, m4, m5 = st.columns(5)
     m1.metric("Sync spend", fmt.usd(c.sync_cost_per_month_usd), help="per month, one clean pass", border=True)

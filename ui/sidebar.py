@@ -10,7 +10,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from costmodel.scenario import Scenario, ScenarioError, scenario_from_json, scenario_to_json
-from ui import data, state
+from ui import data, state, transitions
 
 __all__ = ["render"]
 
@@ -25,8 +25,17 @@ def _use(scenario: Scenario) -> None:
     state.set_workflow_index(0)
 
 
+BLANK = "blank"
+"""The preset selector's first choice: a new workflow with none of a preset's hidden settings."""
+
+
+def _starting_points() -> dict[str, Scenario]:
+    blank = Scenario(name="New workflow", workflows=(transitions.BLANK_WORKFLOW,))
+    return {BLANK: blank, **data.presets()}
+
+
 def _pick_preset() -> None:
-    _use(data.presets()[st.session_state[_PRESET_KEY]])
+    _use(_starting_points()[st.session_state[_PRESET_KEY]])
 
 
 def _slug(name: str) -> str:
@@ -54,17 +63,17 @@ def render() -> Callable[[], None]:
     drawn again afterwards in the same place: the file then holds what the page shows. If the
     page stops early (invalid inputs), the first button stays, holding the last valid scenario.
     """
-    presets = data.presets()
+    presets = _starting_points()
     scenario = state.get_scenario()
     with st.sidebar:
         st.subheader(":material/folder_open: Scenario")
         st.selectbox(
             "Preset",
             list(presets),
-            format_func=lambda k: presets[k].name,
+            format_func=lambda k: "New blank workflow" if k == BLANK else presets[k].name,
             key=_PRESET_KEY,
             on_change=_pick_preset,
-            help="Workflows from the field as starting points; every input stays editable",
+            help="A blank workflow, or workflows from the field as starting points; every input stays editable",
             **({} if _PRESET_KEY in st.session_state else {"index": list(presets).index(data.DEFAULT_PRESET)}),
         )
         st.button(

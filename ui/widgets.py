@@ -208,12 +208,15 @@ def _value(name: str, fallback: Any) -> dict[str, Any]:
 
 
 def _percent_slider(label: str, name: str, *, min_pct: float = 0.0, fallback: float = 0.0, **kw: Any) -> float:
+    current = st.session_state.get(_k(name), fallback)
+    # The range follows the data: a measured 0.3 % success rate must show, not crash the slider.
+    low = min(min_pct, current) if isinstance(current, int | float) and current > 0 else min_pct
     pct = st.slider(
         label,
-        min_value=min_pct,
+        min_value=low,
         max_value=100.0,
-        step=0.5,
-        format="%.1f%%",
+        step=0.5 if low == min_pct else 0.01,
+        format="%.1f%%" if low == min_pct else "%.2f%%",
         key=_k(name),
         help=field_help(name),
         **_value(name, fallback),

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from costmodel.pilot import PilotMeasurement
+from costmodel.scenario import Scenario
 from costmodel.workflow import Workflow
 from tests.app.helpers import app, assert_clean, metrics, open_routing, open_sections, verdict
-from ui import sharing
-from ui.state import PILOT_MEASUREMENT
+from ui import sharing, transitions
+from ui.state import PILOT_MEASUREMENT, PILOT_ORIGIN, SCENARIO, PilotOrigin
 
 PAGE = "app_pages/sync_vs_batch.py"
 
@@ -171,16 +172,73 @@ def test_link_with_unknown_model_explains() -> None:
     assert any("unknown model" in e.value for e in at.error)
 
 
-def test_apply_pilot_measurement(at) -> None:  # type: ignore[no-untyped-def]
-    at.session_state[PILOT_MEASUREMENT] = PilotMeasurement(
-        success_rate=0.8, input_tokens=12_000, output_tokens=700, median_processing_hours=0.3, p90_processing_hours=0.9
-    )
+HAIKU_SUPPORT_PILOT = PilotMeasurement(
+    success_rate=0.8, input_tokens=72, output_tokens=122, median_processing_hours=0.3, p90_processing_hours=0.9,
+    request_count=20, batch_count=1,
+)  # fmt: skip
+"""The issue's case: a Haiku support pilot offered to a Sonnet contract-review workflow (15,000/800 tokens)."""
+
+
+def _offer(at, *, model: str | None = None, simulated: bool = False):  # type: ignore[no-untyped-def]
+    at.session_state[PILOT_MEASUREMENT] = HAIKU_SUPPORT_PILOT
+    at.session_state[PILOT_ORIGIN] = PilotOrigin(model=model, simulated=simulated, label="pilot-1")
     at.run()
-    button = next(b for b in at.button if b.label == "Apply pilot measurement")
-    button.click().run()
+    next(b for b in at.button if b.label == "Apply pilot measurement").click().run()
+    assert_clean(at)
+    return at
+
+
+def test_apply_pilot_measurement_shows_the_changes_and_waits_for_confirmation(at) -> None:  # type: ignore[no-untyped-def]
+    before = metrics(at)
+    _offer(at)
+    table = " ".join(m.value for m in at.markdown)
+    assert "| input tokens / request | 15,000 | 72 |" in table
+    assert "| output tokens / request | 800 | 122 |" in table
+    assert "| first-pass success rate | 95.0% | 80.0% |" in table
+    assert metrics(at) == before, "nothing changes before the user confirms"
+    assert at.number_input(key="wf_input_tokens").value == pytest.approx(15_000)
+    next(b for b in at.button if b.label == "Apply these changes").click().run()
     assert_clean(at)
     assert at.slider(key="wf_success_rate").value == pytest.approx(80.0)
-    assert at.number_input(key="wf_input_tokens").value == pytest.approx(12_000)
+    assert at.number_input(key="wf_input_tokens").value == pytest.approx(72)
+    assert metrics(at) != before
+
+
+def test_cancelling_a_pilot_measurement_changes_nothing(at) -> None:  # type: ignore[no-untyped-def]
+    before = metrics(at)
+    _offer(at)
+    next(b for b in at.button if b.label == "Cancel").click().run()
+    assert_clean(at)
+    assert metrics(at) == before
+    assert not [b for b in at.button if b.label == "Apply these changes"]
+
+
+def test_a_pilot_on_another_model_is_flagged_and_a_simulated_one_labelled(at) -> None:  # type: ignore[no-untyped-def]
+    _offer(at, model="claude-haiku-4-5", simulated=True)
+    warnings = " ".join(w.value for w in at.warning)
+    assert "The pilot ran on **claude-haiku-4-5**, this workflow uses **claude-sonnet-4-6**" in warnings
+    assert "**simulated**" in warnings
+    assert any("SIMULATED" in c.value for c in at.caption)
+
+
+def test_a_pilot_on_the_same_real_model_raises_no_flag(at) -> None:  # type: ignore[no-untyped-def]
+    _offer(at, model="claude-sonnet-4-6")
+    assert not [w for w in at.warning if "pilot ran on" in w.value or "simulated" in w.value]
+
+
+def test_a_success_rate_under_half_a_percent_shows_without_crashing() -> None:
+    tiny = PilotMeasurement(
+        success_rate=0.003, input_tokens=15_000, output_tokens=800, median_processing_hours=0.3,
+        p90_processing_hours=0.9,
+    )  # fmt: skip
+    at = app().run()
+    at.session_state[PILOT_MEASUREMENT] = tiny
+    at.run()
+    next(b for b in at.button if b.label == "Apply pilot measurement").click().run()
+    next(b for b in at.button if b.label == "Apply these changes").click().run()
+    assert_clean(at)
+    assert at.slider(key="wf_success_rate").value == pytest.approx(0.3)
+    assert verdict(at) == "SYNC"
 
 
 def test_custom_prices_and_batch_discount(at) -> None:  # type: ignore[no-untyped-def]
@@ -205,7 +263,7 @@ def test_page_alone_shares_the_same_numbers() -> None:
     assert metrics(alone) == metrics(routed)
 
 
-class _BrokenMeasurement:
+class _BrokenMeasurement(PilotMeasurement):
     """Stands in for a measurement whose numbers cannot go into this workflow."""
 
     def apply_to(self, workflow: Workflow) -> Workflow:
@@ -213,13 +271,51 @@ class _BrokenMeasurement:
 
 
 def test_pilot_measurement_that_does_not_fit_is_an_error(at) -> None:  # type: ignore[no-untyped-def]
-    at.session_state[PILOT_MEASUREMENT] = _BrokenMeasurement()
+    at.session_state[PILOT_MEASUREMENT] = _BrokenMeasurement(**HAIKU_SUPPORT_PILOT.model_dump())
     at.run()
     next(b for b in at.button if b.label == "Apply pilot measurement").click().run()
     assert_clean(at)
     assert any("does not fit" in e.value for e in at.error)
+    assert not [b for b in at.button if b.label == "Apply these changes"]
     assert "Net savings" in metrics(at)
 
 
 def test_no_pilot_button_without_a_measurement(at) -> None:  # type: ignore[no-untyped-def]
     assert not [b for b in at.button if b.label == "Apply pilot measurement"]
+
+
+PRESET_WITH_HIDDEN_SETTINGS = Workflow(
+    name="support analytics", model="claude-sonnet-4-6", requests_per_day=2_000, input_tokens=4_000,
+    output_tokens=300, cached_input_tokens=3_000, cache_hit_rate=0.6, batch_cache_hit_rate=0.6,
+    ops_hours_per_month=2.0, hourly_rate_usd=110.0, urgent_share=0.15,
+)  # fmt: skip
+"""A preset whose caching, overheads and urgent share sit in sections that start closed."""
+
+
+def test_a_presets_hidden_assumptions_are_listed_and_clear_in_one_click() -> None:
+    at = app().run()
+    at.session_state[SCENARIO] = Scenario(name="preset", workflows=(PRESET_WITH_HIDDEN_SETTINGS,))
+    at.run()
+    note = " ".join(i.value for i in at.info if i.value.startswith("This workflow assumes"))
+    assert "prompt caching of a 3,000-token prefix (60.0% hits on sync, 60.0% on batch)" in note
+    assert "overheads $220.00/month" in note
+    assert "urgent share 15.0%" in note
+    assert verdict(at) == "HYBRID"
+    next(b for b in at.button if b.label == "Clear these").click().run()
+    assert_clean(at)
+    assert not [i for i in at.info if i.value.startswith("This workflow assumes")]
+    assert verdict(at) == "BATCH"
+    blank = app().run()
+    typed = transitions.cleared(PRESET_WITH_HIDDEN_SETTINGS)
+    blank.session_state[SCENARIO] = Scenario(name="typed", workflows=(typed,))
+    blank.run()
+    assert metrics(at) == metrics(blank), "typed over a preset = typed from scratch"
+    assert at.number_input(key="wf_input_tokens").value == pytest.approx(4_000), "what the user sees stays"
+
+
+def test_a_new_blank_workflow_has_no_hidden_settings() -> None:
+    at = app("app.py").run()
+    at.selectbox(key="sidebar_preset").set_value("blank").run()
+    assert_clean(at)
+    assert not [i for i in at.info if i.value.startswith("This workflow assumes")]
+    assert at.session_state[SCENARIO].workflows[0] == transitions.BLANK_WORKFLOW
