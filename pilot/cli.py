@@ -321,7 +321,14 @@ def _report_lines(report: PilotReport) -> list[str]:
         f"cost: batch ${report.batch_cost_usd:,.4f}; same usage sync ${report.sync_cost_usd:,.4f}; "
         f"savings ${report.savings_usd:,.4f} ({report.savings_share:.0%})",
         f"prices: {report.price_source}",
-    ]
+    ] + (
+        [
+            f"left out: {report.skipped_lines} unreadable line(s) and {report.duplicate_results} repeated "
+            "result(s) in the results file (each request counts once)"
+        ]
+        if report.skipped_lines or report.duplicate_results
+        else []
+    )
 
 
 def _confirm(args: argparse.Namespace, question: str) -> None:
@@ -466,14 +473,27 @@ def cmd_results(args: argparse.Namespace) -> int:
         if status.state not in ("ended", "complete"):
             raise _Fail(f"pilot {pilot_id} is {status.state}: results are available once its batches end")
         path = runner.download(pilot_id)
+        complete = runner.status(pilot_id).state == "complete"
     if args.out:
         shutil.copyfile(path, args.out)
     with path.open(encoding="utf-8") as handle:
         lines = sum(1 for _ in handle)
+    missing = status.pilot.request_count - lines
     if args.json:
-        _print_json({"pilot_id": pilot_id, "results_path": str(path), "copied_to": str(args.out or ""), "lines": lines})
+        _print_json(
+            {
+                "pilot_id": pilot_id,
+                "results_path": str(path),
+                "copied_to": str(args.out or ""),
+                "lines": lines,
+                "complete": complete,
+            }
+        )
     else:
         print(f"{lines} results in {path}" + (f" (copied to {args.out})" if args.out else ""))
+    if not complete:
+        _say(f"{max(missing, 0)} result(s) not received yet (the stream was cut): run `pilot results` again")
+        return EXIT_PROBLEM
     return EXIT_OK
 
 
@@ -563,7 +583,8 @@ def cmd_retry_failed(args: argparse.Namespace) -> int:
         new = runner.status(new_id)
         if not args.json:
             print(_target_line(runner.endpoint, runner.simulated))
-            print(f"new pilot {new_id}: {new.pilot.request_count} failed or expired requests of {pilot_id}")
+            made = "new pilot" if new.state == "prepared" else "retry pilot (made before)"
+            print(f"{made} {new_id}: {new.pilot.request_count} failed or expired requests of {pilot_id}")
         worst = float(new.pilot.estimate["worst_case_batch_usd"])
         _confirm(args, f"Submit {new.pilot.request_count} requests (worst case ${worst:,.4f})?")
         status = runner.submit(new_id)
