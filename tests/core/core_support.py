@@ -61,3 +61,15 @@ def reference_item_costs(
         batch_item += reach * c_batch * billed
         reach *= 1 - s
     return sync_item, batch_item + reach * sync_item
+
+
+def run_cli(capsys: Any, *argv: str) -> tuple[int, str, str]:
+    """`python -m costmodel ARGV` in-process: (exit code, stdout, stderr); argparse exits become codes."""
+    from costmodel.cli import main
+
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -19,6 +19,7 @@ from costmodel.capacity import (
 )
 from costmodel.limits import BATCH_TIER_LIMITS, BATCH_TIER_LIMITS_AS_OF
 from costmodel.sla import SlaInputs, plan_submissions, simulate_latency
+from tests.core.core_support import run_cli
 
 
 @pytest.mark.parametrize(
@@ -122,14 +123,7 @@ def test_spend_cap_day_of_month(spend: float, tier: str, days: int, day: int | N
 
 
 def _sla_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    from costmodel.cli import main
-
-    try:
-        code = main(["sla", *argv])
-    except SystemExit as exc:  # argparse
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+    return run_cli(capsys, "sla", *argv)
 
 
 def test_cli_sla_no_longer_calls_two_million_a_day_simply_feasible(capsys: pytest.CaptureFixture[str]) -> None:

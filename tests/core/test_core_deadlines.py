@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from costmodel.deadlines import CalendarInputs, hourly_profile_from_timestamps, parse_working_days, plan_calendar
 from costmodel.sla import Z90, SlaInputs
+from tests.core.core_support import run_cli
 
 START = date(2026, 11, 30)  # a Monday; Sydney is on daylight time (UTC+11) until 2027-04-04
 SAMPLES = 200_000
@@ -170,14 +171,7 @@ def test_bad_inputs_say_what_to_fix(fields: dict[str, object], message: str) -> 
 
 
 def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    from costmodel.cli import main
-
-    try:
-        code = main(["sla", *argv])
-    except SystemExit as exc:  # argparse
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+    return run_cli(capsys, "sla", *argv)
 
 
 def test_cli_clock_deadline(capsys: pytest.CaptureFixture[str]) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from costmodel.guard import plan_guard, relative_cutoff_hours, rescue_probability
 from costmodel.sla import Z90, SlaInputs
-from tests.core.core_support import AS_OF_FLAG, CHECK_FLAGS
+from tests.core.core_support import AS_OF_FLAG, CHECK_FLAGS, run_cli
 
 SAMPLES = 200_000
 
@@ -67,10 +67,9 @@ def test_a_second_round_at_the_next_window_is_rescued_more_often() -> None:
 
 
 def _main(capsys: pytest.CaptureFixture[str], *argv: str) -> dict:  # type: ignore[type-arg]
-    from costmodel.cli import main
-
-    assert main([*argv, "--json"]) == 0
-    return json.loads(capsys.readouterr().out)  # type: ignore[no-any-return]
+    code, out, err = run_cli(capsys, *argv, "--json")
+    assert code == 0, err
+    return json.loads(out)  # type: ignore[no-any-return]
 
 
 def test_cli_recommend_prices_the_guard(capsys: pytest.CaptureFixture[str]) -> None:
