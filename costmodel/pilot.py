@@ -26,8 +26,11 @@ from costmodel import safejson
 from costmodel._base import NonNegFloat, PosFloat, Share, StrictModel, SuccessRate
 from costmodel.limits import (
     CUSTOM_ID_PATTERN,
+    INFERENCE_GEO_MULTIPLIERS,
     MAX_BATCH_BYTES,
     MAX_REQUESTS_PER_BATCH,
+    TOOL_SYSTEM_PROMPT_TOKENS,
+    WEB_SEARCH_USD_PER_USE,
     WORST_CASE_PROCESSING_HOURS,
 )
 from costmodel.prices import Catalog, ModelPricing, UnknownModelError
@@ -55,7 +58,10 @@ __all__ = [
     "check_output",
     "estimate_spend",
     "format_hours",
+    "offline_gap_problems",
+    "offline_input_gap",
     "offline_input_tokens",
+    "request_token_ceilings",
     "result_text",
     "split_ranges",
     "validate_numbered_lines",
@@ -70,15 +76,43 @@ _CUSTOM_ID = re.compile(CUSTOM_ID_PATTERN)
 _REQUEST_KEYS = frozenset({"custom_id", "params"})
 _ROLES = frozenset({"user", "assistant"})
 
-OFFLINE_BYTES_PER_TOKEN = 3.0
-"""Offline estimate: one token per this many UTF-8 bytes; pessimistic on purpose (English ≈ 4) [bytes]."""
-OFFLINE_TOKENS_PER_MESSAGE = 8
-"""Offline estimate: framing tokens per message and for the system prompt [tokens]."""
-OFFLINE_TOKENS_PER_MEDIA_BLOCK = 1_600
-"""Offline estimate: an image or document block (a large image is about 1,600 tokens) [tokens]."""
-OFFLINE_ESTIMATE_LABEL = "offline estimate (1 token per 3 bytes of text, pessimistic); not Anthropic's count"
-COUNT_TOKENS_LABEL = "Anthropic token-counting endpoint (free)"
+# --- the offline input ceiling: every figure below is an upper bound, never an average -------------
+OFFLINE_TOKENS_PER_REQUEST = 32
+"""Framing of a request (turn markers, stop sequences) in the offline ceiling [tokens]."""
+OFFLINE_TOKENS_PER_MESSAGE = 16
+"""Framing per message and for the system prompt in the offline ceiling [tokens]."""
+OFFLINE_TOKENS_PER_BLOCK = 16
+"""Framing per content block, tool definition or tool result in the offline ceiling [tokens]."""
+OFFLINE_TOKENS_PER_DOCUMENT = 64
+"""Framing a document block adds around its text (source and citation markers) [tokens]."""
+OFFLINE_TOKENS_PER_EXTRA_PARAM = 512
+"""Allowance for a request parameter the ceiling does not know (it may add a system prompt, as structured
+outputs do), on top of its JSON bytes [tokens]."""
+IMAGE_TOKENS_CEILING = 8_000
+"""One image, whatever its bytes [tokens]. Anthropic bills ≈ width × height / 750 after resizing to a long edge
+of at most 1,568 px (≈1,600 tokens); models with high-resolution vision reach ≈4,800. Decoded bytes are no
+bound (a large blank PNG is a few hundred bytes), so a fixed ceiling with a wide margin."""
+TOOL_USE_SYSTEM_PROMPT_TOKENS = max(TOOL_SYSTEM_PROMPT_TOKENS.values())
+"""The tool-use system prompt of a request that defines tools: the larger documented figure (auto/none) [tokens]."""
+BUILTIN_CLIENT_TOOL_TOKENS: dict[str, int] = {
+    "bash_": 1_000,
+    "text_editor_": 1_500,
+    "computer_": 2_500,
+    "memory_": 1_500,
+}
+"""Allowance for the hidden definition of an Anthropic-schema client tool, by type prefix [tokens]
+(documented: bash ≈245, text editor ≈700, computer use ≈735 plus a ≈499-token system prompt; memory: none)."""
+SERVER_TOOL_DEFINITION_TOKENS = 2_000
+"""Allowance for the hidden definition and instructions of a server tool (web search, web fetch) [tokens]."""
+WEB_SEARCH_RESULT_TOKENS_PER_USE = 25_000
+"""Stated bound on the input one web search adds (its results) [tokens]. Anthropic publishes no maximum: this
+is an assumption (a search returns about ten results of page excerpts), listed with every estimate it affects."""
 
+OFFLINE_ESTIMATE_LABEL = (
+    "offline estimate: an upper bound (1 token per UTF-8 byte of text, plus framing and documented image and "
+    "tool allowances); not Anthropic's count"
+)
+COUNT_TOKENS_LABEL = "Anthropic token-counting endpoint (free): the API's own count of each prompt"
 
 # --- validation -------------------------------------------------------------------------------
 
@@ -105,13 +139,24 @@ class RequestStats:
     model: str
     max_tokens: int
     """Output bound [tokens]."""
-    input_tokens_offline: int
-    """Offline input-token estimate [tokens]."""
+    input_tokens_offline: int | None
+    """Offline ceiling of the prompt's input tokens; None when some content has no offline bound [tokens]."""
     uses_cache_control: bool
     """The request marks a prompt-cache breakpoint (input may be billed as cache writes)."""
     body_bytes: int
     """Size of this request in the batch body, JSON-encoded [bytes]."""
-
+    offline_gap: str | None = None
+    """Why `input_tokens_offline` is None, and how to get a count instead."""
+    output_tokens_ceiling: int = 0
+    """Output of one sampling iteration at most: max_tokens, or a larger thinking budget [tokens]."""
+    server_tool_iterations: int = 1
+    """Sampling iterations a server-tool loop may run: 1 + the server tools' max_uses [iterations]."""
+    server_tool_result_tokens: int = 0
+    """Input every allowed server-tool use may add (search results, fetched content) [tokens]."""
+    web_search_uses: int = 0
+    """Web searches the request may make: its web search tools' max_uses [searches]."""
+    inference_geo: str | None = None
+    """`inference_geo` (data residency), which multiplies token prices."""
 
 @dataclass
 class ValidationResult:
@@ -141,67 +186,256 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _content_text_and_media(content: Any) -> tuple[list[str], int, bool]:
-    """Texts, media-block count and whether a cache breakpoint appears in a message's content."""
-    if isinstance(content, str):
-        return [content], 0, False
-    texts: list[str] = []
-    media = 0
-    cache = False
-    if isinstance(content, list):
-        for block in content:
-            if not isinstance(block, dict):
-                continue
-            cache = cache or block.get("cache_control") is not None
-            kind = block.get("type")
-            if kind in ("image", "document"):
-                media += 1
-            for key in ("text", "content", "input", "thinking"):
-                value = block.get(key)
-                if isinstance(value, str):
-                    texts.append(value)
-                elif value is not None and key != "content":
-                    texts.append(json.dumps(value))
-                elif isinstance(value, list):
-                    inner, inner_media, inner_cache = _content_text_and_media(value)
-                    texts.extend(inner)
-                    media += inner_media
-                    cache = cache or inner_cache
-    return texts, media, cache
+def _utf8_bytes(text: str) -> int:
+    return len(text.encode("utf-8", errors="surrogatepass"))
 
 
-def offline_input_tokens(params: Mapping[str, Any]) -> tuple[int, bool]:
-    """Offline input-token estimate of one request's params, and whether it uses `cache_control` [tokens].
+def _is_type(tool_type: Any, prefix: str) -> bool:
+    return isinstance(tool_type, str) and tool_type.startswith(prefix)
 
-    Pessimistic on purpose (see `OFFLINE_BYTES_PER_TOKEN`): it feeds the worst-case spend.
-    """
-    texts: list[str] = []
-    media = 0
-    framing = 0
-    cache = params.get("cache_control") is not None
+
+_NO_INPUT_PARAMS = frozenset(
+    {
+        "model", "max_tokens", "messages", "system", "tools", "tool_choice", "stream", "speed", "temperature",
+        "top_p", "top_k", "metadata", "stop_sequences", "thinking", "service_tier", "inference_geo",
+        "cache_control", "context_management",
+    }
+)  # fmt: skip
+"""Request parameters that add no prompt text of their own (the rest get their bytes and an allowance)."""
+
+_COUNT_HINT = "turn on token counting (Anthropic's free count_tokens endpoint) or"
+
+
+class _InputCeiling:
+    """Walks one request's params and adds up the offline input ceiling (see `offline_input_tokens`)."""
+
+    def __init__(self) -> None:
+        self.tokens = OFFLINE_TOKENS_PER_REQUEST
+        self.cache = False
+        self.gaps: list[str] = []
+
+    def text(self, value: Any) -> None:
+        """A string's UTF-8 bytes; anything else by its ASCII-escaped JSON, which is longer than its UTF-8."""
+        if isinstance(value, str):
+            self.tokens += _utf8_bytes(value)
+        elif value is not None:
+            self.tokens += len(json.dumps(value))
+
+    def content(self, content: Any, where: str) -> None:
+        if not isinstance(content, list):
+            self.text(content)
+            return
+        for j, block in enumerate(content):
+            self.block(block, f"{where}[{j}]")
+
+    def block(self, block: Any, where: str) -> None:
+        self.tokens += OFFLINE_TOKENS_PER_BLOCK
+        if not isinstance(block, dict):
+            self.text(block)
+            return
+        self.cache = self.cache or block.get("cache_control") is not None
+        kind = block.get("type")
+        if kind == "text":
+            self.text(block.get("text"))
+            self.text(block.get("citations"))
+        elif kind == "image":
+            self.image(block.get("source"), where)
+        elif kind == "document":
+            self.document(block, where)
+        elif kind in ("tool_use", "server_tool_use", "mcp_tool_use"):
+            self.text(block.get("name"))
+            self.text(block.get("input"))
+        elif kind == "tool_result":
+            self.content(block.get("content"), f"{where}.content")
+        elif kind == "thinking":
+            self.text(block.get("thinking"))
+        elif kind == "redacted_thinking":
+            self.text(block.get("data"))
+        elif kind == "search_result":
+            self.text(block.get("title"))
+            self.text(block.get("source"))
+            self.content(block.get("content"), f"{where}.content")
+        else:
+            self.gaps.append(f"{where}: a {kind!r} block has no offline bound; {_COUNT_HINT} remove it")
+
+    def image(self, source: Any, where: str) -> None:
+        kind = source.get("type") if isinstance(source, dict) else None
+        if kind == "base64":
+            self.tokens += IMAGE_TOKENS_CEILING
+        else:
+            self.gap(where, "an image", kind, "inline it as base64")
+
+    def gap(self, where: str, what: str, source_type: Any, fix: str) -> None:
+        origin = {"url": "from a URL", "file": "from a file id"}.get(source_type, f"of source type {source_type!r}")
+        self.gaps.append(f"{where}: {what} {origin} has no offline bound; {_COUNT_HINT} {fix}")
+
+    def document(self, block: dict[str, Any], where: str) -> None:
+        self.tokens += OFFLINE_TOKENS_PER_DOCUMENT
+        self.text(block.get("title"))
+        self.text(block.get("context"))
+        source = block.get("source")
+        kind = source.get("type") if isinstance(source, dict) else None
+        if isinstance(source, dict) and kind == "text":
+            self.text(source.get("data"))
+        elif isinstance(source, dict) and kind == "content":
+            self.content(source.get("content"), f"{where}.source.content")
+        elif kind == "base64":
+            self.gaps.append(
+                f"{where}: a PDF has no offline bound (each page is billed as its text plus an image of the page); "
+                f"{_COUNT_HINT} send its text as a text document"
+            )
+        else:
+            self.gap(where, "a document", kind, "inline its text")
+
+    def tool(self, tool: Any) -> None:
+        self.tokens += OFFLINE_TOKENS_PER_BLOCK
+        self.text(tool)
+        if not isinstance(tool, dict):
+            return
+        self.cache = self.cache or tool.get("cache_control") is not None
+        kind = tool.get("type")
+        for prefix, allowance in BUILTIN_CLIENT_TOOL_TOKENS.items():
+            if _is_type(kind, prefix):
+                self.tokens += allowance
+        if _is_type(kind, "web_search_") or _is_type(kind, "web_fetch_"):
+            self.tokens += SERVER_TOOL_DEFINITION_TOKENS
+
+
+def _input_ceiling(params: Mapping[str, Any]) -> _InputCeiling:
+    acc = _InputCeiling()
+    acc.cache = params.get("cache_control") is not None
     system = params.get("system")
     if system is not None:
-        framing += OFFLINE_TOKENS_PER_MESSAGE
-        t, m, c = _content_text_and_media(system)
-        texts.extend(t)
-        media += m
-        cache = cache or c
+        acc.tokens += OFFLINE_TOKENS_PER_MESSAGE
+        acc.content(system, "params.system")
     messages = params.get("messages")
-    if isinstance(messages, list):
-        for message in messages:
-            if isinstance(message, dict):
-                framing += OFFLINE_TOKENS_PER_MESSAGE
-                t, m, c = _content_text_and_media(message.get("content"))
-                texts.extend(t)
-                media += m
-                cache = cache or c
+    for i, message in enumerate(messages if isinstance(messages, list) else []):
+        if isinstance(message, dict):
+            acc.tokens += OFFLINE_TOKENS_PER_MESSAGE
+            acc.content(message.get("content"), f"params.messages[{i}].content")
     tools = params.get("tools")
-    if tools:
-        texts.append(json.dumps(tools))
-    text_bytes = sum(len(t.encode("utf-8")) for t in texts)
-    tokens = math.ceil(text_bytes / OFFLINE_BYTES_PER_TOKEN) + framing + media * OFFLINE_TOKENS_PER_MEDIA_BLOCK
-    return tokens, cache
+    if isinstance(tools, list) and tools:
+        acc.tokens += TOOL_USE_SYSTEM_PROMPT_TOKENS
+        for tool in tools:
+            acc.tool(tool)
+    acc.text(params.get("tool_choice"))
+    for key in sorted(set(params) - _NO_INPUT_PARAMS):
+        acc.tokens += OFFLINE_TOKENS_PER_EXTRA_PARAM
+        acc.text(params[key])
+    return acc
 
+
+def offline_input_tokens(params: Mapping[str, Any]) -> tuple[int | None, bool]:
+    """Offline ceiling of one request's input tokens, and whether it uses `cache_control` [tokens].
+
+    An upper bound for any script, not an estimate: no tokenizer emits more tokens than the UTF-8 bytes
+    it reads, so text (messages, system, text documents, tool inputs and results, thinking) counts one token
+    per byte, JSON (tool definitions, tool_choice, unknown parameters) one per byte of its ASCII-escaped form,
+    plus generous framing per request, message, block and document (`OFFLINE_TOKENS_PER_*`), the tool-use
+    system prompt, allowances for built-in and server tool definitions, and `IMAGE_TOKENS_CEILING` per base64
+    image. None when some content has no offline bound (images or documents by URL or file id, PDFs, unknown
+    block types): the token-counting endpoint can count those (see `offline_input_gap`).
+    """
+    acc = _input_ceiling(params)
+    return (None if acc.gaps else acc.tokens), acc.cache
+
+
+def offline_input_gap(params: Mapping[str, Any]) -> str | None:
+    """Why `offline_input_tokens` has no ceiling for these params, and how to fix it; None when it has one."""
+    return _gap_text(_input_ceiling(params).gaps)
+
+
+def _gap_text(gaps: Sequence[str]) -> str | None:
+    if not gaps:
+        return None
+    return gaps[0] + (f" (and {len(gaps) - 1} more such block(s))" if len(gaps) > 1 else "")
+
+
+@dataclass(frozen=True, slots=True)
+class _ServerTools:
+    iterations: int = 1
+    result_tokens: int = 0
+    web_search_uses: int = 0
+
+
+def _positive_int(value: Any) -> bool:
+    return _is_int(value) and value >= 1
+
+
+def _server_tools(params: Mapping[str, Any]) -> tuple[_ServerTools, list[str]]:
+    """What the server tools may add (uses, results, iterations), and the tools whose cost has no bound."""
+    problems: list[str] = []
+    uses = result_tokens = searches = 0
+    tools = params.get("tools")
+    if tools is not None and not isinstance(tools, list):
+        problems.append("params.tools must be a list of tool definitions")
+    for i, tool in enumerate(tools if isinstance(tools, list) else []):
+        kind = tool.get("type") if isinstance(tool, dict) else None
+        if not isinstance(tool, dict) or kind in (None, "custom"):
+            continue
+        where = f"params.tools[{i}]"
+        if _is_type(kind, "web_search_"):
+            if not _positive_int(tool.get("max_uses")):
+                problems.append(
+                    f'{where}: a web search tool needs "max_uses" (searches per request), or its fees have '
+                    'no bound; add e.g. "max_uses": 3'
+                )
+                continue
+            uses += tool["max_uses"]
+            searches += tool["max_uses"]
+            result_tokens += tool["max_uses"] * WEB_SEARCH_RESULT_TOKENS_PER_USE
+        elif _is_type(kind, "web_fetch_"):
+            if not (_positive_int(tool.get("max_uses")) and _positive_int(tool.get("max_content_tokens"))):
+                problems.append(
+                    f'{where}: a web fetch tool needs "max_uses" and "max_content_tokens", or the content it '
+                    'fetches has no bound; add e.g. "max_uses": 2, "max_content_tokens": 20000'
+                )
+                continue
+            uses += tool["max_uses"]
+            result_tokens += tool["max_uses"] * tool["max_content_tokens"]
+        elif _is_type(kind, "code_execution_"):
+            problems.append(
+                f"{where}: code execution cannot be bounded before the run (container time and the output it "
+                "adds are billed as they come); remove the tool from pilot requests"
+            )
+        elif not any(_is_type(kind, prefix) for prefix in BUILTIN_CLIENT_TOOL_TOKENS):
+            problems.append(
+                f"{where}.type {kind!r} is not a tool whose cost the pilot can bound; remove it or define a custom tool"
+            )
+    for key in ("mcp_servers", "container"):
+        if params.get(key) is not None:
+            problems.append(f"params.{key} brings in remote tools or files whose cost has no bound; remove {key}")
+    return _ServerTools(iterations=1 + uses, result_tokens=result_tokens, web_search_uses=searches), problems
+
+
+def _output_ceiling(params: Mapping[str, Any]) -> int:
+    """max_tokens, or a thinking budget above it (thinking is billed as output) [tokens]."""
+    ceiling = int(params["max_tokens"])
+    thinking = params.get("thinking")
+    budget = thinking.get("budget_tokens") if isinstance(thinking, dict) else None
+    return max(ceiling, budget) if isinstance(budget, int) and not isinstance(budget, bool) else ceiling
+
+
+def _request_stats(line: int, custom_id: str, params: Mapping[str, Any], body_bytes: int) -> RequestStats:
+    """The estimate's view of one valid request."""
+    acc = _input_ceiling(params)
+    tools, _ = _server_tools(params)
+    geo = params.get("inference_geo")
+    return RequestStats(
+        line=line,
+        custom_id=custom_id,
+        model=params["model"],
+        max_tokens=params["max_tokens"],
+        input_tokens_offline=None if acc.gaps else acc.tokens,
+        uses_cache_control=acc.cache,
+        body_bytes=body_bytes,
+        offline_gap=_gap_text(acc.gaps),
+        output_tokens_ceiling=_output_ceiling(params),
+        server_tool_iterations=tools.iterations,
+        server_tool_result_tokens=tools.result_tokens,
+        web_search_uses=tools.web_search_uses,
+        inference_geo=geo if isinstance(geo, str) else None,
+    )
 
 def validate_request(obj: Any) -> list[str]:
     """Problems with one decoded batch request `{"custom_id", "params"}` (custom_id uniqueness aside)."""
@@ -255,6 +489,7 @@ def validate_request(obj: Any) -> list[str]:
         problems.append("params.stream is true: batches cannot stream; remove stream")
     if params.get("speed") is not None:
         problems.append(f"params.speed is {params['speed']!r}: fast mode is not available in batches; remove speed")
+    problems.extend(_server_tools(params)[1])  # a budget cap needs a bound on every tool's cost
     return problems
 
 
@@ -302,24 +537,13 @@ def validate_numbered_lines(lines: Iterable[tuple[int, str | bytes]]) -> Validat
             result.problems.extend(LineProblem(line=number, message=m) for m in messages)
             continue
         params = obj["params"]
-        tokens, cache = offline_input_tokens(params)
         body_bytes = batch_request_body_bytes(stripped)
         if body_bytes + 20 > MAX_BATCH_BYTES:
             result.problems.append(
                 LineProblem(line=number, message=f"request is {body_bytes:,} bytes: larger than a whole batch may be")
             )
             continue
-        result.requests.append(
-            RequestStats(
-                line=number,
-                custom_id=obj["custom_id"],
-                model=params["model"],
-                max_tokens=params["max_tokens"],
-                input_tokens_offline=tokens,
-                uses_cache_control=cache,
-                body_bytes=body_bytes,
-            )
-        )
+        result.requests.append(_request_stats(number, obj["custom_id"], params, body_bytes))
     if result.lines_read == 0:
         result.problems.append(LineProblem(line=0, message="the file has no requests"))
     return result
@@ -452,32 +676,65 @@ class SpendEstimate(StrictModel):
     batch_count: int = Field(ge=0)
     """Batches the set is split into [batches]."""
     input_tokens: int = Field(ge=0)
-    """Total input tokens, from `input_tokens_source` [tokens]."""
+    """Total input tokens at most, prompts from `input_tokens_source` plus what server-tool loops may add [tokens]."""
     input_tokens_source: str
-    """`COUNT_TOKENS_LABEL` or `OFFLINE_ESTIMATE_LABEL`: the offline figure is an estimate."""
+    """`COUNT_TOKENS_LABEL` (the API's count) or `OFFLINE_ESTIMATE_LABEL` (an offline upper bound)."""
     max_output_tokens: int = Field(ge=0)
-    """Sum of max_tokens, the output bound [tokens]."""
+    """Output at most: max_tokens (or a larger thinking budget) per sampling iteration [tokens]."""
     worst_case_batch_usd: NonNegFloat
-    """Spend if every request used its full max_tokens, at batch prices [USD]."""
+    """An upper bound on what the set can bill at batch prices: see `estimate_spend` [USD]."""
     worst_case_sync_usd: NonNegFloat
     """The same at synchronous prices, for comparison [USD]."""
     input_only_batch_usd: NonNegFloat
-    """Input tokens alone at batch prices, a floor for what the pilot costs [USD]."""
+    """The prompts alone as uncached input at batch prices, no output [USD]."""
+    web_search_usd: NonNegFloat = 0.0
+    """Web search fees in the worst case: every allowed search, no batch discount [USD]."""
     models: tuple[str, ...]
     """Models the requests name."""
     price_source: str
     """Price-source line (`PriceSource.label()`)."""
+    assumptions: tuple[str, ...] = ()
+    """Stated bounds the worst case rests on where Anthropic documents none."""
 
 
-def _worst_case_cost(pricing: ModelPricing, api: Literal["sync", "batch"], req: RequestStats, tokens: int) -> float:
-    if req.uses_cache_control:
-        # A cache breakpoint may bill the whole prefix as a 1-hour write, the dearest input rate.
-        cost = pricing.request_cost_usd(
-            api, uncached_input_tokens=0.0, output_tokens=req.max_tokens, cache_write_1h_tokens=float(tokens)
-        )
-    else:
-        cost = pricing.request_cost_usd(api, uncached_input_tokens=float(tokens), output_tokens=req.max_tokens)
-    return float(cost)
+def offline_gap_problems(requests: Iterable[RequestStats]) -> list[LineProblem]:
+    """One problem per request whose input has no offline ceiling: estimate those with counted tokens."""
+    return [LineProblem(line=r.line, message=r.offline_gap) for r in requests if r.offline_gap is not None]
+
+
+def request_token_ceilings(req: RequestStats, prompt_tokens: int) -> tuple[int, int]:
+    """Input and output ceilings of one request whose prompt is at most `prompt_tokens` [tokens].
+
+    Without server tools: the prompt, and max_tokens (or a larger thinking budget). A server-tool loop
+    may run one sampling iteration per allowed use plus one; each iteration may re-read the prompt, every
+    result so far and the output so far, and produce output up to the per-iteration ceiling.
+    """
+    per_iteration_output = max(req.max_tokens, req.output_tokens_ceiling)
+    output = per_iteration_output * req.server_tool_iterations
+    if req.server_tool_iterations <= 1:
+        return prompt_tokens, output
+    return req.server_tool_iterations * (prompt_tokens + req.server_tool_result_tokens + output), output
+
+
+def _worst_case_cost(
+    pricing: ModelPricing, api: Literal["sync", "batch"], req: RequestStats, input_tokens: int, output_tokens: int
+) -> float:
+    """The dearest bill `input_tokens` and `output_tokens` can make for `req` [USD].
+
+    Every input token at the dearest input rate it could hit (the 1-hour cache write when the request has
+    a breakpoint), prices at the long-context tier when the input ceiling crosses it (or base prices, if
+    dearer), the data-residency multiplier on tokens, and every allowed web search at its full fee.
+    """
+    costs = []
+    for prices in (pricing.prices_for(api), pricing.prices_for(api, float(input_tokens))):
+        input_rate = prices.input_usd_per_mtok
+        if req.uses_cache_control:
+            input_rate = max(input_rate, prices.cache_write_5m_usd_per_mtok, prices.cache_write_1h_usd_per_mtok)
+        costs.append((input_tokens * input_rate + output_tokens * prices.output_usd_per_mtok) / 1_000_000)
+    geo = 1.0
+    if req.inference_geo is not None:
+        geo = INFERENCE_GEO_MULTIPLIERS.get(req.inference_geo, max(INFERENCE_GEO_MULTIPLIERS.values()))
+    return max(costs) * geo + req.web_search_uses * WEB_SEARCH_USD_PER_USE
 
 
 def estimate_spend(
@@ -486,15 +743,17 @@ def estimate_spend(
     *,
     counted_input_tokens: Sequence[int] | None = None,
 ) -> SpendEstimate:
-    """Worst-case spend of `requests` at batch prices.
+    """Worst-case spend of `requests` at batch prices: an upper bound on what they can bill.
 
-    `counted_input_tokens` (one per request, from the token-counting endpoint) replaces the offline
-    estimate when given. Raises `UnknownModelError` naming the line of the first unknown model.
+    Prompts are bounded by their offline ceiling (`offline_input_tokens`), or by `counted_input_tokens`
+    (one per request, from Anthropic's token-counting endpoint, which is authoritative) when given; see
+    `request_token_ceilings` and `_worst_case_cost` for the rest. Raises ValueError when a request has
+    no offline ceiling and no count, and `UnknownModelError` naming the line of the first unknown model.
     """
     if counted_input_tokens is not None and len(counted_input_tokens) != len(requests):
         raise ValueError("counted_input_tokens must have one entry per request")
     pricings: dict[str, ModelPricing] = {}
-    batch_usd = sync_usd = input_usd = 0.0
+    batch_usd = sync_usd = input_usd = search_usd = 0.0
     input_total = output_total = 0
     for i, req in enumerate(requests):
         pricing = pricings.get(req.model)
@@ -504,12 +763,19 @@ def estimate_spend(
             except UnknownModelError as exc:
                 raise UnknownModelError(f"line {req.line}: {exc}") from None
             pricings[req.model] = pricing
-        tokens = counted_input_tokens[i] if counted_input_tokens is not None else req.input_tokens_offline
-        input_total += tokens
-        output_total += req.max_tokens
-        batch_usd += _worst_case_cost(pricing, "batch", req, tokens)
-        sync_usd += _worst_case_cost(pricing, "sync", req, tokens)
-        input_usd += float(pricing.request_cost_usd("batch", uncached_input_tokens=float(tokens), output_tokens=0.0))
+        prompt = counted_input_tokens[i] if counted_input_tokens is not None else req.input_tokens_offline
+        if prompt is None:
+            raise ValueError(f"line {req.line}: {req.offline_gap}")
+        input_tokens, output_tokens = request_token_ceilings(req, prompt)
+        input_total += input_tokens
+        output_total += output_tokens
+        batch_usd += _worst_case_cost(pricing, "batch", req, input_tokens, output_tokens)
+        sync_usd += _worst_case_cost(pricing, "sync", req, input_tokens, output_tokens)
+        input_usd += float(pricing.request_cost_usd("batch", uncached_input_tokens=float(prompt), output_tokens=0.0))
+        search_usd += req.web_search_uses * WEB_SEARCH_USD_PER_USE
+    assumptions: tuple[str, ...] = ()
+    if any(r.web_search_uses for r in requests):
+        assumptions = (f"a web search adds at most {WEB_SEARCH_RESULT_TOKENS_PER_USE:,} input tokens",)
     return SpendEstimate(
         request_count=len(requests),
         batch_count=len(split_ranges([r.body_bytes for r in requests])),
@@ -519,10 +785,11 @@ def estimate_spend(
         worst_case_batch_usd=batch_usd,
         worst_case_sync_usd=sync_usd,
         input_only_batch_usd=input_usd,
+        web_search_usd=search_usd,
         models=tuple(sorted(pricings)),
         price_source=catalog.source.label(),
+        assumptions=assumptions,
     )
-
 
 class BudgetDecision(StrictModel):
     """Whether a submission fits the spending cap."""

@@ -44,6 +44,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from costmodel.limits import CUSTOM_ID_PATTERN, MAX_BATCH_BYTES, MAX_REQUESTS_PER_BATCH
+from costmodel.pilot import WEB_SEARCH_RESULT_TOKENS_PER_USE
 
 __all__ = ["Emulator", "EmulatorConfig", "ManualClock"]
 
@@ -133,10 +134,173 @@ def _rfc3339(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, tz=UTC).isoformat().replace("+00:00", "Z")
 
 
+# --- simulated token counting and billing: at least as pessimistic as the real API --------------------
+
+_SIM_TOKEN = re.compile(r"[A-Za-z]+|[0-9]+|[ \t\r\n]+|[\x00-\x7f]|[^\x00-\x7f]")
+_SIM_IMAGE_TOKENS = 4_800
+"""A base64 image: the most a high-resolution model bills for one image (older models: ≈1,600) [tokens]."""
+_SIM_REMOTE_TOKENS = 20_000
+"""Simulated size of an image or document fetched from a URL or a file id [tokens]."""
+_SIM_PDF_MIN_TOKENS = 5_000
+"""A base64 PDF bills its decoded bytes, at least this (one page of text plus its page image) [tokens]."""
+_SIM_TOOL_PROMPT_TOKENS = 346
+"""The tool-use system prompt (tool_choice auto/none, the larger documented figure) [tokens]."""
+_SIM_BUILTIN_TOOL_TOKENS = {"bash_": 245, "text_editor_": 700, "computer_": 1_234, "memory_": 700, "web_": 700}
+"""Hidden definitions of Anthropic-schema tools by type prefix, as documented (memory, web: simulated) [tokens]."""
+_SIM_FULL_OUTPUT_SHARE = 0.25
+"""Share of sampling iterations that use their whole max_tokens (thinking included) [share]."""
+_SIM_CACHE_HIT_SHARE = 0.3
+"""Share of requests with a cache breakpoint that read their prefix instead of writing it [share]."""
+
+
+def _sim_text_tokens(text: str) -> int:
+    """Tokens of a text: ASCII words 4 letters a token, digits 3 a token, one per space run, punctuation
+    one each, and every non-ASCII character one token per UTF-8 byte (real tokenizers spend ≈1-3 a
+    character on CJK and emoji), so pathological text reaches its byte count [tokens]."""
+    tokens = 0
+    for match in _SIM_TOKEN.finditer(text):
+        run = match.group()
+        first = run[0]
+        if first.isascii() and first.isalpha():
+            tokens += -(-len(run) // 4)
+        elif first.isascii() and first.isdigit():
+            tokens += -(-len(run) // 3)
+        elif first in " \t\r\n":
+            tokens += 1
+        else:
+            tokens += len(run.encode("utf-8", errors="surrogatepass"))
+    return tokens
+
+
+def _sim_value_tokens(value: Any) -> int:
+    """A string by its text, anything else by its JSON text [tokens]."""
+    if value is None:
+        return 0
+    return _sim_text_tokens(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+
+
+def _sim_source_tokens(kind: Any, source: Any) -> int:
+    source = source if isinstance(source, dict) else {}
+    source_type = source.get("type")
+    if source_type == "text":
+        return _sim_value_tokens(source.get("data"))
+    if source_type == "content":
+        return sum(_sim_block_tokens(block) for block in source.get("content") or [])
+    if source_type == "base64" and kind == "image":
+        return _SIM_IMAGE_TOKENS
+    if source_type == "base64":
+        return max(_SIM_PDF_MIN_TOKENS, len(str(source.get("data") or "")) * 3 // 4)
+    return _SIM_REMOTE_TOKENS
+
+
+def _sim_block_tokens(block: Any) -> int:
+    """One content block with its framing [tokens]."""
+    if not isinstance(block, dict):
+        return 3 + _sim_value_tokens(block)
+    kind = block.get("type")
+    if kind in ("image", "document"):
+        extra = _sim_value_tokens(block.get("title")) + _sim_value_tokens(block.get("context"))
+        return 3 + extra + _sim_source_tokens(kind, block.get("source"))
+    if kind == "text":
+        return 3 + _sim_value_tokens(block.get("text"))
+    if kind == "tool_result":
+        content = block.get("content")
+        if isinstance(content, list):
+            return 3 + sum(_sim_block_tokens(b) for b in content)
+        return 3 + _sim_value_tokens(content)
+    rest = {k: v for k, v in block.items() if k not in ("type", "cache_control", "signature")}
+    return 3 + _sim_value_tokens(rest)
+
+
+def _sim_ttl(part: Any) -> str | None:
+    control = part.get("cache_control") if isinstance(part, dict) else None
+    if not isinstance(control, dict):
+        return None
+    return "1h" if control.get("ttl") == "1h" else "5m"
+
+
+def _sim_prompt_segments(params: dict[str, Any]) -> list[tuple[int, str | None]]:
+    """The prompt in the API's order (tools, system, messages) as (tokens, cache TTL of a breakpoint there)."""
+    segments: list[tuple[int, str | None]] = [(3, None)]
+    tools = params.get("tools")
+    if isinstance(tools, list) and tools:
+        segments.append((_SIM_TOOL_PROMPT_TOKENS, None))
+        for tool in tools:
+            kind = tool.get("type") if isinstance(tool, dict) else None
+            prefixes = _SIM_BUILTIN_TOOL_TOKENS.items()
+            hidden = max((n for p, n in prefixes if isinstance(kind, str) and kind.startswith(p)), default=0)
+            segments.append((3 + hidden + _sim_value_tokens(tool), _sim_ttl(tool)))
+    system = params.get("system")
+    blocks = system if isinstance(system, list) else ([] if system is None else [{"type": "text", "text": system}])
+    segments.extend((_sim_block_tokens(block), _sim_ttl(block)) for block in blocks)
+    for message in params.get("messages") or []:
+        content = message.get("content") if isinstance(message, dict) else None
+        blocks = content if isinstance(content, list) else [{"type": "text", "text": content or ""}]
+        segments.append((4, None))
+        segments.extend((_sim_block_tokens(block), _sim_ttl(block)) for block in blocks)
+    automatic = _sim_ttl(params)
+    if automatic is not None:
+        segments[-1] = (segments[-1][0], automatic)
+    return segments
+
+
 def fake_token_count(params: dict[str, Any]) -> int:
-    """A plausible input-token count: about 4 characters per token plus framing [tokens]."""
-    text = json.dumps(params.get("messages", [])) + json.dumps(params.get("system", ""))
-    return max(1, len(text) // 4 + 7)
+    """Simulated input tokens of a request's prompt, as count_tokens reports them and a batch bills them [tokens].
+
+    At least as pessimistic as the real API (see `_sim_text_tokens`, `_SIM_*`): a test that the planner's
+    worst case holds against these bills means something for the real one.
+    """
+    return max(1, sum(tokens for tokens, _ in _sim_prompt_segments(params)))
+
+
+def _sim_server_tool_results(params: dict[str, Any], rng: random.Random) -> tuple[list[int], int]:
+    """Input each server-tool use adds (in order), and the web searches made; uses up to each tool's max_uses."""
+    results: list[int] = []
+    searches = 0
+    for tool in params.get("tools") or []:
+        kind = tool.get("type") if isinstance(tool, dict) else None
+        if not isinstance(kind, str) or not kind.startswith(("web_search_", "web_fetch_")):
+            continue
+        max_uses = int(tool.get("max_uses") or 1)
+        uses = max_uses if rng.random() < 0.3 else rng.randint(0, max_uses)
+        search = kind.startswith("web_search_")
+        each = WEB_SEARCH_RESULT_TOKENS_PER_USE if search else int(tool.get("max_content_tokens") or 0)
+        results.extend(rng.randint(each // 2, each) for _ in range(uses))
+        if search:
+            searches += uses
+    return results, searches
+
+
+def _sim_usage(params: dict[str, Any], rng: random.Random, first_output: int) -> dict[str, Any]:
+    """Usage of one request: cache writes at every breakpoint's TTL (or a read), a server-tool loop that
+    re-reads the prompt, results and output so far on each iteration, output up to max_tokens per iteration."""
+    segments = _sim_prompt_segments(params)
+    prompt = max(1, sum(tokens for tokens, _ in segments))
+    marks = [i for i, (_, ttl) in enumerate(segments) if ttl is not None]
+    prefix = sum(tokens for tokens, _ in segments[: marks[-1] + 1]) if marks else 0
+    hit = bool(marks) and rng.random() < _SIM_CACHE_HIT_SHARE
+    ttl_1h = any(segments[i][1] == "1h" for i in marks)
+    max_tokens = int(params.get("max_tokens") or 1)
+    results, searches = _sim_server_tool_results(params, rng)
+    uncached = write_5m = write_1h = read = output = 0
+    for iteration in range(len(results) + 1):
+        drawn = first_output if iteration == 0 else max(1, min(max_tokens, rng.randint(20, 200)))
+        step_output = max_tokens if rng.random() < _SIM_FULL_OUTPUT_SHARE else drawn
+        context = sum(results[:iteration]) + output  # results and output so far are read again
+        read += prefix if hit else 0
+        write_1h += prefix if ttl_1h and not hit else 0
+        write_5m += prefix if marks and not ttl_1h and not hit else 0
+        uncached += prompt - prefix + context
+        output += step_output
+    return {
+        "input_tokens": uncached,
+        "output_tokens": output,
+        "cache_creation_input_tokens": write_5m + write_1h,
+        "cache_read_input_tokens": read,
+        "cache_creation": {"ephemeral_5m_input_tokens": write_5m, "ephemeral_1h_input_tokens": write_1h},
+        "server_tool_use": {"web_search_requests": searches},
+        "service_tier": "batch",
+    }
 
 
 class Emulator:
@@ -342,26 +506,16 @@ class Emulator:
                     "topic": rng.choice(["refund", "login", "warranty", "pricing"]),
                 }
             )
-        uses_cache = "cache_control" in json.dumps(params)
-        input_tokens = fake_token_count(params)
-        cache_read = input_tokens // 2 if uses_cache and rng.random() < 0.5 else 0
-        cache_write = input_tokens // 2 if uses_cache and not cache_read else 0
+        usage = _sim_usage(params, rng, output_tokens)
         return {
             "id": f"msg_emu_{salt[-8:]}_{index}",
             "type": "message",
             "role": "assistant",
             "model": params.get("model", "claude-sonnet-4-6"),
             "content": [{"type": "text", "text": text}],
-            "stop_reason": "end_turn",
+            "stop_reason": "max_tokens" if usage["output_tokens"] == max_tokens else "end_turn",
             "stop_sequence": None,
-            "usage": {
-                "input_tokens": input_tokens - cache_read - cache_write,
-                "output_tokens": output_tokens,
-                "cache_creation_input_tokens": cache_write,
-                "cache_read_input_tokens": cache_read,
-                "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": cache_write},
-                "service_tier": "batch",
-            },
+            "usage": usage,
         }
 
 

@@ -45,6 +45,7 @@ from costmodel.pilot import (
     budget_decision,
     catalog_problems,
     estimate_spend,
+    offline_gap_problems,
 )
 from costmodel.prices import Catalog
 from pilot.api import (
@@ -304,10 +305,16 @@ class Runner:
         template: PromptTemplate | None = None,
         count_tokens: bool = False,
     ) -> tuple[ValidationResult, SpendEstimate]:
-        """Validate then estimate; raises ValidationFailed when any problem remains."""
+        """Validate then estimate; raises ValidationFailed when any problem remains.
+
+        Without `count_tokens`, a request whose content has no offline ceiling (an image or document by
+        URL or file id, a PDF) is a problem: the API's count is then the only bound there is.
+        """
         result = self.validate(source, template)
         if result.ok:
             result.problems = catalog_problems(result.requests, catalog)
+        if result.ok and not count_tokens:
+            result.problems = offline_gap_problems(result.requests)
         if not result.ok:
             raise ValidationFailed(result)
         counted = self.count_input_tokens(source, template) if count_tokens else None
