@@ -7,8 +7,8 @@ from pydantic import ValidationError
 
 from costmodel.errors import problem_lines
 from costmodel.finance import FinanceInputs
-from costmodel.scenario import Scenario, scenario_to_json
-from ui import data, portfolio, sharing, state
+from costmodel.scenario import Scenario
+from ui import confirm, data, portfolio, sharing, state
 
 st.title("Portfolio & finance")
 st.caption(
@@ -17,13 +17,17 @@ st.caption(
 )
 
 top_left, top_right = st.columns([3, 1], vertical_alignment="bottom")
-if top_right.button(
-    "Load the field portfolio",
-    icon=":material/playlist_add:",
-    help="Pre-merge check, nightly test generation, weekly security audit, overnight report, "
-    "contract review, claims triage and support analytics, with finance figures.",
-):
-    state.set_scenario(data.presets()["portfolio"])
+with top_right:
+    confirm.ask(
+        "Load the field portfolio",
+        key="pf_load_field",
+        question="Replace this table and its finance inputs with the field portfolio?",
+        confirm="Replace the table",
+        on_confirm=lambda: state.set_scenario(data.presets()["portfolio"]),
+        icon=":material/playlist_add:",
+        help="Pre-merge check, nightly test generation, weekly security audit, overnight report, "
+        "contract review, claims triage and support analytics, with finance figures. Asks first.",
+    )
 first_visit = portfolio.SOURCE_KEY not in st.session_state
 shared = sharing.read_params(Scenario, "portfolio")
 if shared is not None and sharing.params_changed("portfolio"):
@@ -81,17 +85,25 @@ portfolio.remember(st.session_state, edited, finance)
 view = portfolio.evaluate_rows(rows, catalog, finance)
 totals = view.portfolio
 edited_scenario = portfolio.edited_scenario(scenario, rows, finance)
-if shared is not None or not first_visit:
-    # Writing the URL on a session's very first run of a deep link makes Streamlit show a spurious
-    # "Page not found" dialog (streamlit#9992), so an untouched page waits for the first change.
-    sharing.write_params(edited_scenario, "portfolio")
+complete = edited_scenario is not None and not view.problems
+if complete and edited_scenario is not None:
+    # The one write-back rule: a complete, valid table is the scenario at once (other pages, Save, links).
+    portfolio.keep(st.session_state, edited_scenario)
+    if shared is not None or not first_visit:
+        # Writing the URL on a session's very first run of a deep link makes Streamlit show a spurious
+        # "Page not found" dialog (streamlit#9992), so an untouched page waits for the first change.
+        sharing.write_params(edited_scenario, "portfolio")
 
 with results_area:
     if view.problems:
         st.error(
-            "Left out of the totals until fixed:\n\n" + "\n".join(f"- {p}" for p in view.problems),
+            "Left out of the totals until fixed:\n\n" + "\n".join(f"- {p}" for p in view.problems)
+            + "\n\nUntil then the scenario (the other pages, *Save scenario*) and this page's link keep the last "
+            "complete table.",
             icon=":material/error:",
         )
+    elif edited_scenario is None:
+        st.info("The table is empty: the scenario keeps its last workflows until you add a row.")
     st.dataframe(
         portfolio.results_frame(view),
         column_config=portfolio.results_column_config(),
@@ -100,18 +112,6 @@ with results_area:
     )
     for column, tile in zip(st.columns(4), portfolio.total_tiles(totals), strict=True):
         column.metric(tile.label, tile.value, tile.delta, help=tile.help)
-    if (
-        edited_scenario is not None
-        and edited_scenario != scenario
-        and st.button(
-            "Use the valid rows on every page",
-            icon=":material/sync:",
-            help="Makes the edited table (valid rows and finance inputs) the current scenario, so the other pages "
-            "and the sidebar's save use it.",
-        )
-    ):
-        state.set_scenario(edited_scenario)
-        st.rerun()
 
 if totals.margin is None:
     st.info("Enter monthly revenue to see the gross-margin impact.")
@@ -126,7 +126,7 @@ st.subheader("Exports")
 st.caption(f"Every export starts with its assumptions and the price source: {view.price_source.label()}.")
 today = data.today()
 stem = portfolio.scenario_name(scenario.name, today)
-x1, x2, x3, x4 = st.columns(4)
+x1, x2, x3 = st.columns(3)
 x1.download_button(
     "Download CSV",
     lambda: portfolio.export_csv(view, generated=today),
@@ -154,17 +154,5 @@ x3.download_button(
     icon=":material/description:",
     key="pf_report",
 )
-if edited_scenario is not None:
-    x4.download_button(
-        "Save edited scenario (JSON)",
-        scenario_to_json(edited_scenario),
-        file_name=f"{stem}.json",
-        mime="application/json",
-        on_click="ignore",
-        icon=":material/save:",
-        key="pf_json",
-        help="The valid rows and finance inputs; load it from the sidebar.",
-    )
-
 with st.expander("Assumptions and price source"):
     st.markdown("\n".join(f"- {line}" for line in portfolio.export_header(view, generated=today)[2:]))

@@ -48,6 +48,7 @@ __all__ = [
     "finance_from_widgets",
     "finance_widget_values",
     "frame_to_rows",
+    "keep",
     "margin_tiles",
     "prepare_table",
     "projection_figure",
@@ -689,6 +690,16 @@ def prepare_table(state: MutableMapping[str, Any], scenario: Scenario) -> tuple[
         for key, value in finance_widget_values(finance).items():
             state.setdefault(key, value)
     return state[FRAME_KEY], state[BASE_KEY]
+
+
+def keep(session: MutableMapping[str, Any], scenario: Scenario) -> None:
+    """Make the edited table the scenario every page uses, without rebuilding the editor from it (the editor's
+    edits already hold it)."""
+    from ui import state
+
+    if session.get(SOURCE_KEY) != scenario:
+        session[SOURCE_KEY] = scenario
+        state.set_scenario(scenario)
 
 
 def remember(state: MutableMapping[str, Any], edited: pd.DataFrame, finance: FinanceInputs) -> None:

@@ -22,9 +22,10 @@ def run_page(**session: object) -> AppTest:
     return helpers.run_page(PAGE, **session)
 
 
-def load_field_portfolio() -> AppTest:
-    at = run_page()
-    at.button[0].click().run()
+def load_field_portfolio(at: AppTest | None = None) -> AppTest:
+    at = at or run_page()
+    next(b for b in at.button if b.label == "Load the field portfolio").click().run()
+    next(b for b in at.button if b.label == "Replace the table").click().run()
     assert not at.exception
     return at
 
@@ -163,16 +164,50 @@ def test_the_table_travels_in_the_url_and_a_shared_link_reproduces_it() -> None:
     assert metrics(elsewhere)["Savings"] == savings
 
 
-def test_use_the_valid_rows_on_every_page_sets_the_scenario() -> None:
+def test_valid_edits_reach_every_page_at_once() -> None:
     at = load_field_portfolio()
-    at = edit(at, {0: {"name": "Renamed check"}, 1: {"output_tokens": -1.0}})
-    next(b for b in at.button if b.label.startswith("Use the valid rows")).click().run()
-    assert not at.exception
+    at = edit(at, {0: {"name": "Renamed check"}})
     scenario = at.session_state[SCENARIO]
-    assert len(scenario.workflows) == 6
+    assert len(scenario.workflows) == 7
     assert scenario.workflows[0].name == "Renamed check"
     assert results(at).loc[0, "name"] == "Renamed check"
     assert not at.error
+
+
+def test_an_invalid_row_never_vanishes_silently_from_the_scenario_or_the_link() -> None:
+    at = load_field_portfolio()
+    at = edit(at, {0: {"name": "Renamed check"}})
+    token = at.query_params["portfolio"]
+    at = edit(at, {0: {"name": "Renamed check"}, 1: {"output_tokens": -1.0}})
+    message = at.error[0].value
+    assert "row 2 (Nightly test generation): output_tokens" in message
+    assert "keep the last complete table" in message
+    assert len(at.session_state[SCENARIO].workflows) == 7, "the scenario keeps the row until it is fixed"
+    assert at.query_params["portfolio"] == token, "so does the link"
+    assert list(results(at)["row"]) == list(range(1, 8)), "result rows are numbered as in the editor"
+
+
+def test_a_row_with_numbers_but_no_name_says_why_on_its_row() -> None:
+    at = load_field_portfolio()
+    at = edit(at, {2: {"name": None}})
+    assert "row 3: name: empty; fill in column 'Workflow'" in at.error[0].value
+    table = results(at)
+    assert (table.loc[2, "row"], table.loc[2, "verdict"]) == (3, "invalid")
+    assert len(at.session_state[SCENARIO].workflows) == 7
+
+
+def test_loading_the_field_portfolio_asks_first() -> None:
+    scenario = Scenario(
+        name="mine",
+        workflows=(Workflow(name="solo", requests_per_day=1_000, input_tokens=2_000, output_tokens=300),),
+    )
+    at = run_page(**{SCENARIO: scenario})
+    next(b for b in at.button if b.label == "Load the field portfolio").click().run()
+    assert list(results(at)["name"]) == ["solo"], "nothing replaced before the user confirms"
+    assert any("Replace this table" in m.value for m in at.markdown)
+    next(b for b in at.button if b.label == "Cancel").click().run()
+    assert list(results(at)["name"]) == ["solo"]
+    assert len(results(load_field_portfolio(at))) == 7
 
 
 def test_deleting_every_row_leaves_a_working_page_with_zero_totals() -> None:
@@ -180,14 +215,15 @@ def test_deleting_every_row_leaves_a_working_page_with_zero_totals() -> None:
     at = edit(at, {}, deleted_rows=list(range(7)))
     assert metrics(at)["All-sync spend"] == "$0/mo"
     assert len(results(at)) == 0
-    assert not any("JSON" in b.label for b in at.download_button if b.key == "pf_json")
+    assert any("table is empty" in i.value for i in at.info)
+    assert len(at.session_state[SCENARIO].workflows) == 7, "an empty table is never the scenario"
     assert any("CSV" in b.label for b in at.download_button)
 
 
 def test_edits_and_finance_inputs_survive_a_visit_to_another_page() -> None:
     at = app("app.py").run()
     at.switch_page(PAGE).run()
-    next(b for b in at.button if b.label.startswith("Load the field")).click().run()
+    at = load_field_portfolio(at)
     at = edit(at, {4: {"requests_per_day": 5_000.0}}, added_rows=[{"name": "Extra"}], deleted_rows=[0])
     at.number_input(key=portfolio.FINANCE_KEYS["revenue"]).set_value(50_000.0).run()
     before = (metrics(at), list(results(at)["name"]))
