@@ -174,7 +174,8 @@ def _add_calendar(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("clock deadline (instead of --sla-hours)")
     g.add_argument("--deadline", default=None, metavar="HH:MM", help="results usable by this local time")
     g.add_argument("--timezone", default=None, metavar="ZONE", help="IANA time zone, e.g. Australia/Sydney")
-    g.add_argument("--working-days", default="all", metavar="DAYS", help="days work arrives: mon-fri, all (all)")
+    g.add_argument("--working-days", default=None, metavar="DAYS",
+                   help="days work arrives: mon-fri, all (default: all, or those seen in --arrivals-from)")
     arrivals = g.add_mutually_exclusive_group()
     arrivals.add_argument("--arrivals", default=None, metavar="HH:MM-HH:MM", help="daily arrival window (all day)")
     arrivals.add_argument("--arrivals-from", default=None, metavar="LOGFILE",
@@ -611,20 +612,22 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
 
     if args.deadline is None or args.timezone is None:
         raise CliError(["missing --sla-hours (hours from arrival to usable), or --deadline HH:MM with --timezone ZONE"])
-    problems = []
-    try:
-        working_days = parse_working_days(args.working_days)
-    except ValueError as exc:
-        problems.append(f"--working-days: {exc}")
-        working_days = tuple(range(7))
-    fields: dict[str, Any] = {"deadline": args.deadline, "timezone": args.timezone, "working_days": working_days}
+    problems: list[str] = []
+    fields: dict[str, Any] = {"deadline": args.deadline, "timezone": args.timezone}
+    if args.arrivals_from is not None:
+        profile = _learned_profile(args.arrivals_from, args.timezone, problems)
+        if profile is not None:
+            fields.update(hourly_profile=profile.weights, working_days=profile.working_days)
+    if args.working_days is not None:
+        try:
+            fields["working_days"] = parse_working_days(args.working_days)
+        except ValueError as exc:
+            problems.append(f"--working-days: {exc}")
     if args.arrivals is not None:
         start, _, end = args.arrivals.partition("-")
         fields.update(arrival_start=start.strip(), arrival_end=end.strip())
     if args.submit_at is not None:
         fields["submit_at"] = tuple(t.strip() for t in args.submit_at.split(",") if t.strip())
-    if args.arrivals_from is not None:
-        fields["hourly_profile"] = _learned_profile(args.arrivals_from, args.timezone, problems)
     if problems:
         raise CliError(problems)
     flags = {"deadline": "--deadline", "timezone": "--timezone", "arrival_start": "--arrivals",
@@ -670,7 +673,7 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
 
 
 def _learned_profile(path: str, timezone_name: str, problems: list[str]) -> Any:
-    """Hourly arrival weights from a request log's `timestamp` column (CSV) or key (JSONL); problems appended."""
+    """The arrival profile of a request log's `timestamp` column (CSV) or key (JSONL); None + a problem if unusable."""
     import csv
     from datetime import datetime
 
@@ -689,7 +692,7 @@ def _learned_profile(path: str, timezone_name: str, problems: list[str]) -> Any:
         for text in texts:
             if text:
                 stamps.append(datetime.fromisoformat(str(text).replace("Z", "+00:00")))
-        return hourly_profile_from_timestamps(stamps, timezone_name).weights
+        return hourly_profile_from_timestamps(stamps, timezone_name)
     except (OSError, ValueError) as exc:
         problems.append(f"--arrivals-from {path}: {exc} (a request log with a timestamp column, CSV or JSONL)")
         return None

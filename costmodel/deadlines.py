@@ -592,7 +592,10 @@ def hourly_profile_from_timestamps(timestamps: Sequence[datetime], timezone_name
     """Arrival shares by local hour and weekday in `timezone_name`; naive timestamps are taken as UTC."""
     if not timestamps:
         raise ValueError("no timestamps: the request log has no rows with a timestamp")
-    zone = ZoneInfo(timezone_name)
+    try:
+        zone = ZoneInfo(timezone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {timezone_name!r}: use an IANA name like Europe/London") from None
     hours = [0] * 24
     weekdays = [0] * 7
     for stamp in timestamps:

@@ -199,7 +199,15 @@ def test_cli_learns_arrivals_from_a_request_log(capsys: pytest.CaptureFixture[st
     code, out, err = _cli(capsys, "--deadline", "09:00", "--timezone", "UTC", "--arrivals-from", str(log),
                           "--start-date", START.isoformat(), "--json")  # fmt: skip
     assert code == 0, err
-    assert json.loads(out)["schedule_local"] == ["10:00"]  # arrivals 09:00-10:00 close at 10:00
+    data = json.loads(out)
+    assert data["schedule_local"] == ["10:00"]  # arrivals 09:00-10:00 close at 10:00
+    assert [c["arrival_day"] for c in data["deadlines"]] == ["mon"]  # working days seen in the log
+    code, out, err = _cli(capsys, "--deadline", "09:00", "--timezone", "UTC", "--arrivals-from", str(log),
+                          "--working-days", "mon-fri", "--start-date", START.isoformat(), "--json")  # fmt: skip
+    assert len(json.loads(out)["deadlines"]) == 5
+    code, out, err = _cli(capsys, "--deadline", "09:00", "--timezone", "Nowhere/City", "--arrivals-from", str(log))
+    assert code == 2
+    assert "unknown time zone" in err
 
 
 @pytest.mark.parametrize(
