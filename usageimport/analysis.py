@@ -43,6 +43,9 @@ def load_files(paths: Iterable[str | Path], *, names: Sequence[str] | None = Non
                 read_csv(path, result, source=name)
         except UsageImportError as exc:
             problems.extend(exc.problems)
+    span = result.span_problem()
+    if span is not None:
+        problems.append(span)
     if problems:
         raise UsageImportError(problems)
     return result

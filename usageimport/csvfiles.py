@@ -69,6 +69,17 @@ def read_csv(path: str | Path, result: ImportResult, *, source: str | None = Non
     path = Path(path)
     name = source or path.name
     try:
+        return _read_csv(path, result, name, chunk_rows)
+    except csv.Error as exc:  # the csv module reads the header and the lines pandas cannot judge alone
+        if "field larger than field limit" in str(exc):
+            raise UsageImportError(
+                [f"{name}: a field is longer than {csv.field_size_limit():,} characters; is this a usage export?"]
+            ) from None
+        raise UsageImportError([f"{name}: cannot read the CSV ({exc}); check its quoting"]) from None
+
+
+def _read_csv(path: Path, result: ImportResult, name: str, chunk_rows: int) -> str:
+    try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             headers = _header(handle, name)
     except UnicodeDecodeError as exc:

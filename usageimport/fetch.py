@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 from costmodel import safejson
 from costmodel.apikeys import KeyFormatError, clean_api_key, scrub
 from usageimport.jsonfiles import add_cost_pages, add_usage_pages
-from usageimport.tables import ImportResult, UsageImportError
+from usageimport.tables import MAX_SPAN_DAYS, ImportResult, UsageImportError
 
 __all__ = ["DEFAULT_BASE_URL", "FetchError", "FetchedReports", "fetch_into", "fetch_reports"]
 
@@ -161,6 +161,10 @@ def fetch_reports(
         raise FetchError(["no admin key: set ANTHROPIC_ADMIN_KEY (an sk-ant-admin… key from the Console)"])
     if end < start:
         raise FetchError([f"the end date {end} is before the start date {start}"])
+    if (end - start).days + 1 > MAX_SPAN_DAYS:
+        raise FetchError(
+            [f"{start} … {end} is {(end - start).days + 1:,} days; fetch at most {MAX_SPAN_DAYS} days at a time"]
+        )
     window = [
         ("starting_at", f"{start.isoformat()}T00:00:00Z"),
         ("ending_at", f"{(end + timedelta(days=1)).isoformat()}T00:00:00Z"),
@@ -180,9 +184,12 @@ def fetch_reports(
 
 
 def fetch_into(result: ImportResult, reports: FetchedReports, *, label: str = "Admin API") -> None:
-    """Add fetched pages to an import."""
+    """Add fetched pages to an import; raises UsageImportError for pages of the wrong shape or too long a span."""
     add_usage_pages(reports.usage_pages, result, source=f"{label} usage report")
     result.sources.append(f"{label} usage report ({len(reports.usage_pages)} pages)")
     if reports.cost_pages:
         add_cost_pages(reports.cost_pages, result, source=f"{label} cost report")
         result.sources.append(f"{label} cost report ({len(reports.cost_pages)} pages)")
+    span = result.span_problem()
+    if span is not None:
+        raise UsageImportError([span])

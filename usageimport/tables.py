@@ -8,6 +8,7 @@ skipped row with its reason, and accumulates numpy columns with global model/tag
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -22,10 +23,32 @@ from costmodel.usage import (
 )
 from usageimport.columns import NUMBER_COLUMNS, TOKEN_COLUMNS, tier_code
 
-__all__ = ["ImportResult", "SkippedRow", "UsageImportError"]
+__all__ = ["EARLIEST_DAY", "LATEST_DAY", "MAX_SPAN_DAYS", "ImportResult", "SkippedRow", "UsageImportError"]
 
 _MAX_LISTED_SKIPS = 200
 _EPOCH_DAY_NS = 86_400
+_EPOCH = date(1970, 1, 1)
+EARLIEST_DAY = date(2020, 1, 1)
+"""Earliest usage date accepted: before Anthropic's API existed, a date this old is a typo or a placeholder."""
+LATEST_DAY = date(2100, 12, 31)
+"""Latest usage date accepted (later ones are typos or placeholders such as 9999-12-31)."""
+MAX_SPAN_DAYS = 400
+"""Longest period one import may span [days]: a month or a year of usage is the use; 0001-01-01 … 9999-12-31
+would make a 3.6-million-day daily series (a 42 s page rerun)."""
+MAX_NAME_CHARS = 200
+"""Longest model name or workflow tag accepted [characters]; longer is not a name (a shifted column?)."""
+_SHOWN_CHARS = 60
+"""Longest cell value quoted in a skipped-row reason [characters]."""
+
+
+def _shown(value: object) -> str:
+    """`repr(value)`, cut to a readable length (a 128 KiB field is not echoed whole)."""
+    text = repr(value)
+    return text if len(text) <= _SHOWN_CHARS else f"{text[: _SHOWN_CHARS - 1]}…"
+
+
+def _day(day_number: int) -> date:
+    return _EPOCH + timedelta(days=day_number)
 
 
 class UsageImportError(ValueError):
@@ -119,12 +142,21 @@ class ImportResult:
         ok = np.array(parsed.notna().to_numpy(), dtype=bool)
         for i in np.flatnonzero(~ok):
             value = raw.iloc[i]
-            reason = "no date" if pd.isna(value) or str(value).strip() == "" else f"{value!r} is not a date"
+            reason = "no date" if pd.isna(value) or str(value).strip() == "" else f"{_shown(value)} is not a date"
             self.skip(source, int(lines[i]), headers["time"], reason)
         naive = parsed.dt.tz_localize(None).to_numpy()
         days = np.zeros(len(frame), dtype=np.int64)
         days[ok] = naive[ok].astype("datetime64[D]").astype(np.int64)
-        return days, ok
+        earliest, latest = (d.toordinal() - _EPOCH.toordinal() for d in (EARLIEST_DAY, LATEST_DAY))
+        outside = ok & ((days < earliest) | (days > latest))
+        for i in np.flatnonzero(outside):
+            self.skip(
+                source,
+                int(lines[i]),
+                headers["time"],
+                f"{_day(int(days[i]))} is outside {EARLIEST_DAY} … {LATEST_DAY} (a typo or a placeholder date?)",
+            )
+        return days, ok & ~outside
 
     def _numbers(
         self, frame: pd.DataFrame, name: str, lines: np.ndarray, source: str, headers: dict[str, str]
@@ -139,7 +171,7 @@ class ImportResult:
             values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
             bad = np.isnan(values) & text.notna().to_numpy() & (text.fillna("") != "").to_numpy()
             for i in np.flatnonzero(bad):
-                self.skip(source, int(lines[i]), headers[name], f"{col.iloc[i]!r} is not a number")
+                self.skip(source, int(lines[i]), headers[name], f"{_shown(col.iloc[i])} is not a number")
         negative = values < 0
         for i in np.flatnonzero(negative & ~bad):
             self.skip(source, int(lines[i]), headers[name], f"{values[i]:g} is negative")
@@ -172,6 +204,14 @@ class ImportResult:
         for i in np.flatnonzero(~has_model & ok):
             self.skip(source, int(lines[i]), headers["model"], "no model")
         ok &= has_model
+        model_text, long_model = self._bounded_names(model_text, "model", lines, ok, source, headers)
+        ok &= ~long_model
+        tag_text = None
+        if "tag" in frame.columns:
+            tag_text, long_tag = self._bounded_names(
+                frame["tag"].astype("string").str.strip(), "tag", lines, ok, source, headers
+            )
+            ok &= ~long_tag
         values: dict[str, np.ndarray] = {}
         for name in numbers:
             values[name], valid = self._numbers(frame, name, lines, source, headers)
@@ -211,8 +251,8 @@ class ImportResult:
             self.note(f"{source}: aggregated rows without a context_window are priced at base (≤200k-token) rates")
         tiers = self._tiers(frame)
         tags = (
-            _codes(frame["tag"].astype("string").str.strip().replace("", pd.NA), self._tag_table)
-            if "tag" in frame.columns
+            _codes(tag_text.replace("", pd.NA), self._tag_table)
+            if tag_text is not None
             else np.full(len(frame), -1, dtype=np.int64)
         )
         part = {
@@ -229,6 +269,17 @@ class ImportResult:
         part["cache_read_tokens"] = column["cache_read_tokens"][ok]
         part["output_tokens"] = column["output_tokens"][ok]
         self._usage_parts.append(part)
+
+    def _bounded_names(
+        self, names: pd.Series, column: str, lines: np.ndarray, ok: np.ndarray, source: str, headers: dict[str, str]
+    ) -> tuple[pd.Series, np.ndarray]:
+        """Names with those over MAX_NAME_CHARS blanked (never put in a name table), and a mask of them."""
+        lengths = names.str.len().fillna(0).to_numpy()
+        long = lengths > MAX_NAME_CHARS
+        for i in np.flatnonzero(long & ok):
+            reason = f"{column} is {int(lengths[i]):,} characters (at most {MAX_NAME_CHARS})"
+            self.skip(source, int(lines[i]), headers[column], reason)
+        return (names.mask(long) if long.any() else names), long
 
     def _tiers(self, frame: pd.DataFrame) -> np.ndarray:
         if "tier" not in frame.columns:
@@ -306,6 +357,20 @@ class ImportResult:
             tier_codes=np.concatenate([p["tier"] for p in parts]),
             days=np.concatenate([p["day"] for p in parts]),
             amount_usd=np.concatenate([p["amount_usd"] for p in parts]),
+        )
+
+    def span_problem(self) -> str | None:
+        """Why the import spans too long a period to analyse (over MAX_SPAN_DAYS), or None."""
+        days = [p["day"] for p in (*self._usage_parts, *self._billed_parts) if len(p["day"])]
+        if not days:
+            return None
+        first, last = min(int(d.min()) for d in days), max(int(d.max()) for d in days)
+        span = last - first + 1
+        if span <= MAX_SPAN_DAYS:
+            return None
+        return (
+            f"the usage spans {span:,} days ({_day(first)} … {_day(last)}); import at most {MAX_SPAN_DAYS} days "
+            "at a time: split the files by date, or check the dates for typos"
         )
 
     def skipped_lines(self) -> list[str]:

@@ -114,7 +114,11 @@ def test_unreachable_host_is_a_clear_error() -> None:
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
-    [({"admin_key": ""}, "no admin key"), ({"end": date(2026, 9, 1)}, "before the start date")],
+    [
+        ({"admin_key": ""}, "no admin key"),
+        ({"end": date(2026, 9, 1)}, "before the start date"),
+        ({"start": date(2001, 1, 1)}, "fetch at most 400 days at a time"),
+    ],
 )
 def test_bad_arguments(kwargs: dict[str, object], message: str) -> None:
     args: dict[str, object] = {"admin_key": KEY, "start": START, "end": END, "base_url": "http://127.0.0.1:9"}

@@ -313,3 +313,70 @@ def test_jsonl_log_bad_middle_line_is_skipped_with_the_parser_reason(tmp_path: P
         "log.jsonl line 2: not valid JSON (Expecting property name enclosed in double quotes)",
         "log.jsonl line 4: not a JSON object",
     ]
+
+
+HEADER = "timestamp,model,workflow,input_tokens,output_tokens\n"
+
+
+def test_dates_spanning_centuries_are_skipped_with_a_reason_not_analysed(tmp_path: Path) -> None:
+    path = tmp_path / "span.csv"
+    path.write_text(
+        HEADER
+        + "0001-01-01T00:00:00Z,claude-sonnet-4-5,a,100,10\n"
+        + "9999-12-31T00:00:00Z,claude-sonnet-4-5,a,100,10\n"
+        + "2026-10-02T00:00:00Z,claude-sonnet-4-5,a,100,10\n"
+    )
+    result = load_files([path])
+    assert result.usage_rows == 1
+    reason = "is outside 2020-01-01 … 2100-12-31 (a typo or a placeholder date?)"
+    assert [s.message() for s in result.skipped] == [
+        f"span.csv line 2, column timestamp: 0001-01-01 {reason}",
+        f"span.csv line 3, column timestamp: 9999-12-31 {reason}",
+    ]
+
+
+def test_a_span_over_400_days_is_refused_with_a_message(tmp_path: Path) -> None:
+    path = tmp_path / "long.csv"
+    row = "T00:00:00Z,claude-sonnet-4-5,a,1,1\n"
+    path.write_text(HEADER + "2021-01-01" + row + "2099-06-30" + row)
+    with pytest.raises(UsageImportError) as info:
+        load_files([path])
+    days = (date(2099, 6, 30) - date(2021, 1, 1)).days + 1  # first and last day both count
+    assert info.value.problems == [
+        f"the usage spans {days:,} days (2021-01-01 … 2099-06-30); import at most 400 days at a time: split the "
+        "files by date, or check the dates for typos"
+    ]
+
+
+def test_a_year_of_usage_is_fine(tmp_path: Path) -> None:
+    path = tmp_path / "year.csv"
+    row = "T00:00:00Z,claude-sonnet-4-5,a,1,1\n"
+    path.write_text(HEADER + "2025-11-01" + row + "2026-10-31" + row)
+    assert load_files([path]).usage_rows == 2
+
+
+def test_fields_over_128_kib_are_named_not_echoed(tmp_path: Path) -> None:
+    huge = "a" * 140_000
+    header = tmp_path / "header.csv"
+    header.write_text(f'timestamp,model,input_tokens,output_tokens,"{huge}"\n2026-10-01,claude-sonnet-4-5,1,1,x\n')
+    with pytest.raises(UsageImportError, match="a field is longer than 131,072 characters") as info:
+        load_files([header])
+    assert huge not in str(info.value)
+    cells = tmp_path / "cells.csv"
+    cells.write_text(
+        HEADER
+        + f'2026-10-01T00:00:00Z,"{huge}",a,1,1\n'
+        + f"2026-10-01T00:00:00Z,claude-sonnet-4-5,{huge},1,1\n"
+        + f"2026-10-01T00:00:00Z,claude-sonnet-4-5,a,1,{'9' * 140_000}x\n"
+        + "2026-10-01T00:00:00Z,claude-sonnet-4-5,a,1,1\n"
+    )
+    result = load_files([cells])
+    assert result.usage_rows == 1
+    messages = [s.message() for s in result.skipped]
+    assert messages[:2] == [
+        "cells.csv line 2, column model: model is 140,000 characters (at most 200)",
+        "cells.csv line 3, column workflow: tag is 140,000 characters (at most 200)",
+    ]
+    assert "is not a number" in messages[2]
+    assert all(len(m) < 200 for m in messages)
+    assert all(len(name) <= 200 for name in result.usage_columns().model_names)
