@@ -433,15 +433,19 @@ def break_even_success_rate(workflow: Workflow, c_sync: float, c_batch: float) -
     return BreakEven(success_rate=s, status="crosses", statement=statement)
 
 
-def _caching_note(api: str, choice: CachingChoice | None) -> str:
-    if choice is None:
+def _caching_note(sync: CachingChoice | None, batch: CachingChoice | None) -> str:
+    """One line: each API's caching strategy and the hit rates above which caching pays in batch."""
+    if sync is None or batch is None:
         return ""
-    label = {"none": "no caching", "5m": "5-minute cache", "1h": "1-hour cache"}[choice.strategy]
-    how = "cheapest at this hit rate" if choice.chosen_by == "cheapest" else "as set"
+    label = {"none": "no caching", "5m": "5-minute cache", "1h": "1-hour cache"}
+
+    def how(c: CachingChoice) -> str:
+        return f"{label[c.strategy]} ({'cheapest at its hit rate' if c.chosen_by == 'cheapest' else 'as set'})"
+
     pays = ", ".join(
-        f"{ttl} TTL above {h:.1%}" for ttl, h in choice.break_even_hit_rate.items() if h is not None and h < 1
+        f"{h:.1%} ({ttl} TTL)" for ttl, h in batch.break_even_hit_rate.items() if h is not None and h < 1
     )
-    return f"{api}: {label} ({how}); caching pays at hit rates: {pays or 'never'}"
+    return f"caching: sync {how(sync)}, batch {how(batch)}; caching pays in batch above a hit rate of {pays or 'never'}"
 
 
 def _warnings(workflow: Workflow, pricing: ModelPricing) -> tuple[str, ...]:
@@ -481,7 +485,6 @@ def _assumptions(workflow: Workflow, pricing: ModelPricing, rc: RequestCosts | N
         f"per request: {w.input_tokens:,.0f} input tokens ({w.cached_input_tokens:,.0f} cacheable), "
         f"{w.output_tokens:,.0f} output tokens"
         + (f" + {w.thinking_tokens:,.0f} thinking tokens billed as output" if w.thinking_tokens else ""),
-        f"{w.tool_turns} request(s) per item (steps: tool turns or pipeline stages), each billed",
         f"cache hit rate {w.cache_hit_rate:.0%} sync, {w.batch_cache_hit_rate:.0%} batch"
         + (
             " (assumed: the floor of Anthropic's documented 30-98 % best-effort band; a pilot measures it)"
@@ -500,8 +503,10 @@ def _assumptions(workflow: Workflow, pricing: ModelPricing, rc: RequestCosts | N
             else "sync baseline is one clean pass (resubmissions are charged to batch)"
         ),
     ]
+    if w.tool_turns > 1:
+        notes.append(f"{w.tool_turns} requests per item (tool turns or pipeline stages), each billed at these tokens")
     if rc is not None and w.cached_input_tokens > 0:
-        notes += [_caching_note("sync", rc.sync_caching), _caching_note("batch", rc.batch_caching)]
+        notes.append(_caching_note(rc.sync_caching, rc.batch_caching))
     if w.tool_choice != "off":
         notes.append(
             f"tools defined (tool_choice {w.tool_choice}): +{TOOL_SYSTEM_PROMPT_TOKENS[w.tool_choice]} "

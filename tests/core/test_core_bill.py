@@ -70,7 +70,7 @@ def test_break_even_hit_rate_where_caching_pays_in_batch(catalog: Catalog) -> No
     assert c.request_costs.batch_caching is not None
     assert c.request_costs.batch_caching.break_even_hit_rate["5m"] == pytest.approx(0.25 / 1.15)
     assert c.request_costs.batch_caching.break_even_hit_rate["1h"] == pytest.approx(1 / 1.9)
-    assert any("caching pays at hit rates: 5m TTL above 21.7%" in a for a in c.assumptions)
+    assert any("caching pays in batch above a hit rate of 21.7% (5m TTL), 52.6% (1h TTL)" in a for a in c.assumptions)
 
 
 def test_default_batch_hit_rate_is_a_labelled_assumption_inside_the_documented_band(catalog: Catalog) -> None:
