@@ -22,7 +22,7 @@ from typing import Literal
 
 from costmodel._base import NonNegFloat, PosFloat, StrictModel
 from costmodel.limits import BATCH_TIER_LIMITS, BATCH_TIER_LIMITS_AS_OF, BATCH_TIER_LIMITS_SOURCE
-from costmodel.sla import CLOCK_FRIENDLY_INTERVALS_HOURS, SlaInputs, SlaPlan, _lognormal_sigma
+from costmodel.sla import CLOCK_FRIENDLY_INTERVALS_HOURS, SlaInputs, SlaPlan, _lognormal_sigma, batches_for
 
 __all__ = [
     "TIERS",
@@ -137,6 +137,10 @@ class QueueCheck(StrictModel):
     """`Q·24/(I + R·W)`: the most the tier sustains under the worst case at this interval [requests/day]."""
     queue_feasible: bool
     """Whether the worst case fits the queue."""
+    peak_batch_calls_per_minute: float
+    """Worst case: every batch in flight polled once a minute, plus one submission's creates [1/min]."""
+    batch_calls_fit: bool
+    """Whether that stays within the tier's batch-endpoint requests per minute (True when unknown)."""
     reason: str
     """Why, in words."""
     fixes: tuple[str, ...]
@@ -156,6 +160,9 @@ def check_queue(inputs: SlaInputs, interval_hours: float, limits: BatchTierLimit
     typical = typical_in_flight_requests(inputs, i)
     max_per_day = q * 24.0 / (i + r * w)
     feasible = worst <= q
+    per_submission_batches = batches_for(n * i / 24.0, inputs.avg_request_bytes)
+    calls = per_submission_batches * (r * math.ceil(w / i) + 1)
+    calls_fit = limits.batch_requests_per_minute is None or calls <= limits.batch_requests_per_minute
     label = f"the {limits.tier} tier's" if limits.tier != "custom" else "the given"
     if feasible:
         reason = (
@@ -170,6 +177,11 @@ def check_queue(inputs: SlaInputs, interval_hours: float, limits: BatchTierLimit
             f"{max_per_day:,.0f} requests/day (typical case: {typical:,.0f} in flight)"
         )
         fixes = _queue_fixes(inputs, i, limits, worst)
+    if not calls_fit:
+        reason += (
+            f"; polling {calls:,.0f} batches once a minute exceeds the tier's {limits.batch_requests_per_minute:,.0f} "
+            "batch-endpoint requests per minute: poll less often, or list batches instead of retrieving each"
+        )
     return QueueCheck(
         limits=limits,
         queue_limit_requests=q,
@@ -178,6 +190,8 @@ def check_queue(inputs: SlaInputs, interval_hours: float, limits: BatchTierLimit
         typical_in_flight_requests=typical,
         max_requests_per_day=max_per_day,
         queue_feasible=feasible,
+        peak_batch_calls_per_minute=calls,
+        batch_calls_fit=calls_fit,
         reason=reason,
         fixes=fixes,
     )

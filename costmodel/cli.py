@@ -586,6 +586,8 @@ def _queue_payload(queue: Any) -> dict[str, Any]:
         "typical_in_flight_requests": queue.typical_in_flight_requests,
         "max_requests_per_day": queue.max_requests_per_day,
         "queue_feasible": queue.queue_feasible,
+        "peak_batch_calls_per_minute": queue.peak_batch_calls_per_minute,
+        "batch_calls_fit": queue.batch_calls_fit,
         "queue_reason": queue.reason,
         "queue_limits_source": queue.limits.source,
         "queue_limits_as_of": None if queue.limits.as_of is None else queue.limits.as_of.isoformat(),

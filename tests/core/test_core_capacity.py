@@ -156,3 +156,20 @@ def test_cli_sla_tier_and_custom_queue_limit(capsys: pytest.CaptureFixture[str])
     assert code == 2
     assert err.startswith("error: --queue-limit")
     assert "Traceback" not in err
+
+
+def test_batch_endpoint_calls_per_minute() -> None:
+    # 2,000,000/day of 2,000 B every 24 h: 20 batches a submission, up to 2 submissions in flight, polled each minute
+    inputs = SlaInputs(sla_hours=50, requests_per_day=2_000_000, avg_request_bytes=2_000)
+    check = check_queue(inputs, 24.0, tier_limits("scale"))
+    assert check.peak_batch_calls_per_minute == 20 * 2
+    assert check.batch_calls_fit
+    # 15-minute windows of 1 MB requests: 78 batches each (256 MB), 97 submissions in flight → 7,566 polls a minute
+    tiny = check_queue(SlaInputs(sla_hours=30, requests_per_day=2_000_000, avg_request_bytes=1_000_000), 0.25,
+                       tier_limits("custom", queue_limit_requests=1e9))  # fmt: skip
+    assert tiny.peak_batch_calls_per_minute > 1_000
+    assert tiny.batch_calls_fit  # a custom tier has no published rate: not judged
+    start = check_queue(SlaInputs(sla_hours=30, requests_per_day=2_000_000, avg_request_bytes=1_000_000), 0.25,
+                        tier_limits("start", queue_limit_requests=1e9))  # fmt: skip
+    assert not start.batch_calls_fit
+    assert "poll less often" in start.reason
