@@ -320,6 +320,31 @@ def draw(d: Any, rng: np.random.Generator, size: int) -> Array:
     return point_of(d) + _sample_sd_of_mean(d) * rng.standard_normal(size)
 
 
+Z10 = -1.2815515655446004
+"""Standard normal quantile at 0.1."""
+
+
+def quantiles(d: Any) -> tuple[float, float, float] | None:
+    """P10, P50, P90 of a distribution in closed form (None for pilot counts: those come from the draws)."""
+    if isinstance(d, PointValue):
+        return d.value, d.value, d.value
+    if isinstance(d, UniformRange):
+        return tuple(d.lo + q * (d.hi - d.lo) for q in (0.1, 0.5, 0.9))  # type: ignore[return-value]
+    if isinstance(d, Triangular):
+        width = d.hi - d.lo
+        if width == 0:
+            return d.lo, d.lo, d.lo
+        c, left, right = (d.mode - d.lo) / width, d.mode - d.lo, d.hi - d.mode
+        return tuple(  # type: ignore[return-value]
+            d.lo + math.sqrt(q * width * left) if q < c else d.hi - math.sqrt((1 - q) * width * right)
+            for q in (0.1, 0.5, 0.9)
+        )
+    if isinstance(d, Sample):
+        mean, sd = point_of(d), _sample_sd_of_mean(d)
+        return mean + Z10 * sd, mean, mean - Z10 * sd
+    return None
+
+
 def describe(d: Any, spec: FieldSpec | None = None) -> str:
     """The distribution in words, e.g. `pilot 190/200 usable: Beta(191, 11)`."""
     fmt = spec.format if spec is not None else (lambda v: f"{v:g}")
@@ -489,6 +514,10 @@ class Range(StrictModel):
         q = np.percentile(a, [10, 50, 90], method="inverted_cdf" if order_statistic else "linear")
         return cls(**{k: float(v) if np.isfinite(v) else None for k, v in zip(("p10", "p50", "p90"), q, strict=True)})
 
+    def shifted(self, amount: float) -> Range:
+        """Every percentile + amount."""
+        return Range(**{k: None if v is None else v + amount for k, v in self.model_dump().items()})
+
     def scaled(self, factor: float) -> Range:
         """Every percentile × factor (e.g. 12 for a year)."""
         return Range(**{k: None if v is None else v * factor for k, v in self.model_dump().items()})
@@ -545,10 +574,11 @@ def _attempt_cost_curve(
 ) -> Array:
     """(C_sync, C_batch) at every value in `x`, shape (2, len(x)) [USD].
 
-    Attempt costs are piecewise linear in tokens and hit rates (a caching strategy or a long-context
-    tier switching on or off makes a kink or a jump), so the core's `request_costs` is called only at
-    knots where the curve bends, found by halving, and straight stretches are interpolated. Values
-    in a stretch that is still not straight after `KNOT_DEPTH` halvings (a jump) are priced one by one.
+    Attempt costs are piecewise linear in tokens and hit rates: the cheapest caching strategy is the
+    lowest of three lines (concave: any bend lifts the midpoint off the chord) and a long-context tier
+    is one jump up. So the core's `request_costs` is called at the ends and at midpoints, halving only
+    stretches whose midpoint leaves the chord, and straight stretches are interpolated. Values in a
+    stretch still not straight after `KNOT_DEPTH` halvings (a jump) are priced one by one.
     """
     lo, hi = float(np.min(x)), float(np.max(x))
     cost = functools.partial(_attempt_cost_at, workflow, pricing, field)
@@ -559,19 +589,14 @@ def _attempt_cost_curve(
     todo = [(lo, hi, 0)]
     while todo:
         a, b, depth = todo.pop()
-        fa, fb = knots[a], knots[b]
-        probes = [a + (b - a) * q for q in (0.25, 0.5, 0.75)]
-        straight = True
-        for q, m in zip((0.25, 0.5, 0.75), probes, strict=True):
-            knots[m] = cost(m)
-            if np.any(np.abs(knots[m] - (fa + (fb - fa) * q)) > KNOT_RTOL * np.maximum(1e-9, np.abs(knots[m]))):
-                straight = False
-        if straight:
+        m = (a + b) / 2
+        knots[m] = cost(m)
+        if np.all(np.abs(knots[m] - (knots[a] + knots[b]) / 2) <= KNOT_RTOL * np.maximum(1e-9, np.abs(knots[m]))):
             continue
         if depth >= KNOT_DEPTH:
             unresolved.append((a, b))
             continue
-        todo += [(a, probes[1], depth + 1), (probes[1], b, depth + 1)]
+        todo += [(a, m, depth + 1), (m, b, depth + 1)]
     xs = np.array(sorted(knots))
     ys = np.array([knots[k] for k in xs]).T
     out = np.vstack([np.interp(x, xs, ys[0]), np.interp(x, xs, ys[1])])
@@ -589,19 +614,20 @@ def attempt_costs(
 
     Each input moves the attempt costs on its own (tokens and each API's hit rate price different
     token kinds), so the effects add: C = C₀ + Σ_i (C(x_i) − C₀). The sum is checked against the core
-    on a few joint draws; where inputs interact (a long-context tier), every draw is priced by the core.
+    on a joint draw; where inputs interact (a long-context tier), every draw is priced by the core.
     """
     fields = [k for k in ATTEMPT_COST_FIELDS if k in values]
     if not fields:
         return point.request_costs.sync_usd, point.request_costs.batch_usd
-    base = _joint_cost(workflow, pricing, {})
+    # `point` is compare(workflow): its attempt costs are the curves' common point
+    base = np.array([point.request_costs.sync_usd, point.request_costs.batch_usd])
     arrays = {k: np.atleast_1d(np.asarray(values[k], dtype=float)) for k in fields}
     size = max(a.size for a in arrays.values())
     total = np.repeat(base[:, None], size, axis=1)
     for k in fields:
         total = total + (_attempt_cost_curve(workflow, pricing, k, np.broadcast_to(arrays[k], (size,))) - base[:, None])
     if len(fields) > 1:
-        checks = range(min(size, 4))
+        checks = range(min(size, 1))
         exact = {i: _joint_cost(workflow, pricing, {k: float(np.broadcast_to(arrays[k], (size,))[i]) for k in fields})
                  for i in checks}  # fmt: skip
         if any(np.any(np.abs(exact[i] - total[:, i]) > 1e-9 * np.abs(exact[i])) for i in checks):
@@ -728,15 +754,15 @@ def simulate(
 # --- break-even and SLA risk under uncertainty -------------------------------------------------------
 
 BREAK_EVEN_GRID = 17
-BREAK_EVEN_STEPS = 24
-"""Grid scan, then halvings of the bracket: 1/16 / 2^24 ≈ 4e-9 in success rate."""
+BREAK_EVEN_STEPS = 30
+"""Most Illinois steps within the grid's bracket (the loop ends once every draw's net benefit is within tolerance)."""
 
 
 def _break_even_draws(sim: Simulation, count: int) -> Array:
     """Break-even success rate on each of the first `count` draws [share]; 0: batch always pays, +inf: never.
 
-    Like `cost.break_even_success_rate` on the net benefit: a grid scan finds the highest crossing,
-    bisection refines it; the attempt costs of each draw are priced once.
+    Like `cost.break_even_success_rate` on the net benefit: a grid scan finds the highest crossing, then
+    the root is refined in its bracket; the attempt costs of each draw are priced once.
     """
     size = min(count, sim.draws)
     keep = {k: v[:size] for k, v in sim.values.items() if k in ("billed_failure_share", *VOLUME_FIELDS)}
@@ -758,14 +784,26 @@ def _break_even_draws(sim: Simulation, count: int) -> Array:
     if cols.size:
         changes = pays[1:, cols] != pays[:-1, cols]
         highest = BREAK_EVEN_GRID - 2 - np.argmax(changes[::-1], axis=0)
-        lo, hi = grid[highest, 0], grid[highest + 1, 0]
-        lo_pays = pays[highest, cols]
+        a, b = grid[highest, 0], grid[highest + 1, 0]
+        fa, fb = values[highest, cols], values[highest + 1, cols]
         sub = shaped.model_copy(update={k: v[cols] for k, v in keep.items()})
+        # Illinois (regula falsi that halves a stale end): one step where the curve is straight in s (retries
+        # by sync), a few where it bends; the bracket never loses the root
+        kept = np.zeros(cols.size)
+        c = (a + b) / 2
         for _ in range(BREAK_EVEN_STEPS):
-            mid = (lo + hi) / 2
-            same = (benefit(mid, sub, c_sync[cols], c_batch[cols]) >= -tol[cols]) == lo_pays
-            lo, hi = np.where(same, mid, lo), np.where(same, hi, mid)
-        result[cols] = (lo + hi) / 2
+            span = fb - fa
+            c = np.where(span != 0, (a * fb - b * fa) / np.where(span != 0, span, 1.0), (a + b) / 2)
+            fc = benefit(c, sub, c_sync[cols], c_batch[cols])
+            left = np.sign(fc) == np.sign(fa)
+            fb = np.where(left & (kept == 1), fb / 2, fb)
+            fa = np.where(~left & (kept == -1), fa / 2, fa)
+            a, fa = np.where(left, c, a), np.where(left, fc, fa)
+            b, fb = np.where(left, b, c), np.where(left, fb, fc)
+            kept = np.where(left, 1, -1)
+            if np.all(np.abs(fc) <= tol[cols]):
+                break
+        result[cols] = c
     return result
 
 
@@ -833,13 +871,22 @@ class WorkflowRanges(StrictModel):
     """Share of draws on the other side of zero than the point figure the verdict weighs [share]."""
 
 
-BREAK_EVEN_DRAWS = 2_000
-"""Draws the break-even's own percentiles rest on (each needs a root search; its P10/P90 move < 1 % of s)."""
+BREAK_EVEN_DRAWS = 1_000
+"""Draws the break-even's own percentiles rest on (each needs a root search; its P10/P90 move ~1 % of s)."""
+
+
+def _constant(a: Any) -> float | None:
+    """The value of an array whose draws are all equal, else None."""
+    if np.ndim(a) == 0:
+        return float(a)
+    lo = float(np.min(a))
+    return lo if lo == float(np.max(a)) else None
 
 
 def _percentiles(arrays: Mapping[str, Any]) -> dict[str, Range]:
-    """P10/P50/P90 of several same-length arrays in one pass (0-d arrays are constants)."""
-    out = {k: Range.of(a) for k, a in arrays.items() if np.ndim(a) == 0}
+    """P10/P50/P90 of several same-length arrays in one pass (constant arrays cost no partition)."""
+    constants = {k: _constant(a) for k, a in arrays.items()}
+    out = {k: Range.of(v) for k, v in constants.items() if v is not None}
     rows = [k for k in arrays if k not in out]
     if rows:
         q = np.percentile(np.vstack([arrays[k] for k in rows]), [10, 50, 90], axis=1)
@@ -852,18 +899,35 @@ def _percentiles(arrays: Mapping[str, Any]) -> dict[str, Range]:
 def ranges_of(sim: Simulation, *, sla_plan: SlaPlan | None = None) -> WorkflowRanges:
     """The ranges of a simulation."""
     o, point = sim.outcome, sim.point
-    share = np.divide(o.net_savings, o.sync_total, out=np.zeros_like(o.net_savings), where=o.sync_total > 0)
-    figures = {
+    sync, waiting = _constant(o.sync_total), _constant(o.waiting)
+    closed: dict[str, tuple[float, float, float] | None] = {
+        k: quantiles(d) for k, d in sim.uncertain.uncertain.items()
+    }
+    figures: dict[str, Any] = {
         "sync_cost_per_month_usd": o.sync_total,
         "batch_tokens_per_month_usd": o.batch_tokens,
-        "batch_cost_per_month_usd": o.batch_total,
-        "net_savings_per_month_usd": o.net_savings,
-        "net_savings_per_year_usd": o.net_savings * 12,
-        "net_benefit_per_month_usd": o.net_benefit,
-        "savings_share": share,
-        **{f"input:{k}": v for k, v in sim.values.items()},
+        # an input's percentiles in closed form where there is one (the draws agree to sampling error)
+        **{f"input:{k}": v for k, v in sim.values.items() if closed.get(k) is None},
     }
+    if sync is None:
+        figures["net_savings_per_month_usd"] = o.net_savings
+        share = np.divide(o.net_savings, o.sync_total, out=np.zeros_like(o.net_savings), where=o.sync_total > 0)
+        figures["savings_share"] = share
+    if waiting is None:
+        figures["net_benefit_per_month_usd"] = o.net_benefit
     ranges = _percentiles(figures)
+    # figures that move with another one by a constant shift or scale take its percentiles (no partition)
+    tokens = ranges["batch_tokens_per_month_usd"]
+    ranges["batch_cost_per_month_usd"] = tokens.shifted(o.overhead)
+    if sync is not None:
+        # net = sync − batch total: a falling function of the batch total, so P10 ↔ P90
+        batch = ranges["batch_cost_per_month_usd"]
+        ranges["net_savings_per_month_usd"] = Range(p10=sync - batch.p90, p50=sync - batch.p50, p90=sync - batch.p10)  # type: ignore[operator]
+        ranges["savings_share"] = ranges["net_savings_per_month_usd"].scaled(1 / sync) if sync > 0 else Range.of(0.0)
+    net = ranges["net_savings_per_month_usd"]
+    ranges["net_savings_per_year_usd"] = net.scaled(12)
+    if waiting is not None:
+        ranges["net_benefit_per_month_usd"] = net.shifted(-waiting)
     if any(k not in ("success_rate", "median_processing_hours") for k in sim.values):
         be_range = Range.of(_break_even_draws(sim, BREAK_EVEN_DRAWS), order_statistic=True)
     else:
@@ -877,7 +941,7 @@ def ranges_of(sim: Simulation, *, sla_plan: SlaPlan | None = None) -> WorkflowRa
             label=UNCERTAIN_FIELDS[name].label,
             distribution=describe(d, UNCERTAIN_FIELDS[name]),
             json_value=to_json_value(d),
-            drawn=ranges.get(f"input:{name}") or Range.of(point_of(d)),
+            drawn=ranges.get(f"input:{name}") or Range(p10=closed[name][0], p50=closed[name][1], p90=closed[name][2]),  # type: ignore[index]
         )
         for name, d in sim.uncertain.uncertain.items()
     )
@@ -1019,15 +1083,36 @@ def portfolio_ranges(
         growth: Any = np.clip(draw(growth_dist, _field_rng(seed, "monthly_growth"), draws), spec.lo, spec.hi)
     else:
         growth = finance.monthly_growth if growth_dist is None else growth_dist.value
+    totals = _percentiles({"sync": sync_total, "planned": planned_total, "savings": savings})
+    months = range(1, finance.projection_months + 1)
     projection = []
-    cumulative: Any = 0.0
-    for month in range(1, finance.projection_months + 1):
-        factor = (1 + growth) ** (month - 1)
-        saved = sync_total * factor - ((planned_total - fixed) * factor + fixed)
-        cumulative = cumulative + saved
-        projection.append(
-            ProjectionMonthRange(month=month, savings_usd=Range.of(saved), cumulative_savings_usd=Range.of(cumulative))
-        )
+    if np.ndim(growth) == 0:
+        # month m saves (S + F)·g_m − F with g_m = (1 + growth)^(m−1) > 0: rising in this month's savings S,
+        # so each month's percentiles (and the running total's) are the savings' own, shifted and scaled
+        s, cumulative_factor = totals["savings"], 0.0
+        for month in months:
+            factor = (1 + growth) ** (month - 1)
+            cumulative_factor += factor
+            projection.append(
+                ProjectionMonthRange(
+                    month=month,
+                    savings_usd=s.shifted(fixed).scaled(factor).shifted(-fixed),
+                    cumulative_savings_usd=s.shifted(fixed).scaled(cumulative_factor).shifted(-month * fixed),
+                )
+            )
+    else:
+        rows: dict[str, Any] = {}
+        cumulative: Any = 0.0
+        for month in months:
+            factor = (1 + growth) ** (month - 1)
+            rows[f"saved:{month}"] = sync_total * factor - ((planned_total - fixed) * factor + fixed)
+            cumulative = cumulative + rows[f"saved:{month}"]
+            rows[f"cumulative:{month}"] = cumulative
+        q = _percentiles(rows)
+        projection = [
+            ProjectionMonthRange(month=m, savings_usd=q[f"saved:{m}"], cumulative_savings_usd=q[f"cumulative:{m}"])
+            for m in months
+        ]
 
     margin = None
     if finance.revenue_per_month_usd > 0:
@@ -1062,10 +1147,10 @@ def portfolio_ranges(
     return PortfolioRanges(
         draws=draws,
         seed=seed,
-        sync_cost_per_month_usd=Range.of(sync_total),
-        planned_cost_per_month_usd=Range.of(planned_total),
-        savings_per_month_usd=Range.of(savings),
-        savings_per_year_usd=Range.of(savings * 12),
+        sync_cost_per_month_usd=totals["sync"],
+        planned_cost_per_month_usd=totals["planned"],
+        savings_per_month_usd=totals["savings"],
+        savings_per_year_usd=totals["savings"].scaled(12),
         projection=tuple(projection),
         gross_margin_after=margin,
         probability_portfolio_saves=float(np.mean(savings > 0)),
