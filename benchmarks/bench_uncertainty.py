@@ -43,10 +43,11 @@ def _portfolio() -> tuple[list, list, list, list]:  # type: ignore[type-arg]
             hourly_rate_usd=120.0,
             ops_hours_per_month=float(i % 3),
         )
-        spread = {"success_rate": {"beta": [180 + i % 15, 200]}}
+        spread: dict[str, object] = {"success_rate": {"beta": [180 + i % 15, 200]}}
         if i % 2:
             out = w.output_tokens
-            spread |= {"output_tokens": {"range": [0.7 * out, 1.4 * out]}, "batch_cache_hit_rate": {"range": [0.3, 0.9]}}
+            spread["output_tokens"] = {"range": [0.7 * out, 1.4 * out]}
+            spread["batch_cache_hit_rate"] = {"range": [0.3, 0.9]}
         uw = UncertainWorkflow(workflow=w, uncertain=spread)
         pricing = resolve_pricing(uw.workflow, catalog)
         c = compare(uw.workflow, pricing)
