@@ -366,12 +366,14 @@ def _constraint_dates(value: Any, seen: set[int]) -> list[date]:
 
 
 def price_data_date(providers: Any, *, as_of: date) -> date | None:
-    """The bundled price data's date: its newest recorded price change (any provider) on or before `as_of` [date].
+    """The bundled price data's date: its newest recorded price change (any provider) [date].
 
-    genai-prices publishes no snapshot date; the newest change it knows of is a lower bound on when its data
-    was compiled (later, scheduled changes are ignored: they say nothing about freshness on `as_of`).
+    genai-prices publishes no snapshot date; the newest change it records is a lower bound on when its data
+    was compiled. Changes dated after the evaluation date, or after MODIFIERS_AS_OF (when this project last
+    checked the data), are scheduled ones announced in advance: they say nothing about freshness.
     """
-    dates = [d for d in _constraint_dates(list(providers), set()) if d <= as_of]
+    cap = min(as_of, MODIFIERS_AS_OF)
+    dates = [d for d in _constraint_dates(list(providers), set()) if d <= cap]
     return max(dates) if dates else None
 
 

@@ -29,7 +29,7 @@ class RoutingOption(StrictModel):
     success_rate: float
     """First-pass success rate assumed for this model [share]."""
     cost_per_month_usd: float
-    """Monthly spend, retries included [USD/month]."""
+    """Monthly cash spend, retries included; the cost of waiting is not in it [USD/month]."""
     meets_quality_bar: bool
     """success_rate ≥ the bar."""
     batch_rate_published: bool
@@ -72,10 +72,9 @@ def route_models(
             skipped.append(f"{model_id}: {exc}")
             continue
         c = compare(variant, pricing)
-        apis: tuple[tuple[Literal["sync", "batch"], float], ...] = (
-            ("sync", c.sync_cost_per_month_usd),
-            ("batch", c.batch_cost_per_month_usd),
-        )
+        apis: tuple[tuple[Literal["sync", "batch"], float], ...] = (("sync", c.sync_cost_per_month_usd),)
+        if workflow.speed != "fast":  # fast mode is not available in batches: no batch option to offer
+            apis += (("batch", c.batch_cost_per_month_usd),)
         for api, cost in apis:
             options.append(
                 RoutingOption(

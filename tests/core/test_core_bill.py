@@ -277,3 +277,12 @@ def test_retries_by_batch_send_expired_requests_round_again(catalog: Catalog) ->
     assert inputs is not None
     assert inputs.expiry_route == "batch"
     assert not evaluate_workflow(w, catalog, sla_samples=1_000).sla.worst_case_feasible  # type: ignore[union-attr]
+
+
+def test_routing_offers_no_batch_option_for_fast_mode(catalog: Catalog) -> None:
+    from costmodel.routing import route_models
+
+    w = Workflow(model="claude-opus-4-6", requests_per_day=500, input_tokens=1_000, output_tokens=100, speed="fast")
+    result = route_models(w, catalog, model_ids=["claude-opus-4-6", "claude-opus-4-8"])
+    assert {o.api for o in result.options} == {"sync"}
+    assert result.cheapest is not None
