@@ -570,7 +570,7 @@ def _attempt_cost_at(workflow: Workflow, pricing: ModelPricing, field: str, x: f
 
 
 def _attempt_cost_curve(
-    workflow: Workflow, pricing: ModelPricing, field: str, x: Array
+    workflow: Workflow, pricing: ModelPricing, field: str, x: Array, *, base: Array | None = None
 ) -> Array:
     """(C_sync, C_batch) at every value in `x`, shape (2, len(x)) [USD].
 
@@ -585,13 +585,18 @@ def _attempt_cost_curve(
     if hi <= lo:
         return np.repeat(cost(lo)[:, None], len(x), axis=1)
     knots: dict[float, Array] = {lo: cost(lo), hi: cost(hi)}
+    here = float(getattr(workflow, field))
+    if base is not None and lo < here < hi:
+        knots[here] = base  # the workflow's own value, already priced: the first chord test is free
     unresolved: list[tuple[float, float]] = []
     todo = [(lo, hi, 0)]
     while todo:
         a, b, depth = todo.pop()
-        m = (a + b) / 2
-        knots[m] = cost(m)
-        if np.all(np.abs(knots[m] - (knots[a] + knots[b]) / 2) <= KNOT_RTOL * np.maximum(1e-9, np.abs(knots[m]))):
+        m = here if a < here < b and here in knots else (a + b) / 2
+        if m not in knots:
+            knots[m] = cost(m)
+        on_chord = knots[a] + (knots[b] - knots[a]) * (m - a) / (b - a)
+        if np.all(np.abs(knots[m] - on_chord) <= KNOT_RTOL * np.maximum(1e-9, np.abs(knots[m]))):
             continue
         if depth >= KNOT_DEPTH:
             unresolved.append((a, b))
@@ -625,7 +630,8 @@ def attempt_costs(
     size = max(a.size for a in arrays.values())
     total = np.repeat(base[:, None], size, axis=1)
     for k in fields:
-        total = total + (_attempt_cost_curve(workflow, pricing, k, np.broadcast_to(arrays[k], (size,))) - base[:, None])
+        curve = _attempt_cost_curve(workflow, pricing, k, np.broadcast_to(arrays[k], (size,)), base=base)
+        total = total + (curve - base[:, None])
     if len(fields) > 1:
         checks = range(min(size, 1))
         exact = {i: _joint_cost(workflow, pricing, {k: float(np.broadcast_to(arrays[k], (size,))[i]) for k in fields})
