@@ -313,7 +313,9 @@ def plan_submissions(
     )
     r = _worst_case_rounds(inputs)
     i_max = s - r * w - d - m
-    worst_ok = i_max >= min(CLOCK_FRIENDLY_INTERVALS_HOURS)
+    # with later rounds at the next window, a long interval also delays every later round: check each
+    fitting = [i for i in CLOCK_FRIENDLY_INTERVALS_HOURS if i <= i_max and worst_case_latency_hours(inputs, i) + m <= s]
+    worst_ok = bool(fitting)
     assumptions: tuple[str, ...] = (
         f"worst case: every batch round takes the full {w:g} h (the API's guarantee), {r} round(s) per item",
         f"downstream {d:g} h, safety margin {m:g} h",
@@ -339,11 +341,7 @@ def plan_submissions(
     recommended: float | None = None
     typical: TypicalCase | None = None
     if worst_ok:
-        # with later rounds at the next window, a whole-day interval also delays every later round
-        recommended = next(
-            (i for i in CLOCK_FRIENDLY_INTERVALS_HOURS if i <= i_max and worst_case_latency_hours(inputs, i) + m <= s),
-            min(CLOCK_FRIENDLY_INTERVALS_HOURS),
-        )
+        recommended = fitting[0]
         reason = (
             f"feasible: with {r} round(s) of up to {w:g} h, {d:g} h downstream and {m:g} h margin, "
             f"a {s:g} h SLA leaves up to {i_max:g} h between submissions"
@@ -354,6 +352,13 @@ def plan_submissions(
             f"{r * w + d + m:g} h leaves {i_max:g} h for the submission interval, less than the "
             f"shortest window ({min(CLOCK_FRIENDLY_INTERVALS_HOURS):g} h), against a {s:g} h SLA"
         )
+        shortest = min(CLOCK_FRIENDLY_INTERVALS_HOURS)
+        if i_max >= shortest:
+            reason = (
+                f"not guaranteed: later rounds wait for the next submission, so even {shortest:g} h windows give a "
+                f"worst case of {worst_case_latency_hours(inputs, shortest) + m:g} h with the {m:g} h margin, "
+                f"against a {s:g} h SLA"
+            )
         if inputs.kind == "soft":
             # a soft SLA accepts a miss budget: take the longest interval whose typical-case risk fits it
             curve = miss_curve(inputs, list(CLOCK_FRIENDLY_INTERVALS_HOURS), samples=samples, seed=seed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ from costmodel.cost import (
 from costmodel.finance import FinanceInputs
 from costmodel.prices import CustomPrices, load_catalog
 from costmodel.scenario import Scenario, scenario_from_json, scenario_to_json
-from costmodel.sla import SlaInputs, plan_submissions
+from costmodel.sla import SlaInputs, plan_submissions, worst_case_latency_hours
 from costmodel.workflow import SlaSpec, Workflow, resolve_pricing
 from tests.core.core_support import AS_OF
 
@@ -205,14 +206,16 @@ def test_feasible_hard_interval_keeps_worst_case_within_sla(
         i = plan.interval_hours
         assert i is not None
         assert i + r * w + d + m <= sla * (1 + 1e-12)
-        assert plan.worst_case_latency_hours == pytest.approx(i + r * w + d)
+        # later rounds wait for the next submission: I + (R−1)·⌈W/I⌉·I + W + D, which is I + R·W + D when I | W
+        assert plan.worst_case_latency_hours == pytest.approx(i + (r - 1) * math.ceil(w / i - 1e-9) * i + w + d)
+        assert plan.worst_case_latency_hours + m <= sla * (1 + 1e-9)
         assert (24.0 / i) == pytest.approx(plan.submissions_per_day)
         assert plan.batches_per_submission is not None
         assert plan.batches_per_submission * 100_000 >= plan.requests_per_submission  # type: ignore[operator]
     else:
         assert plan.fixes, "an infeasible plan says what would fix it"
     # the converse: when the shortest (15-minute) window fits, an unchosen hard SLA is feasible
-    if chosen is None and sla - r * w - d - m >= 0.25:
+    if chosen is None and worst_case_latency_hours(inputs, 0.25) + m <= sla:
         assert plan.feasible
         assert plan.recommended_interval_hours is not None
         assert 24 % plan.recommended_interval_hours == 0 or plan.recommended_interval_hours % 24 == 0

@@ -95,3 +95,14 @@ def test_whole_day_windows_with_retries_are_shortened() -> None:
     chosen = plan_submissions(at_windows.model_copy(update={"interval_hours": 96.0}), samples=1_000)
     assert not chosen.feasible
     assert "worst-case latency would be 216 h" in chosen.reason
+
+
+def test_a_round_that_ends_between_windows_can_break_the_guarantee() -> None:
+    # W = 1.1 h, 2 rounds: I_max = 3 − 2.2 − 0 − 0.5 = 0.3 h ≥ 15 min, but round 2 waits for the 1.25 h submission
+    at_windows, immediately = _both(sla_hours=3.0, worst_case_hours=1.1, batch_rounds=2, safety_margin_hours=0.5)
+    assert plan_submissions(immediately, samples=1_000).recommended_interval_hours == 0.25
+    plan = plan_submissions(at_windows, samples=1_000)
+    assert not plan.worst_case_feasible
+    assert not plan.feasible
+    assert "later rounds wait for the next submission" in plan.reason
+    assert "worst case of 3.1 h" in plan.reason  # 0.25 + 1.25 + 1.1 + 0.5 margin
