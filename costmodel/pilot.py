@@ -4,8 +4,10 @@ No I/O, no clock, no SDK: the shell (`pilot/`) reads files, talks to the API and
 
 Glossary (per request unless said otherwise):
 - input tokens: uncached input + cache writes + cache reads [tokens]
-- worst case: every request produces `max_tokens` of output and all input is billed at the
-  dearest input rate it could hit (1-hour cache write when the request uses `cache_control`) [USD]
+- worst case: an upper bound on what a request can bill: its input ceiling (1 token per UTF-8 byte
+  offline, or Anthropic's count) at the dearest input rate it could hit (the 1-hour cache write when it
+  has a `cache_control` breakpoint) and tier, `max_tokens` (or a larger thinking budget) of output, and
+  every allowed server-tool use with its fee and results (see `estimate_spend`) [USD]
 - first-pass success rate: usable results / requests in the pilot [share]
 - turnaround: batch `created_at` → `ended_at` [h]
 """
@@ -1140,8 +1142,11 @@ class ReportAccumulator:
             "cache_write_1h_tokens": write_1h,
             "cache_read_tokens": read,
         }
-        self.batch_usd += float(pricing.request_cost_usd("batch", **tokens))
-        self.sync_usd += float(pricing.request_cost_usd("sync", **tokens))
+        tools = usage.get("server_tool_use")
+        searches = float((tools.get("web_search_requests") if isinstance(tools, dict) else 0) or 0)
+        fees = searches * WEB_SEARCH_USD_PER_USE  # per search, the same in batches
+        self.batch_usd += float(pricing.request_cost_usd("batch", **tokens)) + fees
+        self.sync_usd += float(pricing.request_cost_usd("sync", **tokens)) + fees
 
     def finish(self, *, request_count: int, turnaround_hours: Sequence[float]) -> PilotReport:
         """The report for a pilot of `request_count` requests whose batches took `turnaround_hours`."""

@@ -21,6 +21,7 @@ from costmodel.limits import WEB_SEARCH_USD_PER_USE
 from costmodel.pilot import (
     COUNT_TOKENS_LABEL,
     OFFLINE_ESTIMATE_LABEL,
+    ReportAccumulator,
     RequestStats,
     budget_decision,
     estimate_spend,
@@ -401,3 +402,65 @@ def test_budget_held_for_every_request_of_a_seeded_generated_corpus(sdk, clock, 
 def test_budget_holds_for_generated_requests(sdk, clock, catalog, rng: random.Random, count: int) -> None:
     requests = [{"custom_id": f"h{i}", "params": generated_params(rng, catalog)} for i in range(count)]
     assert bills_within_the_worst_case(requests, client=sdk, clock=clock, catalog=catalog) == count
+
+
+# --- the runner: the cap the user sets is the cap the batch keeps ----------------------------------
+
+
+def write_jsonl(path: Any, requests: list[dict[str, Any]]) -> Any:
+    path.write_text("".join(json.dumps(r) + "\n" for r in requests), encoding="utf-8")
+    return path
+
+
+def test_a_cap_set_exactly_at_the_worst_case_holds_in_a_real_run(make_runner, clock, tmp_path, catalog) -> None:
+    document = {
+        "type": "document",
+        "source": {"type": "text", "media_type": "text/plain", "data": "Clause 1. " * 12_000},
+    }
+    cached_tool = {"name": "record", "input_schema": {"type": "object"}, "cache_control": BREAKPOINT}
+    search = {"type": "web_search_20250305", "name": "web_search", "max_uses": 2}
+    params: list[dict[str, Any]] = [
+        {"messages": user(document, {"type": "text", "text": "Summarise."})},
+        {"messages": [{"role": "user", "content": CJK * 2_000}], "tools": [cached_tool]},
+        {"messages": [{"role": "user", "content": EMOJI * 1_000}], "max_tokens": 2_000},
+        {"messages": [{"role": "user", "content": "Find the news."}], "tools": [search]},
+        {"system": [{"type": "text", "text": "punctuation!" * 500, "cache_control": BREAKPOINT}]},
+    ]
+    base = {"model": MODEL, "max_tokens": 100, "messages": [{"role": "user", "content": "hi"}]}
+    requests = [{"custom_id": f"c{i}", "params": {**base, **p}} for i, p in enumerate(params)]
+    source = write_jsonl(tmp_path / "hard.jsonl", requests)
+    runner = make_runner()
+    _, estimate = runner.estimate(source, catalog)
+    pilot_id = runner.prepare(source, catalog, budget_usd=estimate.worst_case_batch_usd)
+    runner.submit(pilot_id)
+    clock.advance(61)
+    runner.wait(pilot_id, poll_seconds=60)
+    runner.download(pilot_id)
+    report = runner.report(pilot_id, catalog)
+    assert report.counts["succeeded"] == len(requests)
+    assert 0 < report.batch_cost_usd <= estimate.worst_case_batch_usd
+
+
+def test_content_without_an_offline_bound_is_estimated_only_with_counted_tokens(make_runner, tmp_path, catalog) -> None:
+    from pilot.runner import ValidationFailed
+
+    image = {"type": "image", "source": {"type": "url", "url": "https://example.com/cat.png"}}
+    request = {"custom_id": "u1", "params": {"model": MODEL, "max_tokens": 10, "messages": user(image)}}
+    source = write_jsonl(tmp_path / "url.jsonl", [request])
+    runner = make_runner()
+    with pytest.raises(ValidationFailed) as refused:
+        runner.estimate(source, catalog)
+    assert "count" in str(refused.value.result.problems[0])
+    _, counted = runner.estimate(source, catalog, count_tokens=True)
+    assert counted.input_tokens_source == COUNT_TOKENS_LABEL
+    assert counted.input_tokens > 0
+
+
+def test_the_pilot_report_bills_web_searches(catalog) -> None:
+    usage = {"input_tokens": 1_000, "output_tokens": 10, "server_tool_use": {"web_search_requests": 3}}
+    record = {"custom_id": "a", "result": {"type": "succeeded", "message": {"model": MODEL, "usage": usage}}}
+    acc = ReportAccumulator(catalog)
+    acc.add(record)
+    report = acc.finish(request_count=1, turnaround_hours=[0.1])
+    tokens = catalog.get(MODEL).request_cost_usd("batch", uncached_input_tokens=1_000, output_tokens=10)
+    assert report.batch_cost_usd == pytest.approx(float(tokens) + 3 * WEB_SEARCH_USD_PER_USE)
