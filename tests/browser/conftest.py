@@ -109,10 +109,25 @@ def streamlit_server(log_dir: Path, **env_overrides: str) -> Iterator[str]:
             proc.wait()
 
 
+SANDBOX_TURNAROUND_SECONDS = 2.0
+"""The session server's sandbox ends a batch this fast (an operator setting), so no test waits on the clock."""
+
+
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of one `streamlit run app.py` for the whole session."""
-    with streamlit_server(tmp_path_factory.mktemp("streamlit")) as url:
+def app_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """BATCH_PLANNER_HOME of the session's server: its pilot ledger and uploads, for tests to inspect."""
+    return tmp_path_factory.mktemp("home")
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory: pytest.TempPathFactory, app_home: Path) -> Iterator[str]:
+    """Base URL of one `streamlit run app.py` for the whole session (own data folder, fast sandbox, no server key)."""
+    with streamlit_server(
+        tmp_path_factory.mktemp("streamlit"),
+        BATCH_PLANNER_HOME=str(app_home),
+        BATCH_PLANNER_SANDBOX_TURNAROUND_SECONDS=f"{SANDBOX_TURNAROUND_SECONDS:g}",
+        ANTHROPIC_API_KEY="",
+    ) as url:
         yield url
 
 
