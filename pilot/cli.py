@@ -117,10 +117,11 @@ def _parser() -> argparse.ArgumentParser:
     source(p)
     as_json(p)
 
-    p = add("estimate", help="input tokens and worst-case spend at batch prices")
+    p = add("estimate", help="input tokens and worst-case spend at batch prices, and how big the pilot should be")
     source(p)
     budget(p)
     p.add_argument("--count-tokens", action="store_true", help="use Anthropic's free token counting (needs a key)")
+    _pilot_size_flags(p)
     as_json(p)
 
     p = add("submit", help="validate, estimate, confirm and submit a pilot")
@@ -375,6 +376,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     from costmodel.pilot import budget_decision
     from pilot.runner import ValidationFailed
 
+    size = _pilot_size(args)
     with _runner(args) as runner:
         try:
             _, estimate = runner.estimate(
@@ -382,12 +384,69 @@ def cmd_estimate(args: argparse.Namespace) -> int:
             )
         except ValidationFailed as exc:
             raise _validation_failure(exc.result, args.input) from None
+    size = _pilot_size_for_set(size, estimate.request_count)
     if args.json:
         decision = budget_decision(estimate, args.budget_usd)
-        _print_json({"estimate": estimate.model_dump(mode="json"), "budget": decision.model_dump(mode="json")})
+        _print_json({"estimate": estimate.model_dump(mode="json"), "budget": decision.model_dump(mode="json"),
+                     "pilot_size": size.model_dump(mode="json")})  # fmt: skip
     else:
-        print("\n".join(_estimate_lines(estimate, args.budget_usd)))
+        print("\n".join([*_estimate_lines(estimate, args.budget_usd), f"pilot size: {size.statement}"]))
     return EXIT_OK
+
+
+ASSUMED_SUCCESS_RATE = 0.9
+"""Expected first-pass success rate for the pilot-size advice when nothing better is given [share]."""
+
+
+def _pilot_size_flags(p: argparse.ArgumentParser) -> None:
+    """How big the pilot should be (issue 12): the success rate expected, the precision wanted, the break-even."""
+    g = p.add_argument_group("pilot size")
+    g.add_argument("--expected-success-rate", type=float, default=None,
+                   help=f"first-pass success rate you expect (default {ASSUMED_SUCCESS_RATE}, an assumption)")
+    g.add_argument("--success-from-pilot", metavar="K/N", default=None,
+                   help="an earlier pilot's K usable of N requests: the expected rate and the requests measured")
+    g.add_argument("--precision", type=float, default=0.02, help="pin the success rate to ± this at 90 %% (0.02)")
+    g.add_argument("--break-even", type=float, default=None,
+                   help="the plan's break-even success rate: also size the pilot to settle batch vs sync")  # fmt: skip
+
+
+def _pilot_size(args: argparse.Namespace) -> Any:
+    """The pilot-size advice for `estimate` (bad flags exit 2 before the sample set is read)."""
+    from costmodel.samplesize import pilot_size_advice
+    from costmodel.uncertainty import PilotCounts, parse_distribution, point_of
+
+    expected, already, assumed = args.expected_success_rate, 0, False
+    if args.success_from_pilot is not None:
+        try:
+            counts = parse_distribution(args.success_from_pilot)
+        except ValueError as exc:
+            raise _Fail(f"--success-from-pilot: {exc}", code=EXIT_BAD_INPUT) from None
+        if not isinstance(counts, PilotCounts):
+            raise _Fail("--success-from-pilot takes K/N: usable results of requests, e.g. 190/200", code=EXIT_BAD_INPUT)
+        expected, already = point_of(counts), counts.requests
+    if expected is None:
+        expected, assumed = ASSUMED_SUCCESS_RATE, True
+    for flag, value in (("--expected-success-rate", expected), ("--break-even", args.break_even)):
+        if value is not None and not 0 < value <= 1:
+            raise _Fail(f"{flag} = {value!r}: give a first-pass success rate in (0, 1]", code=EXIT_BAD_INPUT)
+    try:
+        advice = pilot_size_advice(
+            expected, half_width=args.precision, break_even_success_rate=args.break_even, requests_already=already
+        )
+    except ValueError as exc:
+        raise _Fail(f"--precision: {exc}", code=EXIT_BAD_INPUT) from None
+    if assumed:
+        note = f"; the expected {expected:.0%} is an assumption: pass --expected-success-rate or --success-from-pilot"
+        advice = advice.model_copy(update={"statement": advice.statement + note})
+    return advice
+
+
+def _pilot_size_for_set(advice: Any, set_size: int) -> Any:
+    """The advice with what this sample set's size means for it."""
+    needed = max(advice.requests_for_precision, advice.requests_to_decide or 0) - advice.requests_already
+    fit = "enough" if set_size >= needed else f"{needed - set_size:,} short"
+    statement = f"{advice.statement}; this sample set has {set_size:,} requests ({fit})"
+    return advice.model_copy(update={"statement": statement})
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
