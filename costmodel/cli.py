@@ -200,6 +200,13 @@ def _add_ranges(p: argparse.ArgumentParser) -> None:
     add_range_flags(p)
 
 
+def _add_spend_cap(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("spend cap")
+    g.add_argument("--tier", choices=["start", "build", "scale"], default=None,
+                   help="warn if planned spend reaches this tier's monthly spend cap ($500 / $1,000 / $200,000)")
+    g.add_argument("--spend-cap-usd", type=float, default=None, help="a custom monthly spend cap [USD]")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="python -m costmodel",
@@ -231,6 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p = sub.add_parser("evaluate", help="a scenario file: every workflow and the portfolio totals")
     p.add_argument("file", help="scenario JSON (see data/presets/)")
+    _add_spend_cap(p)
     _add_common(p)
     sub.add_parser("pilot", help="live pilot batches (run `python -m costmodel pilot --help`)", add_help=False)
     sub.add_parser("usage", help="import real usage (run `python -m costmodel usage --help`)", add_help=False)
@@ -783,7 +791,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     except WorkflowError as exc:
         raise CliError([f"{args.file}: {exc}"]) from None
     p = result.portfolio
-    payload = {
+    payload: dict[str, Any] = {
         "scenario": scenario.name,
         "workflows": [
             {
@@ -823,6 +831,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             f"({p.margin.mode_label})"
         )
     lines += ["", "Why"] + [f"  {r.workflow.name}: {r.recommendation.reasons[0]}" for r in result.results]
+    cap = _spend_cap_warning(args, p.planned_cost_per_month_usd)
+    payload["spend_cap_warning"] = None if cap is None else cap.model_dump(mode="json")
+    if cap is not None:
+        lines += ["", f"WARNING: {cap.message}"]
     lines += ["", f"Prices: {payload['price_source']}"]
     _emit(args, payload, "\n".join(lines))
     return 0
@@ -925,3 +937,21 @@ def _guard_section(args: argparse.Namespace, payload: dict[str, Any], inputs: An
     ]
     note = "" if comparison is not None else "\n  (prices: run `recommend --rescue-to-sync` for the cost)"
     return f"Deadline guard\n{_table(rows)}\n\n  {guard.reason}{note}"
+
+
+
+def _spend_cap_warning(args: argparse.Namespace, planned_cost_per_month_usd: float) -> Any:
+    """The spend-cap warning for `evaluate --tier/--spend-cap-usd` (None: no tier given, or within the cap)."""
+    import calendar
+
+    from costmodel.capacity import spend_cap_warning, tier_limits
+
+    if args.tier is None and args.spend_cap_usd is None:
+        return None
+    if args.spend_cap_usd is not None and not args.spend_cap_usd > 0:
+        raise CliError([f"--spend-cap-usd = {args.spend_cap_usd!r}: must be a positive amount in USD per month"])
+    limits = tier_limits(args.tier or "custom", queue_limit_requests=None if args.tier else 1.0,
+                         monthly_spend_cap_usd=args.spend_cap_usd)  # fmt: skip
+    month = args.as_of or date.today()
+    return spend_cap_warning(planned_cost_per_month_usd, limits, days_in_month=calendar.monthrange(month.year,
+                                                                                                  month.month)[1])

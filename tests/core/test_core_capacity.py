@@ -173,3 +173,27 @@ def test_batch_endpoint_calls_per_minute() -> None:
                         tier_limits("start", queue_limit_requests=1e9))  # fmt: skip
     assert not start.batch_calls_fit
     assert "poll less often" in start.reason
+
+
+def test_cli_evaluate_warns_when_the_portfolio_reaches_the_spend_cap(capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.core.core_support import AS_OF_FLAG, PRESETS
+
+    portfolio = str(PRESETS / "portfolio.json")
+    code, out, err = run_cli(capsys, "evaluate", portfolio, "--tier", "build", *AS_OF_FLAG, "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    planned = data["portfolio"]["planned_cost_per_month_usd"]
+    assert planned > 1_000
+    warning = data["spend_cap_warning"]
+    assert warning["monthly_spend_cap_usd"] == 1_000
+    assert warning["cap_reached_on_day"] == math.ceil(1_000 / (planned / 30))  # November: 30 days
+    code, out, _ = run_cli(capsys, "evaluate", portfolio, "--tier", "scale", *AS_OF_FLAG, "--json")
+    assert json.loads(out)["spend_cap_warning"] is None
+    code, out, _ = run_cli(capsys, "evaluate", portfolio, *AS_OF_FLAG, "--json")
+    assert json.loads(out)["spend_cap_warning"] is None  # no tier, no judgement
+    code, out, _ = run_cli(capsys, "evaluate", portfolio, "--spend-cap-usd", "100", *AS_OF_FLAG)
+    assert "WARNING: planned spend" in out
+    assert "custom tier's $100.00 monthly spend cap" in out
+    code, _, err = run_cli(capsys, "evaluate", portfolio, "--spend-cap-usd", "0", *AS_OF_FLAG)
+    assert code == 2
+    assert err.startswith("error: --spend-cap-usd")
