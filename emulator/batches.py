@@ -185,7 +185,8 @@ def _sim_source_tokens(kind: Any, source: Any) -> int:
     if source_type == "text":
         return _sim_value_tokens(source.get("data"))
     if source_type == "content":
-        return sum(_sim_block_tokens(block) for block in source.get("content") or [])
+        blocks = source.get("content")
+        return sum(_sim_block_tokens(block) for block in blocks) if isinstance(blocks, list) else 0
     if source_type == "base64" and kind == "image":
         return _SIM_IMAGE_TOKENS
     if source_type == "base64":
@@ -233,7 +234,8 @@ def _sim_prompt_segments(params: dict[str, Any]) -> list[tuple[int, str | None]]
     system = params.get("system")
     blocks = system if isinstance(system, list) else ([] if system is None else [{"type": "text", "text": system}])
     segments.extend((_sim_block_tokens(block), _sim_ttl(block)) for block in blocks)
-    for message in params.get("messages") or []:
+    messages = params.get("messages")
+    for message in messages if isinstance(messages, list) else []:
         content = message.get("content") if isinstance(message, dict) else None
         blocks = content if isinstance(content, list) else [{"type": "text", "text": content or ""}]
         segments.append((4, None))
@@ -257,18 +259,23 @@ def _sim_server_tool_results(params: dict[str, Any], rng: random.Random) -> tupl
     """Input each server-tool use adds (in order), and the web searches made; uses up to each tool's max_uses."""
     results: list[int] = []
     searches = 0
-    for tool in params.get("tools") or []:
+    tools = params.get("tools")
+    for tool in tools if isinstance(tools, list) else []:
         kind = tool.get("type") if isinstance(tool, dict) else None
         if not isinstance(kind, str) or not kind.startswith(("web_search_", "web_fetch_")):
             continue
-        max_uses = int(tool.get("max_uses") or 1)
+        max_uses = _sim_int(tool.get("max_uses"), 1)
         uses = max_uses if rng.random() < 0.3 else rng.randint(0, max_uses)
         search = kind.startswith("web_search_")
-        each = WEB_SEARCH_RESULT_TOKENS_PER_USE if search else int(tool.get("max_content_tokens") or 0)
+        each = WEB_SEARCH_RESULT_TOKENS_PER_USE if search else _sim_int(tool.get("max_content_tokens"), 0)
         results.extend(rng.randint(each // 2, each) for _ in range(uses))
         if search:
             searches += uses
     return results, searches
+
+
+def _sim_int(value: Any, default: int) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 10_000_000 else default
 
 
 def _sim_usage(params: dict[str, Any], rng: random.Random, first_output: int) -> dict[str, Any]:
