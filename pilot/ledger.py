@@ -240,7 +240,8 @@ class Ledger:
                 private_dir(self.path.parent)
                 if not self.path.exists():
                     os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
-                os.chmod(self.path, 0o600)
+                with contextlib.suppress(PermissionError):  # another user's file: sqlite says what it can do
+                    os.chmod(self.path, 0o600)
             conn = sqlite3.connect(self.path, timeout=LOCK_TIMEOUT_SECONDS, isolation_level=None)
         except OSError as exc:
             raise LedgerError(f"ledger at {self.path} cannot be opened ({exc.strerror}); check the path") from None
