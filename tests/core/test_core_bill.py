@@ -11,6 +11,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from costmodel.cli import main
 from costmodel.cost import compare, request_costs
@@ -286,3 +288,36 @@ def test_routing_offers_no_batch_option_for_fast_mode(catalog: Catalog) -> None:
     result = route_models(w, catalog, model_ids=["claude-opus-4-6", "claude-opus-4-8"])
     assert {o.api for o in result.options} == {"sync"}
     assert result.cheapest is not None
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    sync_hit=st.floats(0, 1),
+    batch_hit=st.floats(0, 1),
+    cached_share=st.floats(0, 1),
+    input_price=st.floats(0.1, 20),
+    write_5m=st.floats(0.5, 3),
+    write_1h=st.floats(0.5, 4),
+)
+def test_auto_caching_is_never_dearer_than_any_fixed_strategy(
+    sync_hit: float, batch_hit: float, cached_share: float, input_price: float, write_5m: float, write_1h: float
+) -> None:
+    prices = CustomPrices(input_usd_per_mtok=input_price, output_usd_per_mtok=5 * input_price,
+                          cache_write_5m_usd_per_mtok=write_5m * input_price,
+                          cache_write_1h_usd_per_mtok=write_1h * input_price)  # fmt: skip
+    fields: dict[str, Any] = {"custom_prices": prices, "input_tokens": 10_000.0,
+                              "cached_input_tokens": 10_000.0 * cached_share, "cache_hit_rate": sync_hit,
+                              "batch_cache_hit_rate": batch_hit}  # fmt: skip
+    auto = request_costs(check_workflow(**fields), _custom_pricing(prices))
+    for ttl in ("none", "5m", "1h"):
+        fixed_workflow = check_workflow(**fields, sync_cache_ttl=ttl, batch_cache_ttl=ttl)
+        fixed = request_costs(fixed_workflow, _custom_pricing(prices))
+        assert auto.sync_usd <= fixed.sync_usd * (1 + 1e-12)
+        assert auto.batch_usd <= fixed.batch_usd * (1 + 1e-12)
+
+
+def _custom_pricing(prices: CustomPrices) -> Any:
+    from costmodel.prices import custom_pricing
+    from tests.core.core_support import AS_OF
+
+    return custom_pricing(prices, as_of=AS_OF)
