@@ -664,11 +664,12 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
         ("cron (local)", plan.cron_local),
         *(("cron (UTC)", line) for line in plan.cron_utc),
     ]
-    header = "  arrival day  due        submitted  worst case ready  guaranteed  P(ready)"
+    header = "  arrival day  due        submitted  worst case ready  guaranteed  P(ready)  spare p50 / p90"
     lines = ["Clock deadline", _table(rows), "", header]
     lines += [
         f"  {c.arrival_day:<11}  {c.due:<9}  {c.last_submission:<9}  {c.worst_case_ready:<16}  "
-        f"{'yes' if c.guaranteed else 'NO':<10}  {c.ready_probability:.2%}"
+        f"{'yes' if c.guaranteed else 'NO':<10}  {c.ready_probability:<8.2%}  "
+        f"{c.typical_p50_hours_before_due:.2f} / {c.typical_p90_hours_before_due:.2f} h"
         for c in plan.deadlines
     ]
     lines += ["", f"  {plan.reason}", f"  {plan.dst_note}"]

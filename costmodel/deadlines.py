@@ -51,6 +51,8 @@ DEFAULT_DAYS = 28
 DEFAULT_SAMPLES = 1_000_000
 """Simulated items over the horizon."""
 DEFAULT_SEED = 20261130
+QUANTILE_ITEMS = 200_000
+"""Items (of the simulated ones) behind each deadline's typical-completion percentiles."""
 
 
 def _hours(clock: str) -> float:
@@ -176,6 +178,10 @@ class DeadlineCheck(StrictModel):
     """From the day's last submission to its deadline, the smallest over the horizon [h]."""
     ready_probability: float
     """Typical case: share of that day's items usable by the deadline [share]."""
+    typical_p50_hours_before_due: float
+    """Typical case: half the day's items are usable at least this long before the deadline [h] (< 0: late)."""
+    typical_p90_hours_before_due: float
+    """Typical case: 90 % of the day's items are usable at least this long before the deadline [h] (< 0: late)."""
 
 
 class CalendarPlan(StrictModel):
@@ -448,6 +454,9 @@ def _simulate(
         "met_by_day": np.bincount(day_index, weights=met, minlength=len(arrival_days)),
         "items_by_day": np.bincount(day_index, minlength=len(arrival_days)),
         "met": float(np.mean(met)),
+        # hours to spare at the deadline (negative: late), on a subsample, for per-deadline percentiles
+        "spare": (due_by_day[day_index] - ready - d)[:QUANTILE_ITEMS],
+        "spare_day": day_index[:QUANTILE_ITEMS],
     }
 
 
@@ -471,6 +480,15 @@ def plan_calendar(
     submit_days = _submit_days(inputs, schedule)
     sim = _simulate(inputs, turnaround, schedule, submit_days, clock, days=days, samples=samples, seed=seed)
     m = turnaround.safety_margin_hours
+    import numpy as np
+
+    weekday_of = np.array([(start + timedelta(days=day)).weekday() for day in sim["arrival_days"]])
+    item_weekday = weekday_of[sim["spare_day"]]
+    spare: dict[int, tuple[float, float]] = {}
+    for weekday in set(weekday_of.tolist()):
+        chosen = sim["spare"][item_weekday == weekday]
+        p50, p10 = np.percentile(chosen, [50, 10]) if len(chosen) else (math.nan, math.nan)
+        spare[weekday] = (float(p50), float(p10))
     checks: dict[int, dict[str, Any]] = {}
     for j, day in enumerate(sim["arrival_days"]):
         weekday = (start + timedelta(days=day)).weekday()
@@ -491,6 +509,8 @@ def plan_calendar(
             slack_hours=e["slack"],
             submission_to_due_hours=e["lead"],
             ready_probability=e["met"] / e["items"] if e["items"] else 1.0,
+            typical_p50_hours_before_due=spare[weekday][0],
+            typical_p90_hours_before_due=spare[weekday][1],
         )
         for weekday, e in sorted(checks.items())
     )

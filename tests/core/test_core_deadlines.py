@@ -238,3 +238,13 @@ def test_a_flat_business_hours_profile_matches_the_window() -> None:
                              DEFAULTS, start=START, samples=100_000)  # fmt: skip
     assert profiled.ready_by_deadline_probability == pytest.approx(window.ready_by_deadline_probability, abs=0.002)
     assert [c.last_submission for c in profiled.deadlines] == [c.last_submission for c in window.deadlines]
+
+
+def test_typical_completion_percentiles_per_deadline() -> None:
+    plan = plan_calendar(SYDNEY, DEFAULTS, start=START, samples=SAMPLES)
+    monday = plan.deadlines[0]
+    # submitted 02:00, due 06:00: the median item is usable 4 h − median turnaround (15 min) before the deadline
+    assert monday.typical_p50_hours_before_due == pytest.approx(4 - 0.25, abs=0.02)
+    assert monday.typical_p90_hours_before_due == pytest.approx(4 - 1.0, abs=0.05)
+    late = plan_calendar(SYDNEY.model_copy(update={"deadline": "02:30"}), DEFAULTS, start=START, samples=SAMPLES)
+    assert late.deadlines[0].typical_p90_hours_before_due < 0  # 30 min after submission: the slowest tenth is late
