@@ -31,6 +31,7 @@ for problem in setting_problems:
     st.warning(problem, icon=":material/admin_panel_settings:")
 identity = operator.current_identity()
 target = panel.target_picker(settings, identity)
+panel.identity_note(identity)
 catalog = data.catalog()
 ledger = panel.ledger()
 try:

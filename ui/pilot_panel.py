@@ -141,6 +141,20 @@ def target_picker(settings: OperatorSettings, identity: Identity) -> Target:
     return Target(simulated=False, api_key=key, key_source="typed" if key else "none")
 
 
+def identity_note(identity: Identity) -> None:
+    """Whose pilots these are: the signed-in user (with a way out), or this browser session."""
+    if identity.signed_in:
+        left, right = st.columns([5, 1], vertical_alignment="center")
+        left.caption(f"Signed in as {identity.display}: you see and act on your own pilots only.")
+        if right.button("Sign out", icon=":material/logout:"):
+            st.logout()
+        return
+    st.caption(
+        "Your pilots belong to this browser session: other visitors cannot see them, and a reload starts a new "
+        "session that no longer lists them (with sign-in, which the operator can set up, they stay with you)."
+    )
+
+
 def budget_input(target: Target, settings: OperatorSettings) -> float:
     """The visitor's budget cap [USD]; for the real API it can never exceed the operator's per-pilot ceiling."""
     from costmodel.pilot import DEFAULT_BUDGET_USD

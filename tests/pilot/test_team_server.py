@@ -319,9 +319,12 @@ def test_real_api_on_a_server_with_sign_in_requires_signing_in(monkeypatch) -> N
     assert any("Sign in to use the real API" in w.value for w in at.warning)
     assert [b for b in at.button if b.label == "Sign in"]
     assert not [t for t in at.text_input if t.label == "Anthropic API key"]
+    assert any("belong to this browser session" in c.value for c in at.caption)
     at.user = {"is_logged_in": True, "iss": "https://idp.example", "sub": "u-1", "email": "ann@example.com"}
     at.run()
     assert [t for t in at.text_input if t.label == "Anthropic API key"]
+    assert any("Signed in as ann@example.com" in c.value for c in at.caption)
+    assert [b for b in at.button if b.label == "Sign out"]
 
 
 def _submit_and_finish(at) -> str:  # type: ignore[no-untyped-def]
