@@ -112,8 +112,13 @@ def default_ledger_path() -> Path:
     return base / "batch-planner" / "ledger.sqlite3"
 
 
-def private_dir(path: Path) -> Path:
-    """Create `path` (and missing parents) as 0700 directories; an existing `path` is made 0700 too."""
+def private_dir(path: Path, *, tighten_existing: bool = True) -> Path:
+    """Create `path` (and missing parents) as 0700 directories whatever the umask.
+
+    An existing `path` is made 0700 too when `tighten_existing` (a directory of our own, such as
+    a pilot's); the ledger's own folder is left as it is when it already exists, since a user
+    may point the ledger into a shared folder (/tmp, a home directory) that must keep its mode.
+    """
     missing = []
     probe = path
     while not probe.exists():
@@ -125,7 +130,7 @@ def private_dir(path: Path) -> Path:
         with contextlib.suppress(FileExistsError):
             directory.mkdir(mode=0o700)
         os.chmod(directory, 0o700)
-    if not missing:
+    if not missing and tighten_existing:
         os.chmod(path, 0o700)
     return path
 
@@ -237,7 +242,7 @@ class Ledger:
         """A short connection; sqlite's locked / not-a-database errors become one-line `LedgerError`s."""
         try:
             if not self._ready:
-                private_dir(self.path.parent)
+                private_dir(self.path.parent, tighten_existing=False)
                 if not self.path.exists():
                     os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
                 with contextlib.suppress(PermissionError):  # another user's file: sqlite says what it can do

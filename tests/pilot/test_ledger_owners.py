@@ -155,6 +155,15 @@ def test_ledger_and_pilot_files_are_owner_only_whatever_the_umask(make_runner, e
     assert {str(p): oct(mode(p)) for p in dirs} == {str(p): "0o700" for p in dirs}
 
 
+def test_a_ledger_in_a_shared_folder_leaves_the_folder_mode_alone(tmp_path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o1777)
+    Ledger(shared / "ledger.sqlite3").add_event("p", None, datetime.now(UTC), "x", "y")
+    assert mode(shared) == 0o1777
+    assert mode(shared / "ledger.sqlite3") == 0o600
+
+
 def test_a_locked_ledger_says_so_within_seconds(tmp_path) -> None:
     path = tmp_path / "ledger.sqlite3"
     Ledger(path).pilots()  # nothing yet
