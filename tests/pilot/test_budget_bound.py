@@ -260,8 +260,12 @@ SCRIPTS = {
 MODELS = ("claude-haiku-4-5", "claude-sonnet-4-5", "claude-haiku-5-5", "claude-sonnet-4-6")
 
 
-def generated_text(rng: random.Random, size_bytes: int) -> str:
-    unit = SCRIPTS[rng.choice(list(SCRIPTS))]
+BYTE_PER_TOKEN_SCRIPTS = ("punctuation", "cjk", "emoji", "combining")
+"""Scripts the emulator bills at one token per UTF-8 byte: a prompt of them lands where its bytes say."""
+
+
+def generated_text(rng: random.Random, size_bytes: int, scripts: tuple[str, ...] = tuple(SCRIPTS)) -> str:
+    unit = SCRIPTS[rng.choice(scripts)]
     repeats = max(1, size_bytes // utf8(unit))
     start = rng.randrange(len(unit))
     return (unit[start:] + unit * repeats)[: max(1, repeats * len(unit))]
@@ -289,8 +293,7 @@ def generated_params(rng: random.Random, catalog: Any) -> dict[str, Any]:
     model = rng.choice(MODELS)
     tier = catalog.get(model).long_context
     size = rng.choice([20, 200, 2_000, 20_000])
-    if tier is not None and rng.random() < 0.12:  # near the long-context threshold, either side
-        size = int(tier.threshold_input_tokens * rng.uniform(0.9, 1.05))
+    near = tier is not None and rng.random() < 0.12  # near the long-context threshold, either side
     params: dict[str, Any] = {"model": model, "max_tokens": rng.choice([1, 64, 700, 4_000])}
     if rng.random() < 0.6:
         params["system"] = (
@@ -302,6 +305,9 @@ def generated_params(rng: random.Random, catalog: Any) -> dict[str, Any]:
     messages: list[dict[str, Any]] = [
         {"role": "user", "content": first if rng.random() < 0.7 else generated_text(rng, size)}
     ]
+    if near and tier is not None:
+        size = int(tier.threshold_input_tokens * rng.uniform(0.9, 1.05))
+        messages[0]["content"] = generated_text(rng, size, BYTE_PER_TOKEN_SCRIPTS)
     if rng.random() < 0.3:
         messages += [
             {"role": "assistant", "content": generated_text(rng, 300)},
