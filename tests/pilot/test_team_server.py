@@ -450,3 +450,24 @@ def test_secrets_example_documents_every_setting_and_stays_safe() -> None:
     assert problems == []
     assert set(example["pilot"]) == {f for f in OperatorSettings.__dataclass_fields__}
     assert not settings.allow_server_key
+
+
+def test_a_real_api_pilot_without_a_key_shows_its_stored_state_and_how_to_refresh(tmp_path) -> None:
+    me = "session:no-key-now"
+    record_pilot(_ledger(tmp_path), owner=me, created_at=datetime.now(UTC))
+    at = page(owner=me).run()  # the real API is off here, so no key can be given
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("runs on the Anthropic API" in i.value for i in at.info)
+    assert not [b for b in at.button if b.label == "Cancel pilot"]
+    assert not any("could not be" in e.value for e in at.error)
+
+
+def test_a_ledger_that_is_not_a_ledger_is_one_line_on_the_page_never_a_traceback(tmp_path) -> None:
+    path = tmp_path / "home" / "ledger.sqlite3"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"this is not a database\n" * 100)
+    at = page().run()
+    assert not at.exception, [e.value for e in at.exception]
+    errors = [e.value for e in at.error]
+    assert any("not a Batch Planner ledger" in e for e in errors), errors
+    assert all("\n" not in e and "Traceback" not in e for e in errors)
