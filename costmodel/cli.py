@@ -193,6 +193,12 @@ def _add_guard(p: argparse.ArgumentParser) -> None:
     g.add_argument("--rescue-buffer-hours", type=float, default=0.5, help="slack after the drain [h]")
 
 
+def _add_draws(p: argparse.ArgumentParser) -> None:
+    from costmodel.cli_ranges import add_draw_flags
+
+    add_draw_flags(p.add_argument_group("ranges (inputs given as distributions in the scenario file)"))
+
+
 def _add_ranges(p: argparse.ArgumentParser) -> None:
     """Uncertain inputs (issue 12): range syntax on the workflow flags, --success-from-pilot, --draws, --seed."""
     from costmodel.cli_ranges import add_range_flags
@@ -237,7 +243,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", "--include-retired", dest="all", action="store_true", help="include retired models")
     _add_common(p)
     p = sub.add_parser("evaluate", help="a scenario file: every workflow and the portfolio totals")
-    p.add_argument("file", help="scenario JSON (see data/presets/)")
+    p.add_argument("file", help='scenario JSON (see data/presets/); inputs may be ranges: {"range": [0.9, 0.98]}')
+    _add_draws(p)
     _add_spend_cap(p)
     _add_common(p)
     sub.add_parser("pilot", help="live pilot batches (run `python -m costmodel pilot --help`)", add_help=False)
@@ -781,11 +788,12 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from costmodel.finance import LABEL_12X_THIS_MONTH, LABEL_NEXT_12_MONTHS
-    from costmodel.scenario import ScenarioError, evaluate_scenario, load_scenario
+    from costmodel.scenario import ScenarioError, evaluate_scenario
     from costmodel.workflow import WorkflowError
 
     try:
-        scenario = load_scenario(args.file)
+        ranged = _read_scenario(args.file)  # inline distributions allowed (issue 12)
+        scenario = ranged.scenario
         result = evaluate_scenario(scenario, _catalog(args, batch_discount=scenario.batch_discount))
     except ScenarioError as exc:
         raise CliError([f"{args.file}: {p}" for p in exc.problems]) from None
@@ -836,9 +844,19 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     payload["spend_cap_warning"] = None if cap is None else cap.model_dump(mode="json")
     if cap is not None:
         lines += ["", f"WARNING: {cap.message}"]
+    if ranged.is_uncertain:
+        from costmodel.cli_ranges import evaluate_ranges
+
+        lines += evaluate_ranges(args, ranged, result, _catalog(args, batch_discount=scenario.batch_discount), payload)
     lines += ["", f"Prices: {payload['price_source']}"]
     _emit(args, payload, "\n".join(lines))
     return 0
+
+
+def _read_scenario(path: str) -> Any:
+    from costmodel.cli_ranges import read_scenario
+
+    return read_scenario(path)
 
 
 COMMANDS = {

@@ -12,7 +12,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-__all__ = ["RANGE_FLAGS", "add_range_flags", "ranges_section", "take_ranges"]
+__all__ = [
+    "RANGE_FLAGS", "add_draw_flags", "add_range_flags", "check_draws", "evaluate_ranges", "ranges_section",
+    "read_scenario", "take_ranges",
+]  # fmt: skip
 
 RANGE_FLAGS = {
     "success_rate": "--success-rate",
@@ -27,6 +30,11 @@ RANGE_FLAGS = {
 }
 """Flags that take a range or a distribution, by workflow field (their dest is the field name)."""
 MAX_DRAWS = 1_000_000
+WORKFLOW_RANGE_KEYS = (
+    "sync_cost_per_month_usd", "batch_tokens_per_month_usd", "batch_cost_per_month_usd", "net_savings_per_month_usd",
+    "net_savings_per_year_usd", "net_benefit_per_month_usd", "savings_share", "break_even_success_rate",
+)  # fmt: skip
+"""Comparison keys that get a `<key>_range` beside them."""
 
 
 def _number_or_distribution(text: str) -> Any:
@@ -55,23 +63,39 @@ def add_range_flags(p: argparse.ArgumentParser) -> None:
         type=_number_or_distribution,
         help="first-pass success from a pilot: K usable of N requests, Beta(K+1, N-K+1)",
     )
-    # defaults resolve in take_ranges, so building the parser never loads numpy
-    g.add_argument("--draws", type=int, default=None, help="Monte Carlo draws (10,000)")
-    g.add_argument("--seed", type=int, default=None, help="random seed (same seed, same ranges)")
+    add_draw_flags(g)
     g.add_argument(
         "--pilot-precision", type=float, default=0.02, help="pilot-size advice: ± this on the success rate (0.02)"
     )
 
 
-def take_ranges(args: argparse.Namespace) -> dict[str, Any]:
-    """The uncertain inputs given as flags; each flag's value becomes its point value (for the point figures)."""
-    from costmodel.cli import CliError
-    from costmodel.uncertainty import DEFAULT_DRAWS, DEFAULT_SEED, PilotCounts, bounds_problem, point_of
+def add_draw_flags(g: Any) -> None:
+    """`--draws` and `--seed` (defaults resolve in `check_draws`, so building the parser never loads numpy)."""
+    g.add_argument("--draws", type=int, default=None, help="Monte Carlo draws (10,000)")
+    g.add_argument("--seed", type=int, default=None, help="random seed (same seed, same ranges)")
+
+
+def check_draws(args: argparse.Namespace) -> list[str]:
+    """Fill in the draw defaults; the problems with `--draws` / `--seed`, one line each."""
+    from costmodel.uncertainty import DEFAULT_DRAWS, DEFAULT_SEED
 
     args.draws = DEFAULT_DRAWS if getattr(args, "draws", None) is None else args.draws
     args.seed = DEFAULT_SEED if getattr(args, "seed", None) is None else args.seed
-    uncertain: dict[str, Any] = {}
     problems = []
+    if not 1_000 <= args.draws <= MAX_DRAWS:
+        problems.append(f"--draws = {args.draws}: give 1,000 to {MAX_DRAWS:,} Monte Carlo draws")
+    if args.seed < 0:
+        problems.append(f"--seed = {args.seed}: give a seed of 0 or more")
+    return problems
+
+
+def take_ranges(args: argparse.Namespace) -> dict[str, Any]:
+    """The uncertain inputs given as flags; each flag's value becomes its point value (for the point figures)."""
+    from costmodel.cli import CliError
+    from costmodel.uncertainty import PilotCounts, bounds_problem, point_of
+
+    uncertain: dict[str, Any] = {}
+    problems = check_draws(args)
     for field, flag in RANGE_FLAGS.items():
         value = getattr(args, field, None)
         if value is not None and not isinstance(value, int | float):
@@ -88,10 +112,6 @@ def take_ranges(args: argparse.Namespace) -> dict[str, Any]:
             raise CliError(["give either --success-rate as a range or --success-from-pilot, not both"])
         uncertain["success_rate"] = pilot
         args.success_rate = point_of(pilot)
-    if not 1_000 <= getattr(args, "draws", 10_000) <= MAX_DRAWS:
-        problems.append(f"--draws = {args.draws}: give 1,000 to {MAX_DRAWS:,} Monte Carlo draws")
-    if getattr(args, "seed", 0) < 0:
-        problems.append(f"--seed = {args.seed}: give a seed of 0 or more")
     if not 0 < getattr(args, "pilot_precision", 0.02) < 1:
         problems.append(f"--pilot-precision = {args.pilot_precision}: give a share in (0, 1), e.g. 0.02")
     if problems:
@@ -109,7 +129,8 @@ def _uncertain_workflow(workflow: Any, uncertain: dict[str, Any]) -> Any:
     try:
         return UncertainWorkflow(workflow=workflow, uncertain=uncertain)
     except ValidationError as exc:
-        lines = [line.removeprefix("input: ") for line in problem_lines(exc, field_help=FIELD_HELP)]
+        lines = problem_lines(exc, field_help=FIELD_HELP)
+        lines = [line.removeprefix("input: ").removeprefix("uncertain.") for line in lines]
         raise CliError(lines) from None
 
 
@@ -145,10 +166,7 @@ def ranges_section(
     except WorkflowError as exc:
         raise CliError([str(exc)]) from None
     r = ranges_of(sim, sla_plan=sla_plan)
-    keys = ("sync_cost_per_month_usd", "batch_tokens_per_month_usd", "batch_cost_per_month_usd",
-            "net_savings_per_month_usd", "net_savings_per_year_usd", "net_benefit_per_month_usd", "savings_share",
-            "break_even_success_rate")  # fmt: skip
-    for key in keys:
+    for key in WORKFLOW_RANGE_KEYS:
         comparison_payload[f"{key}_range"] = _range_json(getattr(r, key))
     t = tornado(sim)
     success = uw.uncertain.get("success_rate")
@@ -210,3 +228,82 @@ def ranges_section(
         lines += ["", f"  {t.reason}"]
     lines += ["", "Pilot size", f"  {advice.statement}"]
     return top, lines
+
+
+# --- evaluate: scenario files with inline distributions ----------------------------------------------
+
+
+def read_scenario(path: str) -> Any:
+    """A scenario file whose inputs may be distributions (`UncertainScenario`); ScenarioError as `load_scenario`."""
+    from pathlib import Path
+
+    from costmodel.scenario import ScenarioError
+    from costmodel.uncertainty import uncertain_scenario_from_json
+
+    try:
+        text = Path(path).read_bytes()
+    except OSError as exc:
+        raise ScenarioError(path, [f"cannot read the file ({exc.strerror or exc})"]) from None
+    return uncertain_scenario_from_json(text, source=path)
+
+
+PORTFOLIO_RANGE_KEYS = (
+    "sync_cost_per_month_usd", "planned_cost_per_month_usd", "savings_per_month_usd", "savings_per_year_usd",
+)  # fmt: skip
+
+
+def evaluate_ranges(
+    args: argparse.Namespace, ranged: Any, result: Any, catalog: Any, payload: dict[str, Any]
+) -> list[str]:
+    """Portfolio and per-workflow ranges for `evaluate`, added to `payload` in place; the text lines to print."""
+    from costmodel.cli import CliError
+    from costmodel.formatting import share, usd
+    from costmodel.uncertainty import portfolio_ranges, to_json_value
+    from costmodel.workflow import WorkflowError, resolve_pricing
+
+    problems = check_draws(args)
+    if problems:
+        raise CliError(problems)
+    pricings = [resolve_pricing(w, catalog) for w in ranged.scenario.workflows]
+    try:
+        pr = portfolio_ranges(ranged.workflows, list(result.results), pricings, ranged.scenario.finance,
+                              monthly_growth=ranged.monthly_growth, draws=args.draws, seed=args.seed)  # fmt: skip
+    except WorkflowError as exc:
+        raise CliError([f"{args.file}: {exc}"]) from None
+    portfolio = payload["portfolio"]
+    for key in PORTFOLIO_RANGE_KEYS:
+        portfolio[f"{key}_range"] = _range_json(getattr(pr, key))
+    portfolio["projection_ranges"] = [m.model_dump(mode="json") for m in pr.projection]
+    portfolio["gross_margin_after_range"] = _range_json(pr.gross_margin_after)
+    portfolio["probability_portfolio_saves"] = pr.probability_portfolio_saves
+    portfolio["monthly_growth_distribution"] = None if ranged.monthly_growth is None else to_json_value(
+        ranged.monthly_growth
+    )
+    for entry, wr in zip(payload["workflows"], pr.workflows, strict=True):
+        for key in WORKFLOW_RANGE_KEYS:
+            entry["comparison"][f"{key}_range"] = _range_json(getattr(wr, key))
+        entry["probability_batch_saves"] = wr.probability_batch_saves
+        entry["probability_verdict_flips"] = wr.probability_verdict_flips
+        entry["uncertain_inputs"] = [i.model_dump(mode="json") for i in wr.uncertain_inputs]
+        entry["sla_miss_probability_range"] = _range_json(wr.miss_probability)
+    payload["draws"], payload["seed"] = pr.draws, pr.seed
+    s, last = pr.savings_per_month_usd, pr.projection[-1].cumulative_savings_usd
+    lines = [
+        "",
+        f"Ranges ({pr.draws:,} draws per workflow, seed {pr.seed}; each verdict fixed at its point figures)",
+        f"  portfolio savings per month  P10 {usd(s.p10)}  P50 {usd(s.p50)}  P90 {usd(s.p90)}",
+        f"  savings over {len(pr.projection)} months     P10 {usd(last.p10)}  P50 {usd(last.p50)}  P90 {usd(last.p90)}",
+        f"  P(the plan saves money) {share(pr.probability_portfolio_saves)}",
+    ]
+    if pr.gross_margin_after is not None:
+        g = pr.gross_margin_after
+        lines.append(f"  gross margin with the plan  P10 {share(g.p10)}  P50 {share(g.p50)}  P90 {share(g.p90)}")
+    for wr in pr.workflows:
+        if wr.uncertain_inputs:
+            n = wr.net_savings_per_month_usd
+            lines.append(
+                f"  {wr.workflow_name}: net savings {usd(n.p10)} / {usd(n.p50)} / {usd(n.p90)}; "
+                f"P(batch saves) {share(wr.probability_batch_saves)}; "
+                + ", ".join(f"{i.field} {i.distribution}" for i in wr.uncertain_inputs)
+            )
+    return lines

@@ -39,6 +39,7 @@ from pydantic import BeforeValidator, Field, TypeAdapter, ValidationError, model
 from costmodel._base import MAX_MAGNITUDE, StrictModel
 from costmodel.cost import Comparison, _monthly, compare, request_costs
 from costmodel.prices import ModelPricing
+from costmodel.scenario import Scenario
 from costmodel.workflow import Workflow, WorkflowError
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ __all__ = [
     "PortfolioRanges",
     "Range",
     "UncertainInput",
+    "UncertainScenario",
     "UncertainWorkflow",
     "WorkflowRanges",
     "describe",
@@ -65,6 +67,7 @@ __all__ = [
     "simulate",
     "split_uncertain",
     "to_json_value",
+    "uncertain_scenario_from_json",
     "workflow_ranges",
 ]
 
@@ -1172,3 +1175,78 @@ def portfolio_ranges(
 def distributions_json(uncertain: Mapping[str, Any]) -> str:
     """The uncertain inputs as short-form JSON (for exports)."""
     return json.dumps({k: to_json_value(v) for k, v in uncertain.items()})
+
+
+# --- scenario files with inline distributions ---------------------------------------------------------
+
+
+class UncertainScenario(StrictModel):
+    """A scenario whose workflow (and growth) inputs may be distributions, read from one JSON file."""
+
+    scenario: Scenario
+    """The scenario at point values."""
+    workflows: tuple[UncertainWorkflow, ...]
+    """Each workflow with its uncertain inputs, in scenario order."""
+    monthly_growth: Distribution | None = None
+    """The portfolio's growth, when it is a distribution."""
+
+    @property
+    def is_uncertain(self) -> bool:
+        """True when any input is a distribution other than a point."""
+        growth = self.monthly_growth is not None and not isinstance(self.monthly_growth, PointValue)
+        return growth or any(w.is_uncertain for w in self.workflows)
+
+
+def uncertain_scenario_from_json(text: str | bytes, *, source: str = "scenario") -> UncertainScenario:
+    """A scenario file whose inputs may be inline distributions, e.g. `"success_rate": {"beta": [190, 200]}`.
+
+    Raises ScenarioError with one line per problem; a file without distributions reads as `scenario_from_json`.
+    """
+    from costmodel import safejson
+    from costmodel.errors import problem_lines
+    from costmodel.scenario import ScenarioError, scenario_from_json
+
+    try:
+        data = safejson.loads(text)
+    except (safejson.JsonInputError, json.JSONDecodeError, UnicodeDecodeError):
+        return UncertainScenario(scenario=scenario_from_json(text, source=source), workflows=())  # its own message
+    if isinstance(data, dict) and "workflows" not in data and "input_tokens" in data:
+        data = {"name": data.get("name", "workflow"), "workflows": [data]}
+    uncertain: list[dict[str, Any]] = []
+    growth: Any = None
+    if isinstance(data, dict) and isinstance(data.get("workflows"), list):
+        plain_workflows = []
+        for w in data["workflows"]:
+            plain, spread = split_uncertain(w) if isinstance(w, dict) else (w, {})
+            plain_workflows.append(plain)
+            uncertain.append(spread)
+        data = {**data, "workflows": plain_workflows}
+        finance = data.get("finance")
+        if isinstance(finance, dict) and not _is_number(finance.get("monthly_growth")):
+            growth = finance["monthly_growth"]
+            try:
+                point = point_of(_DISTRIBUTION.validate_python(growth))
+            except ValidationError as exc:
+                raise ScenarioError(source, [f"finance.monthly_growth: {line.removeprefix('input: ')}"
+                                             for line in problem_lines(exc)]) from None  # fmt: skip
+            data["finance"] = {**finance, "monthly_growth": point}
+    scenario = scenario_from_json(json.dumps(data), source=source)
+    problems: list[str] = []
+    workflows = []
+    for i, (w, spread) in enumerate(zip(scenario.workflows, uncertain, strict=True)):
+        try:
+            workflows.append(UncertainWorkflow(workflow=w, uncertain=spread))
+        except ValidationError as exc:
+            problems += [f"workflows[{i}].{line.removeprefix('input: ').removeprefix('uncertain.')}"
+                         for line in problem_lines(exc)]  # fmt: skip
+    if growth is not None:
+        growth_problem = bounds_problem("monthly_growth", _DISTRIBUTION.validate_python(growth))
+        if growth_problem:
+            problems.append(f"finance.monthly_growth: {growth_problem}")
+    if problems:
+        raise ScenarioError(source, problems)
+    return UncertainScenario(
+        scenario=scenario,
+        workflows=tuple(workflows),
+        monthly_growth=None if growth is None else _DISTRIBUTION.validate_python(growth),
+    )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from costmodel.cli import main
-from tests.core.core_support import AS_OF_FLAG, CHECK_FLAGS
+from tests.core.core_support import AS_OF_FLAG, CHECK_FLAGS, PRESETS
 
 RANGE_KEYS = (
     "sync_cost_per_month_usd", "batch_cost_per_month_usd", "net_savings_per_month_usd", "net_benefit_per_month_usd",
@@ -122,3 +123,65 @@ def test_an_output_range_over_the_models_limit_is_refused(capsys: pytest.Capture
     assert code == 2
     assert "output_tokens" in err
     assert "limit" in err
+
+
+# --- evaluate: scenario files with inline distributions ----------------------------------------------
+
+RANGED_SCENARIO = {
+    "name": "ranges",
+    "finance": {"monthly_growth": {"range": [0, 0.05]}, "revenue_per_month_usd": 100_000, "cogs_per_month_usd": 20_000},
+    "workflows": [
+        {"name": "contract review", "custom_prices": {"input_usd_per_mtok": 3, "output_usd_per_mtok": 15},
+         "requests_per_day": 500, "input_tokens": 15_000, "output_tokens": {"range": [600, 1100]},
+         "success_rate": {"beta": [190, 200]}},
+        {"name": "triage", "requests_per_month": 50_000, "input_tokens": 2_000, "cached_input_tokens": 1_500,
+         "output_tokens": 150, "batch_cache_hit_rate": "0.3:0.9"},
+    ],
+}  # fmt: skip
+
+
+def test_evaluate_reads_inline_distributions_and_ranges_the_portfolio(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "ranged.json"
+    path.write_text(json.dumps(RANGED_SCENARIO))
+    data = _json(capsys, "evaluate", str(path))
+    portfolio = data["portfolio"]
+    savings = portfolio["savings_per_month_usd_range"]
+    assert savings["p10"] < portfolio["savings_per_month_usd"] < savings["p90"]
+    assert len(portfolio["projection_ranges"]) == 12
+    first, last = portfolio["projection_ranges"][0], portfolio["projection_ranges"][-1]
+    # growth is uncertain: month 1 spreads only as much as this month's savings, month 12 more
+    spread = [m["savings_usd"]["p90"] - m["savings_usd"]["p10"] for m in (first, last)]
+    assert spread[1] > spread[0]
+    assert portfolio["monthly_growth_distribution"] == {"range": [0.0, 0.05]}
+    assert portfolio["gross_margin_after_range"]["p10"] <= portfolio["gross_margin_after_range"]["p90"]
+    review = data["workflows"][0]
+    comparison = review["comparison"]
+    assert comparison["net_savings_per_month_usd_range"]["p10"] < comparison["net_savings_per_month_usd"]
+    assert {i["field"] for i in review["uncertain_inputs"]} == {"success_rate", "output_tokens"}
+    assert review["probability_batch_saves"] == 1.0
+    code, out, _ = _run(capsys, "evaluate", str(path))
+    assert code == 0
+    assert "Ranges (10,000 draws per workflow" in out
+
+
+def test_evaluate_a_plain_scenario_is_unchanged(capsys: pytest.CaptureFixture[str]) -> None:
+    data = _json(capsys, "evaluate", str(PRESETS / "portfolio.json"))
+    assert not [k for k in data["portfolio"] if k.endswith("_range")]
+    assert "draws" not in data
+
+
+def test_evaluate_names_a_bad_distribution_by_workflow_and_field(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    bad = json.loads(json.dumps(RANGED_SCENARIO))
+    bad["workflows"][1]["batch_cache_hit_rate"] = {"range": [0.3, 1.4]}
+    bad["workflows"][0]["success_rate"] = {"gauss": [1, 2]}
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(bad))
+    code, _, err = _run(capsys, "evaluate", str(path))
+    assert code == 2
+    assert "Traceback" not in err
+    assert "workflows[0].success_rate" in err
+    assert "unknown distribution 'gauss'" in err

@@ -379,3 +379,28 @@ def test_portfolio_refuses_results_of_other_workflows(catalog: Catalog) -> None:
     result = evaluate_workflow(w, catalog, sla_samples=1_000)
     with pytest.raises(ValueError, match="point workflow"):
         portfolio_ranges([uw], [result], [_pricing(w, catalog)])
+
+
+def test_scenario_file_with_inline_distributions_reads_to_points_plus_distributions() -> None:
+    import json
+
+    from costmodel.scenario import ScenarioError, scenario_from_json
+    from costmodel.uncertainty import uncertain_scenario_from_json
+
+    data = {
+        "name": "s",
+        "finance": {"monthly_growth": "0:0.1"},
+        "workflows": [{"requests_per_day": 500, "input_tokens": 15_000, "output_tokens": 800,
+                       "success_rate": {"beta": [190, 200]}}],
+    }  # fmt: skip
+    got = uncertain_scenario_from_json(json.dumps(data))
+    assert got.is_uncertain
+    assert got.scenario.finance.monthly_growth == pytest.approx(0.05)
+    assert got.scenario.workflows[0].success_rate == 0.95
+    assert got.workflows[0].uncertain == {"success_rate": PilotCounts(usable=190, requests=200)}
+    plain = {**data, "finance": {}, "workflows": [{**data["workflows"][0], "success_rate": 0.95}]}
+    same = uncertain_scenario_from_json(json.dumps(plain))
+    assert not same.is_uncertain
+    assert same.scenario == scenario_from_json(json.dumps(plain))
+    with pytest.raises(ScenarioError, match=r"finance.monthly_growth: range .* goes outside \[-0.5, 5\]"):
+        uncertain_scenario_from_json(json.dumps({**data, "finance": {"monthly_growth": "-1:0.1"}}))
