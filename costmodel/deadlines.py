@@ -406,18 +406,19 @@ def _simulate(
     else:
         weights = np.asarray(_profile_weights(inputs))
         cumulative = np.cumsum(weights)
-        # inverse CDF through a table on a fine grid, then step past any boundary inside the grid cell
-        # (searchsorted on a million unsorted values is several times slower)
+        # inverse CDF through a table on a fine grid; only items in a cell that an hour boundary crosses
+        # are looked up exactly (searchsorted on a million unsorted values is several times slower)
         grid = 1 << 16
         hour_table = np.minimum(np.searchsorted(cumulative, np.arange(grid) / grid, side="right"), 23)
-        hour = hour_table[np.minimum((within * grid).astype(np.int64), grid - 1)]
-        for _ in range(24):
-            step = (within >= cumulative[hour]) & (hour < 23)
-            if not step.any():
-                break
-            hour = hour + step
-        below = cumulative[hour] - weights[hour]
-        local_hour = hour + np.clip((within - below) / np.where(weights[hour] > 0, weights[hour], 1.0), 0.0, 1.0)
+        cell = np.minimum((within * grid).astype(np.int64), grid - 1)
+        hour = hour_table[cell]
+        crossed = np.zeros(grid, dtype=bool)
+        crossed[np.clip((cumulative[:-1] * grid).astype(np.int64), 0, grid - 1)] = True
+        exact = np.nonzero(crossed[cell])[0]
+        hour[exact] = np.minimum(np.searchsorted(cumulative, within[exact], side="right"), 23)
+        starts = cumulative - weights
+        widths = np.where(weights > 0, weights, 1.0)
+        local_hour = hour + np.clip((within - starts[hour]) / widths[hour], 0.0, 1.0)
     # local wall clock → real time: the zone's offset at each (day, hour); one number when it never changes
     offsets = np.array(
         [[clock.utc_hours(clock.local_at(k, h + 0.5)) - (k * 24 + h + 0.5) for h in range(24)] for k in arrival_days]
