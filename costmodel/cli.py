@@ -658,10 +658,21 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
 
         raise CliError(problem_lines(exc, field_help={k: f"set {v}" for k, v in flags.items()})) from None
     turnaround = _validate(
-        SlaInputs, **{**_sla_fields(args), "sla_hours": args.sla_hours or 24.0}, batch_rounds=args.batch_rounds
+        SlaInputs, **{**_sla_fields(args), "sla_hours": args.sla_hours or 24.0}, batch_rounds=args.batch_rounds,
+        requests_per_day=args.requests_per_day,
     )
     plan = plan_calendar(calendar, turnaround, start=args.start_date or date.today())
     payload = plan.model_dump(mode="json")
+    queue = None
+    if args.requests_per_day:
+        from costmodel.capacity import check_queue, tier_limits
+
+        if args.queue_limit is not None and not args.queue_limit > 0:
+            raise CliError([f"--queue-limit = {args.queue_limit!r}: must be a positive number of requests"])
+        # the schedule's submissions are spread over the day: its average interval stands for I
+        limits = tier_limits(args.tier or "scale", queue_limit_requests=args.queue_limit)
+        queue = check_queue(turnaround, 24.0 / len(plan.schedule_local), limits)
+        payload.update(_queue_payload(queue))
     rows = [
         ("deadline", f"{plan.deadline} {plan.timezone}"),
         ("schedule (local)", ", ".join(plan.schedule_local)),
@@ -680,6 +691,8 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
         for c in plan.deadlines
     ]
     lines += ["", f"  {plan.reason}", f"  {plan.dst_note}"]
+    if queue is not None:
+        lines += ["", _queue_text(queue), f"  {queue.reason}", *(f"  - {fix}" for fix in queue.fixes)]
     if plan.fixes:
         lines += ["", "What would make it guaranteed"] + [f"  - {f}" for f in plan.fixes]
     lines += ["", "Assumptions"] + [f"  - {a}" for a in plan.assumptions]

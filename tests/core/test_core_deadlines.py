@@ -248,3 +248,19 @@ def test_typical_completion_percentiles_per_deadline() -> None:
     assert monday.typical_p90_hours_before_due == pytest.approx(4 - 1.0, abs=0.05)
     late = plan_calendar(SYDNEY.model_copy(update={"deadline": "02:30"}), DEFAULTS, start=START, samples=SAMPLES)
     assert late.deadlines[0].typical_p90_hours_before_due < 0  # 30 min after submission: the slowest tenth is late
+
+
+def test_cli_clock_deadline_checks_the_queue_when_given_a_volume(capsys: pytest.CaptureFixture[str]) -> None:
+    flags = ["--deadline", "06:00", "--timezone", "Australia/Sydney", "--working-days", "mon-fri",
+             "--arrivals", "08:00-18:00", "--submit-at", "02:00", "--start-date", START.isoformat()]  # fmt: skip
+    code, out, err = _cli(capsys, *flags, "--requests-per-day", "400000", "--tier", "build", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    # one submission a day: 400,000 × (24 h + 24 h) / 24 h in flight against Build's 300,000
+    assert data["worst_case_in_flight_requests"] == pytest.approx(800_000)
+    assert data["queue_feasible"] is False
+    code, out, _ = _cli(capsys, *flags, "--requests-per-day", "400000", "--tier", "build")
+    assert "queue overflow" in out
+    assert "synchronously" in out
+    code, out, _ = _cli(capsys, *flags, "--json")
+    assert "queue_feasible" not in json.loads(out)  # no volume, no queue figure
