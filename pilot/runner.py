@@ -204,7 +204,8 @@ class Runner:
         self.owner = owner
         self.quiet_seconds = quiet_seconds
         self._said: dict[str, datetime] = {}
-        self._foreign: set[str] = set()
+        self._foreign: dict[tuple[str, int], set[str]] = {}
+        """Batch ids shown not to be a (pilot, part)'s: another part's candidate may still be one of them."""
         self._http_client = http_client
         self._client: Any = None
 
@@ -479,8 +480,11 @@ class Runner:
         elapsed = max(0.0, (self.now() - claimed_at).total_seconds())
         client = self.client()
         # batches already shown to be someone else's (by any process): never downloaded again
-        self._foreign.update(
-            detail.split(":", 1)[0] for _, _, kind, detail in self.ledger.events(pilot_id) if kind == "not_ours"
+        foreign = self._foreign.setdefault((pilot_id, part.part), set())
+        foreign.update(
+            detail.split(":", 1)[0]
+            for _, event_part, kind, detail in self.ledger.events(pilot_id)
+            if kind == "not_ours" and event_part == part.part
         )
 
         def find() -> list[Any]:
@@ -494,7 +498,7 @@ class Runner:
             for batch in raw.parse():
                 if batch.created_at < earliest:
                     break
-                if batch.created_at > latest or batch.id in known or batch.id in self._foreign:
+                if batch.created_at > latest or batch.id in known or batch.id in foreign:
                     continue
                 if sum(batch.request_counts.to_dict().values()) == part.request_count:
                     found.append(batch)
@@ -511,7 +515,7 @@ class Runner:
                     self.log(f"reconciled: batch {batch.id} is ours (its custom_ids match); nothing resent")
                 return True
             if verdict == "foreign":
-                self._foreign.add(batch.id)
+                foreign.add(batch.id)
                 self.ledger.add_event(
                     pilot_id, part.part, self.now(), "not_ours", f"{batch.id}: its results hold other custom_ids"
                 )

@@ -39,6 +39,8 @@ class World:
     tmp_path: Path
     ours: list[tuple[Any, str]] = field(default_factory=list)
     """(runner, pilot id) of every pilot the scenario made, for the audits."""
+    patch: Callable[..., None] = setattr
+    """`monkeypatch.setattr`, for scenarios that change a limit."""
 
     def source(self, n: int = N, prefix: str = "r") -> Path:
         return write_requests(self.tmp_path / f"{prefix}{n}.jsonl", n, prefix=prefix)
@@ -166,6 +168,27 @@ def scenario_create_lost_while_a_teammate_creates_the_same_size(world: World) ->
     assert part.batch_id != theirs
     world.finish(runner, pilot_id)
     assert len(world.our_batches()) == 1
+
+
+def scenario_split_pilot_whose_two_creates_are_both_lost(world: World) -> None:
+    """Two parts of one size, both answers lost: each part's batch is told apart by its own custom_ids."""
+    import costmodel.pilot as core
+
+    original = core.split_ranges
+    core_split = lambda sizes, **kw: original(sizes, max_requests=N // 2)  # noqa: E731
+    world.patch(core, "split_ranges", core_split)
+    world.emu.inject("create", "drop", times=2)
+    runner = world.make_runner()
+    pilot_id = world.pilot(runner)
+    assert [p.batch_id for p in runner.submit(pilot_id).parts] == [None, None]
+    world.clock.advance(61)
+    runner.refresh(pilot_id)
+    world.clock.advance(400)  # past the grace: a part that missed its batch would be sent again now
+    status = runner.refresh(pilot_id)
+    assert all(p.batch_id for p in status.parts)
+    assert len(world.our_batches()) == 2
+    runner.download(pilot_id)
+    assert runner.report(pilot_id, world.catalog).result_count == N
 
 
 def _clock_skew(world: World, skew_seconds: float) -> None:
@@ -352,11 +375,13 @@ SCENARIOS: dict[str, Callable[[World], None]] = {
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
-def test_fault_scenario(name, make_runner, emu, clock, tmp_path, catalog) -> None:
-    world = World(emu=emu, clock=clock, make_runner=make_runner, catalog=catalog, tmp_path=tmp_path)
+def test_fault_scenario(name, make_runner, emu, clock, tmp_path, catalog, monkeypatch) -> None:
+    world = World(
+        emu=emu, clock=clock, make_runner=make_runner, catalog=catalog, tmp_path=tmp_path, patch=monkeypatch.setattr
+    )
     SCENARIOS[name](world)
     audit(world)
 
 
 def test_the_suite_has_the_scenarios_the_readme_counts() -> None:
-    assert len(SCENARIOS) == 16
+    assert len(SCENARIOS) == 17
