@@ -63,17 +63,21 @@ def new_pilot() -> None:
         help="Otherwise an offline ceiling (labelled as such) is used.",
     )
     counting = count_tokens and not target.simulated and bool(target.api_key)
-    with panel.runner(
-        base_url=panel.endpoint_for(target) if counting else None, api_key=target.api_key, owner=identity.owner
-    ) as counter:
-        try:
-            estimated = counter.estimate(source, catalog, template=template, count_tokens=counting)
-        except ValidationFailed as exc:
-            panel.render_problems(exc.result)
-            return
-        except API_ERRORS as exc:
-            fail(exc)
-            return
+    memo_key = panel.counted_memo_key(source, template) if counting else None
+    estimated = panel.counted_memo(memo_key)  # counting calls the API once per request: never on every rerun
+    if estimated is None:
+        with panel.runner(
+            base_url=panel.endpoint_for(target) if counting else None, api_key=target.api_key, owner=identity.owner
+        ) as counter:
+            try:
+                estimated = counter.estimate(source, catalog, template=template, count_tokens=counting)
+            except ValidationFailed as exc:
+                panel.render_problems(exc.result)
+                return
+            except API_ERRORS as exc:
+                fail(exc)
+                return
+        panel.remember_counted(memo_key, estimated)
     estimate = estimated[1]
     decision = budget_decision(estimate, budget_usd)
     panel.render_estimate(estimate, decision)

@@ -177,6 +177,29 @@ def budget_input(target: Target, settings: OperatorSettings) -> float:
     )
 
 
+COUNTED = "bp_pilot_counted"
+"""Session key: the last (sample-set digest, API-counted estimate), so counting runs once per sample set."""
+
+
+def counted_memo_key(source: Path, template: PromptTemplate | None) -> str:
+    """A digest of the sample set and its template: the counted estimate is reused while both are unchanged."""
+    digest = hashlib.sha256(Path(source).read_bytes())
+    digest.update(template.model_dump_json().encode("utf-8") if template is not None else b"-")
+    return digest.hexdigest()
+
+
+def counted_memo(key: str | None) -> Any:
+    """The counted `(validation, estimate)` remembered for `key`, or None."""
+    memo = st.session_state.get(COUNTED)
+    return memo[1] if key is not None and memo is not None and memo[0] == key else None
+
+
+def remember_counted(key: str | None, estimated: Any) -> None:
+    """Keep one counted estimate per session (bounded: a new sample set replaces it)."""
+    if key is not None:
+        st.session_state[COUNTED] = (key, estimated)
+
+
 def endpoint_for(target: Target) -> str | None:
     """The base URL for new pilots; starts the sandbox when needed."""
     import os

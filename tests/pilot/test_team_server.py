@@ -471,3 +471,19 @@ def test_a_ledger_that_is_not_a_ledger_is_one_line_on_the_page_never_a_traceback
     errors = [e.value for e in at.error]
     assert any("not a Batch Planner ledger" in e for e in errors), errors
     assert all("\n" not in e and "Traceback" not in e for e in errors)
+
+
+def test_counting_tokens_calls_the_api_once_per_sample_set_not_on_every_rerun(monkeypatch, emu) -> None:
+    monkeypatch.setenv("BATCH_PLANNER_ALLOW_REAL_API", "1")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", emu.base_url)  # the emulator stands in for the API (loopback)
+    at = page().run()
+    at.radio[0].set_value("Anthropic API").run()
+    next(t for t in at.text_input if t.label == "Anthropic API key").input(FAKE_KEY).run()
+    next(c for c in at.checkbox if c.label.startswith("Count input tokens")).check().run()
+    assert not at.exception, [e.value for e in at.exception]
+    counted = sum(1 for _, path in emu.request_log if path.endswith("/count_tokens"))
+    assert counted == 20  # one per request of the shipped sample
+    next(n for n in at.number_input if n.label == "Budget cap [USD]").set_value(4.0).run()
+    at.run()
+    assert sum(1 for _, path in emu.request_log if path.endswith("/count_tokens")) == counted
+    assert any("token-counting endpoint" in (m.help or "") for m in at.metric if m.label == "Input tokens")
