@@ -691,6 +691,8 @@ class SpendEstimate(StrictModel):
     """The prompts alone as uncached input at batch prices, no output [USD]."""
     web_search_usd: NonNegFloat = 0.0
     """Web search fees in the worst case: every allowed search, no batch discount [USD]."""
+    web_search_uses: int = Field(default=0, ge=0)
+    """Web searches the requests may make: the sum of their web search tools' max_uses [searches]."""
     models: tuple[str, ...]
     """Models the requests name."""
     price_source: str
@@ -788,6 +790,7 @@ def estimate_spend(
         worst_case_sync_usd=sync_usd,
         input_only_batch_usd=input_usd,
         web_search_usd=search_usd,
+        web_search_uses=sum(r.web_search_uses for r in requests),
         models=tuple(sorted(pricings)),
         price_source=catalog.source.label(),
         assumptions=assumptions,

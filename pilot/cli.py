@@ -273,9 +273,19 @@ def _estimate_lines(estimate: SpendEstimate, budget_usd: float) -> list[str]:
         f"requests: {estimate.request_count:,} in {estimate.batch_count} batch(es); "
         f"models: {', '.join(estimate.models)}",
         f"input tokens: {estimate.input_tokens:,} ({estimate.input_tokens_source})",
-        f"output bound: {estimate.max_output_tokens:,} tokens (sum of max_tokens)",
+        f"output bound: {estimate.max_output_tokens:,} tokens (max_tokens, or a larger thinking budget, "
+        "per sampling iteration)",
         f"worst case at batch prices: ${estimate.worst_case_batch_usd:,.4f} "
         f"(sync would be ${estimate.worst_case_sync_usd:,.4f})",
+        *(
+            [
+                f"web search fees: ${estimate.web_search_usd:,.4f} ({estimate.web_search_uses:,} searches, "
+                "no batch discount), included in the worst case"
+            ]
+            if estimate.web_search_uses
+            else []
+        ),
+        *(f"assumes {assumption}" for assumption in estimate.assumptions),
         f"budget: {decision.reason}",
         f"prices: {estimate.price_source}",
     ]

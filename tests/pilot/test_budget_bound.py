@@ -470,3 +470,16 @@ def test_the_pilot_report_bills_web_searches(catalog) -> None:
     report = acc.finish(request_count=1, turnaround_hours=[0.1])
     tokens = catalog.get(MODEL).request_cost_usd("batch", uncached_input_tokens=1_000, output_tokens=10)
     assert report.batch_cost_usd == pytest.approx(float(tokens) + 3 * WEB_SEARCH_USD_PER_USE)
+
+
+def test_the_cli_estimate_names_search_fees_and_the_assumption_behind_them(capsys, tmp_path) -> None:
+    from pilot import cli
+
+    search = {"type": "web_search_20250305", "name": "web_search", "max_uses": 2}
+    messages = [{"role": "user", "content": "Find the news."}]
+    request = {"custom_id": "w1", "params": {"model": MODEL, "max_tokens": 10, "messages": messages, "tools": [search]}}
+    source = write_jsonl(tmp_path / "search.jsonl", [request])
+    assert cli.main(["estimate", str(source)]) == 0
+    out = capsys.readouterr().out
+    assert "web search fees: $0.0200 (2 searches" in out
+    assert "assumes a web search adds at most 25,000 input tokens" in out
