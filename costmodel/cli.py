@@ -63,6 +63,7 @@ FLAG_FOR_FIELD = {
     "median_processing_hours": "--median-processing-hours",
     "p90_processing_hours": "--p90-processing-hours",
     "expired_share": "--expired-share",
+    "monthly_spend_cap_usd": "--spend-cap-usd",
 }
 FIELD_HELP = {field: f"set {flag}" for field, flag in FLAG_FOR_FIELD.items()}
 
@@ -909,6 +910,12 @@ def _main(argv: Sequence[str] | None) -> int:
         return COMMANDS[args.command](args)
     except CliError as exc:
         for line in exc.lines:
+            print(f"error: {line}", file=sys.stderr)
+        return 2
+    except ValidationError as exc:  # a model built from flags outside _validate: still the user's input
+        from costmodel.errors import problem_lines
+
+        for line in problem_lines(exc, field_help=FIELD_HELP):
             print(f"error: {line}", file=sys.stderr)
         return 2
     except BrokenPipeError:

@@ -50,6 +50,12 @@ def test_poll_seconds_is_bounded(value: str) -> None:
     assert time.monotonic() - started < 5
 
 
+def test_a_flag_checked_by_a_model_outside_the_flag_table_is_still_one_line_exit_2() -> None:
+    preset = str(ROOT / "data" / "presets" / "contract-review.json")
+    err = clean(*run_cli(["evaluate", preset, "--spend-cap-usd", "1e99999"]), expect=2)
+    assert err.strip() == "error: monthly_spend_cap_usd = inf: Input should be a finite number (set --spend-cap-usd)"
+
+
 @pytest.mark.parametrize("value", ["inf", "nan", "-1"])
 def test_max_wait_seconds_is_bounded(value: str) -> None:
     err = clean(*run_cli(["pilot", "wait", "latest", "--max-wait-seconds", value]), expect=2)
