@@ -21,7 +21,7 @@ def today() -> date:
     return date.today()
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=16)  # a shared link picks the discount: keep the cache bounded
 def catalog(as_of: date | None = None, batch_discount: float = DEFAULT_BATCH_DISCOUNT) -> Catalog:
     """The Anthropic price catalog for `as_of` (default today), built once per process."""
     return load_catalog(as_of=as_of or today(), batch_discount=batch_discount)

@@ -487,3 +487,17 @@ def test_counting_tokens_calls_the_api_once_per_sample_set_not_on_every_rerun(mo
     at.run()
     assert sum(1 for _, path in emu.request_log if path.endswith("/count_tokens")) == counted
     assert any("token-counting endpoint" in (m.help or "") for m in at.metric if m.label == "Input tokens")
+
+
+def test_the_price_catalog_cache_stays_bounded_whatever_discounts_links_ask_for(monkeypatch) -> None:
+    from ui import data
+
+    loads: list[float] = []
+    monkeypatch.setattr(data, "load_catalog", lambda *, as_of, batch_discount: loads.append(batch_discount))
+    data.catalog(batch_discount=0.3)
+    data.catalog(batch_discount=0.3)
+    assert loads == [0.3]
+    for i in range(20):  # e.g. twenty shared links, each with its own ?a= discount
+        data.catalog(batch_discount=0.31 + i / 100)
+    data.catalog(batch_discount=0.3)
+    assert loads.count(0.3) == 2  # the oldest entry was dropped, so the cache cannot grow without bound
