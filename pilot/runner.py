@@ -531,6 +531,11 @@ class Runner:
             return False
         if elapsed >= self.reconcile_grace_seconds:
             holder = token or part.claim_token
+            if any(kind == "cancel_requested" for _, p, kind, _ in self.ledger.events(pilot_id) if p == part.part):
+                detail = "cancelled; no batch was created"
+                if self.ledger.set_state(pilot_id, part.part, "withdrawn", self.now(), detail, only_from="creating"):
+                    self.log("no batch was created; the part was cancelled, so it is withdrawn, not sent")
+                return False
             if holder and self.ledger.release(
                 pilot_id, part.part, holder, self.now(), "no batch of ours in the list after the grace period"
             ):
@@ -630,13 +635,24 @@ class Runner:
             self.sleep(poll_seconds)
 
     def cancel(self, pilot_id: str) -> PilotStatus:
-        """Cancel sent, unfinished batches and withdraw parts not yet sent."""
+        """Cancel sent, unfinished batches and withdraw parts not yet sent.
+
+        A part whose create outcome is unknown has no batch proven ours, so nothing is cancelled
+        for it; the cancel is recorded instead, and such a part is withdrawn, never sent again,
+        once reconciling finds no batch of ours.
+        """
         pilot = self._pilot(pilot_id)
         self._check_endpoint(pilot)
         for part in self.ledger.parts(pilot_id):
             if part.state == "pending":
                 self.ledger.set_state(
                     pilot_id, part.part, "withdrawn", self.now(), "cancelled before sending", only_from="pending"
+                )
+            elif part.state == "creating":
+                self.ledger.add_event(pilot_id, part.part, self.now(), "cancel_requested", "create outcome unknown")
+                self.log(
+                    f"part {part.part}: its create outcome is unknown and no batch is proven ours, so nothing is "
+                    "cancelled for it; it will not be sent again"
                 )
         for part in self.ledger.parts(pilot_id):
             if part.state == "submitted" and part.batch_id:

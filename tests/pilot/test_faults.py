@@ -140,8 +140,6 @@ def scenario_create_500_with_a_teammates_batch_still_processing(world: World) ->
     pilot_id = world.pilot(runner)
     assert runner.submit(pilot_id).state == "submitting"
     assert runner.status(pilot_id).parts[0].batch_id is None
-    runner.cancel(pilot_id)  # nothing of ours is proven: nothing is cancelled
-    assert not world.emu.describe(theirs)["cancel_requested"]
     world.clock.advance(61)  # their batch ends: its results show other custom_ids, so it is not ours
     runner.refresh(pilot_id)
     assert runner.status(pilot_id).parts[0].batch_id is None
@@ -153,6 +151,22 @@ def scenario_create_500_with_a_teammates_batch_still_processing(world: World) ->
     report = runner.report(pilot_id, world.catalog)
     assert report.result_count == report.request_count == N
     assert len(world.our_batches()) == 1
+
+
+def scenario_cancel_during_an_unknown_create_never_touches_theirs_nor_sends_later(world: World) -> None:
+    theirs = world.teammate_batch()
+    world.emu.inject("create", 500)
+    runner = world.make_runner(reconcile_grace_seconds=120)
+    pilot_id = world.pilot(runner)
+    runner.submit(pilot_id)
+    runner.cancel(pilot_id)  # nothing of ours is proven: nothing is cancelled
+    assert not world.emu.describe(theirs)["cancel_requested"]
+    world.clock.advance(61)
+    runner.refresh(pilot_id)  # theirs ended: not ours
+    world.clock.advance(70)  # past the grace: no batch of ours, and the user cancelled, so nothing is sent
+    assert runner.refresh(pilot_id).state == "withdrawn"
+    runner.submit(pilot_id)
+    assert world.our_batches() == []
 
 
 def scenario_create_lost_while_a_teammate_creates_the_same_size(world: World) -> None:
@@ -384,4 +398,4 @@ def test_fault_scenario(name, make_runner, emu, clock, tmp_path, catalog, monkey
 
 
 def test_the_suite_has_the_scenarios_the_readme_counts() -> None:
-    assert len(SCENARIOS) == 17
+    assert len(SCENARIOS) == 18
