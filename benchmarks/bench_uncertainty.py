@@ -59,6 +59,18 @@ def _portfolio() -> tuple[list, list, list, list]:  # type: ignore[type-arg]
     return uncertain, results, pricings, workflows
 
 
+def _best_cpu(fn: object, repeat: int = 5) -> float:
+    """Best process CPU time of `repeat` calls [s]."""
+    import time
+
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.process_time()
+        fn()  # type: ignore[operator]
+        best = min(best, time.process_time() - start)
+    return best
+
+
 def run() -> list[Figure]:
     from costmodel.cost import compare
     from costmodel.finance import FinanceInputs, build_portfolio
@@ -82,6 +94,7 @@ def run() -> list[Figure]:
     assert r.savings_per_month_usd.p10 is not None
     mc = best_time(ranges, repeat=5)
     base = best_time(point, repeat=5)
+    mc_cpu = _best_cpu(ranges)
     one = best_time(lambda: workflow_ranges(uncertain[0], pricings[0], draws=DRAWS), repeat=5)
     one_point = best_time(lambda: compare(workflows[0], pricings[0]), repeat=5)
     verdict = "within" if mc < BUDGET_SECONDS else "OVER"
@@ -92,7 +105,8 @@ def run() -> list[Figure]:
             "s",
             "point portfolio (compare+recommend x20)",
             base,
-            f"{verdict} the {BUDGET_SECONDS * 1000:.0f} ms budget; savings P10/P50/P90 "
+            f"{verdict} the {BUDGET_SECONDS * 1000:.0f} ms budget (CPU time {mc_cpu * 1000:.0f} ms: wall time on a "
+            f"busy machine includes waiting for a core); savings P10/P50/P90 "
             f"${r.savings_per_month_usd.p10:,.0f}/${r.savings_per_month_usd.p50:,.0f}/"
             f"${r.savings_per_month_usd.p90:,.0f} a month",
         ),

@@ -607,12 +607,22 @@ def _attempt_cost_curve(
         todo += [(a, m, depth + 1), (m, b, depth + 1)]
     xs = np.array(sorted(knots))
     ys = np.array([knots[k] for k in xs]).T
-    out = np.vstack([np.interp(x, xs, ys[0]), np.interp(x, xs, ys[1])])
+    if not unresolved and len(knots) <= 3 and len(todo) == 0 and _collinear(xs, ys):
+        slope = (ys[:, -1] - ys[:, 0]) / (xs[-1] - xs[0])
+        out = ys[:, :1] + slope[:, None] * (x - xs[0])[None, :]
+    else:
+        out = np.vstack([np.interp(x, xs, ys[0]), np.interp(x, xs, ys[1])])
     for a, b in unresolved:
         inside = np.nonzero((x > a) & (x < b))[0]
         for i in inside:
             out[:, i] = cost(float(x[i]))
-    return out
+    return np.asarray(out, dtype=float)
+
+
+def _collinear(xs: Array, ys: Array) -> bool:
+    """True when every knot lies on the chord of the first and last (a straight curve)."""
+    chord = ys[:, :1] + (ys[:, -1:] - ys[:, :1]) * ((xs - xs[0]) / (xs[-1] - xs[0]))[None, :]
+    return bool(np.all(np.abs(ys - chord) <= KNOT_RTOL * np.maximum(1e-9, np.abs(ys))))
 
 
 def attempt_costs(
@@ -898,9 +908,14 @@ def _percentiles(arrays: Mapping[str, Any]) -> dict[str, Range]:
     out = {k: Range.of(v) for k, v in constants.items() if v is not None}
     rows = [k for k in arrays if k not in out]
     if rows:
-        q = np.percentile(np.vstack([arrays[k] for k in rows]), [10, 50, 90], axis=1)
+        # one sort of every row beats numpy's multi-point selection here; interpolation as percentile's "linear"
+        ordered = np.sort(np.vstack([arrays[k] for k in rows]), axis=1)
+        h = (ordered.shape[1] - 1) * np.array([0.1, 0.5, 0.9])
+        lo = np.floor(h).astype(int)
+        hi = np.minimum(lo + 1, ordered.shape[1] - 1)
+        q = ordered[:, lo] + (h - lo) * (ordered[:, hi] - ordered[:, lo])
         for i, k in enumerate(rows):
-            p10, p50, p90 = (float(v) if np.isfinite(v) else None for v in q[:, i])
+            p10, p50, p90 = (float(v) if np.isfinite(v) else None for v in q[i])
             out[k] = Range(p10=p10, p50=p50, p90=p90)
     return out
 
