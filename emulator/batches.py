@@ -27,6 +27,7 @@ API's responses carry the server's time.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import random
@@ -141,8 +142,10 @@ _SIM_IMAGE_TOKENS = 4_800
 """A base64 image: the most a high-resolution model bills for one image (older models: ≈1,600) [tokens]."""
 _SIM_REMOTE_TOKENS = 20_000
 """Simulated size of an image or document fetched from a URL or a file id [tokens]."""
-_SIM_PDF_MIN_TOKENS = 5_000
-"""A base64 PDF bills its decoded bytes, at least this (one page of text plus its page image) [tokens]."""
+_SIM_PDF_PAGE_TOKENS = 5_000
+"""A PDF page: up to ≈3,000 tokens of text plus its page image (≈1,600); a base64 PDF bills the larger of
+its decoded bytes and this per page (at least one) [tokens]."""
+_SIM_PDF_PAGE = re.compile(rb"/Type\s*/Page(?!s)")
 _SIM_TOOL_PROMPT_TOKENS = 346
 """The tool-use system prompt (tool_choice auto/none, the larger documented figure) [tokens]."""
 _SIM_BUILTIN_TOOL_TOKENS = {"bash_": 245, "text_editor_": 700, "computer_": 1_234, "memory_": 700, "web_": 700}
@@ -154,17 +157,18 @@ _SIM_CACHE_HIT_SHARE = 0.3
 
 
 def _sim_text_tokens(text: str) -> int:
-    """Tokens of a text: ASCII words 4 letters a token, digits 3 a token, one per space run, punctuation
-    one each, and every non-ASCII character one token per UTF-8 byte (real tokenizers spend ≈1-3 a
-    character on CJK and emoji), so pathological text reaches its byte count [tokens]."""
+    """Tokens of a text: ASCII words 2 letters a token (English averages ≈4; gibberish less), one per
+    digit, one per space run, punctuation one each, and every non-ASCII character one token per UTF-8
+    byte (real tokenizers spend ≈1-3 a character on CJK and emoji), so pathological text reaches its byte
+    count [tokens]."""
     tokens = 0
     for match in _SIM_TOKEN.finditer(text):
         run = match.group()
         first = run[0]
         if first.isascii() and first.isalpha():
-            tokens += -(-len(run) // 4)
+            tokens += -(-len(run) // 2)
         elif first.isascii() and first.isdigit():
-            tokens += -(-len(run) // 3)
+            tokens += len(run)
         elif first in " \t\r\n":
             tokens += 1
         else:
@@ -190,7 +194,11 @@ def _sim_source_tokens(kind: Any, source: Any) -> int:
     if source_type == "base64" and kind == "image":
         return _SIM_IMAGE_TOKENS
     if source_type == "base64":
-        return max(_SIM_PDF_MIN_TOKENS, len(str(source.get("data") or "")) * 3 // 4)
+        try:
+            data = base64.b64decode(str(source.get("data") or ""))
+        except ValueError:
+            data = str(source.get("data")).encode()
+        return max(len(data), _SIM_PDF_PAGE_TOKENS * max(1, len(_SIM_PDF_PAGE.findall(data))))
     return _SIM_REMOTE_TOKENS
 
 
