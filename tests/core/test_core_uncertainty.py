@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from costmodel.cost import break_even_success_rate, compare, request_costs
 from costmodel.finance import FinanceInputs, build_portfolio
@@ -404,3 +406,35 @@ def test_scenario_file_with_inline_distributions_reads_to_points_plus_distributi
     assert same.scenario == scenario_from_json(json.dumps(plain))
     with pytest.raises(ScenarioError, match=r"finance.monthly_growth: range .* goes outside \[-0.5, 5\]"):
         uncertain_scenario_from_json(json.dumps({**data, "finance": {"monthly_growth": "-1:0.1"}}))
+
+
+# --- properties ------------------------------------------------------------------------------------------
+
+
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(
+    lo=st.floats(0.05, 0.95),
+    width=st.floats(0.0, 0.5),
+    f=st.sampled_from([0.0, 0.5, 1.0]),
+    overhead_hours=st.floats(0, 5),
+)
+def test_success_rate_ranges_are_ordered_and_bracketed_by_their_ends(
+    catalog: Catalog, lo: float, width: float, f: float, overhead_hours: float
+) -> None:
+    hi = min(1.0, lo + width)
+    w = check_workflow(billed_failure_share=f, hourly_rate_usd=100, ops_hours_per_month=overhead_hours)
+    uw = UncertainWorkflow(workflow=w, uncertain={"success_rate": UniformRange(lo=lo, hi=hi)})
+    pricing = _pricing(uw.workflow, catalog)
+    r = workflow_ranges(uw, pricing, draws=2_000)
+    net = r.net_savings_per_month_usd
+    assert net.p10 is not None
+    assert net.p50 is not None
+    assert net.p90 is not None
+    assert net.p10 <= net.p50 <= net.p90
+    # retries by sync: net savings rise with s, so the range lies between its values at the range's ends
+    at = [
+        compare(uw.workflow.model_copy(update={"success_rate": s}), pricing).net_savings_per_month_usd for s in (lo, hi)
+    ]
+    assert at[0] - CENT <= net.p10
+    assert net.p90 <= at[1] + CENT
+    assert 0.0 <= r.probability_batch_saves <= 1.0
