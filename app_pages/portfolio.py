@@ -123,36 +123,32 @@ else:
 st.plotly_chart(portfolio.projection_figure(totals), key="pf_projection")
 
 st.subheader("Exports")
-st.caption(f"Every export starts with its assumptions and the price source: {view.price_source.label()}.")
+st.caption(
+    f"The CSV opens as is in a spreadsheet or pandas; its assumptions are in the sidecar text file, on their own "
+    f"sheet in Excel, and in both reports. Prices: {view.price_source.label()}."
+)
 today = data.today()
 stem = portfolio.scenario_name(scenario.name, today)
-x1, x2, x3 = st.columns(3)
-x1.download_button(
-    "Download CSV",
-    lambda: portfolio.export_csv(view, generated=today),
-    file_name=f"{stem}.csv",
-    mime="text/csv",
-    on_click="ignore",
-    icon=":material/download:",
-    key="pf_csv",
-)
-x2.download_button(
-    "Download Excel",
-    lambda: portfolio.export_excel(view, generated=today),
-    file_name=f"{stem}.xlsx",
-    on_click="ignore",
-    icon=":material/table:",
-    key="pf_xlsx",
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-)
-x3.download_button(
-    "Download report (Markdown)",
-    lambda: portfolio.export_report_markdown(view, generated=today),
-    file_name=f"{stem}.md",
-    mime="text/markdown",
-    on_click="ignore",
-    icon=":material/description:",
-    key="pf_report",
-)
+EXPORTS = (  # label, builder, file name, mime, icon, key: built only when clicked
+    ("Download CSV", portfolio.export_csv, f"{stem}.csv", "text/csv", ":material/download:", "pf_csv"),
+    ("Download CSV assumptions (text)", portfolio.export_assumptions, f"{stem}-assumptions.txt", "text/plain",
+     ":material/notes:", "pf_csv_notes"),
+    ("Download Excel", portfolio.export_excel, f"{stem}.xlsx",
+     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ":material/table:", "pf_xlsx"),
+    ("Download report (HTML, printable)", portfolio.export_report_html, f"{stem}.html", "text/html", ":material/print:",
+     "pf_html"),
+    ("Download report (Markdown)", portfolio.export_report_markdown, f"{stem}.md", "text/markdown",
+     ":material/description:", "pf_report"),
+)  # fmt: skip
+for column, (label, build, file_name, mime, icon, key) in zip(st.columns(len(EXPORTS)), EXPORTS, strict=True):
+    column.download_button(
+        label,
+        lambda build=build: build(view, generated=today),
+        file_name=file_name,
+        mime=mime,
+        on_click="ignore",
+        icon=icon,
+        key=key,
+    )
 with st.expander("Assumptions and price source"):
     st.markdown("\n".join(f"- {line}" for line in portfolio.export_header(view, generated=today)[2:]))

@@ -8,28 +8,32 @@ the price source.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections.abc import MutableMapping, Sequence
-from dataclasses import dataclass
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from costmodel.errors import problem_lines
-from costmodel.finance import FinanceInputs, MarginImpact, Portfolio, build_portfolio
-from costmodel.recommend import WorkflowResult, evaluate_workflow
+from costmodel.finance import FinanceInputs, MarginImpact, Portfolio
 from costmodel.sla import SIMULATION_SAMPLES
-from costmodel.workflow import SlaSpec, Workflow, WorkflowError
+from costmodel.workflow import SlaSpec, Workflow
+from reports.portfolio import (
+    export_assumptions,
+    export_csv,
+    export_excel,
+    export_header,
+    export_report_html,
+    export_report_markdown,
+    scenario_name,
+)
+from reports.view import PortfolioView, RowInput, RowOutcome, evaluate_rows
 from ui.windows import Headline
 
 if TYPE_CHECKING:
     import pandas as pd
     import plotly.graph_objects as go
 
-    from costmodel.prices import Catalog, PriceSource
     from costmodel.scenario import Scenario
 
 __all__ = [
@@ -41,9 +45,11 @@ __all__ = [
     "RowOutcome",
     "edited_scenario",
     "evaluate_rows",
+    "export_assumptions",
     "export_csv",
     "export_excel",
     "export_header",
+    "export_report_html",
     "export_report_markdown",
     "finance_from_widgets",
     "finance_widget_values",
@@ -55,6 +61,7 @@ __all__ = [
     "rebase",
     "remember",
     "results_frame",
+    "scenario_name",
     "total_tiles",
     "workflows_to_frame",
 ]
@@ -111,20 +118,6 @@ def workflows_to_frame(workflows: Sequence[Workflow]) -> pd.DataFrame:
     ]
     frame = pd.DataFrame(rows, columns=list(EDITABLE_COLUMNS))
     return frame.astype({"sla_hours": "float64", "blocking": "boolean"})  # nullable: added rows start blank
-
-
-@dataclass(frozen=True)
-class RowInput:
-    """One editor row after validation: a workflow, or the problems that stop it."""
-
-    label: str
-    """`row 3 (Contract review)`: how errors name the row (1-based, as people count)."""
-    name: str
-    """The workflow's name as typed (may be empty)."""
-    workflow: Workflow | None
-    """The validated workflow; None when the row has problems."""
-    problems: tuple[str, ...]
-    """One line per problem, naming the field and how to fix it."""
 
 
 def _cell(value: Any) -> Any:
@@ -192,72 +185,6 @@ def frame_to_rows(frame: pd.DataFrame, base: Sequence[Workflow]) -> list[RowInpu
             )
         )
     return rows
-
-
-@dataclass(frozen=True)
-class RowOutcome:
-    """One row of the portfolio: its evaluation, or why it was left out."""
-
-    label: str
-    """How the row is named in errors."""
-    name: str
-    """The workflow's name as typed."""
-    result: WorkflowResult | None
-    """Verdict, spend and plan; None when the row could not be evaluated."""
-    problems: tuple[str, ...]
-    """Why the row was left out of the totals."""
-
-
-@dataclass(frozen=True)
-class PortfolioView:
-    """Everything the page and the exports show: per-row outcomes, totals and their sources."""
-
-    outcomes: tuple[RowOutcome, ...]
-    """One per editor row, in table order."""
-    portfolio: Portfolio
-    """Totals, projection and margin over the valid rows."""
-    finance: FinanceInputs
-    """The finance assumptions used."""
-    price_source: PriceSource
-    """Where the prices come from."""
-
-    @property
-    def results(self) -> list[WorkflowResult]:
-        """The evaluated rows."""
-        return [o.result for o in self.outcomes if o.result is not None]
-
-    @property
-    def problems(self) -> list[str]:
-        """Every problem, prefixed with its row: `row 3 (x): output_tokens …`."""
-        return [f"{o.label}: {p}" for o in self.outcomes for p in o.problems]
-
-
-def evaluate_rows(
-    rows: Sequence[RowInput],
-    catalog: Catalog,
-    finance: FinanceInputs,
-    *,
-    sla_samples: int = PAGE_SLA_SAMPLES,
-) -> PortfolioView:
-    """Evaluate each valid row (pricing errors stay on their row) and total the portfolio."""
-    outcomes = []
-    for row in rows:
-        if row.workflow is None:
-            outcomes.append(RowOutcome(label=row.label, name=row.name, result=None, problems=row.problems))
-            continue
-        try:
-            result = evaluate_workflow(row.workflow, catalog, sla_samples=sla_samples)
-        except WorkflowError as exc:
-            outcomes.append(RowOutcome(label=row.label, name=row.name, result=None, problems=(str(exc),)))
-            continue
-        outcomes.append(RowOutcome(label=row.label, name=row.name, result=result, problems=()))
-    results = [o.result for o in outcomes if o.result is not None]
-    return PortfolioView(
-        outcomes=tuple(outcomes),
-        portfolio=build_portfolio(results, finance),
-        finance=finance,
-        price_source=catalog.source,
-    )
 
 
 RESULT_COLUMNS = {
@@ -406,248 +333,6 @@ def margin_tiles(margin: MarginImpact) -> list[Headline]:
             inverse=True,
         ),
     ]
-
-
-# ---------------------------------------------------------------- exports
-
-
-def _money(value: float) -> str:
-    return f"${value:,.2f}"
-
-
-def _unique(lines: Sequence[str]) -> list[str]:
-    return list(dict.fromkeys(lines))
-
-
-def export_header(view: PortfolioView, *, generated: date) -> list[str]:
-    """The assumption block every export starts with: date, price source, finance and per-workflow assumptions."""
-    f = view.finance
-    inference = (
-        _money(f.inference_cogs_per_month_usd)
-        if f.inference_cogs_per_month_usd is not None
-        else "the portfolio's all-sync spend"
-    )
-    lines = [
-        "Batch Planner: portfolio and finance",
-        f"Generated: {generated.isoformat()}",
-        f"Price source: {view.price_source.label()}",
-        f"Revenue: {_money(f.revenue_per_month_usd)}/month; COGS: {_money(f.cogs_per_month_usd)}/month; "
-        f"inference COGS: {inference}",
-        f"Volume growth: {f.monthly_growth:.1%} per month over {f.projection_months} months; "
-        "fixed overheads do not grow",
-        "Annual figures are 12 × the monthly figures at today's volume",
-        "Verdicts: sync, batch or hybrid (urgent share sync); planned spend follows the verdict",
-    ]
-    for result in view.results:
-        name = result.comparison.workflow_name
-        lines += [f"{name}: {a}" for a in result.comparison.assumptions if not a.startswith("model ")]
-        lines.append(f"{name}: model {result.comparison.model_id}")
-        if result.sla is not None:
-            lines.append(f"{name}: SLA plan: {result.sla.reason}")
-    sla_assumptions = _unique([a for r in view.results if r.sla is not None for a in r.sla.assumptions])
-    lines += [f"SLA model: {a}" for a in sla_assumptions]
-    lines += [f"Left out (invalid): {p}" for p in view.problems]
-    return _unique(lines)
-
-
-def _table_records(view: PortfolioView) -> list[dict[str, Any]]:
-    """The export table: inputs and outcomes per row, money unrounded [USD/month]."""
-    records = []
-    for position, outcome in enumerate(view.outcomes):
-        record: dict[str, Any] = {"row": position + 1}
-        if outcome.result is None:
-            record.update(workflow=outcome.name, verdict="invalid", problems="; ".join(outcome.problems))
-        else:
-            w, c, r = outcome.result.workflow, outcome.result.comparison, outcome.result.recommendation
-            record.update(
-                workflow=w.name,
-                model=c.model_id,
-                requests_per_month=c.requests_per_month,
-                input_tokens=w.input_tokens,
-                output_tokens=w.output_tokens,
-                success_rate=w.success_rate,
-                sla_hours=w.sla.sla_hours if w.sla else None,
-                sla_kind=w.sla.kind if w.sla else None,
-                verdict=r.verdict,
-                sync_cost_per_month_usd=c.sync_cost_per_month_usd,
-                batch_cost_per_month_usd=c.batch_cost_per_month_usd,
-                planned_cost_per_month_usd=r.planned_cost_per_month_usd,
-                savings_per_month_usd=r.planned_savings_per_month_usd,
-                savings_per_year_usd=r.planned_savings_per_month_usd * 12,
-                reason=r.reasons[0] if r.reasons else "",
-                problems="",
-            )
-        records.append(record)
-    return records
-
-
-EXPORT_COLUMNS = (
-    "row",
-    "workflow",
-    "model",
-    "requests_per_month",
-    "input_tokens",
-    "output_tokens",
-    "success_rate",
-    "sla_hours",
-    "sla_kind",
-    "verdict",
-    "sync_cost_per_month_usd",
-    "batch_cost_per_month_usd",
-    "planned_cost_per_month_usd",
-    "savings_per_month_usd",
-    "savings_per_year_usd",
-    "reason",
-    "problems",
-)
-"""Columns of the CSV and Excel table, in order (units in the names)."""
-
-
-def _totals(view: PortfolioView) -> list[tuple[str, float]]:
-    p = view.portfolio
-    totals = [
-        ("sync_cost_per_month_usd", p.sync_cost_per_month_usd),
-        ("planned_cost_per_month_usd", p.planned_cost_per_month_usd),
-        ("savings_per_month_usd", p.savings_per_month_usd),
-        ("savings_per_year_usd", p.savings_per_year_usd),
-        ("savings_share", p.savings_share),
-    ]
-    if p.margin is not None:
-        totals += [
-            ("gross_margin_before", p.margin.gross_margin_before),
-            ("gross_margin_after", p.margin.gross_margin_after),
-        ]
-    return totals
-
-
-def export_csv(view: PortfolioView, *, generated: date) -> str:
-    """The table as CSV, after a `#` header block with the assumptions and price source, then the totals."""
-    out = io.StringIO()
-    for line in export_header(view, generated=generated):
-        out.write(f"# {line}\n")
-    writer = csv.DictWriter(out, fieldnames=list(EXPORT_COLUMNS), lineterminator="\n", extrasaction="ignore")
-    writer.writeheader()
-    for record in _table_records(view):
-        writer.writerow({k: "" if v is None else v for k, v in record.items()})
-    for name, value in _totals(view):
-        out.write(f"# total {name}: {value}\n")
-    return out.getvalue()
-
-
-def export_excel(view: PortfolioView, *, generated: date) -> bytes:
-    """An .xlsx workbook: Portfolio (table and totals), Projection, Assumptions (price source first)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    money, share = "$#,##0.00", "0.0%"
-    book = Workbook()
-    table = book.active
-    table.title = "Portfolio"
-    table.append(list(EXPORT_COLUMNS))
-    for record in _table_records(view):
-        table.append([record.get(c) for c in EXPORT_COLUMNS])
-    table.append([])
-    for name, value in _totals(view):
-        table.append([f"total {name}", value])
-        table.cell(row=table.max_row, column=2).number_format = money if name.endswith("_usd") else share
-    for index, header in enumerate(EXPORT_COLUMNS, start=1):
-        table.cell(row=1, column=index).font = Font(bold=True)
-        letter = table.cell(row=1, column=index).column_letter
-        table.column_dimensions[letter].width = 60 if header in ("reason", "problems") else max(12, len(header) + 2)
-        fmt = money if header.endswith("_usd") else share if header == "success_rate" else None
-        for row in range(2, len(view.outcomes) + 2):
-            if fmt:
-                table.cell(row=row, column=index).number_format = fmt
-    table.freeze_panes = "C2"
-
-    projection = book.create_sheet("Projection")
-    projection.append(["month", "sync_cost_usd", "planned_cost_usd", "savings_usd", "cumulative_savings_usd"])
-    for m in view.portfolio.projection:
-        projection.append([m.month, m.sync_cost_usd, m.planned_cost_usd, m.savings_usd, m.cumulative_savings_usd])
-    for row in projection.iter_rows(min_row=2, min_col=2):
-        for cell in row:
-            cell.number_format = money
-    for letter in "BCDE":
-        projection.column_dimensions[letter].width = 24
-
-    assumptions = book.create_sheet("Assumptions")
-    assumptions.append(["assumption"])
-    for line in export_header(view, generated=generated):
-        assumptions.append([line])
-    assumptions.column_dimensions["A"].width = 140
-
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _md_cell(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
-def export_report_markdown(view: PortfolioView, *, generated: date) -> str:
-    """A one-page report for finance: headline figures, margin, the table, then assumptions and sources."""
-    p = view.portfolio
-    lines = [
-        "# Batch Planner: portfolio report",
-        "",
-        f"Generated {generated.isoformat()}. Prices: {view.price_source.label()}.",
-        "",
-        "## Headline",
-        "",
-        f"- All-sync spend: **{_money(p.sync_cost_per_month_usd)}/month**",
-        f"- Planned spend (each workflow on its verdict): **{_money(p.planned_cost_per_month_usd)}/month**",
-        f"- Savings: **{_money(p.savings_per_month_usd)}/month**, {_money(p.savings_per_year_usd)}/year "
-        f"({p.savings_share:.1%} of all-sync spend)",
-    ]
-    if p.projection:
-        last = p.projection[-1]
-        lines.append(
-            f"- Over {len(p.projection)} months at {view.finance.monthly_growth:.1%} growth per month: "
-            f"{_money(last.cumulative_savings_usd)} cumulative savings"
-        )
-    if p.margin is not None:
-        m = p.margin
-        lines.append(
-            f"- Gross margin: {m.gross_margin_before:.1%} → **{m.gross_margin_after:.1%}** "
-            f"(COGS {_money(m.cogs_before_usd)} → {_money(m.cogs_after_usd)}/month on "
-            f"{_money(m.revenue_per_month_usd)}/month revenue)"
-        )
-    lines += [
-        "",
-        "## Workflows",
-        "",
-        "| # | Workflow | Verdict | Sync $/month | Planned $/month | Savings $/month | Why |",
-        "|---|---|---|---:|---:|---:|---|",
-    ]
-    for record in _table_records(view):
-        if record["verdict"] == "invalid":
-            lines.append(
-                f"| {record['row']} | {_md_cell(record['workflow'])} | invalid | | | | {_md_cell(record['problems'])} |"
-            )
-        else:
-            lines.append(
-                f"| {record['row']} | {_md_cell(record['workflow'])} | {record['verdict']} | "
-                f"{_money(record['sync_cost_per_month_usd'])} | {_money(record['planned_cost_per_month_usd'])} | "
-                f"{_money(record['savings_per_month_usd'])} | {_md_cell(record['reason'])} |"
-            )
-    lines += ["", "## Assumptions and sources", ""]
-    lines += [f"- {_md_cell(line)}" for line in export_header(view, generated=generated)[2:]]
-    lines += [
-        "",
-        "Formulas: sync_item = C_sync; batch_item = C_batch·β·Σ_{k<A}(1 − s)^k + (1 − s)^A·sync_item with "
-        "β = s + (1 − s)·f; monthly = N·item + overheads + cost of waiting; gross margin = (revenue − COGS) / revenue.",
-        "",
-    ]
-    return "\n".join(lines)
-
-
-def scenario_name(name: str, generated: date) -> str:
-    """File stem for downloads: `portfolio-2026-11-21`, from a scenario name made safe for file systems."""
-    safe = "".join(ch if ch.isalnum() else "-" for ch in name.lower()).strip("-")
-    while "--" in safe:
-        safe = safe.replace("--", "-")
-    return f"{safe or 'portfolio'}-{generated.isoformat()}"
 
 
 # ---------------------------------------------------------------- page state

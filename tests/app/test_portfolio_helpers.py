@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
 import pandas as pd
 import pytest
-from openpyxl import load_workbook
 
 from costmodel.finance import FinanceInputs
 from costmodel.prices import Catalog, load_catalog
@@ -177,106 +174,7 @@ def test_projection_figure(field: Scenario, catalog: Catalog) -> None:
     assert figure.data[2].y[-1] == pytest.approx(view.portfolio.projection[-1].cumulative_savings_usd)
 
 
-# ---------------------------------------------------------------- exports
-
-
-@pytest.fixture(scope="module")
-def mixed_view(field: Scenario, catalog: Catalog) -> portfolio.PortfolioView:
-    """The field portfolio plus one invalid row."""
-    workflows = (*field.workflows, CONTRACT.model_copy(update={"name": "Broken", "model": "claude-nope"}))
-    return view_of(workflows, catalog, field.finance)
-
-
-def test_export_header_carries_price_source_and_assumptions(mixed_view: portfolio.PortfolioView) -> None:
-    header = portfolio.export_header(mixed_view, generated=GENERATED)
-    assert header[2] == f"Price source: {mixed_view.price_source.label()}"
-    assert any(line.startswith("Contract review: volume 15,000 requests/month") for line in header)
-    assert any(line.startswith("SLA model: worst case") for line in header)
-    assert any("Revenue: $100,000.00/month" in line for line in header)
-    assert any(line.startswith("Left out (invalid): row 8 (Broken)") for line in header)
-
-
-def _csv_rows(text: str) -> tuple[list[str], list[dict[str, str]]]:
-    comments = [line for line in text.splitlines() if line.startswith("#")]
-    body = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
-    return comments, list(csv.DictReader(io.StringIO(body)))
-
-
-def test_export_csv_parses_and_carries_its_sources(mixed_view: portfolio.PortfolioView) -> None:
-    text = portfolio.export_csv(mixed_view, generated=GENERATED)
-    comments, rows = _csv_rows(text)
-    assert f"# Price source: {mixed_view.price_source.label()}" in comments
-    assert any("first-pass success rate" in c for c in comments)
-    assert len(rows) == 8
-    assert list(rows[0]) == list(portfolio.EXPORT_COLUMNS)
-    by_name = {r["workflow"]: r for r in rows}
-    contract = next(r for r in mixed_view.results if r.comparison.workflow_name == "Contract review")
-    assert float(by_name["Contract review"]["sync_cost_per_month_usd"]) == pytest.approx(
-        contract.comparison.sync_cost_per_month_usd
-    )
-    assert by_name["Broken"]["verdict"] == "invalid"
-    assert "unknown model" in by_name["Broken"]["problems"]
-    total = next(c for c in comments if c.startswith("# total savings_per_month_usd"))
-    assert float(total.split(": ")[1]) == pytest.approx(mixed_view.portfolio.savings_per_month_usd)
-
-
-def test_export_csv_is_readable_by_pandas(mixed_view: portfolio.PortfolioView) -> None:
-    text = portfolio.export_csv(mixed_view, generated=GENERATED)
-    frame = pd.read_csv(io.StringIO(text), comment="#")
-    assert len(frame) == 8
-    assert frame["savings_per_month_usd"].sum() == pytest.approx(mixed_view.portfolio.savings_per_month_usd)
-
-
-def test_export_excel_has_table_projection_and_assumptions(mixed_view: portfolio.PortfolioView) -> None:
-    book = load_workbook(io.BytesIO(portfolio.export_excel(mixed_view, generated=GENERATED)))
-    assert book.sheetnames == ["Portfolio", "Projection", "Assumptions"]
-    table = list(book["Portfolio"].iter_rows(values_only=True))
-    assert list(table[0]) == list(portfolio.EXPORT_COLUMNS)
-    names = [row[1] for row in table[1:9]]
-    assert names[0] == "Pre-merge code check"
-    assert names[-1] == "Broken"
-    totals = {row[0]: row[1] for row in table[9:] if row and row[0]}
-    assert totals["total savings_per_month_usd"] == pytest.approx(mixed_view.portfolio.savings_per_month_usd)
-    projection = list(book["Projection"].iter_rows(values_only=True))
-    assert len(projection) == 13
-    assumptions = [row[0] for row in book["Assumptions"].iter_rows(values_only=True)]
-    assert f"Price source: {mixed_view.price_source.label()}" in assumptions
-    assert any(str(a).startswith("Weekly security audit: ") for a in assumptions)
-
-
-def test_export_report_is_one_page_with_headline_table_and_sources(mixed_view: portfolio.PortfolioView) -> None:
-    report = portfolio.export_report_markdown(mixed_view, generated=GENERATED)
-    p = mixed_view.portfolio
-    assert report.startswith("# Batch Planner: portfolio report")
-    assert mixed_view.price_source.label() in report
-    assert f"${p.savings_per_month_usd:,.2f}/month" in report
-    assert "Gross margin: 80.0% →" in report
-    assert "| 8 | Broken | invalid |" in report
-    assert "## Assumptions and sources" in report
-    assert "first-pass success rate" in report
-    assert len(report.splitlines()) < 120
-
-
-def test_scenario_name_is_file_safe() -> None:
-    assert portfolio.scenario_name("Engineering & operations portfolio", GENERATED) == (
-        "engineering-operations-portfolio-2026-11-21"
-    )
-    assert portfolio.scenario_name("???", GENERATED) == "portfolio-2026-11-21"
-
-
-def test_exports_of_an_empty_portfolio(catalog: Catalog) -> None:
-    view = portfolio.evaluate_rows([], catalog, FinanceInputs())
-    book = load_workbook(io.BytesIO(portfolio.export_excel(view, generated=GENERATED)))
-    assert next(book["Portfolio"].iter_rows(values_only=True))[0] == "row"
-    assert _csv_rows(portfolio.export_csv(view, generated=GENERATED))[1] == []
-    assert "All-sync spend: **$0.00/month**" in portfolio.export_report_markdown(view, generated=GENERATED)
-
-
-def test_excel_formats_money_and_shares(mixed_view: portfolio.PortfolioView) -> None:
-    sheet = load_workbook(io.BytesIO(portfolio.export_excel(mixed_view, generated=GENERATED)))["Portfolio"]
-    headers = [c.value for c in sheet[1]]
-    assert sheet.cell(row=2, column=headers.index("sync_cost_per_month_usd") + 1).number_format == "$#,##0.00"
-    assert sheet.cell(row=2, column=headers.index("success_rate") + 1).number_format == "0.0%"
+# exports: tests/reports/ (the builders live in the pure `reports` package)
 
 
 def test_rebase_keeps_each_row_on_its_workflow() -> None:

@@ -84,6 +84,37 @@ def test_core_never_reads_the_clock(path: Path) -> None:
                 assert (node.module, alias.name) not in CLOCK_CALLS, f"{path.name}:{node.lineno}"
 
 
+# the reports package is pure too: every export is built in memory from a view and a date passed in
+REPORTS_FILES = sorted((ROOT / "reports").glob("*.py"))
+REPORTS_FORBIDDEN = FORBIDDEN_TOP | {"pandas", "httpx", "requests", "socket", "urllib", "os", "pathlib", "shutil"}
+DISK_CALLS = {"open", "read_text", "write_text", "read_bytes", "write_bytes"}
+
+
+@pytest.mark.parametrize("path", REPORTS_FILES, ids=[p.name for p in REPORTS_FILES])
+def test_reports_import_no_shell_no_pandas_and_touch_neither_clock_nor_disk(path: Path) -> None:
+    for node in ast.walk(ast.parse(path.read_text())):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        assert not [n for n in names if n.split(".")[0] in REPORTS_FORBIDDEN], f"{path.name}:{node.lineno} {names}"
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            assert (node.value.id, node.attr) not in CLOCK_CALLS, f"{path.name}:{node.lineno} calls the clock"
+        if isinstance(node, ast.Call):
+            func = node.func
+            called = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+            assert called not in DISK_CALLS, f"{path.name}:{node.lineno} touches the disk ({called})"
+
+
+def test_the_reports_scan_sees_every_builder_and_importing_them_loads_nothing_heavy() -> None:
+    assert {"__init__.py", "safe.py", "view.py", "portfolio.py"} <= {p.name for p in REPORTS_FILES}
+    code = (
+        "import json, sys\nimport reports.portfolio, reports.safe, reports.view\n"
+        'heavy = ["streamlit", "anthropic", "pandas", "openpyxl", "plotly", "genai_prices"]\n'
+        'print(json.dumps({"loaded": [m for m in heavy if m in sys.modules]}))'
+    )
+    assert _probe(code)["loaded"] == []
+
+
 def test_scanners_catch_what_they_look_for() -> None:
     # the scans above must be able to fail
     sample = ast.parse(
