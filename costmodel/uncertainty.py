@@ -18,9 +18,14 @@ Glossary:
 - Each uncertain input has its own random stream (`seed`, field index): declaring one more
   uncertain input does not reshuffle the others.
 
-The cost formula is the core's: attempt costs from `ModelPricing.request_cost_usd` with the token
-split of `cost._cache_split`, item costs from `cost.expected_item_costs`, both elementwise over
-numpy arrays. With only point inputs every range is the point figure of `compare`.
+The cost formula is the core's, never restated: attempt costs come from `cost.request_costs` (called
+at the knots of each input's piecewise-linear curve, see `attempt_costs`), monthly figures from
+`cost._monthly` fed the draws as numpy arrays (it calls `expected_item_costs` elementwise). With
+only point inputs every range is the point figure of `compare`, to the cent.
+
+Portfolio ranges keep each workflow's verdict at its point figures (the plan you commit to) and let
+spend vary around it; `probability_verdict_flips` says how often the economics would point the
+other way. Money is USD per month unless the name says otherwise.
 """
 
 from __future__ import annotations
