@@ -688,23 +688,26 @@ class Runner:
             return set()
         os.chmod(path, 0o600)
         wanted = self._pilot_ids(pilot_id)
+
+        def kept(problems: Counter[str]) -> Iterator[dict[str, Any]]:
+            seen: set[str] = set()
+            with path.open("rb") as handle:
+                for record in _result_records(handle, problems):
+                    custom_id = record["custom_id"]
+                    if custom_id not in wanted:
+                        problems["skipped_lines"] += 1
+                    elif custom_id in seen:
+                        problems["duplicate_lines"] += 1
+                    else:
+                        seen.add(custom_id)
+                        yield record
+
         problems: Counter[str] = Counter()
-        seen: set[str] = set()
-        keep: list[bytes] = []
-        with path.open("rb") as handle:
-            for record in _result_records(handle, problems):
-                custom_id = record["custom_id"]
-                if custom_id not in wanted:
-                    problems["skipped_lines"] += 1
-                elif custom_id in seen:
-                    problems["duplicate_lines"] += 1
-                else:
-                    seen.add(custom_id)
-                    keep.append(_dump(record))
+        seen = {record["custom_id"] for record in kept(problems)}  # first pass: only ids in memory
         if problems or _ends_mid_line(path):
             temporary = path.with_name(path.name + ".tmp")
             with open_private(temporary, "wb") as out:
-                out.writelines(keep)
+                out.writelines(_dump(record) for record in kept(Counter()))
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(temporary, path)
@@ -911,10 +914,14 @@ def _result_records(chunks: Iterable[bytes], problems: Counter[str]) -> Iterator
     A final line without its newline (a cut stream, a crash mid-write) is dropped silently:
     it is re-read on the next download.
     """
-    buffer = b""
+    pending: list[bytes] = []  # the current line's pieces so far: a long line costs linear time, not quadratic
     for chunk in chunks:
-        buffer += chunk
-        *lines, buffer = buffer.split(b"\n")
+        pieces = chunk.split(b"\n")
+        if len(pieces) == 1:
+            pending.append(chunk)
+            continue
+        lines = [b"".join([*pending, pieces[0]]), *pieces[1:-1]]
+        pending = [pieces[-1]] if pieces[-1] else []
         for line in lines:
             if not line.strip(b" \t\r\x00"):
                 if line:
