@@ -58,17 +58,21 @@ __all__ = [
     "UNCERTAIN_FIELDS",
     "Distribution",
     "FieldSpec",
+    "Histogram",
     "PortfolioRanges",
     "Range",
+    "SavingsBand",
     "UncertainInput",
     "UncertainScenario",
     "UncertainWorkflow",
     "WorkflowRanges",
     "describe",
     "draw",
+    "net_savings_histogram",
     "parse_distribution",
     "point_of",
     "portfolio_ranges",
+    "savings_band",
     "simulate",
     "split_uncertain",
     "to_json_value",
@@ -1270,3 +1274,59 @@ def uncertain_scenario_from_json(text: str | bytes, *, source: str = "scenario")
         workflows=tuple(workflows),
         monthly_growth=None if growth is None else _DISTRIBUTION.validate_python(growth),
     )
+
+
+# --- chart data (pure): a band around the savings curve, a histogram of net savings ----------------------
+
+BAND_DRAWS = 1_000
+"""Draws behind each point of the savings band [draws]."""
+
+
+class SavingsBand(StrictModel):
+    """Net benefit against the first-pass success rate, with the other inputs' uncertainty as a band."""
+
+    success_rates: tuple[float, ...]
+    """First-pass success rates on (0, 1] [share]."""
+    p10_usd: tuple[float, ...]
+    """P10 of the net benefit at each rate, the other uncertain inputs drawn [USD/month]."""
+    p50_usd: tuple[float, ...]
+    """Median [USD/month]."""
+    p90_usd: tuple[float, ...]
+    """P90 [USD/month]."""
+
+
+def savings_band(sim: Simulation, *, points: int = 101, draws: int = BAND_DRAWS) -> SavingsBand:
+    """The savings-vs-success-rate curve (`cost.savings_curve`'s figure) with a P10–P90 band from the other inputs.
+
+    Without other uncertain inputs the band is the curve itself.
+    """
+    rates = np.maximum(1e-3, np.arange(points) / (points - 1))[:, None]
+    size = min(draws, sim.draws)
+    keep = {k: v[:size][None, :] for k, v in sim.values.items() if k not in ("success_rate", "median_processing_hours")}
+    attempt = tuple(np.broadcast_to(np.asarray(c, dtype=float), (sim.draws,))[:size][None, :] for c in sim.attempt)
+    values = evaluate(sim.uncertain.workflow, sim.pricing, sim.point, {**keep, "success_rate": rates},
+                      attempt=(attempt[0], attempt[1])).net_benefit  # fmt: skip
+    grid = np.broadcast_to(values, (points, size))
+    q = np.percentile(grid, [10, 50, 90], axis=1)
+    return SavingsBand(
+        success_rates=tuple(float(r) for r in rates[:, 0]),
+        p10_usd=tuple(float(v) for v in q[0]),
+        p50_usd=tuple(float(v) for v in q[1]),
+        p90_usd=tuple(float(v) for v in q[2]),
+    )
+
+
+class Histogram(StrictModel):
+    """Counts of draws per bin."""
+
+    edges_usd: tuple[float, ...]
+    """Bin edges, one more than counts [USD/month]."""
+    counts: tuple[int, ...]
+    """Draws in each bin [draws]."""
+
+
+def net_savings_histogram(sim: Simulation, *, bins: int = 40) -> Histogram:
+    """A histogram of net savings (cash) across the draws."""
+    values = np.broadcast_to(np.asarray(sim.outcome.net_savings, dtype=float), (sim.draws,))
+    counts, edges = np.histogram(values, bins=bins)
+    return Histogram(edges_usd=tuple(float(e) for e in edges), counts=tuple(int(c) for c in counts))

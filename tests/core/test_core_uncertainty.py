@@ -438,3 +438,42 @@ def test_success_rate_ranges_are_ordered_and_bracketed_by_their_ends(
     assert at[0] - CENT <= net.p10
     assert net.p90 <= at[1] + CENT
     assert 0.0 <= r.probability_batch_saves <= 1.0
+
+
+# --- chart data ------------------------------------------------------------------------------------------
+
+
+def test_savings_band_is_the_savings_curve_without_other_uncertain_inputs(catalog: Catalog) -> None:
+    from costmodel.cost import savings_curve
+    from costmodel.uncertainty import savings_band
+
+    w = check_workflow(hourly_rate_usd=100, ops_hours_per_month=2)
+    uw = UncertainWorkflow(workflow=w, uncertain={"success_rate": "190/200"})
+    pricing = _pricing(uw.workflow, catalog)
+    band = savings_band(simulate(uw, pricing))
+    rates, curve = savings_curve(uw.workflow, pricing)
+    assert band.success_rates == pytest.approx(rates)
+    assert band.p10_usd == pytest.approx(curve, abs=CENT)
+    assert band.p90_usd == pytest.approx(curve, abs=CENT)
+
+
+def test_savings_band_widens_with_uncertain_tokens(catalog: Catalog) -> None:
+    from costmodel.uncertainty import savings_band
+
+    w = check_workflow()
+    uw = UncertainWorkflow(workflow=w, uncertain={"output_tokens": "600:1100", "success_rate": "0.9:1"})
+    band = savings_band(simulate(uw, _pricing(uw.workflow, catalog)))
+    # at s = 1 batch saves half of sync: 15,000 × (15,000·$3 + out·$15)/1e6 / 2 with out at its P10 / P90 (650 / 1,050)
+    assert band.p10_usd[-1] == pytest.approx(15_000 * (0.045 + 650 * 15e-6) / 2, abs=3)
+    assert band.p90_usd[-1] == pytest.approx(15_000 * (0.045 + 1_050 * 15e-6) / 2, abs=3)
+
+
+def test_histogram_counts_every_draw(catalog: Catalog) -> None:
+    from costmodel.uncertainty import net_savings_histogram
+
+    w = check_workflow()
+    sim = simulate(UncertainWorkflow(workflow=w, uncertain={"success_rate": "190/200"}), _pricing(w, catalog))
+    h = net_savings_histogram(sim, bins=30)
+    assert sum(h.counts) == sim.draws
+    assert len(h.edges_usd) == 31
+    assert h.edges_usd[0] == pytest.approx(float(np.min(sim.outcome.net_savings)))
