@@ -11,7 +11,7 @@ from costmodel.usage import UsageError, scenario_from_usage
 from costmodel.workflow import WorkflowError
 from ui import data, state, usage_figures, usage_load
 from usageimport.analysis import analyze, default_as_of
-from usageimport.report import day_label, groups_csv, plan_csv
+from usageimport.report import day_label, groups_csv, plan_csv, usage_assumptions
 
 st.title(":material/upload_file: Usage import")
 st.caption(
@@ -142,9 +142,14 @@ with plan_tab:
         st.plotly_chart(usage_figures.plan_vs_actual_figure(plan_rows), key="bp_usage_plan_chart")
         st.dataframe(usage_figures.plan_frame(plan_rows), hide_index=True)
 with exports:
-    st.download_button("Totals (CSV)", groups_csv(analysis), "usage_totals.csv", "text/csv", icon=":material/download:")
+    st.caption("The CSVs open as is in a spreadsheet or pandas; price source and assumptions are in the text file.")
+    st.download_button("Totals (CSV)", lambda: groups_csv(analysis), "usage_totals.csv", "text/csv",
+                       on_click="ignore", icon=":material/download:")  # fmt: skip
     if plan_rows:
-        st.download_button("Plan vs actual (CSV)", plan_csv(analysis, plan_rows), "plan_vs_actual.csv", "text/csv")
+        st.download_button("Plan vs actual (CSV)", lambda: plan_csv(analysis, plan_rows), "plan_vs_actual.csv",
+                           "text/csv", on_click="ignore")  # fmt: skip
+    st.download_button("Assumptions and price source (text)", lambda: usage_assumptions(analysis),
+                       "usage_assumptions.txt", "text/plain", on_click="ignore", icon=":material/notes:")  # fmt: skip
     if st.button("Use as scenario", icon=":material/input:", help="Volumes and average tokens per workflow"):
         try:
             imported = scenario_from_usage(

@@ -5,16 +5,15 @@ Every rendering carries the assumptions and the price source with the figures.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
 from costmodel.usage import GroupTotals, PlanVsActualRow
+from reports.safe import csv_text
 from usageimport.analysis import Analysis
 
-__all__ = ["analysis_json", "analysis_text", "day_label", "groups_csv", "plan_csv"]
+__all__ = ["analysis_json", "analysis_text", "day_label", "groups_csv", "plan_csv", "usage_assumptions"]
 
 _EPOCH = date(1970, 1, 1)
 
@@ -139,18 +138,21 @@ def _group_json(g: GroupTotals) -> dict[str, Any]:
     return data
 
 
-def _csv(header_lines: Sequence[str], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    out = io.StringIO()
-    for line in header_lines:
-        out.write(f"# {line}\n")
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows(rows)
-    return out.getvalue()
+def _csv(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A CSV pandas opens as is (assumptions in `usage_assumptions`), money to the cent, no cell a formula."""
+    cents = [c.endswith("_usd") for c in columns]
+    rounded = [[round(v, 2) if money and isinstance(v, float) else v for v, money in zip(row, cents, strict=True)]
+               for row in rows]  # fmt: skip
+    return csv_text(columns, rounded)
+
+
+def usage_assumptions(analysis: Analysis) -> str:
+    """The CSV downloads' sidecar: price source, pricing assumptions and import notes, one per line."""
+    return "\n".join([f"prices: {analysis.summary.price_source}", *analysis.assumptions()]) + "\n"
 
 
 def groups_csv(analysis: Analysis) -> str:
-    """Per model, tier and tag totals as CSV, with `#` lines for assumptions and price source."""
+    """Per model, tier and tag totals as CSV; the assumptions and price source are in `usage_assumptions`."""
     s = analysis.summary
     columns = [
         "group",
@@ -170,11 +172,11 @@ def groups_csv(analysis: Analysis) -> str:
         for kind, groups in (("model", s.by_model), ("tier", s.by_tier), ("tag", s.by_tag), ("total", [s.total]))
         for g in groups
     ]
-    return _csv([f"prices: {s.price_source}", *analysis.assumptions()], columns, rows)
+    return _csv(columns, rows)
 
 
 def plan_csv(analysis: Analysis, plan_rows: Sequence[PlanVsActualRow]) -> str:
-    """Plan vs actual as CSV with the assumptions."""
+    """Plan vs actual as CSV; the assumptions and price source are in `usage_assumptions`."""
     columns = list(PlanVsActualRow.model_fields)
     rows = [[getattr(r, c) for c in columns] for r in plan_rows]
-    return _csv([f"prices: {analysis.summary.price_source}", *analysis.assumptions()], columns, rows)
+    return _csv(columns, rows)
