@@ -257,9 +257,7 @@ class Ledger:
             if not self._ready:
                 self._prepare(conn)
             yield conn
-        except sqlite3.IntegrityError:
-            raise
-        except sqlite3.Error as exc:
+        except sqlite3.Error as exc:  # a constraint clash included: a one-line LedgerError, never a traceback
             raise self._error(exc) from None
         finally:
             conn.close()

@@ -228,3 +228,13 @@ def test_concurrent_ledger_users_wait_for_a_short_lock(tmp_path) -> None:
     finally:
         timer.join()
     assert len(Ledger(path).events("p")) == 2
+
+
+def test_a_constraint_clash_is_a_ledger_error_not_a_traceback(make_runner, tmp_path, catalog) -> None:
+    from dataclasses import replace
+
+    runner = make_runner()
+    pilot_id = runner.prepare(write_requests(tmp_path / "a.jsonl", N), catalog)
+    row = replace(runner.ledger.pilot(pilot_id), content_hash="another", endpoint="http://127.0.0.1:1")
+    with pytest.raises(LedgerError, match="UNIQUE constraint failed"):
+        runner.ledger.add_pilot(row, [(0, N, "r00000", "r00005")])
