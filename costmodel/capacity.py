@@ -20,6 +20,8 @@ import math
 from datetime import date
 from typing import Literal
 
+from pydantic import model_validator
+
 from costmodel._base import NonNegFloat, PosFloat, StrictModel
 from costmodel.limits import BATCH_TIER_LIMITS, BATCH_TIER_LIMITS_AS_OF, BATCH_TIER_LIMITS_SOURCE
 from costmodel.sla import CLOCK_FRIENDLY_INTERVALS_HOURS, SlaInputs, SlaPlan, _lognormal_sigma, batches_for
@@ -27,10 +29,13 @@ from costmodel.sla import CLOCK_FRIENDLY_INTERVALS_HOURS, SlaInputs, SlaPlan, _l
 __all__ = [
     "TIERS",
     "BatchTierLimits",
+    "CapacitySettings",
+    "PortfolioQueue",
     "QueueCheck",
     "SpendCapWarning",
     "check_queue",
     "plan_with_queue",
+    "portfolio_queue",
     "spend_cap_warning",
     "tier_limits",
     "typical_in_flight_requests",
@@ -80,6 +85,50 @@ def tier_limits(
         source="custom limits as given" if custom else BATCH_TIER_LIMITS_SOURCE,
         as_of=None if custom else BATCH_TIER_LIMITS_AS_OF,
     )
+
+
+class CapacitySettings(StrictModel):
+    """The organisation's tier, as a scenario file carries it (`capacity`); every field optional."""
+
+    tier: Tier | None = None
+    """`start`, `build`, `scale` or `custom`; None = not given, checked against Scale (the largest) with a note."""
+    queue_limit_requests: PosFloat | None = None
+    """A processing-queue limit instead of the tier's [requests]."""
+    monthly_spend_cap_usd: PosFloat | None = None
+    """A monthly spend cap instead of the tier's [USD/month]."""
+
+    @model_validator(mode="after")
+    def _custom_needs_a_queue_limit(self) -> CapacitySettings:
+        if self.tier == "custom" and self.queue_limit_requests is None:
+            raise ValueError("a custom tier needs a queue limit: set queue_limit_requests (requests in the queue)")
+        return self
+
+    def limits(self) -> BatchTierLimits:
+        """The limits checked against: the tier's, overridden by any figure given.
+
+        A figure given without a tier makes the limits `custom`, the rest taken from the default tier.
+        """
+        if self.tier is None and (self.queue_limit_requests is not None or self.monthly_spend_cap_usd is not None):
+            return tier_limits(
+                "custom",
+                queue_limit_requests=self.queue_limit_requests or BATCH_TIER_LIMITS[DEFAULT_TIER][0],
+                monthly_spend_cap_usd=self.monthly_spend_cap_usd,
+            )
+        return tier_limits(
+            self.tier or DEFAULT_TIER,
+            queue_limit_requests=self.queue_limit_requests,
+            monthly_spend_cap_usd=self.monthly_spend_cap_usd,
+        )
+
+    @property
+    def note(self) -> str:
+        """'' when the tier or a queue limit is given; else says which tier was assumed."""
+        if self.tier is not None or self.queue_limit_requests is not None:
+            return ""
+        return (
+            f"tier not given: checked against the {DEFAULT_TIER} tier, the largest published, so an overflow there "
+            "overflows every tier; set --tier or the scenario's capacity.tier"
+        )
 
 
 def worst_case_in_flight_requests(
@@ -265,4 +314,63 @@ def spend_cap_warning(
             "batches included, pauses until 00:00 UTC on the 1st (429 enforced_spend_limit_reached); "
             "move to a higher tier or ask Anthropic for a higher limit"
         ),
+    )
+
+
+class PortfolioQueue(StrictModel):
+    """The portfolio's batch workflows in one organisation's processing queue."""
+
+    queue_limit_requests: float
+    """`Q` [requests]."""
+    tier: str
+    """Tier of the limit (`custom` when typed in)."""
+    workflows: tuple[str, ...]
+    """The workflows counted: those whose verdict puts work in the queue (batch or hybrid)."""
+    worst_case_in_flight_requests: float
+    """Sum of their worst cases [requests]."""
+    typical_in_flight_requests: float
+    """Sum of their typical cases [requests]."""
+    queue_feasible: bool
+    """Whether the sum of worst cases fits the queue."""
+    reason: str
+    """Why, in words."""
+    fixes: tuple[str, ...]
+    """What would make it fit (empty when it fits)."""
+
+
+def portfolio_queue(checks: list[tuple[str, QueueCheck]], limits: BatchTierLimits, *, note: str = "") -> PortfolioQueue:
+    """Workflows share the organisation's queue (across models): the sum of their in-flight requests vs `Q`."""
+    q = limits.queue_limit_requests
+    worst = sum(c.worst_case_in_flight_requests for _, c in checks)
+    typical = sum(c.typical_in_flight_requests for _, c in checks)
+    feasible = worst <= q
+    label = f"the {limits.tier} tier's" if limits.tier != "custom" else "the given"
+    counted = f"{len(checks)} batch workflow{'s' if len(checks) != 1 else ''}"
+    fixes: tuple[str, ...] = ()
+    if feasible:
+        reason = f"queue fits: {counted} together hold at most {worst:,.0f} requests within {label} limit of {q:,.0f}"
+    else:
+        reason = (
+            f"queue overflow: {counted} share one organisation's queue and together hold up to {worst:,.0f} "
+            f"requests in the worst case, over {label} limit of {q:,.0f} (typical case: {typical:,.0f})"
+        )
+        bigger = [t for t, (limit, _, _) in BATCH_TIER_LIMITS.items() if limit >= worst and limit > q]
+        fixes = (
+            *[f"move to the {t} tier ({BATCH_TIER_LIMITS[t][0]:,} requests in the queue)" for t in bigger[:1]],
+            f"split the workflows over {math.ceil(worst / q)} organisations (workspaces of one organisation share "
+            "the queue)",
+            f"send at least {math.ceil((1 - q / worst) * 1000) / 10:g} % of the batch traffic synchronously, "
+            "or submit more often",
+        )
+    if note:
+        reason += f" ({note})"
+    return PortfolioQueue(
+        queue_limit_requests=q,
+        tier=limits.tier,
+        workflows=tuple(name for name, _ in checks),
+        worst_case_in_flight_requests=worst,
+        typical_in_flight_requests=typical,
+        queue_feasible=feasible,
+        reason=reason,
+        fixes=fixes,
     )

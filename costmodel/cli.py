@@ -212,6 +212,8 @@ def _add_spend_cap(p: argparse.ArgumentParser) -> None:
     g.add_argument("--tier", choices=["start", "build", "scale"], default=None,
                    help="warn if planned spend reaches this tier's monthly spend cap ($500 / $1,000 / $200,000)")
     g.add_argument("--spend-cap-usd", type=float, default=None, help="a custom monthly spend cap [USD]")
+    g.add_argument("--queue-limit", type=float, default=None, metavar="N",
+                   help="requests allowed in the processing queue, instead of the tier's (default tier: scale)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -233,6 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("recommend", help="sync, batch or hybrid for one workflow, with reasons")
     _add_workflow(p)
     _add_sla(p, volume=False)
+    _add_capacity(p)
     _add_guard(p)
     g = p.add_argument_group("work shape")
     g.add_argument("--blocking", action="store_true", help="someone waits on each result")
@@ -606,6 +609,7 @@ def _queue_payload(queue: Any) -> dict[str, Any]:
         "peak_batch_calls_per_minute": queue.peak_batch_calls_per_minute,
         "batch_calls_fit": queue.batch_calls_fit,
         "queue_reason": queue.reason,
+        "queue_fixes": list(queue.fixes),
         "queue_limits_source": queue.limits.source,
         "queue_limits_as_of": None if queue.limits.as_of is None else queue.limits.as_of.isoformat(),
     }
@@ -738,7 +742,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     uncertain = _take_ranges(args)
     workflow = _workflow(args)
     try:
-        result = evaluate_workflow(workflow, _catalog(args))
+        result = evaluate_workflow(workflow, _catalog(args), capacity=_capacity(args), guard=_guard_settings(args))
     except WorkflowError as exc:
         raise CliError([str(exc)]) from None
     r = result.recommendation
@@ -756,11 +760,12 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     text += ["", _comparison_text(result.comparison)]
     if result.sla is not None:
         text += ["", _sla_text(result.sla, max_miss_probability=workflow.sla.max_miss_probability)]
+    if result.queue is not None:
+        payload.update(_queue_payload(result.queue))
+        text += ["", _queue_text(result.queue), f"  {result.queue.reason}", *(f"  - {f}" for f in result.queue.fixes)]
     if result.sla is not None:
-        from costmodel.recommend import sla_inputs_for
-
-        guard = _guard_section(args, payload, sla_inputs_for(workflow), cutoff_hours=None,
-                               interval_hours=result.sla.interval_hours, comparison=result.comparison)  # fmt: skip
+        guard = _guard_section(args, payload, None, cutoff_hours=None, interval_hours=result.sla.interval_hours,
+                               comparison=result.comparison, guard=result.guard)  # fmt: skip
         text += ["", guard] if guard else []
     out = "\n".join(text)
     if uncertain:
@@ -801,6 +806,8 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    import calendar
+
     from costmodel.finance import LABEL_12X_THIS_MONTH, LABEL_NEXT_12_MONTHS
     from costmodel.scenario import ScenarioError, evaluate_scenario
     from costmodel.workflow import WorkflowError
@@ -808,7 +815,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     try:
         ranged = _read_scenario(args.file)  # inline distributions allowed (issue 12)
         scenario = ranged.scenario
-        result = evaluate_scenario(scenario, _catalog(args, batch_discount=scenario.batch_discount))
+        month = args.as_of or date.today()
+        result = evaluate_scenario(scenario, _catalog(args, batch_discount=scenario.batch_discount),
+                                   capacity=_capacity(args, scenario.capacity),
+                                   days_in_month=calendar.monthrange(month.year, month.month)[1])  # fmt: skip
     except ScenarioError as exc:
         raise CliError([f"{args.file}: {p}" for p in exc.problems]) from None
     except WorkflowError as exc:
@@ -823,6 +833,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                 "reasons": list(r.recommendation.reasons),
                 "comparison": _comparison_payload(r.comparison),
                 "sla": None if r.sla is None else _sla_payload(r.sla),
+                **(_queue_payload(r.queue) if r.queue is not None else {"queue_feasible": None}),
             }
             for r in result.results
         ],
@@ -854,7 +865,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             f"({p.margin.mode_label})"
         )
     lines += ["", "Why"] + [f"  {r.workflow.name}: {r.recommendation.reasons[0]}" for r in result.results]
-    cap = _spend_cap_warning(args, p.planned_cost_per_month_usd)
+    if p.queue is not None:
+        lines += ["", "Processing queue (one per organisation, shared by the batch workflows)", f"  {p.queue.reason}",
+                  *(f"  - {fix}" for fix in p.queue.fixes)]  # fmt: skip
+    cap = p.spend_cap_warning
     payload["spend_cap_warning"] = None if cap is None else cap.model_dump(mode="json")
     if cap is not None:
         lines += ["", f"WARNING: {cap.message}"]
@@ -931,34 +945,64 @@ def _main(argv: Sequence[str] | None) -> int:
 
 
 
-def _guard_section(args: argparse.Namespace, payload: dict[str, Any], inputs: Any, *, cutoff_hours: float | None,
-                   interval_hours: float | None, comparison: Any = None) -> str:  # fmt: skip
-    """With --rescue-to-sync: the guard's figures added to `payload`; returns its text block ('' without the flag)."""
+def _guard_settings(args: argparse.Namespace) -> Any:
+    """`--rescue-to-sync` with its drain and buffer, validated; None without the flag."""
     if not getattr(args, "rescue_to_sync", False):
-        return ""
-    from costmodel.guard import plan_guard, relative_cutoff_hours
+        return None
+    from costmodel.guard import GuardSettings
 
     problems = [f"{flag} = {value!r}: must be 0 or more hours" for flag, value in
                 (("--sync-drain-hours", args.sync_drain_hours), ("--rescue-buffer-hours", args.rescue_buffer_hours))
                 if not value >= 0]  # fmt: skip
     if problems:
         raise CliError(problems)
-    if interval_hours is None:
+    return GuardSettings(sync_drain_hours=args.sync_drain_hours, buffer_hours=args.rescue_buffer_hours)
+
+
+def _capacity(args: argparse.Namespace, base: Any = None) -> Any:
+    """The tier from --tier/--queue-limit/--spend-cap-usd over `base` (a scenario's); flags win."""
+    from costmodel.capacity import CapacitySettings
+
+    given = {"tier": args.tier, "queue_limit_requests": args.queue_limit,
+             "monthly_spend_cap_usd": getattr(args, "spend_cap_usd", None)}  # fmt: skip
+    problems = [f"{flag} = {given[key]!r}: must be a positive {what}" for key, flag, what in (
+        ("queue_limit_requests", "--queue-limit", "number of requests"),
+        ("monthly_spend_cap_usd", "--spend-cap-usd", "amount in USD per month"),
+    ) if given[key] is not None and not given[key] > 0]  # fmt: skip
+    if problems:
+        raise CliError(problems)
+    fields = (base or CapacitySettings()).model_dump()
+    fields.update({k: v for k, v in given.items() if v is not None})
+    return CapacitySettings(**fields)
+
+
+def _guard_section(args: argparse.Namespace, payload: dict[str, Any], inputs: Any, *, cutoff_hours: float | None,
+                   interval_hours: float | None, comparison: Any = None, guard: Any = None) -> str:  # fmt: skip
+    """With --rescue-to-sync: the guard's figures added to `payload`; returns its text block ('' without the flag).
+
+    `guard`: one already planned (recommend); otherwise planned here from `inputs` at `cutoff_hours`.
+    """
+    if _guard_settings(args) is None:
+        return ""
+    from costmodel.guard import plan_guard, relative_cutoff_hours
+
+    if interval_hours is None or (guard is None and inputs is None):
         payload.update(rescue_cutoff_hours=None, rescue_probability=None, expected_rescue_cost_per_month_usd=None)
         return "Deadline guard\n  no submission interval to guard (the SLA is infeasible)"
-    drain, buffer = args.sync_drain_hours, args.rescue_buffer_hours
-    if cutoff_hours is None:
-        cutoff_hours = relative_cutoff_hours(inputs, interval_hours, sync_drain_hours=drain, buffer_hours=buffer)
-    costs: dict[str, Any] = {}
-    if comparison is not None:
-        costs = {
-            "requests_per_month": comparison.requests_per_month,
-            "sync_item_usd": comparison.sync_item_usd,
-            "batch_item_usd": comparison.batch_item_usd,
-            "batch_cost_per_month_usd": comparison.batch_cost_per_month_usd,
-        }
-    guard = plan_guard(inputs, cutoff_hours=cutoff_hours, interval_hours=interval_hours, sync_drain_hours=drain,
-                       buffer_hours=buffer, **costs)  # fmt: skip
+    if guard is None:
+        drain, buffer = args.sync_drain_hours, args.rescue_buffer_hours
+        if cutoff_hours is None:
+            cutoff_hours = relative_cutoff_hours(inputs, interval_hours, sync_drain_hours=drain, buffer_hours=buffer)
+        costs: dict[str, Any] = {}
+        if comparison is not None:
+            costs = {
+                "requests_per_month": comparison.requests_per_month,
+                "sync_item_usd": comparison.sync_item_usd,
+                "batch_item_usd": comparison.batch_item_usd,
+                "batch_cost_per_month_usd": comparison.batch_cost_per_month_usd,
+            }
+        guard = plan_guard(inputs, cutoff_hours=cutoff_hours, interval_hours=interval_hours, sync_drain_hours=drain,
+                           buffer_hours=buffer, **costs)  # fmt: skip
     payload.update(
         rescue_cutoff_hours=guard.rescue_cutoff_hours,
         rescue_probability=guard.rescue_probability,
@@ -976,21 +1020,3 @@ def _guard_section(args: argparse.Namespace, payload: dict[str, Any], inputs: An
     ]
     note = "" if comparison is not None else "\n  (prices: run `recommend --rescue-to-sync` for the cost)"
     return f"Deadline guard\n{_table(rows)}\n\n  {guard.reason}{note}"
-
-
-
-def _spend_cap_warning(args: argparse.Namespace, planned_cost_per_month_usd: float) -> Any:
-    """The spend-cap warning for `evaluate --tier/--spend-cap-usd` (None: no tier given, or within the cap)."""
-    import calendar
-
-    from costmodel.capacity import spend_cap_warning, tier_limits
-
-    if args.tier is None and args.spend_cap_usd is None:
-        return None
-    if args.spend_cap_usd is not None and not args.spend_cap_usd > 0:
-        raise CliError([f"--spend-cap-usd = {args.spend_cap_usd!r}: must be a positive amount in USD per month"])
-    limits = tier_limits(args.tier or "custom", queue_limit_requests=None if args.tier else 1.0,
-                         monthly_spend_cap_usd=args.spend_cap_usd)  # fmt: skip
-    month = args.as_of or date.today()
-    return spend_cap_warning(planned_cost_per_month_usd, limits, days_in_month=calendar.monthrange(month.year,
-                                                                                                  month.month)[1])

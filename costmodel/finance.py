@@ -18,6 +18,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from costmodel._base import NonNegFloat, StrictModel
+from costmodel.capacity import CapacitySettings, PortfolioQueue, SpendCapWarning, portfolio_queue, spend_cap_warning
 from costmodel.recommend import WorkflowResult
 
 __all__ = [
@@ -163,6 +164,10 @@ class Portfolio(StrictModel):
     """Month by month with growth."""
     margin: MarginImpact | None
     """Gross-margin view, when revenue is given."""
+    queue: PortfolioQueue | None = None
+    """The batch workflows together in the organisation's processing queue; None when capacity was not checked."""
+    spend_cap_warning: SpendCapWarning | None = None
+    """Planned spend reaches the tier's monthly spend cap: on which day; None within the cap or unchecked."""
 
 
 def _row(result: WorkflowResult) -> PortfolioRow:
@@ -226,8 +231,18 @@ def margin_impact(
     )
 
 
-def build_portfolio(results: list[WorkflowResult], finance: FinanceInputs | None = None) -> Portfolio:
-    """Totals, projection and margin for evaluated workflows."""
+def build_portfolio(
+    results: list[WorkflowResult],
+    finance: FinanceInputs | None = None,
+    *,
+    capacity: CapacitySettings | None = None,
+    days_in_month: int = 30,
+) -> Portfolio:
+    """Totals, projection and margin for evaluated workflows.
+
+    With `capacity`, also the batch workflows' shared processing queue and the spend-cap warning
+    (planned cash spend this month, spent evenly over `days_in_month` [days]).
+    """
     finance = finance or FinanceInputs()
     rows = tuple(_row(r) for r in results)
     sync_total = sum(r.sync_cost_per_month_usd for r in rows)
@@ -269,4 +284,20 @@ def build_portfolio(results: list[WorkflowResult], finance: FinanceInputs | None
         margin=margin_impact(
             finance, sync_cost_per_month_usd=sync_total, savings_share=share, savings_per_month_usd=savings
         ),
+        queue=None if capacity is None else _shared_queue(results, capacity),
+        spend_cap_warning=(
+            None
+            if capacity is None
+            else spend_cap_warning(planned_total, capacity.limits(), days_in_month=days_in_month)
+        ),
     )
+
+
+def _shared_queue(results: list[WorkflowResult], capacity: CapacitySettings) -> PortfolioQueue:
+    """Workflows whose verdict puts work in the queue (batch, hybrid) share one organisation's limit."""
+    checks = [
+        (r.workflow.name, r.queue)
+        for r in results
+        if r.queue is not None and r.recommendation.verdict != "sync"
+    ]
+    return portfolio_queue(checks, capacity.limits(), note=capacity.note)

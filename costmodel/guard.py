@@ -32,7 +32,9 @@ from costmodel.sla import SlaInputs, _lognormal_sigma, next_submission_hours
 __all__ = [
     "DEFAULT_BUFFER_HOURS",
     "DEFAULT_SYNC_DRAIN_HOURS",
+    "GUARD_SAMPLES",
     "DeadlineGuard",
+    "GuardSettings",
     "plan_guard",
     "relative_cutoff_hours",
     "rescue_probability",
@@ -43,6 +45,7 @@ DEFAULT_SYNC_DRAIN_HOURS = 0.5
 DEFAULT_BUFFER_HOURS = 0.5
 """Slack kept between the end of the drain and the deadline [h]."""
 GUARD_SAMPLES = 200_000
+"""Simulated items behind a rescue probability."""
 GUARD_SEED = 20261130
 
 
@@ -76,6 +79,15 @@ def rescue_probability(
         # an expired request is not done before W at the earliest, however fast its round would have been
         done = np.where(expired, next_submission_hours(np.maximum(done, w), interval) + turn(samples), done)
     return float(np.mean(done > cutoff_hours))
+
+
+class GuardSettings(StrictModel):
+    """The rescue-to-sync option as a plan asks for it (`--rescue-to-sync`)."""
+
+    sync_drain_hours: NonNegFloat = DEFAULT_SYNC_DRAIN_HOURS
+    """Time allowed to run the rescued requests synchronously [h]."""
+    buffer_hours: NonNegFloat = DEFAULT_BUFFER_HOURS
+    """Slack kept after the drain, before the deadline [h]."""
 
 
 class DeadlineGuard(StrictModel):

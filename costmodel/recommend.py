@@ -5,6 +5,12 @@ sync; an N-turn client tool loop needs N batch rounds; low volume rarely pays fo
 overhead; a hard SLA shorter than W + D + M cannot be guaranteed; negative net savings mean
 sync; an urgent share makes the plan hybrid. Fast-mode work stays sync (no fast batches). The verdict
 weighs the net benefit (cash savings − cost of waiting); planned spend and savings are cash.
+
+Capacity: a batch or hybrid plan must fit the organisation's processing queue under the worst case
+(`capacity.check_queue`, at the plan's interval; without an SLA at the most frequent clock-friendly
+interval, the least any schedule can hold); an overflow blocks the batch verdict, with the fixes.
+Deadline guard (optional): with rescue-to-sync, a share `p` of batched items runs synchronously at the
+cutoff, so the verdict weighs the expected cost including rescues, `batch + p·N·(C_s − C_b)`.
 """
 
 from __future__ import annotations
@@ -12,12 +18,22 @@ from __future__ import annotations
 from typing import Literal
 
 from costmodel._base import StrictModel
+from costmodel.capacity import CapacitySettings, QueueCheck, check_queue, plan_with_queue
 from costmodel.cost import Comparison, compare
+from costmodel.guard import GUARD_SAMPLES, DeadlineGuard, GuardSettings, plan_guard, relative_cutoff_hours
 from costmodel.prices import Catalog
-from costmodel.sla import SIMULATION_SAMPLES, SlaInputs, SlaPlan, plan_submissions
+from costmodel.sla import CLOCK_FRIENDLY_INTERVALS_HOURS, SIMULATION_SAMPLES, SlaInputs, SlaPlan, plan_submissions
 from costmodel.workflow import LOW_VOLUME_REQUESTS_PER_DAY, Workflow, resolve_pricing
 
-__all__ = ["Recommendation", "WorkflowResult", "evaluate_workflow", "recommend", "sla_inputs_for"]
+__all__ = [
+    "Recommendation",
+    "WorkflowResult",
+    "evaluate_workflow",
+    "guard_for",
+    "queue_check_for",
+    "recommend",
+    "sla_inputs_for",
+]
 
 Verdict = Literal["sync", "batch", "hybrid"]
 
@@ -61,9 +77,22 @@ def _hybrid_cost(workflow: Workflow, comparison: Comparison) -> tuple[float, flo
     return cash, (1 - u) * c.waiting_cost_per_month_usd
 
 
-def recommend(workflow: Workflow, comparison: Comparison, sla_plan: SlaPlan | None) -> Recommendation:
-    """Sync, batch or hybrid for a workflow, from its comparison and SLA plan."""
+def recommend(
+    workflow: Workflow,
+    comparison: Comparison,
+    sla_plan: SlaPlan | None,
+    *,
+    queue: QueueCheck | None = None,
+    guard: DeadlineGuard | None = None,
+) -> Recommendation:
+    """Sync, batch or hybrid for a workflow, from its comparison, SLA plan (on time alone), queue check and guard."""
     c = comparison
+    # the guard's rescues, all items batched: p·N·(C_s − C_b) [USD/month]; a hybrid rescues only its batch part
+    rescue_extra = 0.0 if guard is None else guard.rescue_probability * c.requests_per_month * (
+        c.sync_item_usd - c.batch_item_usd
+    )  # fmt: skip
+    net_benefit = c.net_benefit_per_month_usd - rescue_extra
+    batch_cash = c.batch_cost_per_month_usd + rescue_extra
     sync_total = c.sync_cost_per_month_usd
     blockers: list[str] = []
     notes: list[str] = []
@@ -81,21 +110,30 @@ def recommend(workflow: Workflow, comparison: Comparison, sla_plan: SlaPlan | No
             f"round trips, each up to 24 h"
         )
     waiting = c.waiting_cost_per_month_usd
-    if c.net_benefit_per_month_usd <= 0:
+    rescues = (
+        ""
+        if guard is None
+        else f"the deadline guard's rescues (+${rescue_extra:,.2f}: {guard.rescue_probability:.2%} of items "
+        "run synchronously)"
+    )
+    if net_benefit <= 0:
         blockers.append(
-            f"batch would cost ${-c.net_benefit_per_month_usd:,.2f}/month more than sync "
+            f"batch would cost ${-net_benefit:,.2f}/month more than sync{' with ' + rescues if rescues else ''} "
             + (
-                f"(cash ${c.batch_cost_per_month_usd:,.2f} + waiting ${waiting:,.2f} vs ${sync_total:,.2f})"
+                f"(cash ${batch_cash:,.2f} + waiting ${waiting:,.2f} vs ${sync_total:,.2f})"
                 if waiting
-                else f"(${c.batch_cost_per_month_usd:,.2f} vs ${sync_total:,.2f})"
+                else f"(${batch_cash:,.2f} vs ${sync_total:,.2f})"
             )
         )
     else:
+        savings = c.net_savings_per_month_usd - rescue_extra
         notes.append(
-            f"batch saves ${c.net_savings_per_month_usd:,.2f}/month cash ({c.savings_share:.0%}) after resubmissions "
-            "and overheads"
-            + (f"; net of ${waiting:,.2f} cost of waiting, ${c.net_benefit_per_month_usd:,.2f}" if waiting else "")
+            f"batch saves ${savings:,.2f}/month cash ({savings / sync_total if sync_total else 0:.0%}) after "
+            + (f"resubmissions, overheads and {rescues}" if rescues else "resubmissions and overheads")
+            + (f"; net of ${waiting:,.2f} cost of waiting, ${net_benefit:,.2f}" if waiting else "")
         )
+    if guard is not None:
+        notes.append(f"deadline guard: {guard.reason}; the verdict weighs the expected cost including rescues")
     notes += list(c.warnings)
     if sla_plan is not None:
         (notes if sla_plan.feasible else blockers).append(
@@ -106,6 +144,8 @@ def recommend(workflow: Workflow, comparison: Comparison, sla_plan: SlaPlan | No
                 f"submit every {sla_plan.recommended_interval_hours:g} h "
                 f"({sla_plan.submissions_per_day:g} submissions a day)"
             )
+    if queue is not None and not queue.queue_feasible:
+        blockers.append(f"processing queue: {queue.reason}; to fit: " + "; or ".join(queue.fixes))
     if workflow.daily_requests < LOW_VOLUME_REQUESTS_PER_DAY:
         blockers.append(
             f"low volume: {workflow.daily_requests:,.0f} requests/day is under {LOW_VOLUME_REQUESTS_PER_DAY:,.0f}, "
@@ -125,6 +165,7 @@ def recommend(workflow: Workflow, comparison: Comparison, sla_plan: SlaPlan | No
         )
     if workflow.urgent_share > 0:
         hybrid, hybrid_waiting = _hybrid_cost(workflow, c)
+        hybrid += (1 - workflow.urgent_share) * rescue_extra
         return Recommendation(
             verdict="hybrid",
             reasons=(
@@ -140,10 +181,10 @@ def recommend(workflow: Workflow, comparison: Comparison, sla_plan: SlaPlan | No
     return Recommendation(
         verdict="batch",
         reasons=tuple(notes),
-        planned_cost_per_month_usd=c.batch_cost_per_month_usd,
-        planned_savings_per_month_usd=c.net_savings_per_month_usd,
+        planned_cost_per_month_usd=batch_cash,
+        planned_savings_per_month_usd=sync_total - batch_cash,
         planned_waiting_cost_per_month_usd=waiting,
-        planned_net_benefit_per_month_usd=c.net_benefit_per_month_usd,
+        planned_net_benefit_per_month_usd=net_benefit,
     )
 
 
@@ -158,19 +199,99 @@ class WorkflowResult(StrictModel):
     """The submission plan, when the workflow has an SLA."""
     recommendation: Recommendation
     """The verdict."""
+    queue: QueueCheck | None = None
+    """The processing-queue check of the batched part (None when the SLA cannot be met on time)."""
+    guard: DeadlineGuard | None = None
+    """The deadline guard, when asked for and the plan has a schedule to guard."""
+
+
+def queue_check_for(
+    workflow: Workflow, sla_plan: SlaPlan | None, capacity: CapacitySettings | None = None
+) -> QueueCheck | None:
+    """The batched part against the tier's processing queue, at the plan's interval.
+
+    Without an SLA, at the most frequent clock-friendly interval: the least any schedule holds, so an
+    overflow there overflows every schedule. None when an SLA cannot be met on time (no schedule to check).
+    """
+    capacity = capacity or CapacitySettings()
+    if workflow.sla is not None:
+        if sla_plan is None or sla_plan.interval_hours is None:
+            return None
+        inputs, interval = sla_inputs_for(workflow), sla_plan.interval_hours
+    else:
+        # sla_hours plays no part in the queue check; the turnaround defaults are the SLA model's
+        inputs = SlaInputs(
+            sla_hours=max(CLOCK_FRIENDLY_INTERVALS_HOURS),
+            batch_rounds=workflow.batch_rounds,
+            requests_per_day=workflow.daily_requests * (1 - workflow.urgent_share),
+        )
+        interval = min(CLOCK_FRIENDLY_INTERVALS_HOURS)
+    assert inputs is not None  # workflow.sla is set
+    check = check_queue(inputs, interval, capacity.limits())
+    if capacity.note:
+        check = check.model_copy(update={"reason": f"{check.reason} ({capacity.note})"})
+    return check
+
+
+def guard_for(
+    workflow: Workflow,
+    comparison: Comparison,
+    sla_plan: SlaPlan | None,
+    settings: GuardSettings | None,
+    *,
+    samples: int = GUARD_SAMPLES,
+) -> DeadlineGuard | None:
+    """The deadline guard on the batched part, priced against the plan's cash cost (hybrid or batch).
+
+    None without the option, an SLA, or a schedule to guard.
+    """
+    inputs = sla_inputs_for(workflow)
+    if settings is None or inputs is None or sla_plan is None or sla_plan.interval_hours is None:
+        return None
+    c, u = comparison, workflow.urgent_share
+    interval = sla_plan.interval_hours
+    cutoff = relative_cutoff_hours(
+        inputs, interval, sync_drain_hours=settings.sync_drain_hours, buffer_hours=settings.buffer_hours
+    )
+    return plan_guard(
+        inputs,
+        cutoff_hours=cutoff,
+        interval_hours=interval,
+        sync_drain_hours=settings.sync_drain_hours,
+        buffer_hours=settings.buffer_hours,
+        requests_per_month=(1 - u) * c.requests_per_month,
+        sync_item_usd=c.sync_item_usd,
+        batch_item_usd=c.batch_item_usd,
+        batch_cost_per_month_usd=_hybrid_cost(workflow, c)[0] if u > 0 else c.batch_cost_per_month_usd,
+        samples=samples,
+    )
 
 
 def evaluate_workflow(
-    workflow: Workflow, catalog: Catalog, *, sla_samples: int = SIMULATION_SAMPLES
+    workflow: Workflow,
+    catalog: Catalog,
+    *,
+    sla_samples: int = SIMULATION_SAMPLES,
+    capacity: CapacitySettings | None = None,
+    guard: GuardSettings | None = None,
+    guard_samples: int = GUARD_SAMPLES,
 ) -> WorkflowResult:
-    """Price, plan and judge one workflow. Raises WorkflowError when it cannot be priced."""
+    """Price, plan and judge one workflow. Raises WorkflowError when it cannot be priced.
+
+    `capacity`: the organisation's tier (default: not given, checked against Scale with a note);
+    `guard`: rescue-to-sync settings (default: no guard).
+    """
     pricing = resolve_pricing(workflow, catalog)
     comparison = compare(workflow, pricing)
     sla_in = sla_inputs_for(workflow)
     plan = plan_submissions(sla_in, samples=sla_samples) if sla_in is not None else None
+    queue = queue_check_for(workflow, plan, capacity)
+    rescue = guard_for(workflow, comparison, plan, guard, samples=guard_samples)
     return WorkflowResult(
         workflow=workflow,
         comparison=comparison,
-        sla=plan,
-        recommendation=recommend(workflow, comparison, plan),
+        sla=None if plan is None else plan_with_queue(plan, queue),
+        recommendation=recommend(workflow, comparison, plan, queue=queue, guard=rescue),
+        queue=queue,
+        guard=rescue,
     )

@@ -14,6 +14,7 @@ from pydantic import Field, ValidationError
 
 from costmodel import safejson
 from costmodel._base import Share, StrictModel
+from costmodel.capacity import CapacitySettings
 from costmodel.errors import problem_lines
 from costmodel.finance import FinanceInputs, Portfolio, build_portfolio
 from costmodel.limits import DEFAULT_BATCH_DISCOUNT
@@ -57,6 +58,8 @@ class Scenario(StrictModel):
     """Revenue, COGS and growth for the finance view."""
     batch_discount: Share = DEFAULT_BATCH_DISCOUNT
     """Discount assumed for models without a published batch rate [share]."""
+    capacity: CapacitySettings = CapacitySettings()
+    """The organisation's rate-limit tier (queue limit, spend cap); unset = checked against Scale, with a note."""
 
 
 def scenario_to_json(scenario: Scenario) -> str:
@@ -101,18 +104,30 @@ class ScenarioResult(StrictModel):
     """Totals, projection, margin."""
 
 
-def evaluate_scenario(scenario: Scenario, catalog: Catalog, *, sla_samples: int = 100_000) -> ScenarioResult:
-    """Evaluate every workflow and the portfolio. Raises WorkflowError naming the workflow that fails."""
+def evaluate_scenario(
+    scenario: Scenario,
+    catalog: Catalog,
+    *,
+    sla_samples: int = 100_000,
+    capacity: CapacitySettings | None = None,
+    days_in_month: int = 30,
+) -> ScenarioResult:
+    """Evaluate every workflow and the portfolio. Raises WorkflowError naming the workflow that fails.
+
+    `capacity` overrides the scenario's (e.g. from command-line flags); `days_in_month` dates the spend cap.
+    """
     from costmodel.workflow import WorkflowError
+
+    capacity = scenario.capacity if capacity is None else capacity
 
     results = []
     for i, w in enumerate(scenario.workflows):
         try:
-            results.append(evaluate_workflow(w, catalog, sla_samples=sla_samples))
+            results.append(evaluate_workflow(w, catalog, sla_samples=sla_samples, capacity=capacity))
         except WorkflowError as exc:
             raise WorkflowError(f"workflows[{i}] ({w.name}): {exc}") from None
     return ScenarioResult(
         scenario=scenario,
         results=tuple(results),
-        portfolio=build_portfolio(results, scenario.finance),
+        portfolio=build_portfolio(results, scenario.finance, capacity=capacity, days_in_month=days_in_month),
     )
