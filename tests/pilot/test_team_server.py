@@ -331,7 +331,9 @@ def _submit_and_finish(at) -> str:  # type: ignore[no-untyped-def]
     next(c for c in at.checkbox if c.label.startswith("Submit ")).check().run()
     next(b for b in at.button if b.label == "Submit pilot").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    pilot_id = re.search(r"(pilot-[\w-]+)", next(s.value for s in at.success if "Submitted" in s.value)).group(1)  # type: ignore[union-attr]
+    submitted = [s.value for s in at.success if "Submitted" in s.value]
+    assert submitted, [e.value for e in at.error]
+    pilot_id = re.search(r"(pilot-[\w-]+)", submitted[0]).group(1)  # type: ignore[union-attr]
     deadline = time.monotonic() + 60  # generous: the machine is shared; the sandbox ends a batch in 0.5 s
     while time.monotonic() < deadline and not [b for b in at.button if b.label == "Use in plan"]:
         time.sleep(0.3)
