@@ -254,7 +254,7 @@ def _queue_fixes(inputs: SlaInputs, interval: float, limits: BatchTierLimits, wo
         fixes.append(f"move to the {bigger[0]} tier ({BATCH_TIER_LIMITS[bigger[0]][0]:,} requests in the queue)")
     organisations = math.ceil(worst / q)
     fixes.append(
-        f"split the traffic over {organisations} organisations ({n / organisations:,.0f} requests/day each): "
+        f"split the traffic over {organisations:,} organisations ({n / organisations:,.0f} requests/day each): "
         "the queue limit is per organisation, so workspaces of one organisation share it"
     )
     if r > 1 and worst_case_in_flight_requests(n, interval, worst_case_hours=w, batch_rounds=1) <= q:

@@ -64,8 +64,11 @@ FLAG_FOR_FIELD = {
     "p90_processing_hours": "--p90-processing-hours",
     "expired_share": "--expired-share",
     "monthly_spend_cap_usd": "--spend-cap-usd",
+    "queue_limit_requests": "--queue-limit",
 }
 FIELD_HELP = {field: f"set {flag}" for field, flag in FLAG_FOR_FIELD.items()}
+RESCUE_KEYS = ("rescue_cutoff_hours", "rescue_probability", "expected_rescue_cost_per_month_usd")
+"""The deadline guard's figures in JSON output (issue 11), named as DeadlineGuard's fields."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -250,6 +253,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help='scenario JSON (see data/presets/); inputs may be ranges: {"range": [0.9, 0.98]}')
     _add_draws(p)
     _add_spend_cap(p)
+    _add_guard(p)
+    _add_common(p)
+    p = sub.add_parser("export", help="a scenario file as a board-ready CSV, Excel workbook or report")
+    p.add_argument("file", help="scenario JSON (see data/presets/); the same exports as the Portfolio page")
+    p.add_argument("--format", choices=["csv", "xlsx", "md", "html"], required=True,
+                   help="csv (with an -assumptions.txt sidecar), xlsx, md (Markdown report) or html (printable)")
+    p.add_argument("--output", metavar="PATH", default=None,
+                   help="file to write (default: <scenario name>-<date>.<format> in the current folder)")
     _add_common(p)
     sub.add_parser("pilot", help="live pilot batches (run `python -m costmodel pilot --help`)", add_help=False)
     sub.add_parser("usage", help="import real usage (run `python -m costmodel usage --help`)", add_help=False)
@@ -817,7 +828,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         scenario = ranged.scenario
         month = args.as_of or date.today()
         result = evaluate_scenario(scenario, _catalog(args, batch_discount=scenario.batch_discount),
-                                   capacity=_capacity(args, scenario.capacity),
+                                   capacity=_capacity(args, scenario.capacity), guard=_guard_settings(args),
                                    days_in_month=calendar.monthrange(month.year, month.month)[1])  # fmt: skip
     except ScenarioError as exc:
         raise CliError([f"{args.file}: {p}" for p in exc.problems]) from None
@@ -834,6 +845,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                 "comparison": _comparison_payload(r.comparison),
                 "sla": None if r.sla is None else _sla_payload(r.sla),
                 **(_queue_payload(r.queue) if r.queue is not None else {"queue_feasible": None}),
+                **{key: None if r.guard is None else getattr(r.guard, key) for key in RESCUE_KEYS},
             }
             for r in result.results
         ],
@@ -865,6 +877,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             f"({p.margin.mode_label})"
         )
     lines += ["", "Why"] + [f"  {r.workflow.name}: {r.recommendation.reasons[0]}" for r in result.results]
+    guarded = [r for r in result.results if r.guard is not None and r.recommendation.verdict != "sync"]
+    if guarded:
+        lines += ["", "Deadline guard (planned costs include the rescues)"] + [
+            f"  {r.workflow.name}: rescue {_hours(r.guard.rescue_cutoff_hours)} after each submission, "
+            f"{r.guard.rescue_probability:.3%} of items, {_usd(r.guard.expected_rescue_cost_per_month_usd)}/month"
+            for r in guarded
+            if r.guard is not None
+        ]
     if p.queue is not None:
         lines += ["", "Processing queue (one per organisation, shared by the batch workflows)", f"  {p.queue.reason}",
                   *(f"  - {fix}" for fix in p.queue.fixes)]  # fmt: skip
@@ -881,6 +901,50 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+EXPORT_BUILDERS = {"csv": "export_csv", "xlsx": "export_excel", "md": "export_report_markdown",
+                   "html": "export_report_html"}  # fmt: skip
+"""`export --format` → the `reports.portfolio` builder the Portfolio page's download button uses."""
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write a scenario's export (and the CSV's assumptions sidecar); print the paths written."""
+    from pathlib import Path
+
+    from costmodel.scenario import ScenarioError
+    from reports import portfolio
+    from reports.view import scenario_view
+
+    generated = args.as_of or date.today()
+    try:
+        scenario = _read_scenario(args.file).scenario  # distributions export at their point values
+    except ScenarioError as exc:
+        raise CliError([f"{args.file}: {p}" for p in exc.problems]) from None
+    view = scenario_view(scenario, _catalog(args, batch_discount=scenario.batch_discount))
+    target = Path(args.output or f"{portfolio.scenario_name(scenario.name, generated)}.{args.format}")
+    if target.is_dir():
+        example = target / f"portfolio.{args.format}"
+        raise CliError([f"--output {target}: is a folder; give a file name such as {example}"])
+    build = getattr(portfolio, EXPORT_BUILDERS[args.format])
+    files = {target: build(view, generated=generated)}
+    if args.format == "csv":
+        sidecar = target.with_name(f"{target.stem}-assumptions.txt")
+        files[sidecar] = portfolio.export_assumptions(view, generated=generated)
+    written = []
+    for path, content in files.items():
+        try:
+            path.write_bytes(content if isinstance(content, bytes) else content.encode())
+        except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+            print(f"error: cannot write {path!s:.200} ({getattr(exc, 'strerror', None) or exc}); check the folder "
+                  "exists and is writable", file=sys.stderr)  # fmt: skip
+            return 1
+        written.append(str(path))
+    payload = {"scenario": scenario.name, "format": args.format, "files": written,
+               "price_source": view.price_source.label(), "problems": view.problems}  # fmt: skip
+    lines = [*written] + [f"warning: left out of the totals: {p}" for p in view.problems]
+    _emit(args, payload, "\n".join(lines))
+    return 0
+
+
 def _read_scenario(path: str) -> Any:
     from costmodel.cli_ranges import read_scenario
 
@@ -893,6 +957,7 @@ COMMANDS = {
     "recommend": cmd_recommend,
     "models": cmd_models,
     "evaluate": cmd_evaluate,
+    "export": cmd_export,
 }
 FORWARDED = {"pilot": "pilot.cli", "usage": "usageimport.cli"}
 

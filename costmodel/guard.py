@@ -106,7 +106,8 @@ class DeadlineGuard(StrictModel):
     expected_rescue_cost_per_month_usd: float | None
     """Sync spend on rescues, `p·N·C_s` [USD/month]; None without prices."""
     batch_cost_with_rescue_per_month_usd: float | None
-    """Batch plan's cost with the guard: batch cost − p·N·C_b + p·N·C_s [USD/month]; None without prices."""
+    """The plan's cost with the guard: its cost (batch, or a hybrid's) − p·N·C_b + p·N·C_s, `N` the batched items
+    [USD/month]; None without prices."""
     reason: str
     """The guard in words."""
     assumptions: tuple[str, ...]

@@ -17,6 +17,7 @@ from costmodel._base import Share, StrictModel
 from costmodel.capacity import CapacitySettings
 from costmodel.errors import problem_lines
 from costmodel.finance import FinanceInputs, Portfolio, build_portfolio
+from costmodel.guard import GuardSettings
 from costmodel.limits import DEFAULT_BATCH_DISCOUNT
 from costmodel.prices import Catalog
 from costmodel.recommend import WorkflowResult, evaluate_workflow
@@ -60,6 +61,8 @@ class Scenario(StrictModel):
     """Discount assumed for models without a published batch rate [share]."""
     capacity: CapacitySettings = CapacitySettings()
     """The organisation's rate-limit tier (queue limit, spend cap); unset = checked against Scale, with a note."""
+    deadline_guard: GuardSettings | None = None
+    """Rescue to sync at a cutoff before each SLA deadline, for every workflow with an SLA; None = no guard."""
 
 
 def scenario_to_json(scenario: Scenario) -> str:
@@ -110,20 +113,23 @@ def evaluate_scenario(
     *,
     sla_samples: int = 100_000,
     capacity: CapacitySettings | None = None,
+    guard: GuardSettings | None = None,
     days_in_month: int = 30,
 ) -> ScenarioResult:
     """Evaluate every workflow and the portfolio. Raises WorkflowError naming the workflow that fails.
 
-    `capacity` overrides the scenario's (e.g. from command-line flags); `days_in_month` dates the spend cap.
+    `capacity` and `guard` override the scenario's (e.g. from command-line flags); `days_in_month` dates the
+    spend cap.
     """
     from costmodel.workflow import WorkflowError
 
     capacity = scenario.capacity if capacity is None else capacity
+    guard = scenario.deadline_guard if guard is None else guard
 
     results = []
     for i, w in enumerate(scenario.workflows):
         try:
-            results.append(evaluate_workflow(w, catalog, sla_samples=sla_samples, capacity=capacity))
+            results.append(evaluate_workflow(w, catalog, sla_samples=sla_samples, capacity=capacity, guard=guard))
         except WorkflowError as exc:
             raise WorkflowError(f"workflows[{i}] ({w.name}): {exc}") from None
     return ScenarioResult(

@@ -228,3 +228,56 @@ def test_cli_evaluate_shows_the_queue_per_workflow_and_in_total(capsys: pytest.C
     assert data["portfolio"]["queue"]["workflows"] == []  # no batch workflow left in the queue
     code, out, _ = run_cli(capsys, "evaluate", portfolio, *AS_OF_FLAG)
     assert "Processing queue" in out
+
+
+def test_cli_capacity_flags_are_checked(capsys: pytest.CaptureFixture[str]) -> None:
+    portfolio = str(PRESETS / "portfolio.json")
+    for argv in (["evaluate", portfolio, "--queue-limit", "0"],
+                 ["recommend", "--input-tokens", "1", "--output-tokens", "1", "--requests-per-day", "1",
+                  "--input-price", "3", "--output-price", "15", "--queue-limit", "-5"]):  # fmt: skip
+        code, _, err = run_cli(capsys, *argv)
+        assert code == 2
+        assert err.startswith("error: --queue-limit")
+        assert len(err.strip().splitlines()) == 1
+
+
+def _guarded_scenario(guard: dict[str, Any] | None) -> Any:
+    from costmodel.scenario import scenario_from_json
+
+    workflow = {"name": "tight", "input_tokens": 15_000, "output_tokens": 800, "requests_per_day": 500,
+                "custom_prices": {"input_usd_per_mtok": 3.0, "output_usd_per_mtok": 15.0},
+                "sla": {"sla_hours": 8, "kind": "soft", "max_miss_probability": 0.05}}  # fmt: skip
+    data: dict[str, Any] = {"name": "guarded", "workflows": [workflow]}
+    if guard is not None:
+        data["deadline_guard"] = guard
+    return scenario_from_json(json.dumps(data))
+
+
+def test_a_scenario_can_ask_for_the_deadline_guard(catalog: Any) -> None:
+    from costmodel.scenario import evaluate_scenario, scenario_from_json, scenario_to_json
+
+    plain = evaluate_scenario(_guarded_scenario(None), catalog, sla_samples=SAMPLES)
+    assert plain.results[0].guard is None
+    scenario = _guarded_scenario({"sync_drain_hours": 0.25})
+    assert scenario_from_json(scenario_to_json(scenario)) == scenario
+    guarded = evaluate_scenario(scenario, catalog, sla_samples=SAMPLES)
+    (r,) = guarded.results
+    assert r.guard is not None
+    assert r.guard.sync_drain_hours == 0.25
+    assert r.recommendation.planned_cost_per_month_usd == pytest.approx(r.guard.batch_cost_with_rescue_per_month_usd)
+    assert guarded.portfolio.planned_cost_per_month_usd > plain.portfolio.planned_cost_per_month_usd
+
+
+def test_cli_evaluate_rescue_to_sync(capsys: pytest.CaptureFixture[str], tmp_path: Any) -> None:
+    from costmodel.scenario import scenario_to_json
+
+    path = tmp_path / "guarded.json"
+    path.write_text(scenario_to_json(_guarded_scenario(None)))
+    code, out, err = run_cli(capsys, "evaluate", str(path), *AS_OF_FLAG, "--rescue-to-sync", "--json")
+    assert code == 0, err
+    (w,) = json.loads(out)["workflows"]
+    assert 0 < w["rescue_probability"] < 1
+    assert w["rescue_cutoff_hours"] > 0
+    assert w["expected_rescue_cost_per_month_usd"] > 0
+    code, out, _ = run_cli(capsys, "evaluate", str(path), *AS_OF_FLAG, "--json")
+    assert json.loads(out)["workflows"][0]["rescue_probability"] is None
