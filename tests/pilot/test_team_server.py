@@ -187,6 +187,19 @@ def test_prepare_and_submit_deletes_a_pilot_over_the_monthly_ceiling_before_send
     assert runner._client is None
 
 
+def test_prepare_and_submit_refuses_a_budget_over_the_per_pilot_ceiling_whatever_was_sent(tmp_path, catalog) -> None:
+    from ui import pilot_panel
+
+    runner = Runner(_ledger(tmp_path), api_key=FAKE_KEY, base_url="https://api.anthropic.com", owner="session:me")
+    source = SAMPLES / "sample_requests.jsonl"
+    with pytest.raises(BudgetRefused, match=r"ceiling of \$5\.00 per pilot"):
+        pilot_panel.prepare_and_submit(
+            runner, OperatorSettings(), lambda: runner.prepare(source, catalog, budget_usd=1_000_000.0)
+        )
+    assert runner.pilots() == []
+    assert runner._client is None
+
+
 def test_prepare_uses_the_estimate_the_page_showed_instead_of_estimating_again(tmp_path, catalog) -> None:
     runner = Runner(_ledger(tmp_path), owner="session:me")
     source = SAMPLES / "sample_requests.jsonl"
