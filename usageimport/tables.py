@@ -37,6 +37,9 @@ MAX_SPAN_DAYS = 400
 would make a 3.6-million-day daily series (a 42 s page rerun)."""
 MAX_NAME_CHARS = 200
 """Longest model name or workflow tag accepted [characters]; longer is not a name (a shifted column?)."""
+MAX_CELL_VALUE = 1e15
+"""Largest token count, request count or amount one row may carry: a quadrillion tokens is no day's usage,
+and sums of larger values overflow to inf."""
 _SHOWN_CHARS = 60
 """Longest cell value quoted in a skipped-row reason [characters]."""
 
@@ -175,7 +178,10 @@ class ImportResult:
         negative = values < 0
         for i in np.flatnonzero(negative & ~bad):
             self.skip(source, int(lines[i]), headers[name], f"{values[i]:g} is negative")
-        return values, ~(bad | negative)
+        huge = ~np.isnan(values) & ~(values <= MAX_CELL_VALUE) & ~negative  # inf included
+        for i in np.flatnonzero(huge & ~bad):
+            self.skip(source, int(lines[i]), headers[name], f"{values[i]:g} is too large (at most {MAX_CELL_VALUE:g})")
+        return values, ~(bad | negative | huge)
 
     # --- usage ---------------------------------------------------------------------------------
 

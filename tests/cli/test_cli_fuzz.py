@@ -328,5 +328,10 @@ def test_every_cli_command_answers_any_input_without_a_traceback_a_hang_or_a_key
     )
     print(figures)
     print({k: round(v, 1) for k, v in seconds_per_command.most_common()})
+    for path in tmp_path.rglob("*"):  # the ledger, results, scenario and copies the commands wrote
+        if path.is_file() and path.stat().st_size < 50_000_000:
+            content = path.read_bytes()
+            if any(s.encode() in content for s in secrets):
+                failures.append(f"a key in the file {path}")
     assert not failures, f"{len(failures)} of {ARGUMENT_SETS} failed ({figures}):\n" + "\n".join(failures[:40])
     assert codes["0"] > 50, f"too few argument sets reach a command's work: {figures}"

@@ -380,3 +380,19 @@ def test_fields_over_128_kib_are_named_not_echoed(tmp_path: Path) -> None:
     assert "is not a number" in messages[2]
     assert all(len(m) < 200 for m in messages)
     assert all(len(name) <= 200 for name in result.usage_columns().model_names)
+
+
+def test_numbers_too_large_to_sum_are_skipped_not_overflowed(tmp_path: Path) -> None:
+    path = tmp_path / "huge.csv"
+    path.write_text(
+        HEADER
+        + "2026-10-01T00:00:00Z,claude-sonnet-4-5,a,1e308,1e308\n"
+        + "2026-10-01T00:00:00Z,claude-sonnet-4-5,a,inf,1\n"
+        + "2026-10-01T00:00:00Z,claude-sonnet-4-5,a,1000,10\n"
+    )
+    result = load_files([path])
+    assert result.usage_rows == 1
+    assert "1e+308 is too large (at most 1e+15)" in result.skipped[0].message()
+    total = analyze(result, as_of=AS_OF, assumptions=WhatIfAssumptions()).summary.total.actual_usd
+    assert np.isfinite(total)
+    assert total > 0
