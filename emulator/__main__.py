@@ -16,7 +16,12 @@ def main(argv: list[str] | None = None) -> int:
         description="Local, SIMULATED Anthropic Message Batches API (127.0.0.1 only). Results are made up.",
     )
     parser.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0 = any free port)")
-    parser.add_argument("--seed", type=int, default=0, help="seed for ids, result types and outputs")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed for result types and outputs (batch ids are random: never reissued after a restart)",
+    )
     parser.add_argument("--turnaround-seconds", type=float, default=10.0, help="creation → ended [s]")
     parser.add_argument(
         "--result-mix",
