@@ -43,8 +43,11 @@ new_tab, pilots_tab = st.tabs(["New pilot", "Pilots"])
 
 def fail(exc: BaseException, *, prefix: str = "") -> None:
     """One line for the user, never a traceback, and never the key."""
-    text = str(exc) or type(exc).__name__
-    st.error(scrub(f"{prefix}{text}", [target.api_key]), icon=":material/error:")
+    text = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip()) or type(exc).__name__
+    if not isinstance(exc, API_ERRORS):  # unexpected: name the kind of failure too
+        text = f"{type(exc).__name__}: {text}"
+    keys = [target.api_key, operator.server_api_key(), st.session_state.get(panel.API_KEY_FIELD)]
+    st.error(scrub(f"{prefix}{text}", keys), icon=":material/error:")
 
 
 def new_pilot() -> None:

@@ -516,3 +516,16 @@ def test_the_price_catalog_cache_stays_bounded_whatever_discounts_links_ask_for(
         data.catalog(batch_discount=0.31 + i / 100)
     data.catalog(batch_discount=0.3)
     assert loads.count(0.3) == 2  # the oldest entry was dropped, so the cache cannot grow without bound
+
+
+def test_an_unexpected_failure_is_one_line_on_the_page_never_a_traceback(monkeypatch) -> None:
+    from ui import pilot_panel
+
+    def broken(owner: str) -> None:
+        raise RuntimeError(f"boom\n  with {FAKE_KEY} inside")
+
+    monkeypatch.setattr(pilot_panel, "source_picker", broken)
+    at = page().run()
+    assert not at.exception, [e.value for e in at.exception]
+    errors = [e.value for e in at.error]
+    assert errors == ["The new pilot could not be prepared: RuntimeError: boom; with [key] inside"]
