@@ -410,10 +410,42 @@ font-size:10.5pt}
 h1{font-size:17pt;margin:0 0 2mm}h2{font-size:12.5pt;margin:5mm 0 2mm;border-bottom:1px solid #ccc}
 .meta{color:#555;margin:0 0 3mm}table{border-collapse:collapse;width:100%}td,th{padding:1mm 2mm;text-align:left;
 vertical-align:top;border-bottom:1px solid #eee}td.n{text-align:right;white-space:nowrap}
+table.kv th{width:58%;font-weight:normal}table.kv td.n{font-weight:bold}
 .bar{height:3.2mm;display:block}.sync{background:#9aa5b1}.plan{background:#2e7d32}
 ul.a{font-size:8.5pt;color:#333;columns:2;column-gap:8mm;padding-left:4mm}
 @media print{body{margin:0 auto}@page{size:A4;margin:12mm}}
 """
+
+
+def _projection_svg(view: PortfolioView) -> list[str]:
+    """The projection as an inline SVG bar chart: cash savings per month [USD], bars below the line when negative."""
+    months = view.portfolio.projection
+    if not months:
+        return []
+    width, height, gap = 640.0, 120.0, 2.0
+    top = max([m.savings_usd for m in months] + [0.0])
+    bottom = min([m.savings_usd for m in months] + [0.0])
+    span = (top - bottom) or 1.0
+    zero = height * top / span
+    bar = width / len(months)
+    rects = [
+        f'<rect x="{i * bar + gap / 2:.1f}" y="{zero - max(m.savings_usd, 0.0) * height / span:.1f}" '
+        f'width="{bar - gap:.1f}" height="{abs(m.savings_usd) * height / span:.1f}" fill="#2e7d32">'
+        f"<title>month {m.month}: {_money(m.savings_usd)}</title></rect>"
+        for i, m in enumerate(months)
+    ]
+    growth = view.finance.monthly_growth
+    return [
+        f"<h2>Cash savings per month, next {len(months)} months at {growth:.1%} growth [USD]</h2>",
+        f'<svg role="img" aria-label="cash savings per month" viewBox="0 0 {width:.0f} {height + 16:.0f}" '
+        f'width="100%" xmlns="http://www.w3.org/2000/svg">',
+        *rects,
+        f'<line x1="0" x2="{width:.0f}" y1="{zero:.1f}" y2="{zero:.1f}" stroke="#555" stroke-width="0.5"/>',
+        f'<text x="0" y="{height + 13:.0f}" font-size="10">month 1</text>',
+        f'<text x="{width:.0f}" y="{height + 13:.0f}" font-size="10" text-anchor="end">month {len(months)}: '
+        f"{_money(months[-1].savings_usd)}; cumulative {_money(months[-1].cumulative_savings_usd)}</text>",
+        "</svg>",
+    ]
 
 
 def export_report_html(view: PortfolioView, *, generated: date) -> str:
@@ -427,12 +459,11 @@ def export_report_html(view: PortfolioView, *, generated: date) -> str:
         f"<title>{esc(title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{esc(title)}</h1>",
         f'<p class="meta">Generated {generated.isoformat()} · Prices: {esc(view.price_source.label())}</p>',
-        "<h2>Headline</h2><table>",
+        '<h2>Headline</h2><table class="kv">',
     ]
-    parts += [
-        f'<tr><th>{esc(label)}</th><td class="n">{esc(_figure_text(value, kind))}</td></tr>'
-        for label, value, kind in headline(view)
-    ]
+    for label, value, kind in headline(view):
+        cell = "<td>" if kind == "text" else '<td class="n">'  # words wrap, figures do not
+        parts.append(f"<tr><th>{esc(label)}</th>{cell}{esc(_figure_text(value, kind))}</td></tr>")
     parts.append("</table>")
     records = [r for r in table_records(view) if r["verdict"] != "invalid"]
     scale = max([r["sync_cost_per_month_usd"] for r in records] + [r["planned_cost_per_month_usd"] for r in records]
@@ -452,6 +483,7 @@ def export_report_html(view: PortfolioView, *, generated: date) -> str:
             f'<td class="n">{_money(r["planned_cost_per_month_usd"])}</td></tr>'
         )
     parts.append("</table>")
+    parts += _projection_svg(view)
     if view.problems:
         parts.append("<h2>Left out of the totals</h2><ul>")
         parts += [f"<li>{esc(p)}</li>" for p in view.problems]

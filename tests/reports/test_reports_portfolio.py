@@ -129,6 +129,8 @@ def test_html_report_is_one_printable_page(mixed_view: PortfolioView, catalog: C
     assert f"${p.savings_per_month_usd:,.2f}" in report
     assert LABEL_NEXT_12_MONTHS in report
     assert report.count('class="bar sync"') == 7
+    assert report.count("<rect ") == len(p.projection) == 12  # the projection chart: one bar per month
+    assert f"cumulative ${p.projection[-1].cumulative_savings_usd:,.2f}" in report
     assert "Left out of the totals" in report
     assert "row 8 (Broken)" in report
     hostile = view_of((CONTRACT.model_copy(update={"name": "<img src=x onerror=alert(1)>"}),), catalog)
