@@ -971,6 +971,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as exc:  # a forwarded command (pilot, usage) that let one through
+        return _unexpected(exc)
+
+
+def _unexpected(exc: Exception) -> int:
+    """Last line of defence: one line naming the failure, scrubbed of keys; exit 1 (BATCH_PLANNER_DEBUG=1: raise)."""
+    import os
+
+    from costmodel.apikeys import scrub
+
+    if os.environ.get("BATCH_PLANNER_DEBUG"):
+        raise exc
+    keys = [os.environ.get("ANTHROPIC_API_KEY"), os.environ.get("ANTHROPIC_ADMIN_KEY")]
+    message = scrub(f"{type(exc).__name__}: {exc}", keys).replace("\n", " ")
+    print(f"error: unexpected failure ({message}); rerun with BATCH_PLANNER_DEBUG=1 and report it", file=sys.stderr)
+    return 1
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -1000,13 +1016,7 @@ def _main(argv: Sequence[str] | None) -> int:
     except BrokenPipeError:
         raise
     except Exception as exc:  # never a traceback for a user; BATCH_PLANNER_DEBUG=1 shows it
-        import os
-
-        if os.environ.get("BATCH_PLANNER_DEBUG"):
-            raise
-        print(f"error: unexpected failure ({type(exc).__name__}: {exc}); rerun with BATCH_PLANNER_DEBUG=1 "
-              "and report it", file=sys.stderr)
-        return 1
+        return _unexpected(exc)
 
 
 

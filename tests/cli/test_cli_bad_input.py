@@ -157,3 +157,25 @@ def test_api_key_with_a_control_character_is_refused_without_the_key(
         assert emu.batch_ids() == []
     assert "ANTHROPIC_API_KEY" in err
     assert "CLIFUZZKEY" not in err
+
+
+@pytest.mark.parametrize("command", ["compare", "pilot", "usage"])
+def test_an_unexpected_failure_anywhere_is_one_scrubbed_line_exit_1(
+    command: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import costmodel.cli
+    import pilot.cli
+    import usageimport.cli
+
+    def boom(*args: object, **kwargs: object) -> int:
+        raise RuntimeError(f"boom with {FAKE_KEY} and {FAKE_ADMIN_KEY}\nsecond line")
+
+    target = {"compare": (costmodel.cli, "_main"), "pilot": (pilot.cli, "main"), "usage": (usageimport.cli, "main")}
+    monkeypatch.setattr(*target[command], boom)
+    code, out, err = run_cli([command, "list"] if command == "pilot" else [command])
+    assert code == 1
+    assert "Traceback" not in out + err
+    assert FAKE_KEY not in err
+    assert FAKE_ADMIN_KEY not in err
+    assert err.count("\n") == 1
+    assert err.startswith("error: unexpected failure (RuntimeError: boom with [key] and [key] second line)")
