@@ -231,3 +231,19 @@ def test_plan_from_a_scenario_file_flags_drift(tmp_path: Path) -> None:
     plan = next(f.value for f in at.dataframe if "off > 20 %" in f.value.columns)
     assert plan["off > 20 %"].tolist() == [True, True, True]
     assert plan["volume Δ %"].tolist() == pytest.approx([-50, -50, -50])
+
+
+def test_a_typed_admin_key_with_a_control_character_is_refused_without_echoing_it() -> None:
+    key = "sk-ant-admin01-PAGE-SECRET-42"
+    with AdminApiEmulator(admin_key=key) as api:
+        at = AppTest.from_file(PAGE, default_timeout=30)
+        at.session_state[ADMIN_BASE_URL] = api.base_url
+        at.run()
+        at.radio(key="bp_usage_src").set_value("Admin API").run()
+        at.text_input(key="bp_usage_admin_key").input(key[:14] + "\x1b" + key[14:])
+        next(b for b in at.button if b.label == "Fetch usage and cost reports").click().run()
+        assert api.requests == []
+    clean(at)
+    shown = " ".join(str(e.value) for e in at.error)
+    assert "U+001B at position 15" in shown
+    assert "SECRET" not in shown
