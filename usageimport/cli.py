@@ -23,6 +23,7 @@ from pydantic import ValidationError
 ADMIN_KEY_ENV = "ANTHROPIC_ADMIN_KEY"
 EXIT_BAD_INPUT = 2
 EXIT_UNEXPECTED = 1
+"""A failed operation (e.g. the Admin API unreachable) or an unexpected failure."""
 
 
 class _ArgumentError(Exception):
@@ -101,9 +102,11 @@ def main(argv: list[str]) -> int:
         from usageimport.tables import UsageImportError
 
         if isinstance(exc, UsageImportError):
+            from usageimport.fetch import FetchFailed
+
             for line in exc.problems:
                 _err(line)
-            return EXIT_BAD_INPUT
+            return EXIT_UNEXPECTED if isinstance(exc, FetchFailed) else EXIT_BAD_INPUT
         if isinstance(exc, ValidationError):
             from costmodel.errors import problem_lines
 

@@ -23,7 +23,7 @@ from costmodel.apikeys import KeyFormatError, clean_api_key, scrub
 from usageimport.jsonfiles import add_cost_pages, add_usage_pages
 from usageimport.tables import MAX_SPAN_DAYS, ImportResult, UsageImportError
 
-__all__ = ["DEFAULT_BASE_URL", "FetchError", "FetchedReports", "fetch_into", "fetch_reports"]
+__all__ = ["DEFAULT_BASE_URL", "FetchError", "FetchFailed", "FetchedReports", "fetch_into", "fetch_reports"]
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 USAGE_PATH = "/v1/organizations/usage_report/messages"
@@ -37,6 +37,10 @@ MAX_PAGES = 1_000
 
 class FetchError(UsageImportError):
     """The Admin API could not be read; the message says why (never with the key)."""
+
+
+class FetchFailed(FetchError):
+    """The request was fine but the fetch failed (unreachable, 5xx or 429 after retries, not JSON): exit 1."""
 
 
 @dataclass(frozen=True)
@@ -91,7 +95,7 @@ def _get_json(
                 body = response.read()
             data = safejson.loads(body)
             if not isinstance(data, dict):
-                raise FetchError([f"{_path(url)}: the response is not a JSON object"])
+                raise FetchFailed([f"{_path(url)}: the response is not a JSON object"])
             return data
         except urllib.error.HTTPError as exc:
             with exc:
@@ -103,7 +107,8 @@ def _get_json(
                 counter[0] += 1
                 continue
             hint = " (check the admin key: it starts with sk-ant-admin)" if status in (401, 403) else ""
-            raise FetchError([_scrub(f"{_path(url)}: {_error_message(status, body)}{hint}", admin_key)]) from None
+            kind = FetchError if status in (400, 401, 403, 404) else FetchFailed  # our input, or their failure
+            raise kind([_scrub(f"{_path(url)}: {_error_message(status, body)}{hint}", admin_key)]) from None
         except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
             if attempt < max_retries:
                 sleep(_retry_delay(None, attempt))
@@ -111,9 +116,9 @@ def _get_json(
                 counter[0] += 1
                 continue
             reason = getattr(exc, "reason", exc)
-            raise FetchError([_scrub(f"{_path(url)}: cannot reach the Admin API ({reason})", admin_key)]) from None
+            raise FetchFailed([_scrub(f"{_path(url)}: cannot reach the Admin API ({reason})", admin_key)]) from None
         except json.JSONDecodeError:
-            raise FetchError([f"{_path(url)}: the response is not JSON"]) from None
+            raise FetchFailed([f"{_path(url)}: the response is not JSON"]) from None
 
 
 def _path(url: str) -> str:
@@ -133,7 +138,7 @@ def _pages(
             return pages
         page_token = page.get("next_page")
         if not page_token:
-            raise FetchError([f"{path}: has_more without next_page"])
+            raise FetchFailed([f"{path}: has_more without next_page"])
     raise FetchError([f"{path}: more than {MAX_PAGES} pages; fetch a shorter date range"])
 
 

@@ -206,3 +206,19 @@ def test_python_m_costmodel_usage_dispatches_here(files: dict[str, Path]) -> Non
     )
     assert bad.returncode == 2
     assert bad.stderr.strip() == "error: nope.csv: no such file"
+
+
+def test_an_unreachable_admin_api_is_a_failed_operation_exit_1(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from usageimport.fetch import fetch_reports
+
+    monkeypatch.setitem(fetch_reports.__kwdefaults__, "sleep", lambda seconds: None)
+    with AdminApiEmulator() as api:
+        url = api.base_url  # closed on exit: nothing listens there any more
+    monkeypatch.setenv("ANTHROPIC_ADMIN_KEY", "sk-ant-admin01-CLI-SECRET-5678")
+    code, out, err = run(["--fetch", "--start", "2026-10-01", "--end", "2026-10-31", "--admin-base-url", url], capsys)
+    assert code == 1
+    assert "cannot reach the Admin API" in err
+    assert len(err.strip().splitlines()) == 1
+    assert "SECRET" not in out + err
