@@ -2,8 +2,8 @@
 
 The data editor is an input boundary (STYLE.md rule 7): every row is validated into a
 `Workflow` here, each problem is named by its row, and only valid rows reach the core. The
-export builders are pure functions of the evaluated view; each one carries the assumptions and
-the price source.
+evaluation (`evaluate_rows`, `PortfolioView`) and the export builders live in the pure `reports`
+package, shared with `python -m costmodel export`; they are re-exported here for the page.
 """
 
 from __future__ import annotations
