@@ -60,7 +60,7 @@ EXPORT_COLUMNS: tuple[Column, ...] = (
     Column("requests_per_month", "Requests / month", "number"),
     Column("input_tokens", "Input tokens / request", "number"),
     Column("output_tokens", "Output tokens / request", "number"),
-    Column("success_rate", "First-pass success", "share"),
+    Column("success_rate", "First-pass success (share)", "share"),
     Column("sla_hours", "SLA (hours)", "number"),
     Column("sla_kind", "SLA kind", "text"),
     Column("verdict", "Verdict", "text", "sync, batch or hybrid (the urgent share stays sync)"),

@@ -100,7 +100,7 @@ def test_excel_is_board_ready(mixed_view: PortfolioView) -> None:
     assert all(total[h].data_type == "f" for h in MONEY)
     assert sheet.cell(row=2, column=sync).number_format == '"$"#,##0.00'
     assert total["Sync spend / month (USD)"].number_format == '"$"#,##0.00'
-    assert sheet.cell(row=2, column=HEADERS.index("First-pass success") + 1).number_format == "0.0%"
+    assert sheet.cell(row=2, column=HEADERS.index("First-pass success (share)") + 1).number_format == "0.0%"
     assert sheet.column_dimensions[letter].width >= 14
     assert sheet.column_dimensions[sheet.cell(row=1, column=HEADERS.index("Why") + 1).column_letter].width >= 40
     summary = {r[0]: r[1] for r in book["Summary"].iter_rows(min_row=2, values_only=True)}
