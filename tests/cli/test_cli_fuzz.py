@@ -264,6 +264,19 @@ def emulators(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
         yield {"batches": batches.base_url, "admin": admin.base_url, "unused": f"http://127.0.0.1:{unused_port()}"}
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _strict_json(text: str) -> bool:
+    """True for one JSON document without NaN or Infinity (what a machine reading --json can parse)."""
+    try:
+        json.loads(text, parse_constant=_refuse_constant)
+    except ValueError:
+        return False
+    return True
+
+
 def _run_bounded(argv: list[str]) -> tuple[int | str, str, str, float]:
     """`run_cli` under a SIGALRM limit; a hang or an escaped exception comes back as its own code."""
     previous: Callable[..., Any] | int | None = signal.signal(signal.SIGALRM, _alarm)
@@ -320,6 +333,8 @@ def test_every_cli_command_answers_any_input_without_a_traceback_a_hang_or_a_key
             problem = f"fallback message: {err.strip()[-300:]}"
         elif any(s in text for s in secrets):
             problem = "a key in the output"
+        elif code == 0 and "--json" in argv and not {"--help", "-h"} & set(argv) and not _strict_json(out):
+            problem = f"--json output is not strict JSON (NaN/Infinity or text): {out[:200]!r}"
         if problem is not None:
             failures.append(f"{argv!r}: {problem}")
     figures = (
