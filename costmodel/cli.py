@@ -211,9 +211,10 @@ def _add_ranges(p: argparse.ArgumentParser) -> None:
 
 
 def _add_spend_cap(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("spend cap")
+    g = p.add_argument_group("capacity (processing queue and spend cap)")
     g.add_argument("--tier", choices=["start", "build", "scale"], default=None,
-                   help="warn if planned spend reaches this tier's monthly spend cap ($500 / $1,000 / $200,000)")
+                   help="rate-limit tier: its processing queue and monthly spend cap ($500 / $1,000 / $200,000); "
+                        "default: the scenario's capacity.tier, else scale")
     g.add_argument("--spend-cap-usd", type=float, default=None, help="a custom monthly spend cap [USD]")
     g.add_argument("--queue-limit", type=float, default=None, metavar="N",
                    help="requests allowed in the processing queue, instead of the tier's (default tier: scale)")
