@@ -37,6 +37,5 @@ def _home() -> None:
 
 home = st.Page(_home, title="Batch Planner", url_path="home", default=True, visibility="hidden")
 page = st.navigation([home, *pages.values()])
-finish_sidebar = sidebar.render()
+sidebar.render()
 page.run()
-finish_sidebar()  # the Save button again, now holding this run's edits

@@ -66,7 +66,7 @@ with headline:
     m4.metric(
         "Planned savings",
         fmt.usd(rec.planned_savings_per_month_usd),
-        f"verdict: {rec.verdict}",
+        f"under the {rec.verdict} verdict",
         delta_color="off",
         help="sync spend − spend under the verdict, per month (the Portfolio's figure): $0 when the verdict is sync",
         border=True,

@@ -7,7 +7,6 @@ import re
 from collections.abc import Callable
 
 import streamlit as st
-from streamlit.delta_generator import DeltaGenerator
 
 from costmodel.scenario import Scenario, ScenarioError, scenario_from_json, scenario_to_json
 from ui import data, state, transitions
@@ -42,26 +41,16 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "scenario"
 
 
-def _save_button(slot: DeltaGenerator, *, after_page: bool) -> None:
-    """The scenario download in `slot`; the JSON is built only when the user clicks."""
-    current = state.get_scenario()
-    slot.download_button(
-        "Save scenario (JSON)",
-        functools.partial(scenario_to_json, current),
-        file_name=f"{_slug(current.name)}.json",
-        mime="application/json",
-        icon=":material/download:",
-        on_click="ignore",
-        key=f"sidebar_save_{'after' if after_page else 'before'}_page",
-    )
+def _scenario_json(read: Callable[[], Scenario]) -> str:
+    return scenario_to_json(read())
 
 
-def render() -> Callable[[], None]:
-    """Draw the sidebar for every page; call the returned function once the page has run.
+def render() -> None:
+    """Draw the sidebar for every page, before the page runs.
 
-    The page applies its edits to the scenario after the sidebar is drawn, so the Save button is
-    drawn again afterwards in the same place: the file then holds what the page shows. If the
-    page stops early (invalid inputs), the first button stays, holding the last valid scenario.
+    The Save button is drawn once: its file is built on click from the scenario as the page left it,
+    so it holds the edits the page makes after the sidebar is drawn (and, if the page stops early on
+    invalid input, the last valid scenario).
     """
     presets = _starting_points()
     scenario = state.get_scenario()
@@ -96,7 +85,15 @@ def render() -> Callable[[], None]:
                 _use(loaded)
                 scenario = loaded
         st.caption(f"Current: **{scenario.name}** · {len(scenario.workflows)} workflow(s)")
-        save_slot = st.empty()
+        st.download_button(
+            "Save scenario (JSON)",
+            functools.partial(_scenario_json, state.latest_scenario()),
+            file_name=f"{_slug(scenario.name)}.json",
+            mime="application/json",
+            icon=":material/download:",
+            on_click="ignore",
+            key="sidebar_save",
+        )
         imported = state.get_imported_scenario()
         if imported is not None and st.button(
             "Load imported usage as scenario", icon=":material/upload_file:", help=imported.description or None
@@ -105,5 +102,3 @@ def render() -> Callable[[], None]:
             st.rerun()
         st.divider()
         st.caption(f":material/sell: Prices: {data.catalog(batch_discount=scenario.batch_discount).source.label()}")
-    _save_button(save_slot, after_page=False)
-    return functools.partial(_save_button, save_slot, after_page=True)

@@ -7,6 +7,7 @@ across reruns and pages is named here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -86,6 +87,39 @@ def get_scenario() -> Scenario:
 def set_scenario(scenario: Scenario) -> None:
     """Make `scenario` the one every page works on."""
     st.session_state[SCENARIO] = scenario
+    _latest().scenario = scenario
+
+
+@dataclass
+class _Latest:
+    """The one mutable holder in session state: the scenario as last set, read when a download is clicked."""
+
+    scenario: Scenario | None = None
+
+
+_LATEST = "bp_latest_scenario"
+"""Session key: `_Latest`, so a deferred download made before the page ran still saves the page's edits."""
+
+
+def _latest() -> _Latest:
+    holder = st.session_state.get(_LATEST)
+    if not isinstance(holder, _Latest):
+        holder = _Latest(st.session_state.get(SCENARIO))
+        st.session_state[_LATEST] = holder
+    return holder
+
+
+def latest_scenario() -> Callable[[], Scenario]:
+    """A reader of the scenario as it will be at the end of this run (pages write their edits after the
+    sidebar is drawn): the sidebar's Save button, drawn once before the page, calls it on click."""
+    holder = _latest()
+    holder.scenario = get_scenario()
+
+    def read() -> Scenario:
+        assert holder.scenario is not None
+        return holder.scenario
+
+    return read
 
 
 def get_workflow_index() -> int:

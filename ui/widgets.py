@@ -47,6 +47,9 @@ KEY_PREFIX = "wf_"
 _SOURCE = "bp_form_source"
 """Session key: the workflow the form last showed or produced; a different base re-seeds the widgets."""
 
+_LAYOUT = "bp_form_layout"
+"""Session key: the sections the form drew last run (another page's layout means widgets to adopt)."""
+
 DEFAULT_SLA = SlaSpec(sla_hours=30.0)
 """The SLA a workflow gets when the user switches its SLA on: one worst-case day plus a working margin."""
 
@@ -177,14 +180,17 @@ def _seed(base: Workflow, catalog: Catalog, *, section: str | None = None) -> No
             state[key] = values[key]
 
 
-def _refill(source: Workflow, catalog: Catalog, section: str) -> None:
-    """Before a section is drawn: refill the widgets Streamlit dropped while another page ran, and adopt the
-    ones it kept. Another page draws the same key as a different widget, which would start from its default
-    rather than the value the user set; written back through the Session State API, the value carries over."""
+def _refill(source: Workflow, catalog: Catalog, section: str, *, adopt: bool) -> None:
+    """Before a section is drawn: refill the widgets Streamlit dropped while another page ran, and (`adopt`,
+    on the first run after another layout drew the form) adopt the ones it kept. Another page draws the same
+    key as a different widget, which would start from its default rather than the value the user set;
+    written back once through the Session State API, the value carries over. (Writing on every run would
+    make the browser send every value back, and rerun forever.)"""
     state = st.session_state
-    for key in _section_keys(section):
-        if key in state:
-            state[key] = state[key]
+    if adopt:
+        for key in _section_keys(section):
+            if key in state:
+                state[key] = state[key]
     _seed(source, catalog, section=section)
 
 
@@ -526,6 +532,8 @@ def workflow_form(base: Workflow, *, catalog: Catalog, layout: Layout = COMPARE_
     if state.get(_SOURCE) != base:
         _seed(base, catalog)
         state[_SOURCE] = base
+    adopt = state.get(_LAYOUT) != tuple(sections)
+    state[_LAYOUT] = tuple(sections)
     values: dict[str, Any] = {}
     slots: dict[str, Any] = {}
     titles: dict[str, str] = {}
@@ -540,7 +548,7 @@ def workflow_form(base: Workflow, *, catalog: Catalog, layout: Layout = COMPARE_
                     if key in state:
                         del state[key]
                 continue
-            _refill(state[_SOURCE], catalog, section)
+            _refill(state[_SOURCE], catalog, section, adopt=adopt)
             _merge(values, draw(base, catalog))
             slots[section] = st.empty()
     general = st.empty()
