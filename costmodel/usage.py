@@ -9,8 +9,14 @@ Glossary (per row; a row is one request from a log or one aggregated report row)
   `output_tokens` [tokens]; total input = uncached + cache writes + cache reads
 - `web_search_requests` [searches], priced at `WEB_SEARCH_USD_PER_SEARCH` on both APIs
 - `requests` [requests]; NaN when the source does not count requests (usage reports)
-- tier: `standard` (Messages API), `batch` (Message Batches API), `other` (priority and unknown
-  values: priced at standard rates, never discounted)
+- tier: `standard` (Messages API), `batch` (Message Batches API), `other` (priority and unrecognised
+  values: priced at standard rates, never discounted), `unknown` (no service tier given: priced at
+  standard rates, not discounted and not moved: such a row may have run on batch already, so treating
+  it as standard would discount batch traffic twice; the summary reports its share of spend)
+- speed: `fast` rows (fast mode) are priced at the model's fast prices and never moved to batch
+  (fast mode does not exist in batches)
+- inference_geo: `us` rows pay `INFERENCE_GEO_MULTIPLIERS["us"]` (1.1×) on every token category on models
+  that support it (`ModelPricing.inference_geo_supported`); per-use fees (web search) are not multiplied
 - `actual_usd`: the row at its own tier's catalog prices [USD]
 - `whatif_usd`: standard-tier rows moved to batch in the batchable share, with resubmissions
   priced by `costmodel.cost.expected_item_costs`; other rows unchanged [USD]
@@ -32,6 +38,7 @@ import numpy.typing as npt
 from pydantic import Field
 
 from costmodel._base import Share, StrictModel, SuccessRate
+from costmodel.limits import INFERENCE_GEO_MULTIPLIERS
 from costmodel.prices import Catalog, ModelPricing, UnknownModelError
 
 if TYPE_CHECKING:
@@ -46,6 +53,7 @@ __all__ = [
     "TIER_BATCH",
     "TIER_OTHER",
     "TIER_STANDARD",
+    "TIER_UNKNOWN",
     "WEB_SEARCH_USD_PER_SEARCH",
     "BilledColumns",
     "GroupTotals",
@@ -64,12 +72,13 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 
 WEB_SEARCH_USD_PER_SEARCH = 0.01
 """Server-side web search: $10 per 1,000 searches, no batch rate (Anthropic, checked 2026-11-01) [USD]."""
 
-TIER_STANDARD, TIER_BATCH, TIER_OTHER = 0, 1, 2
-TIERS = ("standard", "batch", "other")
+TIER_STANDARD, TIER_BATCH, TIER_OTHER, TIER_UNKNOWN = 0, 1, 2, 3
+TIERS = ("standard", "batch", "other", "unknown")
 """Service tier names by code."""
 
 LC_PER_REQUEST, LC_BASE, LC_LONG = -1, 0, 1
@@ -110,7 +119,7 @@ class UsageColumns:
     model_names: tuple[str, ...]
     """Model ids as written in the source (dated ids allowed)."""
     tier_codes: IntArray
-    """`TIER_STANDARD`, `TIER_BATCH` or `TIER_OTHER` per row."""
+    """`TIER_STANDARD`, `TIER_BATCH`, `TIER_OTHER` or `TIER_UNKNOWN` (no service tier given) per row."""
     uncached_input_tokens: FloatArray
     """Uncached input [tokens]."""
     cache_write_5m_tokens: FloatArray
@@ -133,6 +142,10 @@ class UsageColumns:
     """Index into `tag_names` per row; -1 = no workflow tag."""
     tag_names: tuple[str, ...] = ()
     """Workflow tags."""
+    fast: BoolArray | None = None
+    """True per row that ran in fast mode (`speed: fast`); None = no row did."""
+    geo_us: BoolArray | None = None
+    """True per row with `inference_geo: us`; None = no row had it."""
 
     @property
     def n_rows(self) -> int:
@@ -163,7 +176,21 @@ class UsageColumns:
                 "tag_codes",
             )
         }
-        return UsageColumns(model_names=self.model_names, tag_names=self.tag_names, **arrays)
+        return UsageColumns(
+            model_names=self.model_names,
+            tag_names=self.tag_names,
+            fast=None if self.fast is None else self.fast[index],
+            geo_us=None if self.geo_us is None else self.geo_us[index],
+            **arrays,
+        )
+
+    def fast_rows(self) -> BoolArray:
+        """`fast` with None read as all False."""
+        return np.zeros(self.n_rows, dtype=bool) if self.fast is None else self.fast
+
+    def geo_us_rows(self) -> BoolArray:
+        """`geo_us` with None read as all False."""
+        return np.zeros(self.n_rows, dtype=bool) if self.geo_us is None else self.geo_us
 
 
 @dataclass(frozen=True)
@@ -237,6 +264,14 @@ class PricedUsage:
     """Catalog id per `model_names` entry; None = unknown model."""
     long_context_rows: int
     """Rows priced at long-context rates."""
+    fast_rows: int = 0
+    """Rows priced at fast-mode rates."""
+    fast_unpriced_rows: int = 0
+    """Fast-mode rows on a model without fast prices, priced at standard rates [rows]."""
+    geo_rows: int = 0
+    """Rows priced with the `inference_geo: us` multiplier."""
+    geo_unsupported_rows: int = 0
+    """`inference_geo: us` rows on a model without it, priced without the multiplier [rows]."""
 
 
 def _resolve(names: Sequence[str], catalog: Catalog) -> list[ModelPricing | None]:
@@ -249,14 +284,22 @@ def _resolve(names: Sequence[str], catalog: Catalog) -> list[ModelPricing | None
     return resolved
 
 
-def _price_table(pricings: Sequence[ModelPricing | None], api: Literal["sync", "batch"]) -> FloatArray:
-    """Prices [USD/MTok] shaped (2 context tiers, n models, 5 token types); NaN for unknown models."""
+def _price_table(pricings: Sequence[ModelPricing | None], api: Literal["sync", "batch", "fast"]) -> FloatArray:
+    """Prices [USD/MTok] shaped (2 context tiers, n models, 5 token types); NaN for unknown models.
+
+    `fast`: the model's fast-mode prices on both context tiers (genai-prices has no long-context fast
+    variant), or its standard prices where it has no fast mode (counted by `price_usage`).
+    """
     table = np.full((2, len(pricings), len(_PRICE_FIELDS)), np.nan)
     for i, p in enumerate(pricings):
         if p is None:
             continue
-        # base prices, and the long-context tier's (the base again for a model without a tier)
-        for lc, prices in enumerate((p.prices_for(api), p.prices_for(api, math.inf))):
+        if api == "fast":
+            tiers = (p.fast, p.fast) if p.fast is not None else (p.prices_for("sync"), p.prices_for("sync", math.inf))
+        else:
+            # base prices, and the long-context tier's (the base again for a model without a tier)
+            tiers = (p.prices_for(api), p.prices_for(api, math.inf))
+        for lc, prices in enumerate(tiers):
             table[lc, i] = [getattr(prices, f) for f in _PRICE_FIELDS]
     return table
 
@@ -273,10 +316,10 @@ def _long_context_rows(columns: UsageColumns, pricings: Sequence[ModelPricing | 
     return result
 
 
-def _cost(columns: UsageColumns, table: FloatArray, flat_index: IntArray) -> FloatArray:
-    """Σ tokens_k × price_k / 1e6 + web searches, with each price gathered per row [USD]."""
+def _token_cost(columns: UsageColumns, table: FloatArray, flat_index: IntArray) -> FloatArray:
+    """Σ tokens_k × price_k / 1e6, with each price gathered per row [USD] (per-use fees apart)."""
     n_models = table.shape[1]
-    total = columns.web_search_requests * WEB_SEARCH_USD_PER_SEARCH
+    total: FloatArray = np.zeros(columns.n_rows)
     for k, field in enumerate(TOKEN_FIELDS):
         per_mtok = table[:, :, k].reshape(2 * n_models)[flat_index]
         total = total + getattr(columns, field) * per_mtok / 1_000_000
@@ -312,9 +355,20 @@ def price_usage(columns: UsageColumns, catalog: Catalog, assumptions: WhatIfAssu
     pricings = _resolve(columns.model_names, catalog)
     long_rows = _long_context_rows(columns, pricings)
     flat_index = long_rows.astype(np.int64) * len(pricings) + columns.model_codes
-    sync_usd = _cost(columns, _price_table(pricings, "sync"), flat_index)
-    batch_usd = _cost(columns, _price_table(pricings, "batch"), flat_index)
-    on_batch = columns.tier_codes == TIER_BATCH
+    fast = columns.fast_rows()
+    geo = columns.geo_us_rows()
+    codes = columns.model_codes
+    has_fast = np.array([p is not None and p.fast is not None for p in pricings] or [False])[codes]
+    geo_ok = np.array([p is not None and p.inference_geo_supported for p in pricings] or [False])[codes]
+    # data residency multiplies tokens only; web search is a per-use fee and is not multiplied
+    geo_factor = np.where(geo & geo_ok, INFERENCE_GEO_MULTIPLIERS["us"], 1.0)
+    web_usd = columns.web_search_requests * WEB_SEARCH_USD_PER_SEARCH
+    sync_tokens = _token_cost(columns, _price_table(pricings, "sync"), flat_index)
+    if fast.any():
+        sync_tokens = np.where(fast, _token_cost(columns, _price_table(pricings, "fast"), flat_index), sync_tokens)
+    sync_usd = sync_tokens * geo_factor + web_usd
+    batch_usd = _token_cost(columns, _price_table(pricings, "batch"), flat_index) * geo_factor + web_usd
+    on_batch = (columns.tier_codes == TIER_BATCH) & ~fast
     actual_usd = np.where(on_batch, batch_usd, sync_usd)
     _, batch_item_usd = expected_item_costs(
         sync_usd,
@@ -326,7 +380,7 @@ def price_usage(columns: UsageColumns, catalog: Catalog, assumptions: WhatIfAssu
         failures_on_sync_too=False,
     )
     resolved_ids = tuple(None if p is None else p.model_id for p in pricings)
-    share = _share_per_row(columns, resolved_ids, assumptions)
+    share = np.where(fast, 0.0, _share_per_row(columns, resolved_ids, assumptions))  # fast mode never batches
     whatif_usd = np.where(share > 0, share * batch_item_usd + (1 - share) * actual_usd, actual_usd)
     return PricedUsage(
         columns=columns,
@@ -337,6 +391,10 @@ def price_usage(columns: UsageColumns, catalog: Catalog, assumptions: WhatIfAssu
         batchable_share=share,
         resolved_model_ids=resolved_ids,
         long_context_rows=int(long_rows.sum()),
+        fast_rows=int((fast & has_fast).sum()),
+        fast_unpriced_rows=int((fast & ~has_fast & ~np.isnan(sync_usd)).sum()),
+        geo_rows=int((geo & geo_ok).sum()),
+        geo_unsupported_rows=int((geo & ~geo_ok & ~np.isnan(sync_usd)).sum()),
     )
 
 
@@ -411,6 +469,18 @@ class UsageSummary(StrictModel):
     """Rows priced at long-context rates."""
     billed_unmatched_usd: float = 0.0
     """Billed amounts not attributable to a known model [USD]."""
+    unknown_tier_rows: int = 0
+    """Rows with no service tier: priced at standard rates, not discounted and not moved [rows]."""
+    unknown_tier_usd: float = 0.0
+    """Their spend at standard rates [USD] (up to half of it too much, if they ran on batch)."""
+    unknown_tier_share: float = 0.0
+    """`unknown_tier_usd` / actual spend [share]."""
+    fast_rows: int = 0
+    """Rows priced at fast-mode rates (never moved to batch) [rows]."""
+    geo_rows: int = 0
+    """Rows priced with the `inference_geo: us` multiplier [rows]."""
+    warnings: tuple[str, ...] = ()
+    """What the import cannot know or had to assume about the figures, one sentence each."""
     assumptions: tuple[str, ...]
     """Every assumption behind the figures."""
     price_source: str
@@ -541,7 +611,18 @@ def summarize(
     days, models, daily, daily_whatif = _daily(priced, model_keys, model_rows, first, last)
     notes = list(assumptions.describe())
     notes.append("rows that already ran on batch keep their actual cost: they are never discounted again")
-    notes.append("priority and unknown service tiers are priced at standard rates and not moved to batch")
+    notes.append("priority and unrecognised service tiers are priced at standard rates and not moved to batch")
+    notes.append(
+        "rows with no service tier (tier unknown) are priced at standard rates, not discounted and not moved: "
+        "they may have run on batch already"
+    )
+    notes.append(
+        "fast-mode rows (speed fast) are priced at fast rates and never moved to batch (no fast mode in batches)"
+    )
+    notes.append(
+        f"inference_geo us rows pay {INFERENCE_GEO_MULTIPLIERS['us']:g}× on tokens (not on web search) "
+        "on models that support it"
+    )
     notes.append("web search at $10 per 1,000 searches on both APIs (no batch rate)")
     notes.append(
         "long-context prices: per request from its total input for request logs; for aggregated report rows "
@@ -553,6 +634,11 @@ def summarize(
             f"{sum(unknown.values())} rows of unknown models ({', '.join(sorted(unknown))}) are not priced "
             "and not in the totals"
         )
+    unknown_tier = known & (c.tier_codes == TIER_UNKNOWN)
+    unknown_tier_usd = float(priced.actual_usd[unknown_tier].sum())
+    actual_total = total[0].actual_usd
+    unknown_tier_share = unknown_tier_usd / actual_total if actual_total > 0 else 0.0
+    warnings = _warnings(priced, int(unknown_tier.sum()), unknown_tier_usd, unknown_tier_share)
     return UsageSummary(
         total=total[0],
         by_model=tuple(by_model),
@@ -567,9 +653,37 @@ def summarize(
         unknown_models=unknown,
         long_context_rows=priced.long_context_rows,
         billed_unmatched_usd=billed_unmatched,
+        unknown_tier_rows=int(unknown_tier.sum()),
+        unknown_tier_usd=unknown_tier_usd,
+        unknown_tier_share=unknown_tier_share,
+        fast_rows=priced.fast_rows,
+        geo_rows=priced.geo_rows,
+        warnings=warnings,
         assumptions=tuple(notes),
         price_source=price_source,
     )
+
+
+def _warnings(priced: PricedUsage, unknown_rows: int, unknown_usd: float, unknown_share: float) -> tuple[str, ...]:
+    """One sentence per thing the import cannot know, with the spend it affects."""
+    out = []
+    if unknown_rows:
+        out.append(
+            f"tier unknown: {unknown_rows:,} row{'s' if unknown_rows != 1 else ''} "
+            f"({unknown_share:.1%} of spend, ${unknown_usd:,.2f}) have no service tier: "
+            "priced at standard rates, not discounted, not moved to batch; if they ran on batch their actual cost "
+            "is half that. Import a source with the service tier to price them exactly"
+        )
+    if priced.fast_unpriced_rows:
+        out.append(
+            f"{priced.fast_unpriced_rows:,} fast-mode rows are on a model without fast prices: priced at standard rates"
+        )
+    if priced.geo_unsupported_rows:
+        out.append(
+            f"{priced.geo_unsupported_rows:,} inference_geo us rows are on a model without data residency pricing: "
+            "priced without the multiplier"
+        )
+    return tuple(out)
 
 
 def _resolved_id(name: str, catalog: Catalog | None) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from costmodel.usage import TIER_UNKNOWN
+
 __all__ = [
     "COST_ALIASES",
     "TIER_VALUES",
@@ -82,7 +84,9 @@ USAGE_ALIASES: dict[str, tuple[str, ...]] = {
         "web_searches",
     ),
     "requests": ("request_count", "requests", "num_requests", "usage_request_count"),
-    "context_window": ("context_window",),
+    "context_window": ("context_window", "usage_context_window"),
+    "speed": ("speed", "usage_speed"),
+    "inference_geo": ("inference_geo", "usage_inference_geo", "geo"),
 }
 """Canonical usage column → header aliases (normalized)."""
 
@@ -120,7 +124,7 @@ TIER_VALUES = {
     "batch_api": 1,
     "priority": 2,
 }
-"""Service tier value (normalized) → tier code; anything else is `other` (2) and counted."""
+"""Service tier value (normalized) → tier code; anything else is `other` (2) and counted; none is `unknown` (3)."""
 
 _NON_WORD = re.compile(r"[\s.\-/()\[\]]+")
 
@@ -129,6 +133,20 @@ def normalize_header(header: object) -> str:
     """`Usage Date (UTC)` → `usage_date_utc`; BOMs and quotes removed."""
     text = str(header).replace("\ufeff", "").strip().strip('"').lower()
     return _NON_WORD.sub("_", text).strip("_")
+
+
+_WINDOW_BOUND = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([km]?)")
+
+
+def context_window_start(value: object) -> float | None:
+    """Lower bound of a report's `context_window` group [tokens]: `0-200k` → 0, `200k-1M` → 200,000,
+    `100k-200k` → 100,000; None when the value says nothing readable."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    match = _WINDOW_BOUND.match(str(value).lower())
+    if match is None:
+        return None
+    return float(match.group(1)) * {"": 1, "k": 1_000, "m": 1_000_000}[match.group(2)]
 
 
 def find_columns(headers: list[str], aliases: dict[str, tuple[str, ...]]) -> dict[str, str]:
@@ -147,13 +165,17 @@ def find_columns(headers: list[str], aliases: dict[str, tuple[str, ...]]) -> dic
     return found
 
 
+TIER_UNKNOWN_CODE = TIER_UNKNOWN
+"""No service tier given. Never read as standard: the row may have run on batch."""
+
+
 def tier_code(value: object) -> int:
-    """Tier code for a service-tier value; empty means standard (the API's default)."""
+    """Tier code for a service-tier value; empty means unknown (not standard: it may be batch traffic)."""
     if value is None or (isinstance(value, float) and value != value):
-        return 0
+        return TIER_UNKNOWN_CODE
     text = normalize_header(value)
-    if not text:
-        return 0
+    if not text or text in ("none", "null", "nan", "unknown"):
+        return TIER_UNKNOWN_CODE
     if text in TIER_VALUES:
         return TIER_VALUES[text]
     return 1 if "batch" in text else 2

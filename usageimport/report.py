@@ -65,6 +65,9 @@ def analysis_text(analysis: Analysis, plan_rows: Sequence[PlanVsActualRow] | Non
             f"Batch what-if: ${s.total.whatif_usd:,.2f} instead of ${s.total.actual_usd:,.2f} "
             f"(savings ${s.total.savings_usd:,.2f}, {s.total.savings_share:.1%})"
         )
+    if s.warnings:
+        lines.append("")
+        lines += [f"Warning: {w}" for w in s.warnings]
     if s.unknown_models:
         lines.append("")
         for name, rows in sorted(s.unknown_models.items()):
@@ -124,6 +127,15 @@ def analysis_json(analysis: Analysis, plan_rows: Sequence[PlanVsActualRow] | Non
         "by_tag": [_group_json(g) for g in s.by_tag],
         "unknown_models": s.unknown_models,
         "other_service_tiers": r.other_tier_values,
+        "tier_unknown": {
+            "rows": s.unknown_tier_rows,
+            "actual_usd": s.unknown_tier_usd,
+            "share_of_spend": s.unknown_tier_share,
+            "treatment": "not discounted, not moved",
+        },
+        "fast_mode_rows": s.fast_rows,
+        "inference_geo_us_rows": s.geo_rows,
+        "warnings": list(s.warnings),
         "long_context_rows": s.long_context_rows,
         "billed_unmatched_usd": s.billed_unmatched_usd,
         "plan_vs_actual": None if plan_rows is None else [p.model_dump() for p in plan_rows],

@@ -21,7 +21,7 @@ from costmodel.usage import (
     BilledColumns,
     UsageColumns,
 )
-from usageimport.columns import NUMBER_COLUMNS, TOKEN_COLUMNS, tier_code
+from usageimport.columns import NUMBER_COLUMNS, TIER_UNKNOWN_CODE, TOKEN_COLUMNS, context_window_start, tier_code
 
 __all__ = ["EARLIEST_DAY", "LATEST_DAY", "MAX_SPAN_DAYS", "ImportResult", "SkippedRow", "UsageImportError"]
 
@@ -250,12 +250,22 @@ class ImportResult:
         if per_request:
             hint = np.full(len(frame), LC_PER_REQUEST, dtype=np.int64)
         elif "context_window" in frame.columns:
-            window = frame["context_window"].astype("string").str.lower().fillna("")
-            hint = np.where(window.str.startswith("200k").to_numpy(), LC_LONG, LC_BASE).astype(np.int64)
+            # a group starting above 0 (`200k-1M`, Haiku 5.5's `100k-…`) holds only requests past the step
+            local, uniques = pd.factorize(frame["context_window"].astype("string"), use_na_sentinel=True)
+            starts = [context_window_start(u) for u in uniques]
+            by_value = np.array([LC_LONG if (x or 0) > 0 else LC_BASE for x in starts] + [LC_BASE], dtype=np.int64)
+            hint = by_value[local]
         else:
             hint = np.full(len(frame), LC_BASE, dtype=np.int64)
             self.note(f"{source}: aggregated rows without a context_window are priced at base (≤200k-token) rates")
         tiers = self._tiers(frame)
+        if "tier" not in frame.columns:
+            self.note(
+                f"{source}: no service tier column: its rows are 'tier unknown' (priced at standard rates, "
+                "not discounted, not moved to batch)"
+            )
+        fast = self._flag(frame, "speed", "fast")
+        geo_us = self._flag(frame, "inference_geo", "us")
         tags = (
             _codes(tag_text.replace("", pd.NA), self._tag_table)
             if tag_text is not None
@@ -269,6 +279,8 @@ class ImportResult:
             "requests": requests[ok],
             "hint": hint[ok],
             "web_search_requests": np.nan_to_num(values.get("web_search_requests", zeros))[ok],
+            "fast": fast[ok],
+            "geo_us": geo_us[ok],
         }
         for name in ("uncached_input_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens"):
             part[name] = column[name][ok]
@@ -287,11 +299,20 @@ class ImportResult:
             self.skip(source, int(lines[i]), headers[column], reason)
         return (names.mask(long) if long.any() else names), long
 
+    @staticmethod
+    def _flag(frame: pd.DataFrame, column: str, value: str) -> np.ndarray:
+        """True where `column` (e.g. speed, inference_geo) reads `value`, case-insensitively."""
+        if column not in frame.columns:
+            return np.zeros(len(frame), dtype=bool)
+        text = frame[column].astype("string").str.strip().str.lower()
+        return np.asarray((text == value).fillna(False).to_numpy(), dtype=bool)
+
     def _tiers(self, frame: pd.DataFrame) -> np.ndarray:
+        """Tier code per row; no tier column or an empty cell is `tier unknown`, never standard."""
         if "tier" not in frame.columns:
-            return np.zeros(len(frame), dtype=np.int64)
+            return np.full(len(frame), TIER_UNKNOWN_CODE, dtype=np.int64)
         local, uniques = pd.factorize(frame["tier"].astype("string"), use_na_sentinel=True)
-        mapping = np.array([tier_code(u) for u in uniques] + [0], dtype=np.int64)
+        mapping = np.array([tier_code(u) for u in uniques] + [TIER_UNKNOWN_CODE], dtype=np.int64)
         codes = np.asarray(mapping[local], dtype=np.int64)
         for i, u in enumerate(uniques):
             if mapping[i] == TIER_OTHER:
@@ -350,6 +371,8 @@ class ImportResult:
             days=cat("day", np.int64),
             tag_codes=cat("tag", np.int64),
             tag_names=tuple(self._tag_table),
+            fast=cat("fast", bool),
+            geo_us=cat("geo_us", bool),
         )
 
     def billed_columns(self) -> BilledColumns | None:

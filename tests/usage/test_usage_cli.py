@@ -222,3 +222,27 @@ def test_an_unreachable_admin_api_is_a_failed_operation_exit_1(
     assert "cannot reach the Admin API" in err
     assert len(err.strip().splitlines()) == 1
     assert "SECRET" not in out + err
+
+
+def test_rows_without_a_tier_are_reported_apart_in_text_and_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "no_tier.csv"
+    path.write_text(
+        "date,model,service_tier,input_tokens,output_tokens\n"
+        "2026-10-01,claude-sonnet-4-6,standard,1000000,0\n"
+        "2026-10-01,claude-sonnet-4-6,,1000000,0\n"
+    )
+    code, out, err = run([str(path)], capsys)
+    assert code == 0, err
+    assert "Warning: tier unknown: 1 row (50.0% of spend, $3.00)" in out
+    code, out, err = run([str(path), "--json"], capsys)
+    data = json.loads(out)
+    assert data["tier_unknown"] == {
+        "rows": 1,
+        "actual_usd": pytest.approx(3.0),
+        "share_of_spend": pytest.approx(0.5),
+        "treatment": "not discounted, not moved",
+    }
+    assert data["warnings"][0].startswith("tier unknown")
+    assert {t["key"]: t["savings_usd"] for t in data["by_tier"]}["unknown"] == 0

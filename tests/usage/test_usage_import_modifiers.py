@@ -1,0 +1,90 @@
+"""Imports that know what they cannot know: a missing service tier, speed, inference_geo, context windows.
+
+Prices from Anthropic's pricing page (checked 2026-11-30): Sonnet 4.6 $3/MTok input (batch half); Opus 4.6
+fast mode 6× standard; `inference_geo: us` 1.1× on tokens; Haiku 5.5 $0.10/MTok input up to 100k input
+tokens per request and $0.50/MTok beyond (the report's `context_window` group says which).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from costmodel.usage import WhatIfAssumptions
+from usageimport import analyze, load_files
+
+AS_OF = date(2026, 11, 30)
+
+
+def summary_of(path: Path):  # type: ignore[no-untyped-def]
+    return analyze(load_files([path]), as_of=AS_OF, assumptions=WhatIfAssumptions(batchable_share=1.0)).summary
+
+
+def test_a_csv_without_a_tier_column_is_tier_unknown_not_standard(tmp_path: Path) -> None:
+    path = tmp_path / "usage.csv"
+    path.write_text("date,model,input_tokens,output_tokens\n2026-10-01,claude-sonnet-4-6,1000000,0\n")
+    s = summary_of(path)
+    assert s.total.actual_usd == pytest.approx(3.0)
+    assert s.total.whatif_usd == pytest.approx(3.0)  # not discounted a second time
+    assert s.unknown_tier_rows == 1
+    assert s.unknown_tier_share == pytest.approx(1.0)
+    assert any("tier unknown" in w for w in s.warnings)
+
+
+def test_empty_tier_cells_are_counted_apart_with_their_share_of_spend(tmp_path: Path) -> None:
+    path = tmp_path / "usage.csv"
+    path.write_text(
+        "date,model,service_tier,input_tokens,output_tokens\n"
+        "2026-10-01,claude-sonnet-4-6,standard,1000000,0\n"
+        "2026-10-01,claude-sonnet-4-6,,3000000,0\n"
+    )
+    s = summary_of(path)
+    assert s.total.actual_usd == pytest.approx(12.0)
+    assert s.total.whatif_usd == pytest.approx(1.5 + 9.0)
+    assert s.unknown_tier_usd == pytest.approx(9.0)
+    assert s.unknown_tier_share == pytest.approx(0.75)
+
+
+def _page(tmp_path: Path, results: list[dict[str, object]]) -> Path:
+    bucket = {"starting_at": "2026-10-01T00:00:00Z", "ending_at": "2026-10-02T00:00:00Z", "results": results}
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps({"data": [bucket], "has_more": False, "next_page": None}))
+    return path
+
+
+def _row(**extra: object) -> dict[str, object]:
+    return {"service_tier": "standard", "uncached_input_tokens": 1_000_000, "output_tokens": 0, **extra}
+
+
+def test_report_rows_with_speed_fast_and_inference_geo_us_are_priced_as_such(tmp_path: Path) -> None:
+    s = summary_of(
+        _page(
+            tmp_path,
+            [
+                _row(model="claude-opus-4-6", speed="fast"),
+                _row(model="claude-sonnet-4-6", inference_geo="us"),
+                _row(model="claude-sonnet-4-6", inference_geo="global"),
+            ],
+        )
+    )
+    assert s.total.actual_usd == pytest.approx(30.0 + 3.3 + 3.0)
+    assert s.total.whatif_usd == pytest.approx(30.0 + 1.65 + 1.5)  # the fast row stays where it is
+    assert s.fast_rows == 1
+    assert s.geo_rows == 1
+
+
+@pytest.mark.parametrize(("window", "usd"), [("0-100k", 0.1), ("100k-1M", 0.5)])
+def test_haiku_5_5_context_window_group_selects_its_100k_step(tmp_path: Path, window: str, usd: float) -> None:
+    s = summary_of(_page(tmp_path, [_row(model="claude-haiku-5-5", context_window=window)]))
+    assert s.total.actual_usd == pytest.approx(usd)
+
+
+def test_report_rows_grouped_without_service_tier_are_tier_unknown(tmp_path: Path) -> None:
+    row = _row(model="claude-sonnet-4-6")
+    del row["service_tier"]
+    s = summary_of(_page(tmp_path, [row]))
+    assert s.unknown_tier_rows == 1
+    assert s.total.savings_usd == 0
