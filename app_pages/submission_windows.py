@@ -91,15 +91,16 @@ for row_start in range(0, len(tiles), 5):
         column.metric(tile.label, tile.value, help=tile.help)
 
 st.plotly_chart(windows.timeline_figure(inputs, plan), key="win_timeline")
+points, histogram = windows.typical_case_charts(inputs, plan)
 left, right = st.columns(2)
 with left:
-    figure = windows.latency_figure(inputs, plan)
+    figure = windows.latency_figure(inputs, plan, histogram)
     if figure is None:
         st.info("No interval keeps this SLA, so there is no typical case to show.")
     else:
         st.plotly_chart(figure, key="win_latency")
 with right:
-    st.plotly_chart(windows.miss_curve_figure(inputs, plan, windows.miss_points(inputs)), key="win_miss_curve")
+    st.plotly_chart(windows.miss_curve_figure(inputs, plan, points), key="win_miss_curve")
 
 with st.expander("Assumptions and formulas"):
     st.markdown(

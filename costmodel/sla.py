@@ -425,3 +425,98 @@ def plan_submissions(
         typical=None,
         assumptions=assumptions,
     )
+
+
+# ---------------------------------------------------------------- chart data (pure; the pages draw it)
+
+
+class LatencyHistogram(StrictModel):
+    """Simulated arrival → usable latency at one interval, binned for a chart."""
+
+    centres_hours: tuple[float, ...]
+    """Bin centres [h]."""
+    shares: tuple[float, ...]
+    """Share of items per bin [share]."""
+    width_hours: float
+    """Bin width [h]."""
+    beyond_share: float
+    """Share of items past the axis (the axis ends past the SLA and the p99) [share]."""
+
+
+def latency_histogram_of(latency: Any, sla_hours: float, *, bins: int = 60) -> LatencyHistogram:
+    """Bin simulated latencies [h]; the axis ends past the SLA and the p99 so a 24 h expiry tail does not
+    squash the body."""
+    import numpy as np
+
+    p99 = float(np.percentile(latency, 99))
+    upper = max(p99 * 1.15, sla_hours * 1.05)
+    counts, edges = np.histogram(latency, bins=bins, range=(0.0, upper))
+    return LatencyHistogram(
+        centres_hours=tuple(((edges[:-1] + edges[1:]) / 2).tolist()),
+        shares=tuple((counts / latency.size).tolist()),
+        width_hours=float(edges[1] - edges[0]),
+        beyond_share=float(np.mean(latency > upper)),
+    )
+
+
+def typical_case_charts(
+    inputs: SlaInputs, interval_hours: float | None, *, samples: int = DEFAULT_SAMPLES, seed: int = DEFAULT_SEED
+) -> tuple[list[MissCurvePoint], LatencyHistogram | None]:
+    """P(miss) at every clock-friendly interval and the latency histogram at `interval_hours`, from one
+    simulation (the same draws as `plan_submissions`, so the curve passes through the plan's P(miss))."""
+    import numpy as np
+
+    grid = sorted(CLOCK_FRIENDLY_INTERVALS_HOURS)
+    extra = interval_hours is not None and interval_hours not in grid
+    intervals = [*grid, interval_hours] if extra and interval_hours is not None else grid
+    latency = simulate_latency(inputs, np.asarray(intervals, dtype=float), samples=samples, seed=seed)
+    misses = np.mean(latency > inputs.sla_hours, axis=1)
+    points = [
+        MissCurvePoint(
+            interval_hours=float(i),
+            miss_probability=float(m),
+            worst_case_latency_hours=worst_case_latency_hours(inputs, i),
+        )
+        for i, m in zip(grid, misses[: len(grid)], strict=True)
+    ]
+    if interval_hours is None:
+        return points, None
+    return points, latency_histogram_of(latency[intervals.index(interval_hours)], inputs.sla_hours)
+
+
+class TimelineBar(StrictModel):
+    """One submission on the timeline, in hours since the first arrival [h]."""
+
+    submission: int
+    """1-based submission number."""
+    collect_start_hours: float
+    """When its oldest item arrived [h]."""
+    submit_hours: float
+    """When it is submitted [h]."""
+    worst_done_hours: float
+    """Worst-case usable time: submit + R·W + D [h]."""
+    deadline_hours: float
+    """SLA deadline of its oldest item: collect start + S [h]."""
+
+    @property
+    def meets_sla(self) -> bool:
+        """Whether the worst case lands by the deadline."""
+        return self.worst_done_hours <= self.deadline_hours + 1e-9
+
+
+def timeline(inputs: SlaInputs, interval_hours: float, *, horizon_hours: float = 48.0) -> list[TimelineBar]:
+    """Submissions in the first `horizon_hours` [h]: each collects one interval of arrivals, then waits R·W + D."""
+    if interval_hours <= 0:
+        raise ValueError(f"interval_hours must be positive, got {interval_hours!r}")
+    worst = inputs.batch_rounds * inputs.worst_case_hours + inputs.downstream_hours
+    count = max(1, math.floor(horizon_hours / interval_hours + 1e-9))
+    return [
+        TimelineBar(
+            submission=k,
+            collect_start_hours=(k - 1) * interval_hours,
+            submit_hours=k * interval_hours,
+            worst_done_hours=k * interval_hours + worst,
+            deadline_hours=(k - 1) * interval_hours + inputs.sla_hours,
+        )
+        for k in range(1, count + 1)
+    ]

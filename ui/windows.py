@@ -20,11 +20,13 @@ from costmodel.recommend import sla_inputs_for
 from costmodel.sla import (
     CLOCK_FRIENDLY_INTERVALS_HOURS,
     SIMULATION_SAMPLES,
+    LatencyHistogram,
     SlaInputs,
     SlaPlan,
-    miss_curve,
-    simulate_latency,
+    TimelineBar,
+    timeline,
 )
+from costmodel.sla import typical_case_charts as sla_typical_case_charts
 from costmodel.workflow import SlaSpec, Workflow
 
 if TYPE_CHECKING:
@@ -50,6 +52,7 @@ __all__ = [
     "plan_inputs",
     "timeline",
     "timeline_figure",
+    "typical_case_charts",
     "typical_case_note",
     "uses_pilot_turnaround",
     "verdict_text",
@@ -59,10 +62,6 @@ __all__ = [
 
 PAGE_SAMPLES = SIMULATION_SAMPLES
 """Simulated items per rerun: the core's one count, so the page shows the CLI's and the Portfolio's P(miss)."""
-CURVE_SAMPLES = SIMULATION_SAMPLES
-"""Simulated items per interval for the P(miss) curve: the same draws as the tile, so the curve passes through it."""
-TIMELINE_HOURS = 48.0
-"""Span of the submissions timeline [h]."""
 ILLUSTRATION_INTERVAL_HOURS = 4.0
 """Interval drawn on the timeline when no interval keeps the SLA (the chart then shows why) [h]."""
 
@@ -250,49 +249,6 @@ def headline(plan: SlaPlan, inputs: SlaInputs) -> list[Headline]:
 # ---------------------------------------------------------------- timeline
 
 
-@dataclass(frozen=True)
-class TimelineBar:
-    """One submission on the timeline, in hours since the first arrival [h]."""
-
-    submission: int
-    """1-based submission number."""
-    collect_start_hours: float
-    """When its oldest item arrived [h]."""
-    submit_hours: float
-    """When it is submitted [h]."""
-    worst_done_hours: float
-    """Worst-case usable time: submit + R·W + D [h]."""
-    deadline_hours: float
-    """SLA deadline of its oldest item: collect start + S [h]."""
-
-    @property
-    def meets_sla(self) -> bool:
-        """Whether the worst case lands by the deadline."""
-        return self.worst_done_hours <= self.deadline_hours + 1e-9
-
-
-def timeline(inputs: SlaInputs, interval_hours: float, *, horizon_hours: float = TIMELINE_HOURS) -> list[TimelineBar]:
-    """Submissions in the first `horizon_hours`: each collects one interval of arrivals, then waits R·W + D."""
-    if interval_hours <= 0:
-        raise ValueError(f"interval_hours must be positive, got {interval_hours!r}")
-    worst = inputs.batch_rounds * inputs.worst_case_hours + inputs.downstream_hours
-    count = max(1, math.floor(horizon_hours / interval_hours + 1e-9))
-    bars = []
-    for k in range(1, count + 1):
-        start = (k - 1) * interval_hours
-        submit = k * interval_hours
-        bars.append(
-            TimelineBar(
-                submission=k,
-                collect_start_hours=start,
-                submit_hours=submit,
-                worst_done_hours=submit + worst,
-                deadline_hours=start + inputs.sla_hours,
-            )
-        )
-    return bars
-
-
 def timeline_interval(plan: SlaPlan) -> tuple[float, bool]:
     """(interval to draw, whether it is only an illustration because no interval keeps the SLA) [h]."""
     if plan.interval_hours is not None:
@@ -384,31 +340,15 @@ def _vline(x: float, text: str, *, color: str, dash: str) -> tuple[dict[str, Any
     return shape, note
 
 
-def latency_histogram(
-    inputs: SlaInputs, interval_hours: float, *, samples: int = PAGE_SAMPLES, bins: int = 60
-) -> tuple[list[float], list[float], float, float]:
-    """Histogram of simulated latency: (bin centres [h], share per bin, bin width [h], share beyond the axis).
-
-    The axis ends past the SLA and the p99 so a 24 h expiry tail does not squash the body.
-    """
-    import numpy as np
-
-    latency = simulate_latency(inputs, interval_hours, samples=samples)
-    p99 = float(np.percentile(latency, 99))
-    upper = max(p99 * 1.15, inputs.sla_hours * 1.05)
-    counts, edges = np.histogram(latency, bins=bins, range=(0.0, upper))
-    beyond = float(np.mean(latency > upper))
-    centres = ((edges[:-1] + edges[1:]) / 2).tolist()
-    return centres, (counts / latency.size).tolist(), float(edges[1] - edges[0]), beyond
-
-
-def latency_figure(inputs: SlaInputs, plan: SlaPlan, *, samples: int = PAGE_SAMPLES) -> go.Figure | None:
+def latency_figure(inputs: SlaInputs, plan: SlaPlan, histogram: LatencyHistogram | None) -> go.Figure | None:
     """Typical-case latency distribution at the plan's interval with p50/p90/p99 and the SLA; None without one."""
     import plotly.graph_objects as go
 
-    if plan.interval_hours is None or plan.typical is None:
+    if plan.interval_hours is None or plan.typical is None or histogram is None:
         return None
-    centres, shares, width, beyond = latency_histogram(inputs, plan.interval_hours, samples=samples)
+    centres, shares, width, beyond = (
+        histogram.centres_hours, histogram.shares, histogram.width_hours, histogram.beyond_share
+    )
     bar = {
         "type": "bar",
         "name": "items",
@@ -442,9 +382,9 @@ def latency_figure(inputs: SlaInputs, plan: SlaPlan, *, samples: int = PAGE_SAMP
     return go.Figure({"data": [bar], "layout": layout})
 
 
-def miss_points(inputs: SlaInputs, *, samples: int = CURVE_SAMPLES) -> list[MissCurvePoint]:
-    """P(miss SLA) at every clock-friendly interval, shortest first."""
-    return miss_curve(inputs, sorted(CLOCK_FRIENDLY_INTERVALS_HOURS), samples=samples)
+def typical_case_charts(inputs: SlaInputs, plan: SlaPlan) -> tuple[list[MissCurvePoint], LatencyHistogram | None]:
+    """The P(miss) curve and the latency histogram at the plan's interval, from one simulation."""
+    return sla_typical_case_charts(inputs, plan.interval_hours, samples=PAGE_SAMPLES)
 
 
 def miss_curve_figure(inputs: SlaInputs, plan: SlaPlan, points: Sequence[MissCurvePoint]) -> go.Figure:

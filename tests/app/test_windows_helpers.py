@@ -7,7 +7,7 @@ import math
 import pytest
 
 from costmodel.pilot import PilotMeasurement
-from costmodel.sla import CLOCK_FRIENDLY_INTERVALS_HOURS, SlaInputs, plan_submissions
+from costmodel.sla import CLOCK_FRIENDLY_INTERVALS_HOURS, SlaInputs, plan_submissions, typical_case_charts
 from costmodel.workflow import SlaSpec, Workflow
 from ui import windows
 
@@ -89,11 +89,24 @@ def test_input_warnings_flag_p90_below_median() -> None:
 
 def test_latency_histogram_shares_sum_to_one() -> None:
     inputs = SlaInputs(sla_hours=30)
-    centres, shares, width, beyond = windows.latency_histogram(inputs, 4.0, samples=20_000)
-    assert len(centres) == len(shares)
-    assert width > 0
-    assert sum(shares) + beyond == pytest.approx(1.0)
-    assert centres[-1] + width / 2 >= inputs.sla_hours
+    _, histogram = typical_case_charts(inputs, 4.0, samples=20_000)
+    assert histogram is not None
+    assert len(histogram.centres_hours) == len(histogram.shares)
+    assert histogram.width_hours > 0
+    assert sum(histogram.shares) + histogram.beyond_share == pytest.approx(1.0)
+    assert histogram.centres_hours[-1] + histogram.width_hours / 2 >= inputs.sla_hours
+
+
+def test_the_curve_passes_through_the_plans_p_miss() -> None:
+    """One simulation, one seed: the chart's point at the plan's interval is the tile's P(miss)."""
+    inputs = SlaInputs(
+        sla_hours=20, kind="soft", median_processing_hours=1, p90_processing_hours=4, expired_share=0.005
+    )
+    plan = plan_submissions(inputs)
+    assert plan.typical is not None
+    points, _ = windows.typical_case_charts(inputs, plan)
+    at_plan = next(p for p in points if p.interval_hours == plan.interval_hours)
+    assert at_plan.miss_probability == plan.typical.miss_probability
 
 
 def test_figures_for_a_feasible_plan() -> None:
@@ -102,10 +115,10 @@ def test_figures_for_a_feasible_plan() -> None:
     timeline = windows.timeline_figure(inputs, plan)
     assert len(timeline.data[0].y) == 12
     assert "every 4 h" in timeline.layout.title.text
-    latency = windows.latency_figure(inputs, plan, samples=5_000)
+    points, histogram = typical_case_charts(inputs, plan.interval_hours, samples=5_000)
+    latency = windows.latency_figure(inputs, plan, histogram)
     assert latency is not None
     assert any(a.text.startswith("SLA 30") for a in latency.layout.annotations)
-    points = windows.miss_points(inputs, samples=2_000)
     assert [p.interval_hours for p in points] == sorted(CLOCK_FRIENDLY_INTERVALS_HOURS)
     curve = windows.miss_curve_figure(inputs, plan, points)
     recommended = [t for t in curve.data if t.name and t.name.startswith("recommended")]
@@ -119,8 +132,10 @@ def test_figures_for_an_infeasible_plan() -> None:
     timeline = windows.timeline_figure(inputs, plan)
     assert "illustration" in timeline.layout.title.text
     assert set(timeline.data[1].marker.color) == {"#d62728"}  # every submission misses in the worst case
-    assert windows.latency_figure(inputs, plan) is None
-    curve = windows.miss_curve_figure(inputs, plan, windows.miss_points(inputs, samples=2_000))
+    points, histogram = typical_case_charts(inputs, plan.interval_hours, samples=2_000)
+    assert histogram is None
+    assert windows.latency_figure(inputs, plan, histogram) is None
+    curve = windows.miss_curve_figure(inputs, plan, points)
     assert not any(t.name and t.name.startswith("recommended") for t in curve.data)
     assert any(s.type == "rect" and math.isclose(s.x0, 0.25) for s in curve.layout.shapes)
 
