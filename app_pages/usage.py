@@ -6,6 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from costmodel import formatting
 from costmodel.scenario import ScenarioError, scenario_from_json
 from costmodel.usage import UsageError, scenario_from_usage
 from costmodel.workflow import WorkflowError
@@ -83,6 +84,8 @@ if result.skipped_count:
         )
 for name, rows in sorted(summary.unknown_models.items()):
     st.warning(f"Unknown model {name!r}: {rows:,} rows not priced and not in the totals.", icon=":material/help:")
+for warning in summary.warnings:  # what the import cannot know: tier unknown, unpriced fast/geo rows
+    st.warning(warning, icon=":material/warning:")
 if result.other_tier_values:
     st.info(
         "Other service tiers, priced at standard rates and never moved to batch: "
@@ -90,7 +93,7 @@ if result.other_tier_values:
     )
 
 total = summary.total
-m1, m2, m3, m4 = st.columns(4)
+m1, m2, m3, m4, *m5 = st.columns(5 if summary.unknown_tier_rows else 4)
 m1.metric("Actual spend", f"${total.actual_usd:,.2f}", help="catalog prices, each row at its own tier", border=True)
 m2.metric("Batch what-if", f"${total.whatif_usd:,.2f}", help="standard traffic moved to batch", border=True)
 m3.metric("Savings", f"${total.savings_usd:,.2f}", f"{total.savings_share:.1%} of actual", border=True)
@@ -99,6 +102,10 @@ if total.billed_usd is not None:
               delta_color="off", border=True)  # fmt: skip
 else:
     m4.metric("Already on batch", f"${total.batch_usd:,.2f}", help="never discounted again", border=True)
+if m5:
+    m5[0].metric("Tier unknown", formatting.usd(summary.unknown_tier_usd),
+                 f"{formatting.share(summary.unknown_tier_share)} of spend", delta_color="off", border=True,
+                 help="rows with no service tier: priced at standard rates, not discounted, not moved")  # fmt: skip
 
 # Lazy tabs: charts and tables draw only while their tab is open; the plan's inputs always run,
 # since the exports tab needs the plan comparison

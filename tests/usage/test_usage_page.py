@@ -247,3 +247,18 @@ def test_a_typed_admin_key_with_a_control_character_is_refused_without_echoing_i
     shown = " ".join(str(e.value) for e in at.error)
     assert "U+001B at position 15" in shown
     assert "SECRET" not in shown
+
+
+def test_rows_without_a_service_tier_are_shown_apart_with_their_share(tmp_path: Path) -> None:
+    path = tmp_path / "no_tier.csv"
+    path.write_text(
+        "date,model,service_tier,input_tokens,output_tokens\n"
+        "2026-10-01,claude-sonnet-4-6,standard,1000000,0\n"
+        "2026-10-01,claude-sonnet-4-6,,3000000,0\n"
+    )
+    at = page([path])
+    clean(at)
+    warnings = [w.value for w in at.warning]
+    assert any(w.startswith("tier unknown: 1 row (75.0% of spend") for w in warnings), warnings
+    assert "Tier unknown" in metric_values(at)
+    assert metric_values(at)["Tier unknown"] == "$9.00"
