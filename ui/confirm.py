@@ -2,7 +2,7 @@
 
 One mechanism for every such action: a first click opens a bordered box with the question (and
 whatever the caller draws into it: a before/after table, warnings), then *confirm* runs the action
-and *cancel* closes the box. Pending questions live in session state under `confirm_<key>`.
+and *cancel* closes the box. Pending questions live in session state (`ui.state.CONFIRM_PENDING`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from ui import state, transitions
 
 __all__ = ["ask", "pilot_measurement_offer", "preset_assumptions_note"]
 
-_PENDING = "confirm_{}"
+_PENDING = state.CONFIRM_PENDING
 
 
 def ask(

@@ -28,6 +28,7 @@ from reports.portfolio import (
     scenario_name,
 )
 from reports.view import PortfolioView, RowInput, RowOutcome, evaluate_rows
+from ui import state as state_keys
 from ui.windows import Headline
 
 if TYPE_CHECKING:
@@ -339,14 +340,10 @@ def margin_tiles(margin: MarginImpact) -> list[Headline]:
 
 EDITOR_KEY = "pf_editor"
 """The data editor's widget key (its session value is the edit state)."""
-SOURCE_KEY = "pf_source"
-"""Session key: the scenario the table was built from."""
-FRAME_KEY = "pf_frame"
-"""Session key: the editor's input table; it changes only when the scenario does, so edits survive reruns."""
-BASE_KEY = "pf_base"
-"""Session key: the workflows under the input table's rows (index i → base[i])."""
-LAST_KEY = "pf_last"
-"""Session key: the table as last edited, and the finance inputs last used (restored after another page)."""
+SOURCE_KEY = state_keys.PORTFOLIO_SOURCE
+FRAME_KEY = state_keys.PORTFOLIO_FRAME
+BASE_KEY = state_keys.PORTFOLIO_BASE
+LAST_KEY = state_keys.PORTFOLIO_LAST
 
 
 def rebase(frame: pd.DataFrame, base: Sequence[Workflow]) -> tuple[pd.DataFrame, tuple[Workflow, ...]]:
@@ -380,11 +377,9 @@ def prepare_table(state: MutableMapping[str, Any], scenario: Scenario) -> tuple[
 def keep(session: MutableMapping[str, Any], scenario: Scenario) -> None:
     """Make the edited table the scenario every page uses, without rebuilding the editor from it (the editor's
     edits already hold it)."""
-    from ui import state
-
     if session.get(SOURCE_KEY) != scenario:
         session[SOURCE_KEY] = scenario
-        state.set_scenario(scenario)
+        state_keys.set_scenario(scenario)
 
 
 def remember(state: MutableMapping[str, Any], edited: pd.DataFrame, finance: FinanceInputs) -> None:

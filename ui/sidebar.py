@@ -15,8 +15,7 @@ __all__ = ["render"]
 
 _PRESET_KEY = "sidebar_preset"
 _UPLOAD_KEY = "sidebar_upload"
-_LOADED_FILE = "bp_loaded_file_id"
-"""Session key: the upload already applied, so a rerun does not reload it over the user's edits."""
+_LOADED_FILE = state.LOADED_FILE
 
 
 def _use(scenario: Scenario) -> None:

@@ -44,11 +44,9 @@ __all__ = [
 KEY_PREFIX = "wf_"
 """Widget keys are `wf_<workflow field>` (plus `wf_price_mode`, `wf_volume_unit`, `wf_volume`, `wf_cp_*`,
 `wf_has_sla` and `wf_sla.<SLA field>`)."""
-_SOURCE = "bp_form_source"
-"""Session key: the workflow the form last showed or produced; a different base re-seeds the widgets."""
+_SOURCE = state.FORM_SOURCE
 
-_LAYOUT = "bp_form_layout"
-"""Session key: the sections the form drew last run (another page's layout means widgets to adopt)."""
+_LAYOUT = state.FORM_LAYOUT
 
 DEFAULT_SLA = SlaSpec(sla_hours=30.0)
 """The SLA a workflow gets when the user switches its SLA on: one worst-case day plus a working margin."""
