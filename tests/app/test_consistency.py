@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from costmodel import formatting
 from costmodel.cli import main
-from costmodel.scenario import Scenario
+from costmodel.scenario import Scenario, scenario_to_json
 from costmodel.workflow import SlaSpec, Workflow
 from ui import widgets
 from ui.state import SCENARIO
@@ -90,9 +91,16 @@ def test_p_miss_is_the_same_in_sla_recommend_and_every_page(capsys: pytest.Captu
 
 
 def test_a_workflow_walks_through_every_page_and_the_cli_with_the_same_figures(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     recommend = _cli(capsys, "recommend", *_workflow_flags(WORKFLOW))
+    saved = tmp_path / "walk.json"
+    saved.write_text(scenario_to_json(Scenario(name="walk", workflows=(WORKFLOW,))))
+    evaluate = _cli(capsys, "evaluate", str(saved))
+    row = evaluate["portfolio"]["rows"][0]
+    assert row["verdict"] == recommend["verdict"]
+    assert row["savings_per_month_usd"] == recommend["planned_savings_per_month_usd"]
+    assert evaluate["workflows"][0]["sla"]["miss_probability"] == recommend["sla"]["miss_probability"]
     pages = _pages(WORKFLOW)
     compare = metrics(pages["sync_vs_batch"])
     net = formatting.usd(recommend["comparison"]["net_savings_per_month_usd"])
@@ -105,6 +113,7 @@ def test_a_workflow_walks_through_every_page_and_the_cli_with_the_same_figures(
     assert formatting.usd(row["net_savings_per_month_usd"]) == net
     assert formatting.usd(row["savings_per_month_usd"]) == planned
     windows = metrics(pages["submission_windows"])
+    assert windows["P(miss SLA)"] == formatting.probability(recommend["sla"]["miss_probability"])
     interval = formatting.hours(recommend["sla"]["recommended_interval_hours"])
     assert windows["Longest window within the miss budget"] == interval
     assert f"with {interval} windows" in " ".join(pages["sync_vs_batch"].success[0].value.split("\n"))
