@@ -1,9 +1,22 @@
 """Fetch usage and cost reports from Anthropic's Admin API with an admin key.
 
-Daily buckets, grouped by model and service tier (usage) and by description (cost: model,
-service tier and token type), every page followed. 429 and 5xx are retried with exponential
-backoff, honouring `retry-after`. The admin key is passed per call and never stored, logged,
-or put in an error message (messages are scrubbed of it as a last line of defence).
+First the Usage & Cost Analytics API (`GET /v1/organizations/analytics/usage` and `/analytics/cost`,
+launched 2026-10-29 behind `anthropic-beta: analytics-usage-cost-2026-08-24`): daily buckets, usage
+grouped by model, service tier, context window, inference geo and speed, so long-context, US-only and
+fast-mode rows can be priced as such. When an analytics endpoint answers 404, 403, or 400 "not
+enabled" (an organisation without the beta), that report comes from the legacy endpoints instead
+(`usage_report/messages` grouped by model, service tier and context window; `cost_report` grouped by
+description), and a note says what the legacy report cannot show (speed, inference geo).
+
+Assumptions about the analytics API, whose response shape our facts file does not pin down: it pages
+like the legacy reports (`limit`, `page` → `has_more`, `next_page`; `next_cursor` is accepted too);
+a page is either legacy-shaped (`data: [{starting_at, ending_at, results: [...]}]`) or holds flat rows
+(`data: [{starting_at, model, ..., tokens}]`, tokens possibly inside a `usage` object), which are
+regrouped into buckets; token fields and cost `amount` (cents, decimal string) carry the legacy names.
+
+Every page is followed. 429 and 5xx are retried with exponential backoff, honouring `retry-after`.
+The admin key is passed per call and never stored, logged, or put in an error message (messages are
+scrubbed of it as a last line of defence).
 """
 
 from __future__ import annotations
@@ -15,7 +28,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 from costmodel import safejson
@@ -28,6 +41,16 @@ __all__ = ["DEFAULT_BASE_URL", "FetchError", "FetchFailed", "FetchedReports", "f
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 USAGE_PATH = "/v1/organizations/usage_report/messages"
 COST_PATH = "/v1/organizations/cost_report"
+ANALYTICS_USAGE_PATH = "/v1/organizations/analytics/usage"
+ANALYTICS_COST_PATH = "/v1/organizations/analytics/cost"
+ANALYTICS_BETA = "analytics-usage-cost-2026-08-24"
+"""`anthropic-beta` header of the Usage & Cost Analytics API (launched 2026-10-29)."""
+ANALYTICS_USAGE_GROUPS = ("model", "service_tier", "context_window", "inference_geo", "speed")
+LEGACY_USAGE_GROUPS = ("model", "service_tier", "context_window")
+LEGACY_NOTE = (
+    "the Usage & Cost Analytics API is not enabled for this organisation: fetched the legacy usage report, "
+    "which cannot group by speed or inference_geo, so fast-mode and US-only traffic is priced at standard rates"
+)
 ANTHROPIC_VERSION = "2023-06-01"
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 MAX_RETRY_AFTER_SECONDS = 60.0
@@ -53,6 +76,22 @@ class FetchedReports:
     """Cost report pages."""
     retries: int
     """Requests retried after 429/5xx or a connection error."""
+    usage_api: str = "analytics"
+    """Which API the usage came from: `analytics` or `legacy` (the fallback)."""
+    cost_api: str = "analytics"
+    """Which API the cost came from: `analytics`, `legacy` or `` (not fetched)."""
+
+
+class _AnalyticsUnavailable(Exception):
+    """An analytics endpoint answered 404/403/400 "not enabled": use the legacy endpoint."""
+
+
+def _not_enabled(status: int, body: bytes) -> bool:
+    """404 or 403, or a 400 whose message says the beta/endpoint is not enabled."""
+    if status in (403, 404):
+        return True
+    text = _error_message(status, body).lower()
+    return status == 400 and ("not enabled" in text or "not available" in text)
 
 
 def _scrub(text: str, key: str) -> str:
@@ -85,8 +124,11 @@ def _get_json(
     max_retries: int,
     sleep: Callable[[float], None],
     counter: list[int],
+    beta: str | None = None,
 ) -> dict[str, Any]:
     headers = {"x-api-key": admin_key, "anthropic-version": ANTHROPIC_VERSION, "accept": "application/json"}
+    if beta is not None:
+        headers["anthropic-beta"] = beta
     attempt = 0
     while True:
         request = urllib.request.Request(url, headers=headers, method="GET")
@@ -106,6 +148,8 @@ def _get_json(
                 attempt += 1
                 counter[0] += 1
                 continue
+            if beta is not None and _not_enabled(status, body):
+                raise _AnalyticsUnavailable from None
             hint = " (check the admin key: it starts with sk-ant-admin)" if status in (401, 403) else ""
             kind = FetchError if status in (400, 401, 403, 404) else FetchFailed  # our input, or their failure
             raise kind([_scrub(f"{_path(url)}: {_error_message(status, body)}{hint}", admin_key)]) from None
@@ -136,7 +180,7 @@ def _pages(
         pages.append(page)
         if not page.get("has_more"):
             return pages
-        page_token = page.get("next_page")
+        page_token = page.get("next_page") or page.get("next_cursor")
         if not page_token:
             raise FetchFailed([f"{path}: has_more without next_page"])
     raise FetchError([f"{path}: more than {MAX_PAGES} pages; fetch a shorter date range"])
@@ -149,11 +193,15 @@ def fetch_reports(
     end: date,
     base_url: str = DEFAULT_BASE_URL,
     include_cost: bool = True,
+    api: Literal["auto", "analytics", "legacy"] = "auto",
     timeout: float = 30.0,
     max_retries: int = 4,
     sleep: Callable[[float], None] = time.sleep,
 ) -> FetchedReports:
     """Usage (and cost) report pages for UTC days `start` … `end` inclusive.
+
+    `api`: `auto` asks the analytics API and falls back to the legacy endpoint per report when it is
+    not enabled; `analytics` or `legacy` ask only that one.
 
     `admin_key` is stripped of surrounding whitespace (a pasted line ending); a key with a control
     or non-ASCII character inside is refused with a message that does not contain it.
@@ -178,23 +226,90 @@ def fetch_reports(
     ]
     counter = [0]
 
-    def get(url: str) -> dict[str, Any]:
-        return _get_json(
-            url, admin_key=admin_key, timeout=timeout, max_retries=max_retries, sleep=sleep, counter=counter
-        )
+    def getter(beta: str | None) -> Callable[[str], dict[str, Any]]:
+        def get(url: str) -> dict[str, Any]:
+            return _get_json(
+                url,
+                admin_key=admin_key,
+                timeout=timeout,
+                max_retries=max_retries,
+                sleep=sleep,
+                counter=counter,
+                beta=beta,
+            )
 
-    usage = _pages(base_url, USAGE_PATH, [*window, ("group_by[]", "model"), ("group_by[]", "service_tier")], get)
-    cost = _pages(base_url, COST_PATH, [*window, ("group_by[]", "description")], get) if include_cost else []
-    return FetchedReports(usage_pages=usage, cost_pages=cost, retries=counter[0])
+        return get
+
+    def report(
+        analytics_path: str, legacy_path: str, analytics_groups: tuple[str, ...], legacy_groups: tuple[str, ...]
+    ) -> tuple[list[dict[str, Any]], str]:
+        if api != "legacy":
+            try:
+                params = [*window, *(("group_by[]", g) for g in analytics_groups)]
+                pages = _pages(base_url, analytics_path, params, getter(ANALYTICS_BETA))
+                return [normalize_page(p) for p in pages], "analytics"
+            except _AnalyticsUnavailable:
+                if api == "analytics":
+                    raise FetchError([f"{analytics_path}: the Usage & Cost Analytics API is not enabled"]) from None
+        params = [*window, *(("group_by[]", g) for g in legacy_groups)]
+        return _pages(base_url, legacy_path, params, getter(None)), "legacy"
+
+    usage, usage_api = report(ANALYTICS_USAGE_PATH, USAGE_PATH, ANALYTICS_USAGE_GROUPS, LEGACY_USAGE_GROUPS)
+    cost: list[dict[str, Any]] = []
+    cost_api = ""
+    if include_cost:
+        cost, cost_api = report(ANALYTICS_COST_PATH, COST_PATH, ("description",), ("description",))
+    return FetchedReports(
+        usage_pages=usage, cost_pages=cost, retries=counter[0], usage_api=usage_api, cost_api=cost_api
+    )
+
+
+_BUCKET_START = ("starting_at", "bucket_start", "start", "date")
+
+
+def normalize_page(page: dict[str, Any]) -> dict[str, Any]:
+    """An analytics page in the legacy shape: flat rows regrouped into daily buckets, a nested `usage` merged.
+
+    A page already in the legacy shape (buckets with `results`), or of a shape neither form explains,
+    is returned as is (the importer then names what is wrong with it).
+    """
+    data = page.get("data")
+    if not isinstance(data, list) or not data or not all(isinstance(r, dict) for r in data):
+        return page
+    if any("results" in r for r in data):
+        if all(isinstance(b.get("results"), list) for b in data):
+            return {**page, "data": [{**b, "results": [_merge_usage(r) for r in b["results"]]} for b in data]}
+        return page
+    if not all(any(k in r for k in _BUCKET_START) for r in data):
+        return page
+    buckets: dict[Any, dict[str, Any]] = {}
+    for row in data:
+        start_key = next(k for k in _BUCKET_START if k in row)
+        start = row[start_key]
+        bucket = buckets.setdefault(
+            start, {"starting_at": start, "ending_at": row.get("ending_at") or row.get("bucket_end"), "results": []}
+        )
+        rest = {k: v for k, v in row.items() if k not in (start_key, "ending_at", "bucket_end")}
+        bucket["results"].append(_merge_usage(rest))
+    return {**page, "data": list(buckets.values())}
+
+
+def _merge_usage(row: Any) -> Any:
+    """A row with a nested `usage` object gets its fields at the top (the row's own fields win)."""
+    if isinstance(row, dict) and isinstance(row.get("usage"), dict):
+        return {**row["usage"], **{k: v for k, v in row.items() if k != "usage"}}
+    return row
 
 
 def fetch_into(result: ImportResult, reports: FetchedReports, *, label: str = "Admin API") -> None:
     """Add fetched pages to an import; raises UsageImportError for pages of the wrong shape or too long a span."""
     add_usage_pages(reports.usage_pages, result, source=f"{label} usage report")
-    result.sources.append(f"{label} usage report ({len(reports.usage_pages)} pages)")
+    result.sources.append(f"{label} usage report ({reports.usage_api}, {len(reports.usage_pages)} pages)")
+    if reports.usage_api == "legacy":
+        result.note(LEGACY_NOTE)
     if reports.cost_pages:
         add_cost_pages(reports.cost_pages, result, source=f"{label} cost report")
-        result.sources.append(f"{label} cost report ({len(reports.cost_pages)} pages)")
+        result.sources.append(f"{label} cost report ({reports.cost_api}, {len(reports.cost_pages)} pages)")
     span = result.span_problem()
     if span is not None:
         raise UsageImportError([span])

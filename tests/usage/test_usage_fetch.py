@@ -11,7 +11,7 @@ from costmodel.usage import WhatIfAssumptions
 from emulator.admin_api import AdminApiEmulator
 from tests.usage import samples
 from usageimport import ImportResult, analyze
-from usageimport.fetch import FetchError, fetch_into, fetch_reports
+from usageimport.fetch import LEGACY_NOTE, FetchError, fetch_into, fetch_reports, normalize_page
 from usageimport.tables import UsageImportError
 
 START, END = date(2026, 10, 1), date(2026, 10, 31)
@@ -54,7 +54,8 @@ def test_pages_are_followed_and_totals_match_saved_reports(
     pages = [r.query.get("page", [None])[0] for r in api.requests if r.endpoint == "usage"]
     assert pages == [None, "page_5", "page_10", "page_15", "page_20", "page_25", "page_30"]
     first = api.requests[0].query
-    assert first["group_by[]"] == ["model", "service_tier"]
+    assert first["group_by[]"] == ["model", "service_tier", "context_window", "inference_geo", "speed"]
+    assert {(r.api, r.beta) for r in api.requests} == {("analytics", "analytics-usage-cost-2026-08-24")}
     assert first["bucket_width"] == ["1d"]
     assert first["starting_at"] == ["2026-10-01T00:00:00Z"]
     assert first["ending_at"] == ["2026-11-01T00:00:00Z"]
@@ -166,3 +167,112 @@ def test_a_key_with_a_line_break_inside_never_reaches_the_wire_or_the_message(ap
     assert "SECRET" not in str(info.value)
     assert "U+000D at position 15" in str(info.value)
     assert api.requests == []
+
+
+def _bucket(day: int, results: list[dict[str, object]]) -> dict[str, object]:
+    return {
+        "starting_at": f"2026-10-{day:02d}T00:00:00Z",
+        "ending_at": f"2026-10-{day + 1:02d}T00:00:00Z",
+        "results": results,
+    }
+
+
+def _result(model: str, **extra: object) -> dict[str, object]:
+    return {
+        "model": model,
+        "service_tier": "standard",
+        "uncached_input_tokens": 1_000_000,
+        "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0},
+        "cache_read_input_tokens": 0,
+        "output_tokens": 0,
+        "server_tool_use": {"web_search_requests": 0},
+        **extra,
+    }
+
+
+# Opus 4.6 fast mode is 6x standard ($30/MTok input); inference_geo us is 1.1x on tokens (pricing page, 2026-11-30)
+MODIFIED = [
+    _bucket(
+        1,
+        [
+            _result("claude-opus-4-6", speed="fast", inference_geo="global"),
+            _result("claude-opus-4-6", speed="standard", inference_geo="global"),
+            _result("claude-sonnet-4-6", speed="standard", inference_geo="us"),
+        ],
+    )
+]
+
+
+def _summary(reports: object) -> object:
+    result = ImportResult()
+    fetch_into(result, reports)  # type: ignore[arg-type]
+    return result, analyze(result, as_of=date(2026, 11, 30), assumptions=WhatIfAssumptions()).summary
+
+
+def test_the_analytics_api_groups_by_speed_and_geo_so_fast_and_us_rows_are_priced_as_such() -> None:
+    with AdminApiEmulator(usage_buckets=MODIFIED, admin_key=KEY) as api:
+        reports = fetch(api, include_cost=False)
+    assert reports.usage_api == "analytics"  # type: ignore[attr-defined]
+    result, summary = _summary(reports)
+    assert summary.total.actual_usd == pytest.approx(30.0 + 5.0 + 3.3)  # type: ignore[attr-defined]
+    assert summary.fast_rows == 1  # type: ignore[attr-defined]
+    assert summary.geo_rows == 1  # type: ignore[attr-defined]
+    assert LEGACY_NOTE not in result.notes  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("status", [404, 403, 400])
+def test_falls_back_to_the_legacy_reports_when_analytics_is_not_enabled(status: int) -> None:
+    with AdminApiEmulator(
+        usage_buckets=MODIFIED, admin_key=KEY, analytics=False, analytics_disabled_status=status
+    ) as api:
+        reports = fetch(api, include_cost=False)
+        calls = [(r.api, r.status) for r in api.requests]
+        legacy_groups = next(r.query["group_by[]"] for r in api.requests if r.api == "legacy")
+    assert calls == [("analytics", status), ("legacy", 200)]
+    assert legacy_groups == ["model", "service_tier", "context_window"]
+    assert reports.usage_api == "legacy"  # type: ignore[attr-defined]
+    result, summary = _summary(reports)
+    # the legacy report cannot tell fast or US rows apart: standard prices, and a note that says so
+    assert summary.total.actual_usd == pytest.approx(2 * 5.0 + 3.0)  # type: ignore[attr-defined]
+    assert LEGACY_NOTE in result.notes  # type: ignore[attr-defined]
+    assert any("(legacy," in s for s in result.sources)  # type: ignore[attr-defined]
+
+
+def test_a_400_that_is_not_about_enabling_is_an_error_not_a_fallback(api: AdminApiEmulator) -> None:
+    api.fail_next("usage", status=400)
+    with pytest.raises(FetchError, match="HTTP 400"):
+        fetch(api)
+    assert {r.api for r in api.requests} == {"analytics"}
+
+
+def test_cost_falls_back_too(daily: list[dict[str, object]]) -> None:
+    with AdminApiEmulator(
+        usage_buckets=samples.usage_buckets(daily),
+        cost_buckets=samples.cost_buckets(daily, samples.row_prices(daily)),
+        admin_key=KEY,
+        analytics=False,
+    ) as api:
+        reports = fetch(api)
+    assert reports.cost_api == "legacy"  # type: ignore[attr-defined]
+    _, summary = _summary(reports)
+    assert summary.total.billed_usd == pytest.approx(sum(samples.row_prices(daily).values()), abs=0.005)  # type: ignore[attr-defined]
+
+
+def test_flat_analytics_rows_are_regrouped_into_buckets() -> None:
+    flat = {
+        "data": [
+            {"starting_at": "2026-10-01T00:00:00Z", "model": "claude-sonnet-4-6", "usage": {"output_tokens": 5}},
+            {"starting_at": "2026-10-01T00:00:00Z", "model": "claude-opus-4-6", "output_tokens": 7},
+            {"starting_at": "2026-10-02T00:00:00Z", "model": "claude-opus-4-6", "output_tokens": 9},
+        ],
+        "has_more": False,
+    }
+    page = normalize_page(flat)
+    assert [b["starting_at"][:10] for b in page["data"]] == ["2026-10-01", "2026-10-02"]
+    assert page["data"][0]["results"] == [
+        {"output_tokens": 5, "model": "claude-sonnet-4-6"},
+        {"model": "claude-opus-4-6", "output_tokens": 7},
+    ]
+    for wrong in WRONG_SHAPES:
+        if isinstance(wrong, dict):
+            assert normalize_page(wrong) == wrong  # left for the importer to name what is wrong
