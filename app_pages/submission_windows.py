@@ -34,11 +34,14 @@ if (
     measurement is not None
     and base.sla is not None
     and not windows.uses_pilot_turnaround(base, measurement)
-    and st.button("Use the pilot's measured turnaround", icon=":material/science:")
+    and st.button(
+        "Use the pilot's measured turnaround" + (" (simulated)" if state.get_pilot_origin().simulated else ""),
+        icon=":material/science:",
+    )
 ):
     state.set_workflow(index, windows.with_pilot_turnaround(base, measurement))
     st.rerun()
-st.caption(windows.typical_case_note(base, measurement))
+st.caption(windows.typical_case_note(base, measurement, simulated=state.get_pilot_origin().simulated))
 
 # ---- widgets: the one workflow form, this page's sections
 workflow = widgets.workflow_form(base, catalog=catalog, layout=widgets.WINDOWS_LAYOUT)

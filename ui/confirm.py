@@ -12,7 +12,6 @@ from typing import Any
 
 import streamlit as st
 
-from costmodel.pilot import PilotMeasurement
 from costmodel.workflow import Workflow
 from ui import state, transitions
 
@@ -58,7 +57,7 @@ def pilot_measurement_offer(index: int, workflow: Workflow) -> None:
     """Offer the pilot measurement chosen on the Live pilot page: what it changes (before → after), whether it
     was simulated, and whether it ran on another model; apply only on confirmation."""
     measurement = state.get_pilot_measurement()
-    if not isinstance(measurement, PilotMeasurement):
+    if measurement is None:
         return
     origin = state.get_pilot_origin()
     tag = " · **SIMULATED** (sandbox results, not a measurement)" if origin.simulated else ""

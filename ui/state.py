@@ -69,8 +69,11 @@ def set_pilot_measurement(
 
 
 def get_pilot_measurement() -> PilotMeasurement | None:
-    """The pilot measurement chosen for the plan, if any."""
-    return st.session_state.get(PILOT_MEASUREMENT)
+    """The pilot measurement chosen for the plan, if any (anything else under the key is ignored, never probed)."""
+    from costmodel.pilot import PilotMeasurement
+
+    measurement = st.session_state.get(PILOT_MEASUREMENT)
+    return measurement if isinstance(measurement, PilotMeasurement) else None
 
 
 def get_pilot_origin() -> PilotOrigin:

@@ -134,12 +134,13 @@ def uses_pilot_turnaround(workflow: Workflow, measurement: PilotMeasurement | No
     return with_pilot_turnaround(workflow, measurement) == workflow
 
 
-def typical_case_note(workflow: Workflow, measurement: PilotMeasurement | None) -> str:
+def typical_case_note(workflow: Workflow, measurement: PilotMeasurement | None, *, simulated: bool = False) -> str:
     """Where the typical case comes from: the pilot once it measured it, else the published assumptions."""
     if measurement is not None and uses_pilot_turnaround(workflow, measurement):
         return (
             f"Typical case: measured by the pilot ({measurement.batch_count} batch(es), "
             f"{measurement.request_count:,} requests)"
+            + ("; SIMULATED by the sandbox (made-up results): rehearse with it, do not plan" if simulated else "")
         )
     return (
         "Typical-case assumptions (until a pilot measures them): published observations say most batches end "

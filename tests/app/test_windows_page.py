@@ -9,7 +9,7 @@ from costmodel.scenario import Scenario
 from costmodel.workflow import SlaSpec, Workflow
 from ui import sharing, widgets, windows
 from ui.data import presets
-from ui.state import PILOT_MEASUREMENT, SCENARIO
+from ui.state import PILOT_MEASUREMENT, PILOT_ORIGIN, SCENARIO, PilotOrigin
 
 from . import helpers
 from .helpers import app, assert_clean, metrics
@@ -182,3 +182,19 @@ def test_inputs_survive_a_visit_to_another_page() -> None:
     assert_clean(at)
     assert at.number_input(key=KEYS["sla_hours"]).value == 50.0
     assert at.number_input(key=KEYS["downstream_hours"]).value == 3.0
+
+
+def test_a_simulated_pilot_turnaround_is_labelled() -> None:
+    measurement = PilotMeasurement(
+        input_tokens=1_000, output_tokens=100, median_processing_hours=0.5, p90_processing_hours=2.0, batch_count=3
+    )
+    origin = PilotOrigin(model="claude-haiku-4-5", simulated=True)
+    at = run_page(**{PILOT_MEASUREMENT: measurement, PILOT_ORIGIN: origin})
+    next(b for b in at.button if b.label == "Use the pilot's measured turnaround (simulated)").click().run()
+    assert_clean(at)
+    assert any("SIMULATED by the sandbox" in c.value for c in at.caption)
+
+
+def test_an_untyped_measurement_is_ignored_not_probed() -> None:
+    at = run_page(**{PILOT_MEASUREMENT: {"median_processing_hours": 0.5}})
+    assert not [b for b in at.button if b.label.startswith("Use the pilot")]
