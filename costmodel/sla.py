@@ -347,10 +347,17 @@ def plan_submissions(
             f"a {s:g} h SLA leaves up to {i_max:g} h between submissions"
         )
     else:
+        room = (  # never a negative interval in words: it reads beside "feasible" for a soft SLA
+            f"leaves {i_max:g} h for the submission interval, less than the shortest window "
+            f"({min(CLOCK_FRIENDLY_INTERVALS_HOURS):g} h), against a {s:g} h SLA"
+            if i_max > 0
+            else f"is {-i_max:g} h more than a {s:g} h SLA allows, so no submission interval fits"
+            if i_max < 0
+            else f"uses the whole {s:g} h SLA, so no submission interval fits"
+        )
         reason = (
             f"not guaranteed: {r} round(s) × {w:g} h worst case + {d:g} h downstream + {m:g} h margin = "
-            f"{r * w + d + m:g} h leaves {i_max:g} h for the submission interval, less than the "
-            f"shortest window ({min(CLOCK_FRIENDLY_INTERVALS_HOURS):g} h), against a {s:g} h SLA"
+            f"{r * w + d + m:g} h {room}"
         )
         shortest = min(CLOCK_FRIENDLY_INTERVALS_HOURS)
         if i_max >= shortest:

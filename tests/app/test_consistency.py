@@ -159,6 +159,8 @@ def test_a_soft_sla_never_shows_a_negative_interval_beside_feasible(capsys: pyte
     assert not [v for v in shown.values() if v.startswith("−")]
     assert shown["Longest window within the miss budget"] == formatting.hours(plan["recommended_interval_hours"])
     assert "Feasible as a soft SLA" in page.success[0].value
+    assert not re.search(r"[−-]\d", page.success[0].value), "nor in the reason beside it"
+    assert "6 h more than a 20 h SLA allows" in page.success[0].value
 
 
 def test_an_sla_set_on_submission_windows_reaches_the_verdict_and_the_portfolio() -> None:
