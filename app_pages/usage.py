@@ -84,6 +84,11 @@ if result.skipped_count:
         )
 for name, rows in sorted(summary.unknown_models.items()):
     st.warning(f"Unknown model {name!r}: {rows:,} rows not priced and not in the totals.", icon=":material/help:")
+if summary.fast_rows or summary.geo_rows:
+    st.caption(
+        f"Fast mode: {summary.fast_rows:,} rows at fast rates, never moved to batch · "
+        f"inference_geo us: {summary.geo_rows:,} rows at 1.1× on tokens"
+    )
 for warning in summary.warnings:  # what the import cannot know: tier unknown, unpriced fast/geo rows
     st.warning(warning, icon=":material/warning:")
 if result.other_tier_values:

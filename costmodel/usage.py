@@ -812,10 +812,16 @@ def plan_vs_actual(
 # --- the imported month as a scenario -----------------------------------------------------------
 
 _NAME_MAX = 120
+_VARIANTS = 4
+"""Workflow variants per (tag, model): bit 1 = fast mode, bit 2 = `inference_geo: us`."""
 
 
 def workflows_from_usage(columns: UsageColumns, catalog: Catalog) -> tuple[Workflow, ...]:
-    """One workflow per (tag, model) — or per model without tags — with monthly volume and average tokens.
+    """One workflow per (tag, model, speed, geo) — or per model without tags — with monthly volume and average tokens.
+
+    Fast-mode rows (on a model with fast mode) and `inference_geo: us` rows (on a model that has it)
+    become their own workflows with `speed: fast` / `inference_geo: us`, so the planner prices them as
+    such and never moves fast traffic to batch; their names end in ` · fast` / ` · us`.
 
     Per request: input = total input / requests; cached prefix = (cache writes + reads) / requests;
     cache hit rate = reads / (writes + reads); sync TTL = the TTL with more writes. Volumes are
@@ -834,8 +840,12 @@ def workflows_from_usage(columns: UsageColumns, catalog: Catalog) -> tuple[Workf
     keys = sorted({model_ids[i] or "" for i in set(c.model_codes.tolist())})
     model_key = np.array([keys.index(m) if m in keys else 0 for m in model_ids], dtype=np.int64)[c.model_codes]
     tag = np.where(c.tag_codes >= 0, c.tag_codes, len(c.tag_names)) if c.tag_names else np.zeros(c.n_rows, np.int64)
-    group = tag * len(keys) + model_key
-    n_groups = (len(c.tag_names) + 1) * len(keys)
+    fast_ok = np.array([p is not None and p.fast is not None for p in pricings])[c.model_codes]
+    geo_ok = np.array([p is not None and p.inference_geo_supported for p in pricings])[c.model_codes]
+    variant = (c.fast_rows() & fast_ok).astype(np.int64) + 2 * (c.geo_us_rows() & geo_ok).astype(np.int64)
+    per_tag = len(keys) * _VARIANTS
+    group = tag * per_tag + model_key * _VARIANTS + variant
+    n_groups = (len(c.tag_names) + 1) * per_tag
 
     def total(values: FloatArray) -> FloatArray:
         out: FloatArray = np.bincount(group, weights=values, minlength=n_groups).astype(np.float64)
@@ -852,12 +862,13 @@ def workflows_from_usage(columns: UsageColumns, catalog: Catalog) -> tuple[Workf
     months = (int(c.days.max()) - int(c.days.min()) + 1) / DAYS_PER_MONTH
     tag_names = (*c.tag_names, "")
     workflows = []
-    models_per_tag = np.bincount(np.flatnonzero(rows) // len(keys), minlength=len(tag_names))
+    models_per_tag = np.bincount(np.flatnonzero(rows) // per_tag, minlength=len(tag_names))
     for g in np.flatnonzero(rows):
-        t, model_id = g // len(keys), keys[g % len(keys)]
+        t, model_id, v = g // per_tag, keys[(g % per_tag) // _VARIANTS], int(g % _VARIANTS)
+        label = model_id + (" · fast" if v & 1 else "") + (" · us" if v & 2 else "")
         tag_name = tag_names[t]
         # a tag on one model keeps its own name, so plan vs actual can match it back
-        name = (tag_name if models_per_tag[t] == 1 else f"{tag_name} · {model_id}") if tag_name else model_id
+        name = (tag_name if models_per_tag[t] == 1 else f"{tag_name} · {label}") if tag_name else label
         if missing[g] > 0 or requests[g] <= 0:
             raise UsageError(
                 f"{name}: the source does not count requests, so average tokens per request are unknown; "
@@ -875,6 +886,8 @@ def workflows_from_usage(columns: UsageColumns, catalog: Catalog) -> tuple[Workf
                 cached_input_tokens=float(prefix_total / n),
                 cache_hit_rate=float(reads[g] / prefix_total) if prefix_total > 0 else 0.0,
                 sync_cache_ttl="1h" if writes_1h[g] > writes_5m[g] else "5m",
+                speed="fast" if v & 1 else "standard",
+                inference_geo="us" if v & 2 else "global",
                 description=(
                     f"imported usage: {int(rows[g]):,} rows, {n:,.0f} requests over {months * DAYS_PER_MONTH:.0f} days"
                 ),

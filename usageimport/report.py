@@ -65,6 +65,11 @@ def analysis_text(analysis: Analysis, plan_rows: Sequence[PlanVsActualRow] | Non
             f"Batch what-if: ${s.total.whatif_usd:,.2f} instead of ${s.total.actual_usd:,.2f} "
             f"(savings ${s.total.savings_usd:,.2f}, {s.total.savings_share:.1%})"
         )
+    if s.fast_rows or s.geo_rows:
+        lines.append(
+            f"Fast mode: {s.fast_rows:,} rows at fast rates, never moved to batch; "
+            f"inference_geo us: {s.geo_rows:,} rows at 1.1× on tokens"
+        )
     if s.warnings:
         lines.append("")
         lines += [f"Warning: {w}" for w in s.warnings]

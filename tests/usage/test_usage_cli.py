@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -224,20 +225,31 @@ def test_an_unreachable_admin_api_is_a_failed_operation_exit_1(
     assert "SECRET" not in out + err
 
 
+NO_TIER_CSV = "date,model,service_tier,input_tokens,output_tokens\n" + "".join(
+    f"2026-10-01,claude-sonnet-4-6,{tier},1000000,0\n" for tier in ("standard", "")
+)
+MODES_CSV = """date,model,service_tier,speed,inference_geo,input_tokens,output_tokens
+2026-10-01,claude-opus-4-6,standard,fast,global,1000000,0
+2026-10-01,claude-sonnet-4-6,standard,standard,us,1000000,0
+"""
+
+
+def text_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str], csv: str) -> tuple[str, dict[str, Any]]:
+    """The text report and the JSON of one usage CSV (both must exit 0)."""
+    path = tmp_path / "usage.csv"
+    path.write_text(csv)
+    code, out, err = run([str(path)], capsys)
+    assert code == 0, err
+    code, data, err = run([str(path), "--json"], capsys)
+    assert code == 0, err
+    return out, json.loads(data)
+
+
 def test_rows_without_a_tier_are_reported_apart_in_text_and_json(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = tmp_path / "no_tier.csv"
-    path.write_text(
-        "date,model,service_tier,input_tokens,output_tokens\n"
-        "2026-10-01,claude-sonnet-4-6,standard,1000000,0\n"
-        "2026-10-01,claude-sonnet-4-6,,1000000,0\n"
-    )
-    code, out, err = run([str(path)], capsys)
-    assert code == 0, err
+    out, data = text_and_json(tmp_path, capsys, NO_TIER_CSV)
     assert "Warning: tier unknown: 1 row (50.0% of spend, $3.00)" in out
-    code, out, err = run([str(path), "--json"], capsys)
-    data = json.loads(out)
     assert data["tier_unknown"] == {
         "rows": 1,
         "actual_usd": pytest.approx(3.0),
@@ -246,3 +258,12 @@ def test_rows_without_a_tier_are_reported_apart_in_text_and_json(
     }
     assert data["warnings"][0].startswith("tier unknown")
     assert {t["key"]: t["savings_usd"] for t in data["by_tier"]}["unknown"] == 0
+
+
+def test_fast_and_us_rows_are_named_in_text_and_counted_in_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out, data = text_and_json(tmp_path, capsys, MODES_CSV)
+    assert "Fast mode: 1 rows at fast rates, never moved to batch; inference_geo us: 1 rows at 1.1× on tokens" in out
+    assert (data["fast_mode_rows"], data["inference_geo_us_rows"]) == (1, 1)
+    assert data["total"]["actual_usd"] == pytest.approx(30.0 + 3.3)  # Opus 4.6 fast 6 × $5; Sonnet 4.6 1.1 × $3

@@ -111,3 +111,23 @@ def test_inference_geo_us_is_1_1x_on_tokens_not_on_web_search_and_only_where_sup
     summary = summarize(priced, WhatIfAssumptions(), price_source="test")
     assert summary.geo_rows == 2
     assert any("data residency" in w for w in summary.warnings)
+
+
+def test_a_scenario_from_usage_keeps_fast_and_us_traffic_apart() -> None:
+    from costmodel.usage import workflows_from_usage
+
+    rows = [
+        {"model": "claude-opus-4-6", "uncached": 1_000, "fast": True},
+        {"model": "claude-opus-4-6", "uncached": 1_000},
+        {"model": "claude-opus-4-6", "uncached": 1_000, "geo": True},
+        {"model": "claude-haiku-4-5", "uncached": 1_000, "geo": True, "fast": True},  # neither exists on Haiku 4.5
+    ]
+    cols = columns(rows)
+    cols = UsageColumns(**{**cols.__dict__, "requests": np.ones(len(rows))})
+    flows = {w.name: (w.speed, w.inference_geo) for w in workflows_from_usage(cols, CATALOG)}
+    assert flows == {
+        "claude-opus-4-6": ("standard", "global"),
+        "claude-opus-4-6 · fast": ("fast", "global"),
+        "claude-opus-4-6 · us": ("standard", "us"),
+        "claude-haiku-4-5": ("standard", "global"),
+    }

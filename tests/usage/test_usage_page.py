@@ -262,3 +262,16 @@ def test_rows_without_a_service_tier_are_shown_apart_with_their_share(tmp_path: 
     assert any(w.startswith("tier unknown: 1 row (75.0% of spend") for w in warnings), warnings
     assert "Tier unknown" in metric_values(at)
     assert metric_values(at)["Tier unknown"] == "$9.00"
+
+
+def test_fast_and_us_rows_are_named(tmp_path: Path) -> None:
+    path = tmp_path / "modes.csv"
+    path.write_text(
+        "date,model,service_tier,speed,inference_geo,input_tokens,output_tokens\n"
+        "2026-10-01,claude-opus-4-6,standard,fast,global,1000000,0\n"
+        "2026-10-01,claude-sonnet-4-6,standard,standard,us,1000000,0\n"
+    )
+    at = page([path])
+    clean(at)
+    assert any("Fast mode: 1 rows at fast rates" in c.value for c in at.caption)
+    assert metric_values(at)["Actual spend"] == "$33.30"
