@@ -22,6 +22,7 @@ from costmodel.usage import (
     TIER_BATCH,
     TIER_OTHER,
     TIER_STANDARD,
+    TIER_UNKNOWN,
     UsageColumns,
     UsageError,
     WhatIfAssumptions,
@@ -203,7 +204,7 @@ tier_rows = st.lists(
     st.fixed_dictionaries(
         {
             "model": st.sampled_from(PUBLISHED),
-            "tier": st.sampled_from([TIER_STANDARD, TIER_BATCH, TIER_OTHER]),
+            "tier": st.sampled_from([TIER_STANDARD, TIER_BATCH, TIER_OTHER, TIER_UNKNOWN]),
             "uncached": st.integers(0, 300_000),
             "cr": st.integers(0, 50_000),
             "out": st.integers(0, 8_000),
@@ -228,6 +229,8 @@ def test_already_batch_rows_are_never_discounted(
     for g in summary.by_tier:
         if g.key != "standard":
             assert g.savings_usd == 0.0
+    unknown = priced.columns.tier_codes == TIER_UNKNOWN
+    assert summary.unknown_tier_usd == pytest.approx(float(priced.sync_usd[unknown].sum()))  # standard rates
 
 
 @settings(max_examples=60, deadline=None)
