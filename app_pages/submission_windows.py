@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import streamlit as st
+from pydantic import ValidationError
 
+from costmodel.errors import problem_lines
 from costmodel.sla import plan_submissions
 from ui import data, sharing, state, widgets, windows
 
@@ -67,7 +69,11 @@ if not first_visit or incoming is not None:
     sharing.write_params(windows.IntervalChoice(interval_hours=chosen) if chosen else None, "i")
 
 # ---- one validated model → one core call
-inputs = windows.plan_inputs(workflow, chosen)
+try:
+    inputs = windows.plan_inputs(workflow, chosen)
+except ValidationError as exc:  # a valid workflow the SLA model cannot take (e.g. more than 100 rounds)
+    st.error("These inputs cannot be planned:\n\n" + "\n".join(f"- {line}" for line in problem_lines(exc)))
+    st.stop()
 if inputs is None:
     st.info(
         f"“{workflow.name}” has no SLA, so there is nothing to plan: switch the SLA on above to set one "

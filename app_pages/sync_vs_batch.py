@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import streamlit as st
+from pydantic import ValidationError
 
 from costmodel import formatting as fmt
 from costmodel.cost import savings_curve
+from costmodel.errors import problem_lines
 from costmodel.recommend import evaluate_workflow
 from costmodel.routing import route_models
 from costmodel.workflow import WorkflowError, resolve_pricing
@@ -48,6 +50,9 @@ with headline:
         pricing = resolve_pricing(workflow, catalog)
     except WorkflowError as exc:
         st.error(str(exc), icon=":material/error:")
+        st.stop()
+    except ValidationError as exc:  # a valid workflow the SLA model cannot take (e.g. more than 100 rounds)
+        st.error("\n".join(f"- {line}" for line in problem_lines(exc)), icon=":material/error:")
         st.stop()
     c, rec = result.comparison, result.recommendation
     with assumed:

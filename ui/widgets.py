@@ -137,7 +137,7 @@ def _k(name: str) -> str:
 
 
 def _pct(share: float) -> float:
-    return round(share * 100.0, 6)
+    return round(share * 100.0, 9)  # 9 places: a link's 1e-9 success rate must not round to an invalid 0
 
 
 def _seed_values(base: Workflow, catalog: Catalog) -> dict[str, Any]:
