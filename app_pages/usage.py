@@ -89,7 +89,7 @@ if summary.fast_rows or summary.geo_rows:
         f"Fast mode: {summary.fast_rows:,} rows at fast rates, never moved to batch · "
         f"inference_geo us: {summary.geo_rows:,} rows at 1.1× on tokens"
     )
-for warning in summary.warnings:  # what the import cannot know: tier unknown, unpriced fast/geo rows
+for warning in analysis.warnings():  # what the import cannot know: tier unknown, unpriced fast/geo rows
     st.warning(warning, icon=":material/warning:")
 if result.other_tier_values:
     st.info(

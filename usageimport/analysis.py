@@ -68,6 +68,10 @@ class Analysis:
         """Import notes and pricing assumptions together."""
         return (*self.summary.assumptions, *self.result.notes)
 
+    def warnings(self) -> tuple[str, ...]:
+        """What the figures cannot know (tier unknown, a legacy report without speed or geo), one sentence each."""
+        return (*self.summary.warnings, *self.result.warnings)
+
     def plan_vs_actual(self, workflows: Sequence[object]) -> tuple[PlanVsActualRow, ...]:
         """The plan's workflows against this import (see `costmodel.usage.plan_vs_actual`)."""
         return plan_vs_actual(workflows, self.summary, self.catalog)  # type: ignore[arg-type]

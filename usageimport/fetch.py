@@ -305,8 +305,8 @@ def fetch_into(result: ImportResult, reports: FetchedReports, *, label: str = "A
     """Add fetched pages to an import; raises UsageImportError for pages of the wrong shape or too long a span."""
     add_usage_pages(reports.usage_pages, result, source=f"{label} usage report")
     result.sources.append(f"{label} usage report ({reports.usage_api}, {len(reports.usage_pages)} pages)")
-    if reports.usage_api == "legacy":
-        result.note(LEGACY_NOTE)
+    if reports.usage_api == "legacy" and LEGACY_NOTE not in result.warnings:
+        result.warnings.append(LEGACY_NOTE)
     if reports.cost_pages:
         add_cost_pages(reports.cost_pages, result, source=f"{label} cost report")
         result.sources.append(f"{label} cost report ({reports.cost_api}, {len(reports.cost_pages)} pages)")

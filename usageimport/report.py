@@ -70,9 +70,9 @@ def analysis_text(analysis: Analysis, plan_rows: Sequence[PlanVsActualRow] | Non
             f"Fast mode: {s.fast_rows:,} rows at fast rates, never moved to batch; "
             f"inference_geo us: {s.geo_rows:,} rows at 1.1× on tokens"
         )
-    if s.warnings:
+    if analysis.warnings():
         lines.append("")
-        lines += [f"Warning: {w}" for w in s.warnings]
+        lines += [f"Warning: {w}" for w in analysis.warnings()]
     if s.unknown_models:
         lines.append("")
         for name, rows in sorted(s.unknown_models.items()):
@@ -140,7 +140,7 @@ def analysis_json(analysis: Analysis, plan_rows: Sequence[PlanVsActualRow] | Non
         },
         "fast_mode_rows": s.fast_rows,
         "inference_geo_us_rows": s.geo_rows,
-        "warnings": list(s.warnings),
+        "warnings": list(analysis.warnings()),
         "long_context_rows": s.long_context_rows,
         "billed_unmatched_usd": s.billed_unmatched_usd,
         "plan_vs_actual": None if plan_rows is None else [p.model_dump() for p in plan_rows],

@@ -105,6 +105,8 @@ class ImportResult:
     """Empty lines ignored [lines]."""
     notes: list[str] = field(default_factory=list)
     """Assumptions the import made (e.g. cache writes without a TTL counted as 5-minute)."""
+    warnings: list[str] = field(default_factory=list)
+    """What the source cannot show, to be shown with the figures (e.g. a legacy report without speed or geo)."""
     _model_table: dict[str, int] = field(default_factory=dict)
     _tag_table: dict[str, int] = field(default_factory=dict)
     _usage_parts: list[dict[str, np.ndarray]] = field(default_factory=list)

@@ -217,7 +217,7 @@ def test_the_analytics_api_groups_by_speed_and_geo_so_fast_and_us_rows_are_price
     assert summary.total.actual_usd == pytest.approx(30.0 + 5.0 + 3.3)  # type: ignore[attr-defined]
     assert summary.fast_rows == 1  # type: ignore[attr-defined]
     assert summary.geo_rows == 1  # type: ignore[attr-defined]
-    assert LEGACY_NOTE not in result.notes  # type: ignore[attr-defined]
+    assert LEGACY_NOTE not in result.warnings  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("status", [404, 403, 400])
@@ -234,7 +234,7 @@ def test_falls_back_to_the_legacy_reports_when_analytics_is_not_enabled(status: 
     result, summary = _summary(reports)
     # the legacy report cannot tell fast or US rows apart: standard prices, and a note that says so
     assert summary.total.actual_usd == pytest.approx(2 * 5.0 + 3.0)  # type: ignore[attr-defined]
-    assert LEGACY_NOTE in result.notes  # type: ignore[attr-defined]
+    assert LEGACY_NOTE in result.warnings  # type: ignore[attr-defined]
     assert any("(legacy," in s for s in result.sources)  # type: ignore[attr-defined]
 
 

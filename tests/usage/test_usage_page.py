@@ -155,18 +155,23 @@ def test_plan_vs_actual_against_the_current_scenario() -> None:
     assert len(plan) >= 1
 
 
+def fetch_october(api: AdminApiEmulator, key: str) -> AppTest:
+    """The page fetching October 2026 from the emulator with `key` typed in."""
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    at.session_state[ADMIN_BASE_URL] = api.base_url
+    at.run()
+    at.radio(key="bp_usage_src").set_value("Admin API").run()
+    at.text_input(key="bp_usage_admin_key").input(key)
+    at.date_input(key="bp_usage_start").set_value(date(2026, 10, 1))
+    at.date_input(key="bp_usage_end").set_value(date(2026, 10, 31))
+    return next(b for b in at.button if b.label == "Fetch usage and cost reports").click().run()
+
+
 def test_fetch_from_the_admin_api_emulator_forgets_the_key() -> None:
     key = "sk-ant-admin01-PAGE-SECRET-42"
     daily = samples.daily_usage()
     with AdminApiEmulator(usage_buckets=samples.usage_buckets(daily), admin_key=key) as api:
-        at = AppTest.from_file(PAGE, default_timeout=30)
-        at.session_state[ADMIN_BASE_URL] = api.base_url
-        at.run()
-        at.radio(key="bp_usage_src").set_value("Admin API").run()
-        at.text_input(key="bp_usage_admin_key").input(key)
-        at.date_input(key="bp_usage_start").set_value(date(2026, 10, 1))
-        at.date_input(key="bp_usage_end").set_value(date(2026, 10, 31))
-        next(b for b in at.button if b.label == "Fetch usage and cost reports").click().run()
+        at = fetch_october(api, key)
     clean(at)
     assert metric_values(at)["Actual spend"] == f"${sum(samples.row_prices(daily).values()):,.2f}"
     assert at.text_input(key="bp_usage_admin_key").value == ""
@@ -275,3 +280,13 @@ def test_fast_and_us_rows_are_named(tmp_path: Path) -> None:
     clean(at)
     assert any("Fast mode: 1 rows at fast rates" in c.value for c in at.caption)
     assert metric_values(at)["Actual spend"] == "$33.30"
+
+
+def test_a_fetch_that_fell_back_to_the_legacy_report_says_what_it_cannot_show() -> None:
+    key = "sk-ant-admin01-PAGE-legacy"
+    buckets = samples.usage_buckets(samples.daily_usage())
+    with AdminApiEmulator(usage_buckets=buckets, admin_key=key, analytics=False) as api:
+        at = fetch_october(api, key)
+    clean(at)
+    assert any("legacy usage report" in w.value and "speed or inference_geo" in w.value for w in at.warning)
+    assert {r.api for r in api.requests} == {"analytics", "legacy"}
