@@ -164,8 +164,9 @@ def _csv(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 
 
 def usage_assumptions(analysis: Analysis) -> str:
-    """The CSV downloads' sidecar: price source, pricing assumptions and import notes, one per line."""
-    return "\n".join([f"prices: {analysis.summary.price_source}", *analysis.assumptions()]) + "\n"
+    """The CSV downloads' sidecar: price source, warnings, pricing assumptions and import notes, one per line."""
+    warnings = [f"warning: {w}" for w in analysis.warnings()]
+    return "\n".join([f"prices: {analysis.summary.price_source}", *warnings, *analysis.assumptions()]) + "\n"
 
 
 def groups_csv(analysis: Analysis) -> str:

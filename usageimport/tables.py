@@ -50,6 +50,11 @@ def _shown(value: object) -> str:
     return text if len(text) <= _SHOWN_CHARS else f"{text[: _SHOWN_CHARS - 1]}…"
 
 
+def _flags_or_none(flags: np.ndarray) -> np.ndarray | None:
+    """None when no row is flagged (the core reads None as all False)."""
+    return flags if flags.any() else None
+
+
 def _day(day_number: int) -> date:
     return _EPOCH + timedelta(days=day_number)
 
@@ -373,8 +378,8 @@ class ImportResult:
             days=cat("day", np.int64),
             tag_codes=cat("tag", np.int64),
             tag_names=tuple(self._tag_table),
-            fast=cat("fast", bool),
-            geo_us=cat("geo_us", bool),
+            fast=_flags_or_none(cat("fast", bool)),
+            geo_us=_flags_or_none(cat("geo_us", bool)),
         )
 
     def billed_columns(self) -> BilledColumns | None:

@@ -88,3 +88,14 @@ def test_report_rows_grouped_without_service_tier_are_tier_unknown(tmp_path: Pat
     s = summary_of(_page(tmp_path, [row]))
     assert s.unknown_tier_rows == 1
     assert s.total.savings_usd == 0
+
+
+def test_the_exports_sidecar_carries_the_tier_unknown_warning(tmp_path: Path) -> None:
+    from usageimport.report import groups_csv, usage_assumptions
+
+    path = tmp_path / "usage.csv"
+    path.write_text("date,model,input_tokens,output_tokens\n2026-10-01,claude-sonnet-4-6,1000000,0\n")
+    analysis = analyze(load_files([path]), as_of=AS_OF, assumptions=WhatIfAssumptions())
+    sidecar = usage_assumptions(analysis).splitlines()
+    assert sidecar[1].startswith("warning: tier unknown: 1 row (100.0% of spend, $3.00)")
+    assert "tier,unknown,1," in groups_csv(analysis)
