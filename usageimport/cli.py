@@ -79,6 +79,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fetch", action="store_true", help=f"fetch reports from the Admin API (key in ${ADMIN_KEY_ENV})")
     p.add_argument("--start", type=_day, help="first UTC day to fetch")
     p.add_argument("--end", type=_day, help="last UTC day to fetch (inclusive)")
+    p.add_argument(
+        "--admin-api",
+        choices=("auto", "analytics", "legacy"),
+        default="auto",
+        help="which Admin API to fetch from: auto = the Usage & Cost Analytics API, the legacy reports where it is "
+        "not enabled (default)",
+    )
     p.add_argument("--admin-base-url", default=None, help=argparse.SUPPRESS)
     p.add_argument("--plan", type=Path, help="scenario JSON to compare with the imported usage")
     p.add_argument("--to-scenario", type=Path, metavar="OUT.json", help="write the imported month as a scenario")
@@ -192,7 +199,11 @@ def _fetch(args: argparse.Namespace, result: Any) -> None:
         raise _ArgumentError("--fetch needs --start and --end (UTC days, YYYY-MM-DD)")
     key = os.environ.get(ADMIN_KEY_ENV, "")
     reports = fetch_reports(
-        admin_key=key, start=args.start, end=args.end, base_url=args.admin_base_url or DEFAULT_BASE_URL
+        admin_key=key,
+        start=args.start,
+        end=args.end,
+        base_url=args.admin_base_url or DEFAULT_BASE_URL,
+        api=args.admin_api,
     )
     fetch_into(result, reports)
 

@@ -250,7 +250,12 @@ def fetch_reports(
                 return [normalize_page(p) for p in pages], "analytics"
             except _AnalyticsUnavailable:
                 if api == "analytics":
-                    raise FetchError([f"{analytics_path}: the Usage & Cost Analytics API is not enabled"]) from None
+                    raise FetchError(
+                        [
+                            f"{_path(analytics_path)}: the Usage & Cost Analytics API is not enabled for this "
+                            "organisation; fetch from the legacy reports instead"
+                        ]
+                    ) from None
         params = [*window, *(("group_by[]", g) for g in legacy_groups)]
         return _pages(base_url, legacy_path, params, getter(None)), "legacy"
 

@@ -267,3 +267,37 @@ def test_fast_and_us_rows_are_named_in_text_and_counted_in_json(
     assert "Fast mode: 1 rows at fast rates, never moved to batch; inference_geo us: 1 rows at 1.1× on tokens" in out
     assert (data["fast_mode_rows"], data["inference_geo_us_rows"]) == (1, 1)
     assert data["total"]["actual_usd"] == pytest.approx(30.0 + 3.3)  # Opus 4.6 fast 6 × $5; Sonnet 4.6 1.1 × $3
+
+
+@pytest.mark.parametrize(
+    ("choice", "analytics", "code", "apis"),
+    [
+        ("auto", False, 0, {"analytics", "legacy"}),  # the fallback
+        ("legacy", True, 0, {"legacy"}),
+        ("analytics", False, 2, {"analytics"}),  # asked for analytics only: no fallback, one line
+    ],
+)
+def test_admin_api_choice(
+    choice: str,
+    analytics: bool,
+    code: int,
+    apis: set[str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    key = "sk-ant-admin01-CLI-choice"
+    with AdminApiEmulator(
+        usage_buckets=samples.usage_buckets(samples.daily_usage()), admin_key=key, analytics=analytics
+    ) as api:
+        monkeypatch.setenv("ANTHROPIC_ADMIN_KEY", key)
+        argv = ["--fetch", "--start", "2026-10-01", "--end", "2026-10-31", "--admin-base-url", api.base_url]
+        got, out, err = run([*argv, "--admin-api", choice, "--json"], capsys)
+    assert got == code, err
+    assert {r.api for r in api.requests} == apis
+    if code:
+        assert err.strip() == (
+            "error: organizations/analytics/usage: the Usage & Cost Analytics API is not enabled for this "
+            "organisation; fetch from the legacy reports instead"
+        )
+    else:
+        assert json.loads(out)["total"]["actual_usd"] > 0
