@@ -21,6 +21,7 @@ from costmodel.guard import GuardSettings
 from costmodel.limits import DEFAULT_BATCH_DISCOUNT
 from costmodel.prices import Catalog
 from costmodel.recommend import WorkflowResult, evaluate_workflow
+from costmodel.sla import SIMULATION_SAMPLES
 from costmodel.workflow import Workflow
 
 __all__ = [
@@ -111,7 +112,7 @@ def evaluate_scenario(
     scenario: Scenario,
     catalog: Catalog,
     *,
-    sla_samples: int = 100_000,
+    sla_samples: int = SIMULATION_SAMPLES,
     capacity: CapacitySettings | None = None,
     guard: GuardSettings | None = None,
     days_in_month: int = 30,
