@@ -415,7 +415,7 @@ class GroupTotals(StrictModel):
     output_tokens: float
     """Output [tokens]."""
     standard_usd: float
-    """Actual spend of standard-tier (and other-tier) rows [USD]."""
+    """Actual spend of rows not on batch: standard, other and tier-unknown rows [USD]."""
     batch_usd: float
     """Actual spend of rows that already ran on batch [USD]."""
     batch_token_share: float

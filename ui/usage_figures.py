@@ -44,7 +44,7 @@ def actual_vs_whatif_figure(summary: UsageSummary) -> go.Figure:
     """Per model: actual spend (split standard / already batch) next to the batch what-if [USD]."""
     models = [g.key for g in summary.by_model]
     fig = go.Figure()
-    fig.add_bar(x=models, y=[g.standard_usd for g in summary.by_model], name="actual: standard tier", offsetgroup="a")
+    fig.add_bar(x=models, y=[g.standard_usd for g in summary.by_model], name="actual: not on batch", offsetgroup="a")
     fig.add_bar(
         x=models,
         y=[g.batch_usd for g in summary.by_model],

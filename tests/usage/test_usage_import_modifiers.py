@@ -99,3 +99,13 @@ def test_the_exports_sidecar_carries_the_tier_unknown_warning(tmp_path: Path) ->
     sidecar = usage_assumptions(analysis).splitlines()
     assert sidecar[1].startswith("warning: tier unknown: 1 row (100.0% of spend, $3.00)")
     assert "tier,unknown,1," in groups_csv(analysis)
+
+
+def test_the_per_model_chart_counts_tier_unknown_spend_as_not_on_batch(tmp_path: Path) -> None:
+    from ui.usage_figures import actual_vs_whatif_figure
+
+    path = tmp_path / "usage.csv"
+    path.write_text("date,model,input_tokens,output_tokens\n2026-10-01,claude-sonnet-4-6,1000000,0\n")
+    bars = {t.name: list(t.y) for t in actual_vs_whatif_figure(summary_of(path)).data}
+    assert bars["actual: not on batch"] == [pytest.approx(3.0)]
+    assert bars["batch what-if"] == [pytest.approx(3.0)]  # not moved
