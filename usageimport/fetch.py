@@ -33,10 +33,18 @@ from urllib.parse import urlencode
 
 from costmodel import safejson
 from costmodel.apikeys import KeyFormatError, clean_api_key, scrub
-from usageimport.jsonfiles import add_cost_pages, add_usage_pages
+from usageimport.jsonfiles import add_cost_pages, add_usage_pages, normalize_page
 from usageimport.tables import MAX_SPAN_DAYS, ImportResult, UsageImportError
 
-__all__ = ["DEFAULT_BASE_URL", "FetchError", "FetchFailed", "FetchedReports", "fetch_into", "fetch_reports"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "FetchError",
+    "FetchFailed",
+    "FetchedReports",
+    "fetch_into",
+    "fetch_reports",
+    "normalize_page",
+]
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 USAGE_PATH = "/v1/organizations/usage_report/messages"
@@ -267,43 +275,6 @@ def fetch_reports(
     return FetchedReports(
         usage_pages=usage, cost_pages=cost, retries=counter[0], usage_api=usage_api, cost_api=cost_api
     )
-
-
-_BUCKET_START = ("starting_at", "bucket_start", "start", "date")
-
-
-def normalize_page(page: dict[str, Any]) -> dict[str, Any]:
-    """An analytics page in the legacy shape: flat rows regrouped into daily buckets, a nested `usage` merged.
-
-    A page already in the legacy shape (buckets with `results`), or of a shape neither form explains,
-    is returned as is (the importer then names what is wrong with it).
-    """
-    data = page.get("data")
-    if not isinstance(data, list) or not data or not all(isinstance(r, dict) for r in data):
-        return page
-    if any("results" in r for r in data):
-        if all(isinstance(b.get("results"), list) for b in data):
-            return {**page, "data": [{**b, "results": [_merge_usage(r) for r in b["results"]]} for b in data]}
-        return page
-    if not all(any(k in r for k in _BUCKET_START) for r in data):
-        return page
-    buckets: dict[Any, dict[str, Any]] = {}
-    for row in data:
-        start_key = next(k for k in _BUCKET_START if k in row)
-        start = row[start_key]
-        bucket = buckets.setdefault(
-            start, {"starting_at": start, "ending_at": row.get("ending_at") or row.get("bucket_end"), "results": []}
-        )
-        rest = {k: v for k, v in row.items() if k not in (start_key, "ending_at", "bucket_end")}
-        bucket["results"].append(_merge_usage(rest))
-    return {**page, "data": list(buckets.values())}
-
-
-def _merge_usage(row: Any) -> Any:
-    """A row with a nested `usage` object gets its fields at the top (the row's own fields win)."""
-    if isinstance(row, dict) and isinstance(row.get("usage"), dict):
-        return {**row["usage"], **{k: v for k, v in row.items() if k != "usage"}}
-    return row
 
 
 def fetch_into(result: ImportResult, reports: FetchedReports, *, label: str = "Admin API") -> None:

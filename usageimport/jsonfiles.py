@@ -1,7 +1,8 @@
 """JSON imports: saved Admin API usage and cost report pages, and JSON/JSONL per-request logs.
 
 A report file holds one page (`{data, has_more, next_page}`), a list of pages, or one page per
-line. A log file holds one request per line (or a JSON list of them), flat or with Anthropic's
+line; a Usage & Cost Analytics page of flat rows (`data: [{starting_at, model, ...}]`) is regrouped
+into the legacy buckets first (`normalize_page`). A log file holds one request per line (or a JSON list of them), flat or with Anthropic's
 nested `usage` object (`usage.cache_creation.ephemeral_1h_input_tokens` …); nested keys are
 joined with `_` and matched through the same header aliases as CSV columns.
 """
@@ -20,7 +21,7 @@ from costmodel import safejson
 from usageimport.columns import USAGE_ALIASES, find_columns
 from usageimport.tables import ImportResult, UsageImportError
 
-__all__ = ["add_cost_pages", "add_usage_pages", "is_report_page", "read_json"]
+__all__ = ["add_cost_pages", "add_usage_pages", "is_report_page", "normalize_page", "read_json"]
 
 
 def is_report_page(obj: object) -> bool:
@@ -34,7 +35,7 @@ def is_report_page(obj: object) -> bool:
 
 
 def _is_cost_page(page: dict[str, Any]) -> bool:
-    for bucket in page.get("data", []):
+    for bucket in normalize_page(page).get("data", []):
         results = bucket.get("results") if isinstance(bucket, dict) else None
         for r in results if isinstance(results, list) else []:
             return isinstance(r, dict) and "amount" in r
@@ -54,6 +55,7 @@ def _results(pages: Iterable[Any], source: str) -> Iterator[tuple[Any, dict[str,
         where = f"{source}: page {p}"
         if not isinstance(page, dict):
             raise UsageImportError([f"{where}: expected a report page (an object with data), got {_kind(page)}"])
+        page = normalize_page(page)  # analytics pages of flat rows → buckets
         data = page.get("data", [])
         if not isinstance(data, list):
             raise UsageImportError([f"{where}: data is {_kind(data)}; a report page's data is a list of buckets"])
@@ -70,6 +72,43 @@ def _results(pages: Iterable[Any], source: str) -> Iterator[tuple[Any, dict[str,
                     if not isinstance(result.get(nested) or {}, dict):
                         raise UsageImportError([f"{where}: data[{b}].results[{r}].{nested} is not an object"])
                 yield bucket.get("starting_at"), result
+
+
+_BUCKET_START = ("starting_at", "bucket_start", "start", "date")
+
+
+def normalize_page(page: dict[str, Any]) -> dict[str, Any]:
+    """An analytics page in the legacy shape: flat rows regrouped into daily buckets, a nested `usage` merged.
+
+    A page already in the legacy shape (buckets with `results`), or of a shape neither form explains,
+    is returned as is (the importer then names what is wrong with it).
+    """
+    data = page.get("data")
+    if not isinstance(data, list) or not data or not all(isinstance(r, dict) for r in data):
+        return page
+    if any("results" in r for r in data):
+        if all(isinstance(b.get("results"), list) for b in data):
+            return {**page, "data": [{**b, "results": [_merge_usage(r) for r in b["results"]]} for b in data]}
+        return page
+    if not all(any(k in r for k in _BUCKET_START) for r in data):
+        return page
+    buckets: dict[Any, dict[str, Any]] = {}
+    for row in data:
+        start_key = next(k for k in _BUCKET_START if k in row)
+        start = row[start_key]
+        bucket = buckets.setdefault(
+            start, {"starting_at": start, "ending_at": row.get("ending_at") or row.get("bucket_end"), "results": []}
+        )
+        rest = {k: v for k, v in row.items() if k not in (start_key, "ending_at", "bucket_end")}
+        bucket["results"].append(_merge_usage(rest))
+    return {**page, "data": list(buckets.values())}
+
+
+def _merge_usage(row: Any) -> Any:
+    """A row with a nested `usage` object gets its fields at the top (the row's own fields win)."""
+    if isinstance(row, dict) and isinstance(row.get("usage"), dict):
+        return {**row["usage"], **{k: v for k, v in row.items() if k != "usage"}}
+    return row
 
 
 def _flatten(obj: dict[str, Any], prefix: str = "") -> dict[str, Any]:

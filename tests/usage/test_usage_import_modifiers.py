@@ -109,3 +109,22 @@ def test_the_per_model_chart_counts_tier_unknown_spend_as_not_on_batch(tmp_path:
     bars = {t.name: list(t.y) for t in actual_vs_whatif_figure(summary_of(path)).data}
     assert bars["actual: not on batch"] == [pytest.approx(3.0)]
     assert bars["batch what-if"] == [pytest.approx(3.0)]  # not moved
+
+
+def test_saved_analytics_pages_of_flat_rows_import_as_usage_and_cost(tmp_path: Path) -> None:
+    day = "2026-10-01T00:00:00Z"
+    usage = {
+        "data": [
+            {"starting_at": day, "model": "claude-sonnet-4-6", "service_tier": "batch", "usage": _row()},
+            {"starting_at": day, "model": "claude-opus-4-6", "service_tier": "standard", "speed": "fast", **_row()},
+        ],
+        "has_more": False,
+    }
+    cost = {"data": [{"starting_at": day, "model": "claude-sonnet-4-6", "amount": "150", "currency": "USD"}]}
+    (tmp_path / "usage.json").write_text(json.dumps(usage))
+    (tmp_path / "cost.json").write_text(json.dumps({**cost, "has_more": False}))
+    result = load_files([tmp_path / "usage.json", tmp_path / "cost.json"])
+    s = analyze(result, as_of=AS_OF, assumptions=WhatIfAssumptions()).summary
+    assert result.usage_rows == 2
+    assert s.total.actual_usd == pytest.approx(1.5 + 30.0)  # Sonnet 4.6 on batch; Opus 4.6 fast
+    assert s.total.billed_usd == pytest.approx(1.5)  # 150 cents
