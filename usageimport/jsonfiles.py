@@ -2,9 +2,10 @@
 
 A report file holds one page (`{data, has_more, next_page}`), a list of pages, or one page per
 line; a Usage & Cost Analytics page of flat rows (`data: [{starting_at, model, ...}]`) is regrouped
-into the legacy buckets first (`normalize_page`). A log file holds one request per line (or a JSON list of them), flat or with Anthropic's
-nested `usage` object (`usage.cache_creation.ephemeral_1h_input_tokens` …); nested keys are
-joined with `_` and matched through the same header aliases as CSV columns.
+into the legacy buckets first (`normalize_page`). A log file holds one request per line (or a JSON
+list of them), flat or with Anthropic's nested `usage` object
+(`usage.cache_creation.ephemeral_1h_input_tokens` …); nested keys are joined with `_` and matched
+through the same header aliases as CSV columns.
 """
 
 from __future__ import annotations
