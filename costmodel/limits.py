@@ -115,3 +115,8 @@ BATCH_TIER_LIMITS: dict[str, tuple[int, int, float]] = {
 requests per minute [1/min], monthly spend cap [USD]). The queue is shared across models and a request
 counts until it is processed; at the spend cap the whole API, batches included, pauses until 00:00 UTC
 on the 1st of the next month (429 `enforced_spend_limit_reached`, no `retry-after`)."""
+
+MAX_BATCH_ROUNDS = 100
+"""The most sequential batch rounds a plan covers [rounds] (retry rounds × tool turns): each may take the
+full 24 h, so 100 rounds is already over three months of worst case; a workflow asking for more is refused
+with a message instead of failing later inside the SLA plan."""

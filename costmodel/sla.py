@@ -23,7 +23,7 @@ from pydantic import Field
 
 from costmodel import formatting
 from costmodel._base import NonNegFloat, PosFloat, Share, StrictModel
-from costmodel.limits import MAX_BATCH_BYTES, MAX_REQUESTS_PER_BATCH, WORST_CASE_PROCESSING_HOURS
+from costmodel.limits import MAX_BATCH_BYTES, MAX_BATCH_ROUNDS, MAX_REQUESTS_PER_BATCH, WORST_CASE_PROCESSING_HOURS
 
 __all__ = [
     "CLOCK_FRIENDLY_INTERVALS_HOURS",
@@ -71,7 +71,7 @@ class SlaInputs(StrictModel):
     """`D`: time after results arrive until they are usable [h]."""
     safety_margin_hours: NonNegFloat = 2.0
     """`M`: slack kept below the SLA [h]."""
-    batch_rounds: int = Field(default=1, ge=1, le=100)
+    batch_rounds: int = Field(default=1, ge=1, le=MAX_BATCH_ROUNDS)
     """`R`: sequential batch round trips per item (retry rounds × client tool turns) [rounds]."""
     requests_per_day: NonNegFloat = 0.0
     """Arrivals [requests/day]."""

@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from costmodel._base import NonNegFloat, PosFloat, Share, StrictModel, SuccessRate
-from costmodel.limits import BATCH_OUTPUT_BETA, DEFAULT_BATCH_CACHE_HIT_RATE
+from costmodel.limits import BATCH_OUTPUT_BETA, DEFAULT_BATCH_CACHE_HIT_RATE, MAX_BATCH_ROUNDS
 from costmodel.prices import Catalog, CustomPrices, ModelPricing, UnknownModelError, custom_pricing
 
 __all__ = ["SlaSpec", "Workflow", "WorkflowError", "resolve_pricing"]
@@ -167,6 +167,11 @@ class Workflow(StrictModel):
                 raise ValueError(
                     "requests_per_day × days_per_month disagrees with requests_per_month: give only one of them"
                 )
+        if self.batch_rounds > MAX_BATCH_ROUNDS:
+            raise ValueError(
+                f"max_batch_rounds × tool_turns is {self.batch_rounds} batch rounds, more than the {MAX_BATCH_ROUNDS} "
+                "the SLA plan covers (each round may take 24 h): lower max_batch_rounds or tool_turns, or retry by sync"
+            )
         if self.cached_input_tokens > self.input_tokens:
             raise ValueError(
                 f"cached_input_tokens ({self.cached_input_tokens:g}) cannot exceed input_tokens "

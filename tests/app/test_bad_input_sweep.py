@@ -50,7 +50,7 @@ EXTREME = Workflow(
     hourly_rate_usd=1e12,
     delay_cost_per_item_hour_usd=1e12,
     batch_wait_hours=1e12,
-    tool_turns=50,
+    tool_turns=10,  # 10 x 10 = 100 rounds, the most a plan covers; 10 x 50 comes as a raw link below
     urgent_share=1.0,
     sla=SlaSpec(sla_hours=1e12, downstream_hours=1e12, safety_margin_hours=1e12, avg_request_bytes=1e12),
 )
@@ -77,6 +77,10 @@ LINK_VALUES = {
     "extreme-workflow": sharing.encode(EXTREME),
     "tiny-workflow": sharing.encode(TINY),
     "extreme-portfolio": sharing.encode(Scenario(name="p", workflows=(EXTREME, TINY))),
+    "too-many-rounds": _packed(
+        '{"name": "r", "requests_per_day": 1, "input_tokens": 1, "output_tokens": 1, '
+        '"retry_route": "batch", "max_batch_rounds": 10, "tool_turns": 50}'
+    ),
     "interval-huge": sharing.encode(sharing.SharedAssumptions(batch_discount=1.0)),
 }
 
@@ -102,7 +106,7 @@ def _cases() -> list[object]:
 
 @pytest.mark.parametrize(("page", "name"), _cases())
 def test_hostile_link_never_raises(page: str, name: str) -> None:
-    only = {"extreme-workflow": ("w",), "tiny-workflow": ("w",), "extreme-portfolio": ("portfolio",)}
+    only = {"extreme-workflow": ("w",), "tiny-workflow": ("w",), "too-many-rounds": ("w",), "extreme-portfolio": ("portfolio",)}
     keys = only.get(name, LINK_KEYS)
     at = app().run()  # the router, clean; then the page is opened with the link, as a browser would
     for key in keys:
