@@ -139,14 +139,17 @@ def test_portfolio_csv_export_downloads(open_app) -> None:  # type: ignore[no-un
     if not (ROOT / "app_pages" / "portfolio.py").exists():
         pytest.skip("app_pages/portfolio.py is not written yet (Portfolio & finance page)")
     page = open_app("portfolio")
-    button = page.locator("[data-testid='stDownloadButton']").filter(has_text="CSV").first
-    expect(button).to_be_visible()
+    # the CSV itself by its key: "CSV assumptions (text)" and other exports also say CSV
+    button = page.locator(".st-key-pf_csv [data-testid='stDownloadButton']")
+    expect(button).to_have_count(1)
+    expect(button).to_have_text(re.compile(r"Download CSV$"))
     with page.expect_download() as info:
         button.click()
     download = info.value
     assert download.suggested_filename.endswith(".csv")
     text = Path(download.path()).read_text(encoding="utf-8-sig")
     assert len(text.splitlines()) >= 2, "a header and at least one workflow row"
+    assert text.startswith("Row,Workflow,"), "the data file with its header first, not the assumptions sidecar"
 
 
 def test_sidebar_saves_the_current_scenario(open_app) -> None:  # type: ignore[no-untyped-def]
