@@ -18,8 +18,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 COPY . .
-# Authlib lets the operator turn on Streamlit's built-in sign-in (st.login, OIDC) from secrets.toml.
-RUN pip install . "Authlib>=1.3.2" \
+# The project's dependencies include Authlib, so the operator can turn on Streamlit's built-in sign-in
+# (st.login, OIDC) from secrets.toml.
+RUN pip install . \
     && rm -rf build ./*.egg-info \
     && useradd --system --uid 10001 --create-home --home-dir /home/app app \
     && mkdir -p /data \
