@@ -5,7 +5,9 @@ from __future__ import annotations
 import streamlit as st
 from pydantic import ValidationError
 
+from costmodel.capacity import plan_with_queue
 from costmodel.errors import problem_lines
+from costmodel.guard import DEFAULT_BUFFER_HOURS, DEFAULT_SYNC_DRAIN_HOURS, GuardSettings
 from costmodel.sla import plan_submissions
 from ui import data, sharing, state, widgets, windows
 
@@ -84,7 +86,60 @@ if inputs is None:
 for warning in windows.input_warnings(inputs):
     st.warning(warning)
 
+# ---- capacity and the deadline guard: the scenario's settings, so every page's verdict uses them too
+st.subheader("Capacity and the deadline guard")
+tier_column, guard_column = st.columns(2)
+scenario = state.get_scenario()  # as the workflow form left it
+tiers = list(windows.TIER_LABELS)
+tier = tier_column.selectbox(
+    "Rate-limit tier",
+    tiers,
+    index=tiers.index(scenario.capacity.tier or "scale"),
+    format_func=windows.TIER_LABELS.__getitem__,
+    key=windows.TIER_KEY,
+    help="The organisation's tier sets how many requests may wait in the batch processing queue (shared across "
+    "models and workspaces). Without a tier, Scale (the largest) is checked.",
+)
+queue_limit = None
+if tier == "custom":
+    queue_limit = tier_column.number_input(
+        "Processing-queue limit [requests]",
+        min_value=1.0,
+        value=float(scenario.capacity.queue_limit_requests or 500_000),
+        step=10_000.0,
+        key=windows.QUEUE_LIMIT_KEY,
+    )
+rescue = guard_column.toggle(
+    "Rescue to sync at a cutoff",
+    value=scenario.deadline_guard is not None,
+    key=windows.GUARD_KEY,
+    help="Submit by batch; at a cutoff before the deadline, cancel what has not finished and run it synchronously.",
+)
+guard_settings = None
+if rescue:
+    drain_column, buffer_column = guard_column.columns(2)
+    previous = scenario.deadline_guard or GuardSettings()
+    guard_settings = GuardSettings(
+        sync_drain_hours=drain_column.number_input(
+            "Sync drain time [h]", min_value=0.0, value=previous.sync_drain_hours, step=0.25, key=windows.DRAIN_KEY,
+            help=f"Time the synchronous API needs for the rescued requests (default {DEFAULT_SYNC_DRAIN_HOURS:g} h).",
+        ),
+        buffer_hours=buffer_column.number_input(
+            "Buffer [h]", min_value=0.0, value=previous.buffer_hours, step=0.25, key=windows.BUFFER_KEY,
+            help=f"Slack kept after the drain, before the deadline (default {DEFAULT_BUFFER_HOURS:g} h).",
+        ),
+    )
+capacity = windows.changed_capacity(scenario.capacity, tier, queue_limit)
+if capacity is not None or guard_settings != scenario.deadline_guard:
+    scenario = scenario.model_copy(
+        update={"capacity": capacity or scenario.capacity, "deadline_guard": guard_settings}
+    )
+    state.set_scenario(scenario)
+
+# ---- the core calls
 plan = plan_submissions(inputs)
+queue = windows.queue_check(inputs, plan, scenario.capacity)
+plan = plan_with_queue(plan, queue)
 
 # ---- render
 if plan.feasible:
@@ -98,6 +153,23 @@ tiles = windows.headline(plan, inputs)
 for row_start in range(0, len(tiles), 5):
     for column, tile in zip(st.columns(5), tiles[row_start : row_start + 5], strict=False):
         column.metric(tile.label, tile.value, help=tile.help)
+
+if queue is not None:
+    st.markdown(f"**Processing queue.** {queue.reason[:1].upper()}{queue.reason[1:]}.")
+    for column, tile in zip(st.columns(5), windows.queue_tiles(queue), strict=True):
+        column.metric(tile.label, tile.value, help=tile.help)
+if guard_settings is not None:
+    guard = windows.deadline_guard(workflow, plan, guard_settings, batch_discount=scenario.batch_discount)
+    if guard is None:
+        st.info("No submission interval keeps this SLA, so there is no schedule to guard.")
+    else:
+        st.markdown(f"**Deadline guard.** {guard.reason[:1].upper()}{guard.reason[1:]}.")
+        for column, tile in zip(st.columns(4), windows.guard_tiles(guard), strict=True):
+            column.metric(tile.label, tile.value, help=tile.help)
+st.caption(
+    "Retries at the next window: batch retry rounds, tool turns and expired requests are resubmitted at the next "
+    "scheduled submission after the previous round ends (what a scheduled job does), not the instant they fail."
+)
 
 st.plotly_chart(windows.timeline_figure(inputs, plan), key="win_timeline")
 points, histogram = windows.typical_case_charts(inputs, plan)

@@ -14,8 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import streamlit as st
+
 from costmodel import formatting
 from costmodel._base import PosFloat, StrictModel
+from costmodel.capacity import CapacitySettings, QueueCheck, check_queue
+from costmodel.guard import DeadlineGuard, GuardSettings, plan_guard, relative_cutoff_hours
 from costmodel.recommend import sla_inputs_for
 from costmodel.sla import (
     CLOCK_FRIENDLY_INTERVALS_HOURS,
@@ -496,3 +500,173 @@ def miss_curve_figure(inputs: SlaInputs, plan: SlaPlan, points: Sequence[MissCur
         "margin": {"t": 50, "b": 10},
     }
     return go.Figure({"data": data, "layout": layout})
+
+
+# ---------------------------------------------------------------- capacity (issue 11)
+
+TIER_KEY = "win_tier"
+"""The tier picker's key; its value lives in the scenario (`Scenario.capacity`), so the verdict uses it too."""
+QUEUE_LIMIT_KEY = "win_queue_limit"
+"""The custom processing-queue limit's key [requests]."""
+TIER_LABELS = {"start": "Start", "build": "Build", "scale": "Scale", "custom": "Custom queue limit"}
+"""Tier picker choices, smallest first."""
+
+
+def capacity_settings(tier: str, queue_limit_requests: float | None) -> CapacitySettings:
+    """The scenario's capacity from the picker: a published tier, or a custom queue limit [requests]."""
+    if tier == "custom":
+        return CapacitySettings(tier="custom", queue_limit_requests=queue_limit_requests or 1.0)
+    return CapacitySettings.model_validate({"tier": tier})
+
+
+def queue_check(inputs: SlaInputs, plan: SlaPlan, capacity: CapacitySettings) -> QueueCheck | None:
+    """The plan's interval against the tier's processing queue (`costmodel.capacity`); None without an interval."""
+    if plan.interval_hours is None:
+        return None
+    return check_queue(inputs, plan.interval_hours, capacity.limits())
+
+
+def queue_tiles(check: QueueCheck) -> list[Headline]:
+    """Metric tiles of the queue check: limit, worst-case and typical in flight, sustainable volume, API calls."""
+    limits = check.limits
+    rpm = limits.batch_requests_per_minute
+    as_of = "" if limits.as_of is None else f", as of {limits.as_of.isoformat()}"
+    return [
+        Headline(
+            "Queue limit",
+            f"{check.queue_limit_requests:,.0f}",
+            f"Requests that may wait in the processing queue ({limits.tier}; {limits.source}{as_of})",
+        ),
+        Headline(
+            "In flight, worst case",
+            f"{check.worst_case_in_flight_requests:,.0f}",
+            "N·(I + R·W)/24: every batch takes the worst case",
+        ),
+        Headline(
+            "In flight, typical",
+            f"{check.typical_in_flight_requests:,.0f}",
+            "N·I/24 · R · Σ P(T > k·I): just after a submission, typical turnaround",
+        ),
+        Headline(
+            "Max requests/day at this tier",
+            f"{check.max_requests_per_day:,.0f}",
+            f"Q·24/(I + R·W) at every {format_hours(check.interval_hours)}",
+        ),
+        Headline(
+            "Batch calls per minute",
+            f"{check.peak_batch_calls_per_minute:,.0f}",
+            "Worst case: every batch in flight polled once a minute, plus one submission's creates"
+            + (f"; the tier allows {rpm:,.0f}/min" if rpm is not None else ""),
+        ),
+    ]
+
+
+# ---------------------------------------------------------------- deadline guard (issue 11)
+
+GUARD_KEY = "win_guard"
+"""The "Rescue to sync at a cutoff" toggle; its settings live in the scenario (`Scenario.deadline_guard`)."""
+DRAIN_KEY = "win_guard_drain"
+"""Sync drain time [h]."""
+BUFFER_KEY = "win_guard_buffer"
+"""Buffer after the drain [h]."""
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _guard_json(workflow_json: str, plan_json: str, settings_json: str, batch_discount: float,
+                cutoff_hours: float | None) -> str:  # fmt: skip
+    """Cached on its inputs (JSON): the guard, priced against the workflow's cost when it can be priced."""
+    from costmodel.cost import compare
+    from costmodel.recommend import guard_for
+    from costmodel.workflow import WorkflowError, resolve_pricing
+    from ui.data import catalog
+
+    workflow = Workflow.model_validate_json(workflow_json)
+    plan = SlaPlan.model_validate_json(plan_json)
+    settings = GuardSettings.model_validate_json(settings_json)
+    inputs = sla_inputs_for(workflow)
+    assert inputs is not None
+    assert plan.interval_hours is not None
+    try:
+        comparison = compare(workflow, resolve_pricing(workflow, catalog(batch_discount=batch_discount)))
+    except WorkflowError:  # no prices: the guard still says how often it rescues
+        comparison = None
+    if cutoff_hours is None and comparison is not None:  # relative SLA: exactly the verdict's guard
+        guard = guard_for(workflow, comparison, plan, settings)
+        assert guard is not None
+        return guard.model_dump_json()
+    if cutoff_hours is None:
+        cutoff_hours = relative_cutoff_hours(
+            inputs, plan.interval_hours, sync_drain_hours=settings.sync_drain_hours, buffer_hours=settings.buffer_hours
+        )
+    costs: dict[str, float | None] = {}
+    if comparison is not None:
+        costs = {
+            "requests_per_month": (1 - workflow.urgent_share) * comparison.requests_per_month,
+            "sync_item_usd": comparison.sync_item_usd,
+            "batch_item_usd": comparison.batch_item_usd,
+            # a hybrid's cost is the verdict's to price: without it, the cost incl. rescues is left out
+            "batch_cost_per_month_usd": comparison.batch_cost_per_month_usd if workflow.urgent_share == 0 else None,
+        }
+    return plan_guard(
+        inputs,
+        cutoff_hours=cutoff_hours,
+        interval_hours=plan.interval_hours,
+        sync_drain_hours=settings.sync_drain_hours,
+        buffer_hours=settings.buffer_hours,
+        **costs,  # type: ignore[arg-type]
+    ).model_dump_json()
+
+
+def deadline_guard(
+    workflow: Workflow, plan: SlaPlan, settings: GuardSettings, *, batch_discount: float,
+    cutoff_hours: float | None = None,
+) -> DeadlineGuard | None:  # fmt: skip
+    """The rescue-to-sync guard at the plan's interval (relative SLA, or a clock deadline's `cutoff_hours`);
+    None when the workflow has no SLA or the plan no interval."""
+    if workflow.sla is None or plan.interval_hours is None:
+        return None
+    return DeadlineGuard.model_validate_json(
+        _guard_json(
+            workflow.model_dump_json(), plan.model_dump_json(), settings.model_dump_json(), batch_discount, cutoff_hours
+        )
+    )
+
+
+def guard_tiles(guard: DeadlineGuard) -> list[Headline]:
+    """Cutoff, P(item rescued), rescue spend and the monthly cost including rescues."""
+    return [
+        Headline(
+            "Rescue cutoff",
+            format_hours(guard.rescue_cutoff_hours) if guard.rescue_cutoff_hours > 0 else "none",
+            f"After each submission: deadline − downstream − {format_hours(guard.sync_drain_hours)} drain − "
+            f"{format_hours(guard.buffer_hours)} buffer",
+        ),
+        Headline(
+            "P(item rescued)",
+            formatting.probability(guard.rescue_probability),
+            "Share of items whose batch path is not done by the cutoff (typical case, simulated)",
+        ),
+        Headline(
+            "Rescue spend", _usd_month(guard.expected_rescue_cost_per_month_usd), "p · N · sync cost per item"
+        ),
+        Headline(
+            "Expected cost incl. rescues",
+            _usd_month(guard.batch_cost_with_rescue_per_month_usd),
+            "batch (or hybrid) cost − p·N·batch item + p·N·sync item, per month",
+        ),
+    ]
+
+
+def _usd_month(amount_usd: float | None) -> str:
+    return "–" if amount_usd is None else f"{formatting.usd(amount_usd)}/month"
+
+
+def changed_capacity(
+    current: CapacitySettings, tier: str, queue_limit_requests: float | None
+) -> CapacitySettings | None:
+    """The scenario's new capacity when the picker says something else than `current`; None when unchanged
+    (an untouched picker shows Scale for a scenario that gives no tier: that is no change)."""
+    shown = current.tier or "scale"
+    if tier == shown and (tier != "custom" or queue_limit_requests == current.queue_limit_requests):
+        return None
+    return capacity_settings(tier, queue_limit_requests)
