@@ -44,6 +44,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from costmodel import safejson
 from costmodel.limits import CUSTOM_ID_PATTERN, MAX_BATCH_BYTES, MAX_REQUESTS_PER_BATCH
 from costmodel.pilot import WEB_SEARCH_RESULT_TOKENS_PER_USE
 
@@ -719,7 +720,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(413, "request body exceeds 256 MB: split the batch")
             return
         try:
-            payload = json.loads(body)
+            payload = safejson.loads(body)
         except ValueError:
             self._error(400, "body is not valid JSON")
             return
@@ -857,7 +858,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = self._read_body()
         self._apply_fault("messages")
         try:
-            params = json.loads(body)
+            params = safejson.loads(body)
         except ValueError:
             self._error(400, "body is not valid JSON")
             return
@@ -873,7 +874,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = self._read_body()
         self._apply_fault("count_tokens")
         try:
-            params = json.loads(body)
+            params = safejson.loads(body)
         except ValueError:
             self._error(400, "body is not valid JSON")
             return
