@@ -6,13 +6,14 @@ import streamlit as st
 from pydantic import ValidationError
 
 from costmodel import formatting as fmt
-from costmodel.cost import savings_curve
+from costmodel.cost import effective_pricing, savings_curve
 from costmodel.errors import problem_lines
 from costmodel.recommend import evaluate_workflow
 from costmodel.routing import route_models
 from costmodel.workflow import WorkflowError, resolve_pricing
-from ui import confirm, data, figures, state, widgets
+from ui import confirm, data, figures, price_table, state, widgets
 
+PRICES_TAB = ":material/sell: Prices & one request"
 VERDICT_BOX = {"batch": st.success, "hybrid": st.info, "sync": st.warning}
 
 st.title(":material/compare_arrows: Sync vs batch")
@@ -24,7 +25,7 @@ st.caption(
 index = state.get_workflow_index()
 widgets.take_shared_link(index)
 scenario = state.get_scenario()
-catalog = data.catalog(batch_discount=scenario.batch_discount)
+catalog = data.catalog(batch_discount=scenario.batch_discount, include_retired=state.show_retired_models())
 
 headline = st.container()  # filled once the inputs below are read: metrics span the full width
 inputs, results = st.columns([1, 1.6], gap="large")
@@ -59,8 +60,13 @@ with headline:
         confirm.preset_assumptions_note(index, workflow, overhead_per_month_usd=c.overhead_per_month_usd)
 
     m1, m2, m3, m4, m5 = st.columns(5)
-    m1.metric("Sync spend", fmt.usd(c.sync_cost_per_month_usd), help="per month, one clean pass", border=True)
-    m2.metric("Batch spend", fmt.usd(c.batch_cost_per_month_usd), help="per month, all-in", border=True)
+    m1.metric("Sync spend", fmt.usd(c.sync_cost_per_month_usd), help="cash per month, one clean pass", border=True)
+    m2.metric(
+        "Batch spend",
+        fmt.usd(c.batch_cost_per_month_usd),
+        help="cash per month: tokens, fees, resubmissions and overheads (the cost of waiting is not cash: own tile)",
+        border=True,
+    )
     m3.metric(
         "Net savings",
         fmt.usd(c.net_savings_per_month_usd),
@@ -84,6 +90,21 @@ with headline:
         help=f"First-pass success rate where batch costs as much as sync: {be.statement}",
         border=True,
     )
+    w1, w2, _ = st.columns([1, 1, 3])
+    w1.metric(
+        "Cost of waiting",
+        fmt.usd(c.waiting_cost_per_month_usd),
+        help="economic, not cash: what the extra latency on batch costs per month (Overheads & cost of waiting)",
+        border=True,
+    )
+    w2.metric(
+        "Net benefit",
+        fmt.usd(c.net_benefit_per_month_usd),
+        "what the verdict weighs",
+        delta_color="off",
+        help="cash savings − cost of waiting, per month: the figure the verdict weighs",
+        border=True,
+    )
 
 with results:
     VERDICT_BOX[rec.verdict](
@@ -92,8 +113,8 @@ with results:
     )
 
     # Lazy tabs: only the open one runs, so a rerun draws two charts, not three.
-    breakdown, routing = st.tabs(
-        [":material/waterfall_chart: Cost breakdown", ":material/alt_route: Model routing"],
+    breakdown, routing, prices = st.tabs(
+        [":material/waterfall_chart: Cost breakdown", ":material/alt_route: Model routing", PRICES_TAB],
         key="compare_tab",
         on_change="rerun",
     )
@@ -133,6 +154,10 @@ with results:
                     "Routing assumes failures recur on sync too (each option retries until success), so options "
                     "compare like for like."
                 )
+
+    if prices.open:
+        with prices:
+            price_table.render_prices(effective_pricing(workflow, pricing), c.request_costs, steps=c.steps_per_item)
 
     with st.expander("Assumptions, formulas and price source", icon=":material/info:"):
         st.markdown("**Assumptions**\n" + "\n".join(f"- {a}" for a in c.assumptions))

@@ -22,9 +22,12 @@ def today() -> date:
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)  # a shared link picks the discount: keep the cache bounded
-def catalog(as_of: date | None = None, batch_discount: float = DEFAULT_BATCH_DISCOUNT) -> Catalog:
-    """The Anthropic price catalog for `as_of` (default today), built once per process."""
-    return load_catalog(as_of=as_of or today(), batch_discount=batch_discount)
+def catalog(
+    as_of: date | None = None, batch_discount: float = DEFAULT_BATCH_DISCOUNT, include_retired: bool = False
+) -> Catalog:
+    """The Anthropic price catalog for `as_of` (default today), built once per process; retired models only when
+    `include_retired` (a plan on a hidden one still prices, and warns)."""
+    return load_catalog(as_of=as_of or today(), batch_discount=batch_discount, include_retired=include_retired)
 
 
 @st.cache_data(show_spinner=False)

@@ -44,6 +44,51 @@ def _scenario_json(read: Callable[[], Scenario]) -> str:
     return scenario_to_json(read())
 
 
+REFRESH_KEY = "sidebar_refresh_prices"
+REFRESH_TIMEOUT_S = 10.0
+"""Longest the sidebar waits for genai-prices' runtime update before it keeps the bundled data [s]."""
+
+
+def _refresh_prices() -> None:
+    """The "Refresh prices" switch: opt into genai-prices' runtime update once; on failure say why and switch off."""
+    if not st.session_state.get(REFRESH_KEY):
+        st.session_state[state.PRICE_REFRESH_NOTE] = "Bundled price data in use."
+        return
+    from costmodel.cli import refresh_prices  # the one edge that reaches the internet
+
+    problem = refresh_prices(timeout_seconds=REFRESH_TIMEOUT_S)
+    if problem is None:
+        data.catalog.clear()  # the next catalog builds from the refreshed snapshot
+        st.session_state[state.PRICE_REFRESH_NOTE] = "Refreshed price data in use."
+    else:
+        st.session_state[REFRESH_KEY] = False
+        st.session_state[state.PRICE_REFRESH_NOTE] = problem[0].upper() + problem[1:] + "."
+
+
+def _prices(scenario: Scenario) -> None:
+    """Price source, the price data's own date beside the evaluation date, its stale warning, the two switches."""
+    source = data.catalog(batch_discount=scenario.batch_discount).source
+    data_date = source.data_date.isoformat() if source.data_date else "undated"
+    st.caption(f":material/sell: Prices: {source.label()}")
+    st.caption(f"Price data dated **{data_date}** · evaluated for **{source.as_of.isoformat()}**")
+    if source.stale_warning:
+        st.warning(source.stale_warning[0].upper() + source.stale_warning[1:], icon=":material/history:")
+    st.toggle(
+        "Refresh prices",
+        key=REFRESH_KEY,
+        on_change=_refresh_prices,
+        help="Fetch genai-prices' latest price data once (needs the internet); without it, the bundled data is used",
+    )
+    note = st.session_state.get(state.PRICE_REFRESH_NOTE)
+    if isinstance(note, str) and note:
+        (st.caption if note.endswith("in use.") else st.warning)(note)
+    st.toggle(
+        "Show retired models",
+        key=state.SHOW_RETIRED,
+        help="Offer models Anthropic has retired in the model pickers; a plan on one warns",
+    )
+
+
 def render() -> None:
     """Draw the sidebar for every page, before the page runs.
 
@@ -100,4 +145,4 @@ def render() -> None:
             _use(imported)
             st.rerun()
         st.divider()
-        st.caption(f":material/sell: Prices: {data.catalog(batch_discount=scenario.batch_discount).source.label()}")
+        _prices(scenario)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
@@ -46,6 +46,12 @@ PORTFOLIO_LAST = "bp_portfolio_last"
 """The portfolio table as last edited and the finance inputs last used, restored after another page."""
 CONFIRM_PENDING = "bp_confirm_{}"
 """A question waiting for the user's answer (bool), one per confirmable action key (`ui.confirm`)."""
+SHOW_RETIRED = "sidebar_show_retired"
+"""The sidebar's "Show retired models" switch (bool): retired models join the model pickers."""
+PRICE_REFRESH_NOTE = "bp_price_refresh_note"
+"""What the last "Refresh prices" did (str): the failure reason, or that the refreshed data is in use."""
+UNCERTAINTY = "bp_uncertainty"
+"""Uncertain inputs per workflow (dict: workflow index → {field: distribution}, `costmodel.uncertainty`)."""
 
 
 @dataclass(frozen=True)
@@ -171,3 +177,31 @@ def first_visit(page: str) -> bool:
         return False
     st.session_state[_VISITED] = visited | {page}
     return True
+
+
+def show_retired_models() -> bool:
+    """Whether the sidebar asks for retired models in the pickers (off unless switched on)."""
+    return bool(st.session_state.get(SHOW_RETIRED, False))
+
+
+def get_uncertainty(index: int) -> dict[str, Any]:
+    """The uncertain inputs of the scenario's workflow at `index` ({field: distribution}; empty = all points)."""
+    held = st.session_state.get(UNCERTAINTY)
+    found = held.get(index) if isinstance(held, dict) else None
+    return dict(found) if isinstance(found, dict) else {}
+
+
+def set_uncertainty(index: int, uncertain: dict[str, Any]) -> None:
+    """Remember the uncertain inputs of the workflow at `index` (empty removes them)."""
+    held = st.session_state.get(UNCERTAINTY)
+    held = dict(held) if isinstance(held, dict) else {}
+    if uncertain:
+        held[index] = dict(uncertain)
+    else:
+        held.pop(index, None)
+    st.session_state[UNCERTAINTY] = held
+
+
+def clear_uncertainty() -> None:
+    """Forget every workflow's uncertain inputs (a new scenario was loaded)."""
+    st.session_state.pop(UNCERTAINTY, None)

@@ -91,7 +91,17 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
         "delay_cost_per_item_hour_usd",
         "batch_wait_hours",
     ),
-    "constraints": ("blocking", "streaming", "tool_turns", "urgent_share"),
+    "constraints": ("blocking", "streaming", "urgent_share"),
+    "modifiers": (
+        "tool_turns",
+        "tool_choice",
+        "thinking_tokens",
+        "web_searches_per_request",
+        "code_execution_hours_per_request",
+        "inference_geo",
+        "speed",
+        "batch_output_beta",
+    ),
 }
 """Section → the fields (and widget names) it holds. A field may sit in sections of different pages."""
 _COMPOSITE_FIELDS = frozenset({"custom_prices", "requests_per_day", "requests_per_month", "sla"})
@@ -113,7 +123,7 @@ Layout = Sequence[tuple[str, bool]]
 """A page's form: (section, open at first) in drawing order."""
 COMPARE_LAYOUT: Layout = (
     ("model", True), ("volume", True), ("failures", True), ("sla", False), ("timing", False), ("caching", False),
-    ("overheads", False), ("constraints", False),
+    ("overheads", False), ("constraints", False), ("modifiers", False),
 )  # fmt: skip
 """Sync vs batch: the whole workflow."""
 WINDOWS_LAYOUT: Layout = (("sla", True), ("rounds", True), ("arrivals", True), ("timing", False))
@@ -253,7 +263,8 @@ def _model_section(base: Workflow, catalog: Catalog) -> dict[str, Any]:
 
     def name_of(model_id: str) -> str:
         try:
-            return f"{catalog.get(model_id).display_name}  ·  {model_id}"
+            found = catalog.get(model_id)
+            return f"{found.display_name}  ·  {model_id}" + ("  (retired)" if found.retired else "")
         except LookupError:
             return f"{model_id} (not in the price catalog)"
 
@@ -374,15 +385,44 @@ def _overheads_section() -> dict[str, Any]:
 
 def _constraints_section() -> dict[str, Any]:
     c1, c2 = st.columns(2)
-    with c1:
-        blocking = st.toggle("Blocking (someone waits)", key=_k("blocking"), help=field_help("blocking"))
-        streaming = st.toggle("Must stream", key=_k("streaming"), help=field_help("streaming"))
-    with c2:
-        turns = st.number_input(
-            "Client tool turns", min_value=1, max_value=50, step=1, key=_k("tool_turns"), help=field_help("tool_turns")
-        )
+    blocking = c1.toggle("Blocking (someone waits)", key=_k("blocking"), help=field_help("blocking"))
+    streaming = c2.toggle("Must stream", key=_k("streaming"), help=field_help("streaming"))
     urgent = _percent_slider("Urgent share (stays sync)", "urgent_share")
-    return {"blocking": blocking, "streaming": streaming, "tool_turns": turns, "urgent_share": urgent}
+    return {"blocking": blocking, "streaming": streaming, "urgent_share": urgent}
+
+
+def _modifiers_section() -> dict[str, Any]:
+    """The whole bill: steps per item, tools, thinking, server tools, data residency, fast mode, the 300k beta."""
+    c1, c2 = st.columns(2)
+    with c1:
+        turns = st.number_input(
+            "Steps per item (tool turns, stages)", min_value=1, max_value=50, step=1, key=_k("tool_turns"),
+            help=field_help("tool_turns"),
+        )  # fmt: skip
+        thinking = _number("Thinking tokens / request", "thinking_tokens", step=100.0)
+        searches = _number("Web searches / request", "web_searches_per_request", step=1.0, fmt="%g")
+        geo = st.radio(
+            "Inference geo", ["global", "us"], key=_k("inference_geo"), horizontal=True,
+            help=field_help("inference_geo"),
+        )  # fmt: skip
+    with c2:
+        choice = st.selectbox(
+            "Tool choice", ["off", "auto", "none", "any", "tool"], key=_k("tool_choice"),
+            help=field_help("tool_choice"),
+        )  # fmt: skip
+        code = _number("Code execution h / request", "code_execution_hours_per_request", step=0.01, fmt="%.3f")
+        speed = st.radio("Speed", ["standard", "fast"], key=_k("speed"), horizontal=True, help=field_help("speed"))
+        beta = st.toggle("Batch 300k-output beta", key=_k("batch_output_beta"), help=field_help("batch_output_beta"))
+    return {
+        "tool_turns": turns,
+        "tool_choice": choice,
+        "thinking_tokens": thinking,
+        "web_searches_per_request": searches,
+        "code_execution_hours_per_request": code,
+        "inference_geo": geo,
+        "speed": speed,
+        "batch_output_beta": beta,
+    }
 
 
 def _sla_number(label: str, name: str, **kw: Any) -> float:
@@ -488,8 +528,12 @@ _DRAW: dict[str, tuple[str, Callable[..., dict[str, Any]]]] = {
     "caching": (":material/cached: Prompt caching", lambda base, catalog: _caching_section()),
     "overheads": (":material/schedule: Overheads & cost of waiting", lambda base, catalog: _overheads_section()),
     "constraints": (
-        ":material/rule: Constraints (blocking, streaming, tools, urgency)",
+        ":material/rule: Constraints (blocking, streaming, urgency)",
         lambda base, catalog: _constraints_section(),
+    ),
+    "modifiers": (
+        ":material/receipt_long: Bill modifiers (steps, tools, thinking, web search, code, geo, fast mode)",
+        lambda base, catalog: _modifiers_section(),
     ),
 }
 """Section → (expander title, draw(base, catalog) → the workflow values its widgets hold)."""

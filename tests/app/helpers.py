@@ -42,7 +42,10 @@ def assert_clean(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
 
 
-SECTIONS = ("model", "volume", "arrivals", "failures", "rounds", "sla", "timing", "caching", "overheads", "constraints")
+SECTIONS = (
+    "model", "volume", "arrivals", "failures", "rounds", "sla", "timing", "caching", "overheads", "constraints",
+    "modifiers", "uncertainty",
+)  # fmt: skip
 ROUTING_TAB = ":material/alt_route: Model routing"
 
 

@@ -319,3 +319,121 @@ def test_a_new_blank_workflow_has_no_hidden_settings() -> None:
     assert_clean(at)
     assert not [i for i in at.info if i.value.startswith("This workflow assumes")]
     assert at.session_state[SCENARIO].workflows[0] == transitions.BLANK_WORKFLOW
+
+
+# --- issue 10 on screen: the whole bill, prices, cash vs waiting, fresh prices, retired models ---------------
+
+PRICES_TAB = ":material/sell: Prices & one request"
+
+
+def _open_prices(at):  # type: ignore[no-untyped-def]
+    at.session_state["compare_tab"] = PRICES_TAB
+    return at.run()
+
+
+def test_bill_modifiers_are_editable_and_carried_by_the_link(at) -> None:  # type: ignore[no-untyped-def]
+    sync_before = _usd(metrics(at)["Sync spend"])
+    open_sections(at, "modifiers")
+    at.number_input(key="wf_tool_turns").set_value(3).run()
+    assert_clean(at)
+    assert _usd(metrics(at)["Sync spend"]) == pytest.approx(3 * sync_before, abs=0.01), "3 steps per item: 3x"
+    at.number_input(key="wf_web_searches_per_request").set_value(2.0).run()
+    # Anthropic: web search $10 per 1,000 searches, no batch discount (pricing page, 2026-11)
+    fees = 3 * 2 * 10 / 1000 * 500 * 30
+    assert _usd(metrics(at)["Sync spend"]) == pytest.approx(3 * sync_before + fees, abs=0.01)
+    at.selectbox(key="wf_tool_choice").set_value("auto")
+    at.number_input(key="wf_thinking_tokens").set_value(1000.0)
+    at.radio(key="wf_inference_geo").set_value("us")
+    at.toggle(key="wf_batch_output_beta").set_value(True).run()
+    assert_clean(at)
+    token = at.query_params["w"]
+    shared = sharing.decode(Workflow, token[0] if isinstance(token, list) else token)
+    assert (shared.tool_turns, shared.web_searches_per_request, shared.tool_choice) == (3, 2.0, "auto")
+    assert (shared.thinking_tokens, shared.inference_geo, shared.batch_output_beta) == (1000.0, "us", True)
+
+
+def test_fast_mode_on_a_model_without_it_is_one_line(at) -> None:  # type: ignore[no-untyped-def]
+    open_sections(at, "modifiers")
+    at.radio(key="wf_speed").set_value("fast").run()
+    assert_clean(at)
+    assert any("speed" in e.value and "fast mode" in e.value for e in at.error)
+
+
+def test_prices_tab_shows_sync_and_batch_per_mtok_and_one_request(at) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from costmodel.cost import request_costs
+    from costmodel.prices import load_catalog
+
+    _open_prices(at)
+    assert_clean(at)
+    text = "\n".join(m.value for m in at.markdown)
+    # Claude Sonnet 4.6: $3 / $15 per MTok, cache write 5 min $3.75, 1 h $6, read $0.30; batch half (pricing page)
+    assert "| Input | $3.00 | $1.50 |" in text
+    assert "| Output (thinking included) | $15.00 | $7.50 |" in text
+    assert "| Cache write 5 min | $3.75 | $1.88 |" in text or "| Cache write 5 min | $3.75 | $1.875" in text
+    assert "| Cache write 1 h | $6.00 | $3.00 |" in text
+    assert "| Cache read | $0.30 | $0.15 |" in text
+    workflow = at.session_state["bp_scenario"].workflows[0]
+    rc = request_costs(workflow, load_catalog(as_of=date.today()).get(workflow.model))
+    assert f"**${rc.sync_usd:,.4f}**" in text  # $0.0570
+    assert f"**${rc.batch_usd:,.4f}**" in text  # $0.0285
+    assert "Price data dated **" in text
+    assert "evaluated for **" in text
+    assert "caching pays in batch above a hit rate of" in text
+
+
+def test_stale_price_data_warns_on_the_page(at, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from costmodel.prices import PriceSource
+
+    monkeypatch.setattr(PriceSource, "stale_warning", property(lambda self: "price data may be stale: test"))
+    _open_prices(at)
+    assert any("Price data may be stale" in w.value for w in at.warning)
+
+
+def test_cash_and_the_cost_of_waiting_are_apart(at) -> None:  # type: ignore[no-untyped-def]
+    open_sections(at, "overheads")
+    at.number_input(key="wf_delay_cost_per_item_hour_usd").set_value(0.01)
+    at.number_input(key="wf_batch_wait_hours").set_value(2.0).run()
+    assert_clean(at)
+    shown = metrics(at)
+    waiting = _usd(shown["Cost of waiting"])
+    assert waiting == pytest.approx(0.01 * 2.0 * 500 * 30)
+    assert _usd(shown["Net benefit"]) == pytest.approx(_usd(shown["Net savings"]) - waiting, abs=0.01)
+    assert _usd(shown["Sync spend"]) - _usd(shown["Batch spend"]) == pytest.approx(_usd(shown["Net savings"]), abs=0.01)
+
+
+def test_retired_models_are_hidden_unless_asked_and_a_plan_on_one_warns(at) -> None:  # type: ignore[no-untyped-def]
+    assert "claude-3-haiku" not in at.selectbox(key="wf_model").options
+    at.toggle(key="sidebar_show_retired").set_value(True).run()
+    assert_clean(at)
+    options = at.selectbox(key="wf_model").options
+    assert any("claude-3-haiku" in o and "(retired)" in o for o in options)
+    at.selectbox(key="wf_model").set_value("claude-3-haiku").run()
+    assert_clean(at)
+    assert "is retired" in " ".join(str(b.value) for b in [*at.success, *at.info, *at.warning])
+
+
+class _OfflineUpdater:
+    """genai-prices' UpdatePrices as it behaves without the internet: the fetch's error comes out of wait()."""
+
+    def start(self, *, wait: bool = False) -> None:
+        pass
+
+    def wait(self, timeout: float | None = None) -> bool:
+        raise ConnectionError("[Errno -3] Temporary failure in name resolution")
+
+    def stop(self) -> None:
+        pass
+
+
+def test_refresh_prices_offline_says_why_and_keeps_the_bundled_data(at, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import genai_prices
+
+    monkeypatch.setattr(genai_prices, "UpdatePrices", _OfflineUpdater)  # never the network
+    before = metrics(at)["Sync spend"]
+    at.toggle(key="sidebar_refresh_prices").set_value(True).run()
+    assert_clean(at)
+    assert any("price refresh failed" in w.value.lower() and "bundled" in w.value for w in at.sidebar.warning)
+    assert at.toggle(key="sidebar_refresh_prices").value is False, "switched back off: nothing was refreshed"
+    assert metrics(at)["Sync spend"] == before
