@@ -246,7 +246,9 @@ def request_costs(workflow: Workflow, pricing: ModelPricing) -> RequestCosts:
         parts[f"{api}_usd"] = float(total) + fees
         parts[f"{api}_uncached_input_usd"] = float(uncached)
         parts[f"{api}_output_usd"] = float(output)
-        parts[f"{api}_cache_usd"] = float(total - uncached - output)
+        cached = any(v for k, v in tokens.items() if k != "uncached_input_tokens")
+        # without cache tokens the remainder is float noise (5e-18), not a cache cost
+        parts[f"{api}_cache_usd"] = float(total - uncached - output) if cached else 0.0
         parts[f"{api}_fees_usd"] = fees
         parts[f"{api}_caching"] = choice
     return RequestCosts(**parts)
