@@ -106,7 +106,12 @@ def _cases() -> list[object]:
 
 @pytest.mark.parametrize(("page", "name"), _cases())
 def test_hostile_link_never_raises(page: str, name: str) -> None:
-    only = {"extreme-workflow": ("w",), "tiny-workflow": ("w",), "too-many-rounds": ("w",), "extreme-portfolio": ("portfolio",)}
+    only = {
+        "extreme-workflow": ("w",),
+        "tiny-workflow": ("w",),
+        "too-many-rounds": ("w",),
+        "extreme-portfolio": ("portfolio",),
+    }
     keys = only.get(name, LINK_KEYS)
     at = app().run()  # the router, clean; then the page is opened with the link, as a browser would
     for key in keys:
