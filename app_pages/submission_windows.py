@@ -6,6 +6,7 @@ import streamlit as st
 from pydantic import ValidationError
 
 from costmodel.capacity import plan_with_queue
+from costmodel.deadlines import CalendarInputs
 from costmodel.errors import problem_lines
 from costmodel.guard import DEFAULT_BUFFER_HOURS, DEFAULT_SYNC_DRAIN_HOURS, GuardSettings
 from costmodel.sla import plan_submissions
@@ -182,6 +183,73 @@ with left:
         st.plotly_chart(figure, key="win_latency")
 with right:
     st.plotly_chart(windows.miss_curve_figure(inputs, plan, points), key="win_miss_curve")
+
+# ---- the clock deadline: a view of this page (the workflow's SLA stays hours from arrival), carried as ?c=
+st.subheader("Clock deadline")
+shared_calendar = sharing.read_params(CalendarInputs, "c")
+if shared_calendar is not None and sharing.params_changed("c"):
+    st.session_state[windows.CALENDAR_KEY] = shared_calendar
+    st.session_state[windows.CLOCK_KEY] = True
+    st.session_state.update(windows.calendar_widget_values(shared_calendar))
+calendar_kept = st.session_state.get(windows.CALENDAR_KEY)
+for key, value in windows.calendar_widget_values(calendar_kept).items():
+    st.session_state.setdefault(key, value)
+st.session_state.setdefault(windows.CLOCK_KEY, calendar_kept is not None)
+clock_on = st.toggle(
+    "Plan against a clock deadline",
+    key=windows.CLOCK_KEY,
+    help="“Ready by 06:00” in a time zone, on working days: the schedule as local times and cron lines, whether "
+    "each deadline is guaranteed under the 24 h worst case, and how likely it is met in the typical case.",
+)
+calendar = None
+if clock_on:
+    c1, c2, c3, c4 = st.columns(4)
+    deadline = c1.time_input("Ready by (local)", step=900, key=windows.CAL_KEYS["deadline"])
+    zone = c2.selectbox("Time zone", windows.timezones(), key=windows.CAL_KEYS["timezone"])
+    days = c3.radio("Working days", list(windows.WORKING_DAYS), format_func=windows.WORKING_DAYS.__getitem__,
+                    key=windows.CAL_KEYS["days"])  # fmt: skip
+    arrivals = c4.radio("Arrivals", list(windows.ARRIVALS), format_func=windows.ARRIVALS.__getitem__,
+                        key=windows.CAL_KEYS["arrivals"])  # fmt: skip
+    a1, a2, a3 = st.columns(3)
+    opens = a1.time_input("Arrivals from", step=900, key=windows.CAL_KEYS["arrival_start"],
+                          disabled=arrivals != "hours")  # fmt: skip
+    closes = a2.time_input(
+        "Arrivals until", step=900, key=windows.CAL_KEYS["arrival_end"], disabled=arrivals != "hours",
+        help="00:00 means midnight at the end of the day.",
+    )  # fmt: skip
+    submit_at = a3.text_input(
+        "Your schedule (HH:MM, comma-separated)", key=windows.CAL_KEYS["submit_at"],
+        placeholder="empty: the recommended one", help="Evaluate a schedule you already run.",
+    )  # fmt: skip
+    calendar, calendar_problems = windows.calendar_inputs(
+        deadline=f"{deadline:%H:%M}", timezone=zone, days=days, arrivals=arrivals,
+        arrival_start=f"{opens:%H:%M}", arrival_end=f"{closes:%H:%M}", submit_at=submit_at,
+    )  # fmt: skip
+    if calendar is None:
+        st.error("The clock deadline cannot be planned:\n\n" + "\n".join(f"- {line}" for line in calendar_problems))
+st.session_state[windows.CALENDAR_KEY] = calendar
+if not first_visit or shared_calendar is not None:
+    sharing.write_params(calendar, "c")
+if calendar is not None:
+    calendar_plan = windows.calendar_plan(calendar, inputs, start=data.today())
+    if calendar_plan.guaranteed:
+        st.success(f"**Guaranteed.** {calendar_plan.reason.removeprefix('guaranteed: ')}.", icon=":material/alarm_on:")
+    else:
+        st.warning(
+            f"**Not guaranteed.** {calendar_plan.reason.removeprefix('not guaranteed: ')}.", icon=":material/alarm:"
+        )
+    for column, tile in zip(st.columns(3), windows.calendar_tiles(calendar_plan), strict=True):
+        column.metric(tile.label, tile.value, help=tile.help)
+    if calendar_plan.fixes:
+        st.markdown(
+            "**What deadline or arrival cut-off would be guaranteed:**\n"
+            + "\n".join(f"- {fix}" for fix in calendar_plan.fixes)
+        )
+    st.plotly_chart(windows.calendar_figure(calendar, calendar_plan), key="win_calendar")
+    st.dataframe(windows.deadline_rows(calendar_plan), hide_index=True)
+    st.markdown("**Cron** (local, then UTC)")
+    st.code("\n".join([calendar_plan.cron_local, *calendar_plan.cron_utc]), language="bash")
+    st.caption(calendar_plan.dst_note)
 
 with st.expander("Assumptions and formulas"):
     st.markdown(

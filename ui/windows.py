@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import streamlit as st
@@ -36,7 +37,8 @@ from costmodel.workflow import SlaSpec, Workflow
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-    from costmodel.pilot import PilotMeasurement
+    from costmodel.deadlines import CalendarInputs, CalendarPlan
+    from costmodel.measurement import PilotMeasurement
     from costmodel.sla import MissCurvePoint
 
 __all__ = [
@@ -670,3 +672,205 @@ def changed_capacity(
     if tier == shown and (tier != "custom" or queue_limit_requests == current.queue_limit_requests):
         return None
     return capacity_settings(tier, queue_limit_requests)
+
+
+# ---------------------------------------------------------------- clock deadline (issue 11)
+
+CALENDAR_KEY = "win_calendar"
+"""The page's clock deadline (`CalendarInputs`), None when it plans hours from arrival only: a view of this page,
+not part of the workflow (whose SLA stays hours from arrival, as the verdict uses it); its link key is `?c=`."""
+CLOCK_KEY = "win_clock"
+"""The "Plan against a clock deadline" toggle."""
+CAL_KEYS = {
+    name: f"win_cal_{name}"
+    for name in ("deadline", "timezone", "days", "arrivals", "arrival_start", "arrival_end", "submit_at")
+}
+"""Widget keys of the clock-deadline inputs."""
+WORKING_DAYS = {"mon-fri": "Mon–Fri", "all": "Every day"}
+"""Working-day choices: `costmodel.deadlines.parse_working_days` text → label."""
+ARRIVALS = {"uniform": "Uniform over the day", "hours": "Business hours"}
+"""Arrival profile choices."""
+DEFAULT_CALENDAR = {"deadline": "06:00", "timezone": "UTC", "arrival_start": "08:00", "arrival_end": "18:00"}
+"""What the clock-deadline inputs start from."""
+
+
+def timezones() -> list[str]:
+    """Every IANA zone name `zoneinfo` knows, sorted (UTC included)."""
+    from zoneinfo import available_timezones
+
+    return sorted(available_timezones() | {"UTC"})
+
+
+def calendar_inputs(
+    *, deadline: str, timezone: str, days: str, arrivals: str, arrival_start: str, arrival_end: str, submit_at: str
+) -> tuple[CalendarInputs | None, list[str]]:
+    """The widgets' values as one validated `CalendarInputs`, or None and one line per problem."""
+    from pydantic import ValidationError
+
+    from costmodel.deadlines import CalendarInputs, parse_working_days
+    from costmodel.errors import problem_lines
+
+    fields: dict[str, object] = {"deadline": deadline, "timezone": timezone, "working_days": parse_working_days(days)}
+    if arrivals == "hours":  # an end at 00:00 is midnight at the end of the day
+        fields.update(arrival_start=arrival_start, arrival_end="24:00" if arrival_end == "00:00" else arrival_end)
+    times = tuple(t.strip() for t in submit_at.replace(";", ",").split(",") if t.strip())
+    if times:
+        fields["submit_at"] = times
+    try:
+        return CalendarInputs.model_validate(fields), []
+    except ValidationError as exc:
+        return None, problem_lines(exc)
+
+
+@st.cache_data(show_spinner="Simulating a month of arrivals …", max_entries=32)
+def _calendar_json(calendar_json: str, inputs_json: str, start: date) -> str:
+    from costmodel.deadlines import CalendarInputs, plan_calendar
+
+    calendar = CalendarInputs.model_validate_json(calendar_json)
+    return plan_calendar(calendar, SlaInputs.model_validate_json(inputs_json), start=start).model_dump_json()
+
+
+def calendar_plan(calendar: CalendarInputs, inputs: SlaInputs, *, start: date) -> CalendarPlan:
+    """`costmodel.deadlines.plan_calendar` (a million simulated items), cached on its inputs."""
+    from costmodel.deadlines import CalendarPlan
+
+    return CalendarPlan.model_validate_json(_calendar_json(calendar.model_dump_json(), inputs.model_dump_json(), start))
+
+
+def calendar_tiles(plan: CalendarPlan) -> list[Headline]:
+    """Guaranteed or not, P(ready by the deadline), and the schedule."""
+    return [
+        Headline(
+            "Guaranteed (worst case)",
+            "yes" if plan.guaranteed else "no",
+            "Every deadline holds even if every batch round takes the full 24 h",
+        ),
+        Headline(
+            "P(ready by deadline)",
+            formatting.probability(plan.ready_by_deadline_probability),
+            f"Typical case: share of {plan.samples:,} simulated items over {plan.days} days usable by their deadline",
+        ),
+        Headline(
+            "Schedule (local)",
+            ", ".join(plan.schedule_local),
+            f"Submission times in {plan.timezone}; recommended: {', '.join(plan.recommended_schedule_local)}",
+        ),
+    ]
+
+
+def deadline_rows(plan: CalendarPlan) -> list[dict[str, str]]:
+    """One table row per arrival weekday: due, last submission, worst-case ready, guaranteed, P(ready)."""
+    return [
+        {
+            "work of": c.arrival_day,
+            "due": c.due,
+            "last submission": c.last_submission,
+            "worst case ready": c.worst_case_ready,
+            "guaranteed": "yes" if c.guaranteed else "no",
+            "P(ready by deadline)": formatting.probability(c.ready_probability),
+            "half ready by": f"{format_hours(c.typical_p50_hours_before_due)} before" if c.typical_p50_hours_before_due
+            >= 0 else f"{format_hours(-c.typical_p50_hours_before_due)} late",
+        }
+        for c in plan.deadlines
+    ]
+
+
+def _week_hours(label: str, *, not_before: float = 0.0) -> float:
+    """`tue 06:00` → hours since Monday 00:00, moved a week on when it would fall before `not_before` [h]."""
+    from costmodel.deadlines import WEEKDAYS
+
+    day, clock = label.split(" ")
+    hours = WEEKDAYS.index(day) * 24 + int(clock[:2]) + int(clock[3:]) / 60
+    while hours < not_before:
+        hours += 168
+    return hours
+
+
+def calendar_figure(calendar: CalendarInputs, plan: CalendarPlan) -> go.Figure:
+    """A week: each working day's arrivals, its last submission, worst-case and typical completions, its deadline."""
+    import plotly.graph_objects as go
+
+    from costmodel.deadlines import WEEKDAYS
+    from ui.figures import BAD, BATCH_COLOR, GOOD, SYNC_COLOR
+
+    rows = []
+    for c in plan.deadlines:
+        day = WEEKDAYS.index(c.arrival_day) * 24
+        if calendar.hourly_profile is not None:
+            first = next(h for h, w in enumerate(calendar.hourly_profile) if w > 0)
+            opened, closed = day + first, day + calendar.close_hours()
+        else:
+            opened, closed = (day + _hours(calendar.arrival_start), day + _hours(calendar.arrival_end))
+        submitted = _week_hours(c.last_submission, not_before=closed - 1e-9)
+        due = _week_hours(c.due, not_before=closed)
+        worst = _week_hours(c.worst_case_ready, not_before=submitted)
+        rows.append((c, opened, closed, submitted, due, worst))
+    ys = [f"{c.arrival_day}'s work" for c, *_ in rows]
+    data = [
+        {"type": "bar", "orientation": "h", "name": "arrivals", "y": ys, "base": [r[1] for r in rows],
+         "x": [r[2] - r[1] for r in rows], "marker": {"color": SYNC_COLOR}, "opacity": 0.5,
+         "hovertemplate": "%{y}: arrivals<extra></extra>"},
+        {"type": "bar", "orientation": "h", "name": "worst case: submission → ready", "y": ys,
+         "base": [r[3] for r in rows], "x": [r[5] - r[3] for r in rows],
+         "marker": {"color": [GOOD if r[0].guaranteed else BAD for r in rows]}, "opacity": 0.35,
+         "customdata": [r[0].worst_case_ready for r in rows],
+         "hovertemplate": "%{y}: ready by %{customdata} in the worst case<extra></extra>"},
+        {"type": "scatter", "mode": "markers", "name": "submission", "y": ys, "x": [r[3] for r in rows],
+         "customdata": [r[0].last_submission for r in rows], "marker": {"symbol": "triangle-right", "size": 11,
+         "color": BATCH_COLOR}, "hovertemplate": "%{y}: submitted %{customdata}<extra></extra>"},
+        {"type": "scatter", "mode": "markers", "name": "typical: half ready", "y": ys,
+         "x": [r[4] - r[0].typical_p50_hours_before_due for r in rows],
+         "marker": {"symbol": "circle", "size": 9, "color": BATCH_COLOR}},
+        {"type": "scatter", "mode": "markers", "name": "typical: 90 % ready", "y": ys,
+         "x": [r[4] - r[0].typical_p90_hours_before_due for r in rows],
+         "marker": {"symbol": "circle-open", "size": 10, "color": BATCH_COLOR}},
+        {"type": "scatter", "mode": "markers", "name": "deadline", "y": ys, "x": [r[4] for r in rows],
+         "customdata": [r[0].due for r in rows], "marker": {"symbol": "line-ns-open", "size": 18,
+         "line": {"width": 3}, "color": GOOD}, "hovertemplate": "%{y}: due %{customdata}<extra></extra>"},
+    ]  # fmt: skip
+    end = max(r[5] for r in rows) + 2
+    layout = {
+        "title": {"text": f"A week in {plan.timezone}: arrivals, submissions and completions against each deadline"},
+        "barmode": "overlay",
+        "xaxis": {
+            "title": {"text": "local time"},
+            "tickvals": list(range(0, int(end) + 1, 24)),
+            "ticktext": [f"{WEEKDAYS[(k // 24) % 7]} 00:00" for k in range(0, int(end) + 1, 24)],
+            "range": [min(r[1] for r in rows) - 2, end],
+        },
+        "yaxis": {"autorange": "reversed"},
+        "legend": {"orientation": "h", "y": -0.2},
+        "height": 120 + 40 * len(rows),
+        "margin": {"t": 50, "b": 10},
+    }
+    return go.Figure({"data": data, "layout": layout})
+
+
+def _hours(clock: str) -> float:
+    return int(clock[:2]) + int(clock[3:]) / 60
+
+
+def calendar_widget_values(calendar: CalendarInputs | None) -> dict[str, object]:
+    """Widget key → value that shows `calendar` (the defaults when None): for a shared link or a revisit."""
+    from datetime import time
+
+    def clock(text: str) -> time:
+        return time(0, 0) if text == "24:00" else time(int(text[:2]), int(text[3:]))
+
+    if calendar is None:
+        values = {**DEFAULT_CALENDAR, "days": "mon-fri", "arrivals": "hours", "submit_at": ""}
+    else:
+        uniform = (calendar.arrival_start, calendar.arrival_end) == ("00:00", "24:00")
+        values = {
+            "deadline": calendar.deadline,
+            "timezone": calendar.timezone,
+            "days": "all" if len(calendar.working_days) == 7 else "mon-fri",
+            "arrivals": "uniform" if uniform else "hours",
+            "arrival_start": DEFAULT_CALENDAR["arrival_start"] if uniform else calendar.arrival_start,
+            "arrival_end": DEFAULT_CALENDAR["arrival_end"] if uniform else calendar.arrival_end,
+            "submit_at": ", ".join(calendar.submit_at or ()),
+        }
+    return {
+        CAL_KEYS[name]: clock(value) if name in ("deadline", "arrival_start", "arrival_end") else value
+        for name, value in values.items()
+    }
