@@ -11,9 +11,10 @@ from costmodel.errors import problem_lines
 from costmodel.recommend import evaluate_workflow
 from costmodel.routing import route_models
 from costmodel.workflow import WorkflowError, resolve_pricing
-from ui import confirm, data, figures, price_table, state, widgets
+from ui import confirm, data, figures, price_table, ranges, state, widgets
 
 PRICES_TAB = ":material/sell: Prices & one request"
+RANGES_TAB = ":material/ssid_chart: Uncertainty"
 VERDICT_BOX = {"batch": st.success, "hybrid": st.info, "sync": st.warning}
 
 st.title(":material/compare_arrows: Sync vs batch")
@@ -24,6 +25,7 @@ st.caption(
 
 index = state.get_workflow_index()
 widgets.take_shared_link(index)
+ranges.take_shared_link(index)
 scenario = state.get_scenario()
 catalog = data.catalog(batch_discount=scenario.batch_discount, include_retired=state.show_retired_models())
 
@@ -40,15 +42,20 @@ with inputs:
         st.caption(scenario.workflows[index].description)
     assumed = st.container()  # what the closed sections hold, filled once the workflow is priced
     workflow = widgets.workflow_form(scenario.workflows[index], catalog=catalog)
+    uncertain = ranges.uncertainty_inputs(index, workflow) if workflow is not None else None
 
 with headline:
     if workflow is None:
         st.error("Some inputs are invalid: fix the lines marked in red below to see the numbers.")
         st.stop()
     widgets.keep(index, workflow)
+    ranges.write_link(uncertain)
+    point = uncertain.workflow if uncertain is not None else workflow  # a range's centre stands for its input
+    view = None
     try:
-        result = evaluate_workflow(workflow, catalog)
-        pricing = resolve_pricing(workflow, catalog)
+        result = evaluate_workflow(point, catalog)
+        pricing = resolve_pricing(point, catalog)
+        view = ranges.view_of(uncertain, pricing) if uncertain is not None else None
     except WorkflowError as exc:
         st.error(str(exc), icon=":material/error:")
         st.stop()
@@ -59,79 +66,72 @@ with headline:
     with assumed:
         confirm.preset_assumptions_note(index, workflow, overhead_per_month_usd=c.overhead_per_month_usd)
 
-    m1, m2, m3, m4, m5 = st.columns(5)
-    m1.metric("Sync spend", fmt.usd(c.sync_cost_per_month_usd), help="cash per month, one clean pass", border=True)
-    m2.metric(
-        "Batch spend",
-        fmt.usd(c.batch_cost_per_month_usd),
-        help="cash per month: tokens, fees, resubmissions and overheads (the cost of waiting is not cash: own tile)",
-        border=True,
-    )
-    m3.metric(
-        "Net savings",
-        fmt.usd(c.net_savings_per_month_usd),
-        f"{fmt.share(c.savings_share)} of sync",
-        help=f"sync − batch spend per month, if all of it ran on batch; {fmt.usd(c.net_savings_per_year_usd)} per year",
-        border=True,
-    )
-    m4.metric(
-        "Planned savings",
-        fmt.usd(rec.planned_savings_per_month_usd),
-        f"under the {rec.verdict} verdict",
-        delta_color="off",
-        help="sync spend − spend under the verdict, per month (the Portfolio's figure): $0 when the verdict is sync",
-        border=True,
-    )
+    r = view.ranges if view is not None else None
     be = c.break_even
-    shown = fmt.share(be.success_rate) if be.success_rate is not None else be.status.replace("_", " ")
-    m5.metric(
-        "Break-even rate",
-        shown,
-        help=f"First-pass success rate where batch costs as much as sync: {be.statement}",
-        border=True,
-    )
-    w1, w2, _ = st.columns([1, 1, 3])
-    w1.metric(
-        "Cost of waiting",
-        fmt.usd(c.waiting_cost_per_month_usd),
-        help="economic, not cash: what the extra latency on batch costs per month (Overheads & cost of waiting)",
-        border=True,
-    )
-    w2.metric(
-        "Net benefit",
-        fmt.usd(c.net_benefit_per_month_usd),
-        "what the verdict weighs",
-        delta_color="off",
-        help="cash savings − cost of waiting, per month: the figure the verdict weighs",
-        border=True,
-    )
+    be_shown = fmt.share(be.success_rate) if be.success_rate is not None else be.status.replace("_", " ")
+    if r is not None and r.break_even_success_rate.p50 is not None:
+        be_shown = fmt.share(r.break_even_success_rate.p50)
+    tiles = [
+        ("Sync spend", r and r.sync_cost_per_month_usd, c.sync_cost_per_month_usd, None,
+         "cash per month, one clean pass"),
+        ("Batch spend", r and r.batch_cost_per_month_usd, c.batch_cost_per_month_usd, None,
+         "cash per month: tokens, fees, resubmissions and overheads (the cost of waiting is not cash: own tile)"),
+        ("Net savings", r and r.net_savings_per_month_usd, c.net_savings_per_month_usd,
+         f"{fmt.share(c.savings_share)} of sync",
+         f"sync − batch spend per month, if all of it ran on batch; {fmt.usd(c.net_savings_per_year_usd)} per year"),
+        ("Planned savings", None, rec.planned_savings_per_month_usd, f"under the {rec.verdict} verdict",
+         "sync spend − spend under the verdict, per month (the Portfolio's figure): $0 when the verdict is sync"),
+        ("Break-even rate", r and r.break_even_success_rate, be_shown, None,
+         f"First-pass success rate where batch costs as much as sync: {be.statement}"),
+        ("Cost of waiting", None, c.waiting_cost_per_month_usd, None,
+         "economic, not cash: what the extra latency on batch costs per month (Overheads & cost of waiting)"),
+        ("Net benefit", r and r.net_benefit_per_month_usd, c.net_benefit_per_month_usd, "what the verdict weighs",
+         "cash savings − cost of waiting, per month: the figure the verdict weighs"),
+    ]  # fmt: skip
+    if r is not None:
+        tiles.append(("P(batch saves)", None, fmt.share(r.probability_batch_saves), f"{r.draws:,} draws",
+                      "share of Monte Carlo draws in which batch costs less than sync (cash)"))  # fmt: skip
+    for column, (label, spread, figure, note, about) in zip([*st.columns(5), *st.columns(5)], tiles, strict=False):
+        shown = ranges.headline(figure, spread)
+        interval = ranges.interval(spread, as_share=label == "Break-even rate")
+        column.metric(
+            label,
+            shown if isinstance(shown, str) else fmt.usd(shown),
+            interval or note,
+            delta_color="normal" if label == "Net savings" and interval is None else "off",
+            delta_arrow="off" if interval else "auto",
+            help=about + ("; the headline is the median of the draws" if interval else ""),
+            border=True,
+        )
 
 with results:
+    reasons = [*rec.reasons, *ranges.verdict_reasons(view)]
     VERDICT_BOX[rec.verdict](
-        f"**Verdict: {rec.verdict.upper()}**\n\n" + "\n".join(f"- {r}" for r in rec.reasons),
+        f"**Verdict: {rec.verdict.upper()}**\n\n" + "\n".join(f"- {line}" for line in reasons),
         icon=":material/gavel:",
     )
 
     # Lazy tabs: only the open one runs, so a rerun draws two charts, not three.
-    breakdown, routing, prices = st.tabs(
-        [":material/waterfall_chart: Cost breakdown", ":material/alt_route: Model routing", PRICES_TAB],
+    breakdown, routing, prices, spread = st.tabs(
+        [":material/waterfall_chart: Cost breakdown", ":material/alt_route: Model routing", PRICES_TAB, RANGES_TAB],
         key="compare_tab",
         on_change="rerun",
     )
     if breakdown.open is not False:
         with breakdown:
             left, right = st.columns(2)
-            rates, savings = savings_curve(workflow, pricing)
-            left.plotly_chart(
-                figures.savings_curve_figure(
+            if view is not None:
+                curve = figures.savings_band_figure(view.band, current_rate=point.success_rate, break_even=be)
+            else:
+                rates, savings = savings_curve(point, pricing)
+                curve = figures.savings_curve_figure(
                     rates,
                     savings,
-                    current_rate=workflow.success_rate,
+                    current_rate=point.success_rate,
                     current_savings_usd=c.net_savings_per_month_usd,
                     break_even=be,
-                ),
-                key="savings_curve",
-            )
+                )
+            left.plotly_chart(curve, key="savings_curve")
             right.plotly_chart(figures.waterfall_figure(c.waterfall), key="waterfall")
     if routing.open:
         with routing:
@@ -158,6 +158,21 @@ with results:
     if prices.open:
         with prices:
             price_table.render_prices(effective_pricing(workflow, pricing), c.request_costs, steps=c.steps_per_item)
+
+    if spread.open:
+        with spread:
+            if view is None:
+                st.info(
+                    "Every input is a single number. Give a range in the *Uncertainty* section (left) to see how "
+                    "sure the figures are, what drives them, and P(batch saves money).",
+                    icon=":material/ssid_chart:",
+                )
+            else:
+                st.markdown(ranges.probability_line(view.ranges))
+                left, right = st.columns(2)
+                left.plotly_chart(figures.histogram_figure(view.histogram), key="net_savings_histogram")
+                right.plotly_chart(figures.tornado_figure(view.tornado), key="tornado")
+                st.markdown("\n".join(f"- {line}" for line in ranges.input_lines(view.ranges)))
 
     with st.expander("Assumptions, formulas and price source", icon=":material/info:"):
         st.markdown("**Assumptions**\n" + "\n".join(f"- {a}" for a in c.assumptions))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
@@ -10,8 +11,17 @@ import plotly.graph_objects as go
 if TYPE_CHECKING:
     from costmodel.cost import BreakEven, WaterfallStep
     from costmodel.routing import RoutingResult
+    from costmodel.sensitivity import Tornado
+    from costmodel.uncertainty import Histogram, SavingsBand
 
-__all__ = ["routing_figure", "savings_curve_figure", "waterfall_figure"]
+__all__ = [
+    "histogram_figure",
+    "routing_figure",
+    "savings_band_figure",
+    "savings_curve_figure",
+    "tornado_figure",
+    "waterfall_figure",
+]
 
 SYNC_COLOR = "#8c8c8c"
 BATCH_COLOR = "#d97757"
@@ -157,5 +167,87 @@ def routing_figure(result: RoutingResult) -> go.Figure:
             "xaxis": {"title": {"text": "USD/month"}, "tickformat": "$,.0f"},
             "legend": {"orientation": "h", "y": -0.15},
             **{**_LAYOUT, "height": max(260, 70 * len(models) + 80), "hovermode": "closest"},
+        },
+    )
+
+
+# --- ranges (issue 12): band, histogram, tornado ---------------------------------------------------------------
+
+BAND_COLOR = "rgba(217, 119, 87, 0.22)"
+"""BATCH_COLOR, translucent: the P10-P90 band around the savings curve."""
+
+
+def savings_band_figure(band: SavingsBand, *, current_rate: float, break_even: BreakEven) -> go.Figure:
+    """The savings curve (median) with its P10-P90 band from the other uncertain inputs [USD/month]."""
+    rates = list(band.success_rates)
+    at = min(range(len(rates)), key=lambda i: abs(rates[i] - current_rate))
+    fig = savings_curve_figure(
+        rates, band.p50_usd, current_rate=current_rate, current_savings_usd=band.p50_usd[at], break_even=break_even
+    )
+    edge = {"type": "scatter", "x": rates, "mode": "lines", "line": {"width": 0}, "hoverinfo": "skip"}
+    fig.add_traces(
+        [
+            {**edge, "y": list(band.p10_usd), "name": "P10"},
+            {**edge, "y": list(band.p90_usd), "name": "P10–P90", "fill": "tonexty", "fillcolor": BAND_COLOR},
+        ]
+    )
+    fig.update_layout(title={"text": "Net benefit vs first-pass success rate, P10–P90 band"})
+    return fig
+
+
+def histogram_figure(histogram: Histogram) -> go.Figure:
+    """Draws per bin of net savings [USD/month]; bins below zero (batch costs more) in red."""
+    pairs = list(pairwise(histogram.edges_usd))
+    mids = [(a + b) / 2 for a, b in pairs]
+    return go.Figure(
+        data=[
+            {
+                "type": "bar",
+                "x": mids,
+                "y": list(histogram.counts),
+                "width": [b - a for a, b in pairs],
+                "marker": {"color": [GOOD if m > 0 else BAD for m in mids]},
+                "hovertemplate": "net savings ≈ $%{x:,.0f}/month<br>%{y} draws<extra></extra>",
+            }
+        ],
+        layout={
+            "title": {"text": "Net savings across the draws"},
+            "xaxis": {"title": {"text": "net savings [USD/month]"}, "tickformat": "$,.0f"},
+            "yaxis": {"title": {"text": "draws"}},
+            "showlegend": False,
+            "bargap": 0,
+            **{**_LAYOUT, "hovermode": "closest"},
+        },
+    )
+
+
+def tornado_figure(result: Tornado) -> go.Figure:
+    """Each uncertain input swung P10→P90 with the others at their medians: net savings [USD/month], largest first."""
+    bars = list(reversed(result.bars))  # plotly draws the first category at the bottom
+    base = result.base_net_savings_usd
+    traces = []
+    swings = (("at P10", SYNC_COLOR, "net_savings_at_low_usd"), ("at P90", BATCH_COLOR, "net_savings_at_high_usd"))
+    for name, color, value in swings:
+        traces.append(
+            {
+                "type": "bar",
+                "orientation": "h",
+                "y": [b.label for b in bars],
+                "x": [getattr(b, value) - base for b in bars],
+                "base": base,
+                "name": f"input {name}",
+                "marker": {"color": color},
+                "hovertemplate": "%{y} " + name + ": $%{x:,.0f} from the median case<extra></extra>",
+            }
+        )
+    return go.Figure(
+        data=traces,
+        layout={
+            "title": {"text": "What moves net savings (P10 → P90 of each input)"},
+            "barmode": "overlay",
+            "xaxis": {"title": {"text": "net savings [USD/month]"}, "tickformat": "$,.0f"},
+            "shapes": [{"type": "line", "yref": "paper", "x0": base, "x1": base, "y0": 0, "y1": 1}],
+            "legend": {"orientation": "h", "y": -0.2},
+            **{**_LAYOUT, "height": max(240, 60 * len(bars) + 120), "hovermode": "closest"},
         },
     )

@@ -52,6 +52,8 @@ PRICE_REFRESH_NOTE = "bp_price_refresh_note"
 """What the last "Refresh prices" did (str): the failure reason, or that the refreshed data is in use."""
 UNCERTAINTY = "bp_uncertainty"
 """Uncertain inputs per workflow (dict: workflow index → {field: distribution}, `costmodel.uncertainty`)."""
+UNCERTAINTY_FORM = "bp_uncertainty_form"
+"""Which workflow (int index) the Uncertainty boxes were last filled from; another one re-seeds them."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,112 @@
+"""Issue 12 on the Sync vs batch page: uncertain inputs give intervals, a band, a histogram, a tornado and P(saves)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from costmodel.prices import load_catalog
+from costmodel.uncertainty import PilotCounts, UncertainWorkflow, workflow_ranges
+from tests.app.helpers import app, assert_clean, metrics, verdict
+from ui import ranges, sharing
+
+SPREAD_TAB = ":material/ssid_chart: Uncertainty"
+
+
+def _usd(text: str) -> float:
+    return float(text.replace("$", "").replace(",", ""))
+
+
+@pytest.fixture
+def at():  # type: ignore[no-untyped-def]
+    return app().run()
+
+
+def _deltas(at) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {m.label: str(m.delta) for m in at.metric}
+
+
+def test_point_inputs_show_no_intervals(at) -> None:  # type: ignore[no-untyped-def]
+    assert not any("P10" in d for d in _deltas(at).values())
+    assert "P(batch saves)" not in metrics(at)
+    at.session_state["compare_tab"] = SPREAD_TAB
+    at.run()
+    assert any("Every input is a single number" in i.value for i in at.info)
+
+
+def test_a_pilots_counts_give_medians_intervals_and_the_decisive_input(at) -> None:  # type: ignore[no-untyped-def]
+    at.text_input(key="unc_success_rate").set_value("190/200").run()
+    assert_clean(at)
+    shown, deltas = metrics(at), _deltas(at)
+    workflow = at.session_state["bp_scenario"].workflows[0]
+    expected = workflow_ranges(
+        UncertainWorkflow(workflow=workflow, uncertain={"success_rate": PilotCounts(usable=190, requests=200)}),
+        load_catalog(as_of=date.today()).get(workflow.model),
+    )
+    net = expected.net_savings_per_month_usd
+    assert _usd(shown["Net savings"]) == pytest.approx(net.p50, abs=0.01), "the median is the headline"
+    assert deltas["Net savings"] == f"P10–P90: ${net.p10:,.2f} – ${net.p90:,.2f}"
+    assert "P10–P90" in deltas["Batch spend"]
+    assert shown["P(batch saves)"] == f"{expected.probability_batch_saves:.1%}"
+    box = next(str(b.value) for b in [*at.success, *at.info, *at.warning] if str(b.value).startswith("**Verdict"))
+    assert verdict(at) == "BATCH"
+    assert "first-pass success" in box
+    assert "your pilot" in box or "pilot" in box
+    assert "P(batch saves money)" in box
+
+
+def test_the_link_carries_the_distributions(at) -> None:  # type: ignore[no-untyped-def]
+    at.text_input(key="unc_output_tokens").set_value("600:1100").run()
+    token = at.query_params["u"]
+    token = token[0] if isinstance(token, list) else token
+    shared = sharing.decode(ranges.SharedUncertainty, token)
+    assert ranges.as_text(shared.uncertain["output_tokens"]) == "600:1100"
+    fresh = app()
+    fresh.query_params["u"] = token
+    fresh.run()
+    assert_clean(fresh)
+    assert fresh.text_input(key="unc_output_tokens").value == "600:1100"
+    assert "P10–P90" in _deltas(fresh)["Net savings"]
+
+
+def test_band_histogram_and_tornado_are_drawn(at) -> None:  # type: ignore[no-untyped-def]
+    at.text_input(key="unc_success_rate").set_value("0.9:0.98")
+    at.text_input(key="unc_output_tokens").set_value("600:1100").run()
+    assert_clean(at)
+    curve = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert "P10–P90" in [t.get("name") for t in curve["data"]], "the savings curve carries its band"
+    at.session_state["compare_tab"] = SPREAD_TAB
+    at.run()
+    assert_clean(at)
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    assert titles == ["Net savings across the draws", "What moves net savings (P10 → P90 of each input)"]
+    assert any("P(batch saves money)" in m.value for m in at.markdown)
+
+
+def test_bad_range_text_is_one_line_and_the_point_figures_stand(at) -> None:  # type: ignore[no-untyped-def]
+    before = metrics(at)["Net savings"]
+    at.text_input(key="unc_success_rate").set_value("high").run()
+    assert_clean(at)
+    assert any("First-pass success rate" in e.value and "cannot read" in e.value for e in at.error)
+    assert metrics(at)["Net savings"] == before
+    at.text_input(key="unc_success_rate").set_value("0.5:1.5").run()
+    assert_clean(at)
+    assert any("success_rate" in e.value for e in at.error)
+
+
+def test_the_monte_carlo_is_cached_on_its_inputs(at, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    calls = []
+    real = ranges.simulate
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ranges, "simulate", counting)
+    at.text_input(key="unc_input_tokens").set_value("13000:17123").run()
+    assert len(calls) == 1
+    at.run()
+    at.run()
+    assert len(calls) == 1, "a rerun with the same inputs draws nothing"

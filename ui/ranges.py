@@ -1,0 +1,252 @@
+"""Uncertain inputs on the Sync vs batch page: a range (or a pilot's k/n) instead of a number, and the ranges it gives.
+
+The user types a distribution in the CLI's syntax (`0.9:0.98`, `0.9:0.95:0.98`, `190/200`); an empty box is a
+point (the form's value). The Monte Carlo, the band, the histogram and the tornado come from the core
+(`costmodel.uncertainty`, `costmodel.sensitivity`), cached here on their inputs so a rerun costs no draws.
+The link carries the distributions as `?u=` (the workflow itself stays in `?w=`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+from pydantic import ValidationError, field_serializer
+
+from costmodel import formatting as fmt
+from costmodel._base import StrictModel
+from costmodel.errors import problem_lines
+from costmodel.prices import ModelPricing
+from costmodel.sensitivity import Tornado, tornado
+from costmodel.uncertainty import (
+    UNCERTAIN_FIELDS,
+    Distribution,
+    Histogram,
+    PilotCounts,
+    PointValue,
+    Range,
+    Sample,
+    SavingsBand,
+    Triangular,
+    UncertainField,
+    UncertainWorkflow,
+    UniformRange,
+    WorkflowRanges,
+    net_savings_histogram,
+    parse_distribution,
+    ranges_of,
+    savings_band,
+    simulate,
+    to_json_value,
+)
+from costmodel.workflow import Workflow
+from ui import sharing, state
+
+__all__ = [
+    "KEY_PREFIX",
+    "RangeView",
+    "SharedUncertainty",
+    "as_text",
+    "headline",
+    "input_lines",
+    "interval",
+    "probability_line",
+    "ranges_line",
+    "take_shared_link",
+    "uncertainty_inputs",
+    "verdict_reasons",
+    "view_of",
+    "write_link",
+]
+
+KEY_PREFIX = "unc_"
+"""Widget keys: `unc_<field>` (text in the CLI's distribution syntax)."""
+_LABELS = {
+    "success_rate": ("First-pass success rate", "share, e.g. 0.90:0.98, or a pilot's usable/requests: 190/200"),
+    "batch_cache_hit_rate": ("Batch cache-hit rate", "share, e.g. 0.3:0.9 (Anthropic documents 30-98 %)"),
+    "input_tokens": ("Input tokens / request", "e.g. 12000:18000"),
+    "output_tokens": ("Output tokens / request", "e.g. 600:1100"),
+    "requests_per_day": ("Requests per day", "e.g. 400:600"),
+    "requests_per_month": ("Requests per month", "e.g. 12000:18000"),
+}
+"""Field → (label, placeholder): the inputs the page offers as ranges."""
+
+
+class SharedUncertainty(StrictModel):
+    """What a link carries beside the workflow: its uncertain inputs (`?u=`)."""
+
+    uncertain: dict[UncertainField, Distribution]
+    """Distribution of each uncertain input, by workflow field name (short JSON form in the link)."""
+
+    @field_serializer("uncertain")
+    def _short_form(self, uncertain: dict[str, Any]) -> dict[str, Any]:
+        return {name: to_json_value(d) for name, d in uncertain.items()}
+
+
+def as_text(d: Any) -> str:
+    """A distribution in the CLI's syntax (what the box shows); a sample reads as its JSON."""
+    if isinstance(d, PointValue):
+        return f"{d.value:g}"
+    if isinstance(d, UniformRange):
+        return f"{d.lo:g}:{d.hi:g}"
+    if isinstance(d, Triangular):
+        return f"{d.lo:g}:{d.mode:g}:{d.hi:g}"
+    if isinstance(d, PilotCounts):
+        return f"{d.usable}/{d.requests}"
+    assert isinstance(d, Sample)
+    return f"sample of {len(d.values):,} values"
+
+
+def _fields(workflow: Workflow) -> tuple[str, ...]:
+    volume = "requests_per_day" if workflow.requests_per_day is not None else "requests_per_month"
+    return ("success_rate", "batch_cache_hit_rate", "input_tokens", "output_tokens", volume)
+
+
+def _seed(index: int, workflow: Workflow) -> None:
+    """Fill the boxes from the stored distributions when they show another workflow (or nothing yet)."""
+    ss = st.session_state
+    if ss.get(state.UNCERTAINTY_FORM) == index and all(KEY_PREFIX + f in ss for f in _fields(workflow)):
+        return
+    stored = state.get_uncertainty(index)
+    for field in _fields(workflow):
+        d = stored.get(field)
+        ss[KEY_PREFIX + field] = "" if d is None or isinstance(d, Sample) else as_text(d)
+    ss[state.UNCERTAINTY_FORM] = index
+
+
+def take_shared_link(index: int) -> None:
+    """A link's `?u=` the session did not write replaces the workflow's uncertain inputs."""
+    shared = sharing.read_params(SharedUncertainty, "u")
+    if shared is not None and sharing.params_changed("u"):
+        state.set_uncertainty(index, dict(shared.uncertain))
+        st.session_state.pop(state.UNCERTAINTY_FORM, None)  # re-seed the boxes from the link
+
+
+def write_link(uncertain: UncertainWorkflow | None) -> None:
+    """Put the uncertain inputs into `?u=` (removed when every input is a point)."""
+    shared = SharedUncertainty(uncertain=dict(uncertain.uncertain)) if uncertain is not None else None
+    sharing.write_params(shared if shared is not None and shared.uncertain else None, "u")
+
+
+def uncertainty_inputs(index: int, workflow: Workflow) -> UncertainWorkflow | None:
+    """The "Uncertainty" section: a box per input; returns the workflow with its distributions, or None when every
+    input is a point. Bad text is a one-line error in the section, and the point figures stand."""
+    _seed(index, workflow)
+    stored = state.get_uncertainty(index)
+    with st.expander(
+        ":material/ssid_chart: Uncertainty (ranges instead of single numbers)",
+        expanded=bool(stored),
+    ):
+        st.caption(
+            "Leave a box empty for the form's value. A range gives P10-P90 beside each figure (the median is the "
+            "headline), a band around the savings curve, a histogram and what drives the result."
+        )
+        found: dict[str, Any] = {k: v for k, v in stored.items() if isinstance(v, Sample)}  # kept from a file
+        problems: list[str] = []
+        c1, c2 = st.columns(2)
+        for i, field in enumerate(_fields(workflow)):
+            label, placeholder = _LABELS[field]
+            text = (c1 if i % 2 == 0 else c2).text_input(label, key=KEY_PREFIX + field, placeholder=placeholder)
+            if not text.strip():
+                continue
+            try:
+                found[field] = parse_distribution(text)
+            except ValueError as exc:
+                problems.append(f"{label}: {exc}")
+        uncertain: UncertainWorkflow | None = None
+        if not problems and found:
+            try:
+                uncertain = UncertainWorkflow(workflow=workflow, uncertain=found)
+            except ValidationError as exc:
+                problems += [line.removeprefix("uncertain.") for line in problem_lines(exc)]
+        if problems:
+            st.error("\n".join(f"- {p}" for p in problems), icon=":material/error:")
+            return None
+        state.set_uncertainty(index, found)
+        if uncertain is not None and uncertain.is_uncertain:
+            st.caption(
+                "With a range, the point figures use its centre (a range's midpoint, the mode, k/n) instead of the "
+                "form's value."
+            )
+            return uncertain
+        return None
+
+
+@dataclass(frozen=True)
+class RangeView:
+    """Everything the page draws from one simulation."""
+
+    ranges: WorkflowRanges
+    """P10/P50/P90 of the headline figures, P(batch saves), the uncertain inputs."""
+    band: SavingsBand
+    """The savings curve with its P10-P90 band."""
+    histogram: Histogram
+    """Net savings across the draws."""
+    tornado: Tornado
+    """Inputs ranked by how much they move net savings; its reason names the decisive one."""
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _simulated(uncertain_json: str, pricing_json: str) -> RangeView:
+    uncertain = UncertainWorkflow.model_validate_json(uncertain_json)
+    sim = simulate(uncertain, ModelPricing.model_validate_json(pricing_json))
+    return RangeView(ranges_of(sim), savings_band(sim), net_savings_histogram(sim), tornado(sim))
+
+
+def view_of(uncertain: UncertainWorkflow, pricing: ModelPricing) -> RangeView:
+    """The Monte Carlo's figures, cached on the inputs' JSON (the same inputs never draw twice).
+
+    Raises WorkflowError when a draw could not be priced (e.g. output above the model's limit).
+    """
+    return _simulated(uncertain.model_dump_json(), pricing.model_dump_json())
+
+
+def interval(r: Range | None, *, as_share: bool = False) -> str | None:
+    """`P10-P90: $a – $b` beside a metric (None without a range, or when it collapses to one value)."""
+    if r is None or r.p10 is None or r.p90 is None or r.p10 == r.p90:
+        return None
+    show = fmt.share if as_share else fmt.usd
+    return f"P10–P90: {show(r.p10)} – {show(r.p90)}"
+
+
+def input_lines(ranges: WorkflowRanges) -> list[str]:
+    """One line per uncertain input: its distribution and the P10-P90 drawn."""
+    lines = []
+    for u in ranges.uncertain_inputs:
+        spec = UNCERTAIN_FIELDS[u.field]
+        drawn = (
+            f"P10–P90 {spec.format(u.drawn.p10)} – {spec.format(u.drawn.p90)}"
+            if u.drawn.p10 is not None and u.drawn.p90 is not None
+            else ""
+        )
+        lines.append(f"**{u.label}**: {u.distribution}; {drawn}")
+    return lines
+
+
+def probability_line(ranges: WorkflowRanges) -> str:
+    """P(batch saves money) and P(the verdict flips), in words."""
+    return (
+        f"P(batch saves money) = {fmt.share(ranges.probability_batch_saves)}; the verdict's economics point "
+        f"the other way in {fmt.share(ranges.probability_verdict_flips)} of {ranges.draws:,} draws"
+    )
+
+
+def headline(point: float | str, spread: Range | None) -> float | str:
+    """The figure a tile shows: the median of the draws when the figure has a range, else the point figure."""
+    return spread.p50 if spread is not None and spread.p50 is not None and not isinstance(point, str) else point
+
+
+def verdict_reasons(view: RangeView | None) -> list[str]:
+    """What the ranges add to the verdict's reasons: the decisive input, and how likely batch saves money."""
+    if view is None:
+        return []
+    lines = [view.tornado.reason] if view.tornado.reason else []
+    return [*lines, ranges_line(view.ranges)]
+
+
+def ranges_line(ranges: WorkflowRanges) -> str:
+    """Net savings P10-P90 and P(batch saves money), for the verdict box."""
+    net = ranges.net_savings_per_month_usd
+    spread = interval(net) or f"{fmt.usd(net.p50)}"
+    return f"net savings {spread} per month; {probability_line(ranges)}"
