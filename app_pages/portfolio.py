@@ -6,7 +6,7 @@ import streamlit as st
 from pydantic import ValidationError
 
 from costmodel.errors import problem_lines
-from costmodel.finance import FinanceInputs
+from costmodel.finance import MARGIN_MODE_LABELS
 from costmodel.scenario import Scenario
 from ui import confirm, data, portfolio, sharing, state
 
@@ -33,9 +33,19 @@ shared = sharing.read_params(Scenario, "portfolio")
 if shared is not None and sharing.params_changed("portfolio"):
     state.set_scenario(shared)  # a shared link wins over the session's scenario
 scenario = state.get_scenario()
-top_left.markdown(f"**Scenario:** {scenario.name}" + (f" — {scenario.description}" if scenario.description else ""))
 
 frame, base = portfolio.prepare_table(st.session_state, scenario)
+top_left.text_input(
+    "Scenario name",
+    max_chars=portfolio.NAME_MAX_CHARS,
+    key=portfolio.NAME_KEY,
+    help="Rename the scenario: the downloads and the saved scenario are named after it.",
+)
+name, name_problem = portfolio.scenario_name_from_widget(st.session_state.get(portfolio.NAME_KEY))
+if name_problem:
+    top_left.error(name_problem, icon=":material/error:")
+if scenario.description:
+    top_left.caption(scenario.description)
 catalog = data.catalog(batch_discount=scenario.batch_discount)
 model_ids = list(dict.fromkeys([*catalog.ids(), *(w.model for w in base)]))
 edited = st.data_editor(
@@ -78,13 +88,23 @@ e.number_input("Months", min_value=1, max_value=60, step=1, key=k["months"])
 try:
     finance = portfolio.finance_from_widgets(st.session_state)
 except ValidationError as exc:
-    st.error("Finance inputs: " + "; ".join(problem_lines(exc)) + ". Showing the portfolio without them.")
-    finance = FinanceInputs()
+    c.error("; ".join(problem_lines(exc)) + ". Showing the last valid finance inputs.", icon=":material/error:")
+    finance = scenario.finance
+st.radio(
+    "Gross-margin mode",
+    options=list(MARGIN_MODE_LABELS),
+    format_func=MARGIN_MODE_LABELS.__getitem__,
+    key=k["margin_mode"],
+    horizontal=True,
+    help="Modelled (default): COGS falls by the dollars this portfolio saves. Share of inference: the portfolio's "
+    "savings share applied to all inference COGS, an extrapolation to spend the portfolio did not model.",
+)
+capacity = portfolio.capacity_from_widget(st.session_state.get(portfolio.TIER_KEY), scenario.capacity)
 
 portfolio.remember(st.session_state, edited, finance)
-view = portfolio.evaluate_rows(rows, catalog, finance)
+view = portfolio.evaluate_rows(rows, catalog, finance, capacity=capacity, guard=scenario.deadline_guard)
 totals = view.portfolio
-edited_scenario = portfolio.edited_scenario(scenario, rows, finance)
+edited_scenario = portfolio.edited_scenario(scenario, rows, finance, name=name, capacity=capacity)
 complete = edited_scenario is not None and not view.problems
 if complete and edited_scenario is not None:
     # The one write-back rule: a complete, valid table is the scenario at once (other pages, Save, links).
@@ -97,7 +117,8 @@ if complete and edited_scenario is not None:
 with results_area:
     if view.problems:
         st.error(
-            "Left out of the totals until fixed:\n\n" + "\n".join(f"- {p}" for p in view.problems)
+            "Left out of the totals until fixed:\n\n"
+            + "\n".join(f"- {p}" for p in view.problems)
             + "\n\nUntil then the scenario (the other pages, *Save scenario*) and this page's link keep the last "
             "complete table.",
             icon=":material/error:",
@@ -110,8 +131,10 @@ with results_area:
         hide_index=True,
         key="pf_results",
     )
-    for column, tile in zip(st.columns(4), portfolio.total_tiles(totals), strict=True):
-        column.metric(tile.label, tile.value, tile.delta, help=tile.help)
+    tiles = portfolio.total_tiles(totals)
+    for start in range(0, len(tiles), 4):
+        for column, tile in zip(st.columns(4), tiles[start : start + 4], strict=False):
+            column.metric(tile.label, tile.value, tile.delta, help=tile.help)
 
 if totals.margin is None:
     st.info("Enter monthly revenue to see the gross-margin impact.")
@@ -120,7 +143,19 @@ else:
         column.metric(
             tile.label, tile.value, tile.delta, help=tile.help, delta_color="inverse" if tile.inverse else "normal"
         )
+    st.caption(f"Margin mode: {totals.margin.mode_label}. {totals.margin.formula}.")
 st.plotly_chart(portfolio.projection_figure(totals), key="pf_projection")
+
+st.subheader("Capacity: tier, shared queue and spend cap")
+st.selectbox(
+    "Rate-limit tier",
+    options=portfolio.tier_options(scenario.capacity),
+    format_func=lambda t: "not given (checked against scale, the largest)" if t == portfolio.TIER_NOT_GIVEN else t,
+    key=portfolio.TIER_KEY,
+    help="The organisation's usage tier: its batch processing-queue limit is shared by every batch workflow, "
+    "and its monthly spend cap pauses the whole API when reached.",
+)
+portfolio.show_capacity(totals)
 
 st.subheader("Exports")
 st.caption(
@@ -128,7 +163,7 @@ st.caption(
     f"sheet in Excel, and in both reports. Prices: {view.price_source.label()}."
 )
 today = data.today()
-stem = portfolio.scenario_name(scenario.name, today)
+stem = portfolio.scenario_name(edited_scenario.name if edited_scenario else scenario.name, today)
 EXPORTS = (  # label, builder, file name, mime, icon, key: built only when clicked
     ("Download CSV", portfolio.export_csv, f"{stem}.csv", "text/csv", ":material/download:", "pf_csv"),
     ("Download CSV assumptions (text)", portfolio.export_assumptions, f"{stem}-assumptions.txt", "text/plain",
@@ -150,5 +185,6 @@ for column, (label, build, file_name, mime, icon, key) in zip(st.columns(len(EXP
         icon=icon,
         key=key,
     )
+st.caption(f"Files are named after the scenario: `{stem}.*`.")
 with st.expander("Assumptions and price source"):
     st.markdown("\n".join(f"- {line}" for line in portfolio.export_header(view, generated=today)[2:]))

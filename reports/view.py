@@ -16,6 +16,8 @@ from costmodel.sla import SIMULATION_SAMPLES
 from costmodel.workflow import Workflow, WorkflowError
 
 if TYPE_CHECKING:
+    from costmodel.capacity import CapacitySettings
+    from costmodel.guard import GuardSettings
     from costmodel.prices import Catalog, PriceSource
     from costmodel.scenario import Scenario
 
@@ -80,15 +82,21 @@ def evaluate_rows(
     finance: FinanceInputs,
     *,
     sla_samples: int = SIMULATION_SAMPLES,
+    capacity: CapacitySettings | None = None,
+    guard: GuardSettings | None = None,
 ) -> PortfolioView:
-    """Evaluate each valid row (pricing errors stay on their row) and total the portfolio."""
+    """Evaluate each valid row (pricing errors stay on their row) and total the portfolio.
+
+    `capacity` (the organisation's tier) adds the shared processing queue and the spend-cap day to the totals;
+    `guard` rescues to sync before each SLA deadline; both as in `costmodel.scenario.evaluate_scenario`.
+    """
     outcomes = []
     for row in rows:
         if row.workflow is None:
             outcomes.append(RowOutcome(label=row.label, name=row.name, result=None, problems=row.problems))
             continue
         try:
-            result = evaluate_workflow(row.workflow, catalog, sla_samples=sla_samples)
+            result = evaluate_workflow(row.workflow, catalog, sla_samples=sla_samples, capacity=capacity, guard=guard)
         except WorkflowError as exc:
             outcomes.append(RowOutcome(label=row.label, name=row.name, result=None, problems=(str(exc),)))
             continue
@@ -96,7 +104,7 @@ def evaluate_rows(
     results = [o.result for o in outcomes if o.result is not None]
     return PortfolioView(
         outcomes=tuple(outcomes),
-        portfolio=build_portfolio(results, finance),
+        portfolio=build_portfolio(results, finance, capacity=capacity),
         finance=finance,
         price_source=catalog.source,
     )
@@ -108,4 +116,11 @@ def scenario_view(scenario: Scenario, catalog: Catalog, *, sla_samples: int = SI
         RowInput(label=f"row {i + 1} ({w.name})", name=w.name, workflow=w, problems=())
         for i, w in enumerate(scenario.workflows)
     ]
-    return evaluate_rows(rows, catalog, scenario.finance, sla_samples=sla_samples)
+    return evaluate_rows(
+        rows,
+        catalog,
+        scenario.finance,
+        sla_samples=sla_samples,
+        capacity=scenario.capacity,
+        guard=scenario.deadline_guard,
+    )

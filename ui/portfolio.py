@@ -14,8 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from costmodel.capacity import TIERS, CapacitySettings
 from costmodel.errors import problem_lines
-from costmodel.finance import FinanceInputs, MarginImpact, Portfolio
+from costmodel.finance import (
+    LABEL_12X_THIS_MONTH,
+    LABEL_NEXT_12_MONTHS,
+    FinanceInputs,
+    MarginImpact,
+    Portfolio,
+)
 from costmodel.sla import SIMULATION_SAMPLES
 from costmodel.workflow import SlaSpec, Workflow
 from reports.portfolio import (
@@ -44,6 +51,7 @@ __all__ = [
     "PortfolioView",
     "RowInput",
     "RowOutcome",
+    "capacity_from_widget",
     "edited_scenario",
     "evaluate_rows",
     "export_assumptions",
@@ -63,6 +71,9 @@ __all__ = [
     "remember",
     "results_frame",
     "scenario_name",
+    "scenario_name_from_widget",
+    "scenario_widget_values",
+    "tier_options",
     "total_tiles",
     "workflows_to_frame",
 ]
@@ -193,14 +204,17 @@ RESULT_COLUMNS = {
     "name": "Workflow",
     "verdict": "Verdict",
     "sync_cost_per_month_usd": "Sync $/month",
-    "batch_cost_per_month_usd": "Batch $/month",
+    "batch_cost_per_month_usd": "Batch cash $/month",
     "net_savings_per_month_usd": "Net savings $/month",
-    "planned_cost_per_month_usd": "Planned $/month",
-    "savings_per_month_usd": "Planned savings $/month",
+    "planned_cost_per_month_usd": "Planned cash $/month",
+    "savings_per_month_usd": "Planned cash savings $/month",
+    "waiting_cost_per_month_usd": "Cost of waiting $/month (not cash)",
+    "net_benefit_per_month_usd": "Net benefit $/month (batch: cash − waiting)",
     "reason": "Why",
     "problems": "Problems",
 }
-"""Results table column → header (money in USD per month, unrounded; the page formats it)."""
+"""Results table column → header (money in USD per month, unrounded; the page formats it). Cash and the
+economic cost of waiting are separate columns; the net benefit is all-batch cash savings − waiting."""
 
 
 def results_frame(view: PortfolioView) -> pd.DataFrame:
@@ -223,6 +237,8 @@ def results_frame(view: PortfolioView) -> pd.DataFrame:
                 net_savings_per_month_usd=outcome.result.comparison.net_savings_per_month_usd,
                 planned_cost_per_month_usd=row.planned_cost_per_month_usd,
                 savings_per_month_usd=row.savings_per_month_usd,
+                waiting_cost_per_month_usd=row.waiting_cost_per_month_usd,
+                net_benefit_per_month_usd=outcome.result.comparison.net_benefit_per_month_usd,
                 reason=row.reason,
             )
         records.append(record)
@@ -283,12 +299,63 @@ def projection_figure(portfolio: Portfolio) -> go.Figure:
     return go.Figure({"data": data, "layout": layout})
 
 
-def edited_scenario(scenario: Scenario, rows: Sequence[RowInput], finance: FinanceInputs) -> Scenario | None:
-    """The scenario as edited: its valid rows and the finance inputs; None when no row is valid."""
+def edited_scenario(
+    scenario: Scenario,
+    rows: Sequence[RowInput],
+    finance: FinanceInputs,
+    *,
+    name: str | None = None,
+    capacity: CapacitySettings | None = None,
+) -> Scenario | None:
+    """The scenario as edited: its valid rows, the finance inputs, and its name and tier when given; None when no
+    row is valid."""
     workflows = tuple(row.workflow for row in rows if row.workflow is not None)
     if not workflows:
         return None
-    return scenario.model_copy(update={"workflows": workflows, "finance": finance})
+    update: dict[str, Any] = {"workflows": workflows, "finance": finance}
+    if name is not None:
+        update["name"] = name
+    if capacity is not None:
+        update["capacity"] = capacity
+    return scenario.model_copy(update=update)
+
+
+NAME_KEY = "pf_scenario_name"
+"""The scenario-name text input's widget key."""
+TIER_KEY = "pf_tier"
+"""The tier selectbox's widget key."""
+TIER_NOT_GIVEN = "not given"
+"""The tier option for a scenario without `capacity.tier` (checked against the largest published tier)."""
+NAME_MAX_CHARS = 120
+"""Longest scenario name (costmodel.scenario.Scenario.name) [characters]."""
+
+
+def scenario_name_from_widget(text: str | None) -> tuple[str | None, str | None]:
+    """(name, None) for a usable scenario name, else (None, a one-line problem); surrounding spaces are dropped."""
+    name = (text or "").strip()
+    if not name:
+        return None, "Scenario name: empty; type a name (it names the downloads). The last name is kept."
+    if len(name) > NAME_MAX_CHARS:
+        return None, f"Scenario name: {len(name)} characters; shorten it to {NAME_MAX_CHARS} or fewer."
+    return name, None
+
+
+def tier_options(capacity: CapacitySettings) -> list[str]:
+    """Tier choices: not given, the published tiers, and `custom` only when the scenario carries custom limits."""
+    return [TIER_NOT_GIVEN, *TIERS, *(["custom"] if capacity.tier == "custom" else [])]
+
+
+def capacity_from_widget(value: str | None, capacity: CapacitySettings) -> CapacitySettings:
+    """The scenario's capacity block with the tier chosen; its typed queue limit and spend cap stay."""
+    tier = None if value in (None, TIER_NOT_GIVEN) else value
+    if tier == capacity.tier:
+        return capacity
+    return CapacitySettings.model_validate({**capacity.model_dump(), "tier": tier})
+
+
+def scenario_widget_values(scenario: Scenario) -> dict[str, Any]:
+    """Session-state values that show the scenario's name and tier in the page's widgets."""
+    return {NAME_KEY: scenario.name, TIER_KEY: scenario.capacity.tier or TIER_NOT_GIVEN}
 
 
 # ---------------------------------------------------------------- headline figures
@@ -310,7 +377,26 @@ def total_tiles(portfolio: Portfolio) -> list[Headline]:
             "all-sync − planned",
             delta=f"{p.savings_share:.1%} of sync spend",
         ),
-        Headline("Savings per year", f"${p.savings_per_year_usd:,.0f}", "12 × monthly savings"),
+        Headline(
+            f"Savings, {LABEL_12X_THIS_MONTH}",
+            f"${p.savings_per_year_usd:,.0f}",
+            "12 × this month's cash savings; the growth entered is not applied",
+        ),
+        Headline(
+            f"Savings, {LABEL_NEXT_12_MONTHS}",
+            f"${p.savings_next_12_months_usd:,.0f}",
+            "Σ cash savings of months 1-12, volume growing by the monthly growth entered (as in the exports)",
+        ),
+        Headline(
+            "Cost of waiting (not cash)",
+            f"${p.waiting_cost_per_month_usd:,.0f}/mo",
+            "Σ economic cost of waiting under each row's verdict; not on any invoice",
+        ),
+        Headline(
+            "Net benefit",
+            f"${p.savings_per_month_usd - p.waiting_cost_per_month_usd:,.0f}/mo",
+            "cash savings − cost of waiting",
+        ),
     ]
 
 
@@ -365,11 +451,12 @@ def prepare_table(state: MutableMapping[str, Any], scenario: Scenario) -> tuple[
         state[FRAME_KEY] = workflows_to_frame(scenario.workflows)
         state.pop(LAST_KEY, None)
         state.update(finance_widget_values(scenario.finance))
+        state.update(scenario_widget_values(scenario))
     else:
         if EDITOR_KEY not in state and last is not None:
             state[FRAME_KEY], state[BASE_KEY] = rebase(last[0], state[BASE_KEY])
         finance = last[1] if last is not None else scenario.finance
-        for key, value in finance_widget_values(finance).items():
+        for key, value in {**finance_widget_values(finance), **scenario_widget_values(scenario)}.items():
             state.setdefault(key, value)
     return state[FRAME_KEY], state[BASE_KEY]
 
@@ -395,6 +482,7 @@ FINANCE_KEYS = {
     "inference": "pf_inference_cogs_per_month_usd",
     "growth_percent": "pf_monthly_growth_percent",
     "months": "pf_projection_months",
+    "margin_mode": "pf_margin_mode",
 }
 """Finance widget → session-state key."""
 
@@ -409,6 +497,7 @@ def finance_widget_values(finance: FinanceInputs) -> dict[str, Any]:
         ),
         FINANCE_KEYS["growth_percent"]: float(finance.monthly_growth * 100),
         FINANCE_KEYS["months"]: int(finance.projection_months),
+        FINANCE_KEYS["margin_mode"]: finance.margin_mode,
     }
 
 
@@ -421,6 +510,7 @@ def finance_from_widgets(state: Any) -> FinanceInputs:
         "inference_cogs_per_month_usd": state.get(FINANCE_KEYS["inference"]),
         "monthly_growth": growth / 100 if isinstance(growth, int | float) else growth,
         "projection_months": state.get(FINANCE_KEYS["months"]),
+        "margin_mode": state.get(FINANCE_KEYS["margin_mode"]),
     }
     return FinanceInputs.model_validate({k: v for k, v in data.items() if v is not None})
 
@@ -497,3 +587,27 @@ def results_column_config() -> dict[str, Any]:
     config["name"] = c.TextColumn(RESULT_COLUMNS["name"], width="medium")
     config["reason"] = c.TextColumn(RESULT_COLUMNS["reason"], width="large")
     return config
+
+
+def show_capacity(totals: Portfolio) -> None:
+    """The shared processing-queue figure (with fixes when it overflows) and the spend-cap warning with its day."""
+    import streamlit as st
+
+    queue = totals.queue
+    if queue is not None:
+        figure = (
+            f"**Shared processing queue ({queue.tier}):** worst case {queue.worst_case_in_flight_requests:,.0f} "
+            f"requests in flight (typical {queue.typical_in_flight_requests:,.0f}) against a limit of "
+            f"{queue.queue_limit_requests:,.0f}: {queue.reason}."
+        )
+        if queue.queue_feasible:
+            st.info(figure, icon=":material/check_circle:")
+        else:
+            st.warning(
+                figure + "\n\nFixes:\n" + "\n".join(f"- {fix}" for fix in queue.fixes), icon=":material/warning:"
+            )
+    cap = totals.spend_cap_warning
+    if cap is None:
+        st.caption("Planned spend stays within the tier's monthly spend cap.")
+    else:
+        st.warning(f"**Spend cap reached on day {cap.cap_reached_on_day}:** {cap.message}.", icon=":material/warning:")
