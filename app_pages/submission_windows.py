@@ -47,6 +47,15 @@ if (
     state.set_workflow(index, windows.with_pilot_turnaround(base, measurement))
     st.rerun()
 st.caption(windows.typical_case_note(base, measurement, simulated=state.get_pilot_origin().simulated))
+learned = windows.learned_turnaround()
+if (
+    learned.fit.use_fit
+    and base.sla is not None
+    and windows.with_learned_turnaround(base, learned) != base
+    and st.button(windows.learned_label(learned), icon=":material/history:")
+):
+    state.set_workflow(index, windows.with_learned_turnaround(base, learned))
+    st.rerun()
 
 # ---- widgets: the one workflow form, this page's sections
 workflow = widgets.workflow_form(base, catalog=catalog, layout=widgets.WINDOWS_LAYOUT)
@@ -183,6 +192,13 @@ with left:
         st.plotly_chart(figure, key="win_latency")
 with right:
     st.plotly_chart(windows.miss_curve_figure(inputs, plan, points), key="win_miss_curve")
+
+with st.expander("Learned turnaround and calibration", expanded=False):
+    st.caption(windows.learned_note(learned))
+    if learned.batches:
+        st.plotly_chart(windows.calibration_figure(learned, inputs), key="win_calibration")
+    else:
+        st.info("No ended batch in the ledger yet: run a pilot to compare the assumed turnaround with the real one.")
 
 # ---- the clock deadline: a view of this page (the workflow's SLA stays hours from arrival), carried as ?c=
 st.subheader("Clock deadline")

@@ -13,6 +13,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import streamlit as st
@@ -32,6 +33,7 @@ from costmodel.sla import (
     timeline,
 )
 from costmodel.sla import typical_case_charts as sla_typical_case_charts
+from costmodel.turnaround import ObservedBatch, TurnaroundFit, calibration_curve, fit_turnaround
 from costmodel.workflow import SlaSpec, Workflow
 
 if TYPE_CHECKING:
@@ -120,17 +122,12 @@ def plan_inputs(workflow: Workflow, interval_hours: float | None) -> SlaInputs |
 def with_pilot_turnaround(workflow: Workflow, measurement: PilotMeasurement) -> Workflow:
     """`workflow` with the typical case a pilot measured (median and p90 turnaround, expired share) in its SLA;
     the user's other inputs stay. A workflow without an SLA is returned unchanged."""
-    if workflow.sla is None:
-        return workflow
-    sla = SlaSpec.model_validate(
-        {
-            **workflow.sla.model_dump(),
-            "median_processing_hours": measurement.median_processing_hours,
-            "p90_processing_hours": max(measurement.p90_processing_hours, measurement.median_processing_hours),
-            "expired_share": measurement.expired_share,
-        }
+    return with_turnaround(
+        workflow,
+        median_hours=measurement.median_processing_hours,
+        p90_hours=measurement.p90_processing_hours,
+        expired_share=measurement.expired_share,
     )
-    return workflow.model_copy(update={"sla": sla})
 
 
 def uses_pilot_turnaround(workflow: Workflow, measurement: PilotMeasurement | None) -> bool:
@@ -874,3 +871,118 @@ def calendar_widget_values(calendar: CalendarInputs | None) -> dict[str, object]
         CAL_KEYS[name]: clock(value) if name in ("deadline", "arrival_start", "arrival_end") else value
         for name, value in values.items()
     }
+
+
+# ---------------------------------------------------------------- learned turnaround (issue 11)
+
+
+@dataclass(frozen=True)
+class LearnedTurnaround:
+    """The turnaround fitted from the ledger's ended batches (owner-agnostic figures only, no prompts or results)."""
+
+    fit: TurnaroundFit
+    batches: tuple[ObservedBatch, ...]
+    pilots: int
+    """Real (not simulated) pilots with at least one batch behind the fit."""
+    simulated_left_out: int
+    """Simulated batches not counted (made-up timings)."""
+
+
+@st.cache_data(show_spinner=False, max_entries=4, ttl=60)
+def _learned_json(path: str) -> tuple[str, list[str], int, int]:
+    from pilot.calibrate import observed_batches
+    from pilot.ledger import Ledger
+
+    ledger = Ledger(path)
+    batches, skipped = observed_batches(ledger)
+    pilots = sum(
+        1
+        for pilot in ledger.pilots()
+        if not pilot.simulated and any(p.processing_status == "ended" for p in ledger.parts(pilot.pilot_id))
+    )
+    fit = fit_turnaround(batches)
+    return fit.model_dump_json(), [b.model_dump_json() for b in batches], pilots, skipped
+
+
+def learned_turnaround(ledger_path: Path | None = None) -> LearnedTurnaround:
+    """The turnaround learned from every real pilot in the ledger (default path, read only); cached for a minute."""
+    from pilot.ledger import default_ledger_path
+
+    fit_json, batch_json, pilots, skipped = _learned_json(str(ledger_path or default_ledger_path()))
+    return LearnedTurnaround(
+        fit=TurnaroundFit.model_validate_json(fit_json),
+        batches=tuple(ObservedBatch.model_validate_json(b) for b in batch_json),
+        pilots=pilots,
+        simulated_left_out=skipped,
+    )
+
+
+def with_turnaround(workflow: Workflow, *, median_hours: float, p90_hours: float, expired_share: float) -> Workflow:
+    """`workflow` with this typical turnaround in its SLA (the user's other inputs stay); unchanged without an SLA."""
+    if workflow.sla is None:
+        return workflow
+    sla = SlaSpec.model_validate(
+        {
+            **workflow.sla.model_dump(),
+            "median_processing_hours": median_hours,
+            "p90_processing_hours": max(p90_hours, median_hours),
+            "expired_share": expired_share,
+        }
+    )
+    return workflow.model_copy(update={"sla": sla})
+
+
+def with_learned_turnaround(workflow: Workflow, learned: LearnedTurnaround) -> Workflow:
+    """`workflow` with the fitted median, p90 and expired share."""
+    fit = learned.fit
+    return with_turnaround(
+        workflow, median_hours=fit.median_hours, p90_hours=fit.p90_hours, expired_share=fit.expired_share
+    )
+
+
+def learned_label(learned: LearnedTurnaround) -> str:
+    """The button: `Use the turnaround learned from 3 pilots (12 batches)`."""
+    n, b = learned.pilots, learned.fit.overall.batches
+    return f"Use the turnaround learned from {n} pilot{'s' if n != 1 else ''} ({b} batch{'es' if b != 1 else ''})"
+
+
+def learned_note(learned: LearnedTurnaround) -> str:
+    """What the ledger offers: the fit with its uncertainty, or why the labelled defaults remain."""
+    fit = learned.fit
+    note = f"Ledger: {fit.message}."
+    if not fit.use_fit:
+        note += f" A fit needs {fit.min_batches} ended batches: fewer make the p90 mostly noise."
+    if learned.simulated_left_out:
+        note += f" {learned.simulated_left_out} simulated batch(es) left out (made-up timings)."
+    return note
+
+
+def calibration_figure(learned: LearnedTurnaround, inputs: SlaInputs) -> go.Figure:
+    """Predicted (the plan's turnaround) vs observed (the ledger's batches) P(batch done within t), log time axis."""
+    import plotly.graph_objects as go
+
+    from ui.figures import BATCH_COLOR, SYNC_COLOR
+
+    curve = calibration_curve(
+        learned.batches,
+        median_hours=inputs.median_processing_hours,
+        p90_hours=inputs.p90_processing_hours,
+        expired_share=inputs.expired_share,
+        worst_case_hours=inputs.worst_case_hours,
+    )
+    xs = [p.hours for p in curve]
+    data = [
+        {"type": "scatter", "mode": "lines", "name": "predicted (the plan's turnaround)", "x": xs,
+         "y": [p.predicted * 100 for p in curve], "line": {"color": SYNC_COLOR, "dash": "dash"}},
+        {"type": "scatter", "mode": "lines+markers", "name": f"observed ({len(learned.batches)} batches)", "x": xs,
+         "y": [p.observed * 100 for p in curve], "line": {"color": BATCH_COLOR, "shape": "hv"}},
+    ]  # fmt: skip
+    layout = {
+        "title": {"text": "Calibration: P(batch done within t), predicted vs observed"},
+        "xaxis": {"title": {"text": "t [h]"}, "type": "log"},
+        "yaxis": {"title": {"text": "batches done [%]"}, "range": [0, 101]},
+        "legend": {"orientation": "h", "y": -0.25},
+        "height": 340,
+        "margin": {"t": 50, "b": 10},
+    }
+    return go.Figure({"data": data, "layout": layout})
