@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from costmodel.apikeys import scrub
-from costmodel.pilot import budget_decision
 from pilot.api import PermanentApiError, TransientApiError
 from pilot.files import SourceError
 from pilot.runner import BudgetRefused, PilotError, Runner, ValidationFailed
+from pilot.spend import budget_decision
 from ui import data, operator, state
 from ui import pilot_panel as panel
 

@@ -46,7 +46,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from costmodel import safejson
 from costmodel.limits import CUSTOM_ID_PATTERN, MAX_BATCH_BYTES, MAX_REQUESTS_PER_BATCH
-from costmodel.pilot import WEB_SEARCH_RESULT_TOKENS_PER_USE
+from pilot.requests import WEB_SEARCH_RESULT_TOKENS_PER_USE
 
 __all__ = ["Emulator", "EmulatorConfig", "ManualClock"]
 

@@ -19,14 +19,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from costmodel.pilot import (
-    DEFAULT_BUDGET_USD,
-    OutputCheck,
-    PilotReport,
-    PromptTemplate,
-    SpendEstimate,
-    format_hours,
-)
+from pilot.checks import OutputCheck
+from pilot.clock import format_hours
+from pilot.report import PilotReport
+from pilot.requests import PromptTemplate
+from pilot.spend import DEFAULT_BUDGET_USD, SpendEstimate
 
 __all__ = ["main"]
 
@@ -266,7 +263,7 @@ def _target_line(endpoint: str, simulated: bool) -> str:
 
 
 def _estimate_lines(estimate: SpendEstimate, budget_usd: float) -> list[str]:
-    from costmodel.pilot import budget_decision
+    from pilot.spend import budget_decision
 
     decision = budget_decision(estimate, budget_usd)
     return [
@@ -383,8 +380,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_estimate(args: argparse.Namespace) -> int:
-    from costmodel.pilot import budget_decision
     from pilot.runner import ValidationFailed
+    from pilot.spend import budget_decision
 
     size = _pilot_size(args)
     with _runner(args) as runner:
@@ -460,8 +457,8 @@ def _pilot_size_for_set(advice: Any, set_size: int) -> Any:
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
-    from costmodel.pilot import budget_decision
     from pilot.runner import ValidationFailed
+    from pilot.spend import budget_decision
 
     check = _check(args)
     template = _template(args)

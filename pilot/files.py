@@ -1,6 +1,6 @@
 """Reading a sample set: a Message Batches JSONL file, or texts (CSV or JSONL) plus a prompt template.
 
-Both become numbered request lines for `costmodel.pilot.validate_numbered_lines`; line numbers
+Both become numbered request lines for `pilot.requests.validate_numbered_lines`; line numbers
 are those of the user's file (a CSV's header is line 1).
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from costmodel import safejson
-from costmodel.pilot import LineProblem, PromptTemplate, TextRow, ValidationResult, build_requests
-from costmodel.pilot import validate_numbered_lines as _validate
+from pilot.requests import LineProblem, PromptTemplate, TextRow, ValidationResult, build_requests
+from pilot.requests import validate_numbered_lines as _validate
 
 __all__ = ["SourceError", "load_template", "numbered_request_lines", "validate_source"]
 

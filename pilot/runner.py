@@ -32,21 +32,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from costmodel.pilot import (
-    DEFAULT_BUDGET_USD,
-    BatchClock,
-    OutputCheck,
-    PilotReport,
-    PromptTemplate,
-    ReportAccumulator,
-    SpendEstimate,
-    ValidationResult,
-    batch_clock,
-    budget_decision,
-    catalog_problems,
-    estimate_spend,
-    offline_gap_problems,
-)
 from costmodel.prices import Catalog
 from pilot.api import (
     PermanentApiError,
@@ -57,9 +42,21 @@ from pilot.api import (
     make_client,
     with_retries,
 )
+from pilot.checks import OutputCheck
+from pilot.clock import BatchClock, batch_clock
 from pilot.errors import PilotError
 from pilot.files import numbered_request_lines, validate_source
 from pilot.ledger import LOCAL_OWNER, BatchPart, Ledger, PilotRow, open_private, private_dir
+from pilot.report import PilotReport, ReportAccumulator
+from pilot.requests import PromptTemplate, ValidationResult
+from pilot.spend import (
+    DEFAULT_BUDGET_USD,
+    SpendEstimate,
+    budget_decision,
+    catalog_problems,
+    estimate_spend,
+    offline_gap_problems,
+)
 
 __all__ = [
     "BudgetRefused",
@@ -841,7 +838,7 @@ class Runner:
 
         Requests without a stored result (a download still incomplete) are never among them.
         """
-        from costmodel.pilot import check_output, result_text
+        from pilot.checks import check_output, result_text
 
         pilot = self._pilot(pilot_id)
         check = OutputCheck.model_validate(pilot.check)

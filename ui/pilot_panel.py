@@ -18,16 +18,12 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from costmodel.pilot import (
-    BudgetDecision,
-    OutputCheck,
-    PilotReport,
-    PromptTemplate,
-    SpendEstimate,
-    ValidationResult,
-    format_hours,
-)
+from pilot.checks import OutputCheck
+from pilot.clock import format_hours
 from pilot.ledger import Ledger, default_ledger_path, open_private, private_dir
+from pilot.report import PilotReport
+from pilot.requests import PromptTemplate, ValidationResult
+from pilot.spend import BudgetDecision, SpendEstimate
 from ui import operator
 from ui.operator import Identity, OperatorSettings
 
@@ -157,7 +153,7 @@ def identity_note(identity: Identity) -> None:
 
 def budget_input(target: Target, settings: OperatorSettings) -> float:
     """The visitor's budget cap [USD]; for the real API it can never exceed the operator's per-pilot ceiling."""
-    from costmodel.pilot import DEFAULT_BUDGET_USD
+    from pilot.spend import DEFAULT_BUDGET_USD
 
     ceiling = SANDBOX_BUDGET_MAX_USD if target.simulated else settings.max_budget_usd_per_pilot
     key = "bp_pilot_budget_sandbox" if target.simulated else "bp_pilot_budget_api"

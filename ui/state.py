@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 import streamlit as st
 
 if TYPE_CHECKING:
-    from costmodel.pilot import PilotMeasurement
+    from costmodel.measurement import PilotMeasurement
     from costmodel.scenario import Scenario
     from costmodel.workflow import Workflow
 
 PILOT_MEASUREMENT = "bp_pilot_measurement"
-"""The last pilot measurement the user chose to "Use in plan" (costmodel.pilot.PilotMeasurement)."""
+"""The last pilot measurement the user chose to "Use in plan" (costmodel.measurement.PilotMeasurement)."""
 PILOT_ORIGIN = "bp_pilot_origin"
 """Where that measurement comes from (`PilotOrigin`): the model it ran on, and whether it was simulated."""
 IMPORTED_SCENARIO = "bp_imported_scenario"
@@ -78,7 +78,7 @@ def set_pilot_measurement(
 
 def get_pilot_measurement() -> PilotMeasurement | None:
     """The pilot measurement chosen for the plan, if any (anything else under the key is ignored, never probed)."""
-    from costmodel.pilot import PilotMeasurement
+    from costmodel.measurement import PilotMeasurement
 
     measurement = st.session_state.get(PILOT_MEASUREMENT)
     return measurement if isinstance(measurement, PilotMeasurement) else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from costmodel.pilot import PilotMeasurement
+from costmodel.measurement import PilotMeasurement
 from costmodel.scenario import Scenario
 from costmodel.workflow import Workflow
 from tests.app.helpers import app, assert_clean, metrics, open_routing, open_sections, verdict

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from costmodel.pilot import PilotMeasurement
+from costmodel.measurement import PilotMeasurement
 from costmodel.sla import CLOCK_FRIENDLY_INTERVALS_HOURS, SlaInputs, plan_submissions, typical_case_charts
 from costmodel.workflow import SlaSpec, Workflow
 from ui import windows

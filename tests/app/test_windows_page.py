@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from costmodel.pilot import PilotMeasurement
+from costmodel.measurement import PilotMeasurement
 from costmodel.scenario import Scenario
 from costmodel.workflow import SlaSpec, Workflow
 from ui import sharing, widgets, windows

@@ -160,7 +160,7 @@ def test_genai_prices_loads_only_with_the_catalog_and_the_shell_never() -> None:
     code = PROBE.replace(
         'print(json.dumps({"loaded"',
         "from datetime import date\ncostmodel.prices.load_catalog(as_of=date(2026, 11, 21))\n"
-        "import costmodel.pilot, costmodel.usage\n"
+        "import costmodel.measurement, costmodel.usage\n"
         'print(json.dumps({"loaded"',
     )
     assert _probe(code)["loaded"] == ["genai_prices"]

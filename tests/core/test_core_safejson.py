@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from costmodel import safejson
-from costmodel.pilot import validate_request_lines
 from costmodel.scenario import ScenarioError, scenario_from_json
+from pilot.requests import validate_request_lines
 
 DEEP = "[" * 1000 + "]" * 1000
 DEEP_OBJECT = '{"a":' * 1000 + "1" + "}" * 1000

@@ -18,17 +18,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from costmodel.limits import WEB_SEARCH_USD_PER_USE
-from costmodel.pilot import (
+from pilot.report import ReportAccumulator
+from pilot.requests import (
     COUNT_TOKENS_LABEL,
     OFFLINE_ESTIMATE_LABEL,
-    ReportAccumulator,
     RequestStats,
-    budget_decision,
-    estimate_spend,
     offline_input_tokens,
     validate_request,
     validate_request_lines,
 )
+from pilot.spend import budget_decision, estimate_spend
 from tests.pilot.conftest import FAKE_KEY
 
 MODEL = "claude-haiku-4-5"

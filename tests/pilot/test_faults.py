@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from costmodel.pilot import OutputCheck
 from emulator import Emulator
+from pilot.checks import OutputCheck
 from pilot.errors import PilotError
 from tests.pilot.conftest import FAKE_KEY, write_requests
 
@@ -186,11 +186,13 @@ def scenario_create_lost_while_a_teammate_creates_the_same_size(world: World) ->
 
 def scenario_split_pilot_whose_two_creates_are_both_lost(world: World) -> None:
     """Two parts of one size, both answers lost: each part's batch is told apart by its own custom_ids."""
-    import costmodel.pilot as core
+    import pilot.requests
+    import pilot.spend
 
-    original = core.split_ranges
+    original = pilot.requests.split_ranges
     core_split = lambda sizes, **kw: original(sizes, max_requests=N // 2)  # noqa: E731
-    world.patch(core, "split_ranges", core_split)
+    for module in (pilot.requests, pilot.spend):
+        world.patch(module, "split_ranges", core_split)
     world.emu.inject("create", "drop", times=2)
     runner = world.make_runner()
     pilot_id = world.pilot(runner)

@@ -1,4 +1,5 @@
-"""costmodel.pilot: validation, split, estimate, budget, output checks, report and measurement (pure)."""
+"""The pilot's pure modules (pilot.requests, spend, checks, clock, report) and costmodel.measurement:
+validation, split, estimate, budget, output checks, report and measurement."""
 
 from __future__ import annotations
 
@@ -12,23 +13,21 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from costmodel.limits import MAX_BATCH_BYTES, MAX_REQUESTS_PER_BATCH
-from costmodel.pilot import (
+from costmodel.measurement import PilotMeasurement
+from costmodel.prices import UnknownModelError
+from costmodel.workflow import SlaSpec, Workflow
+from pilot.checks import OutputCheck, check_output
+from pilot.clock import batch_clock
+from pilot.report import ReportAccumulator
+from pilot.requests import (
     OFFLINE_ESTIMATE_LABEL,
-    OutputCheck,
-    PilotMeasurement,
     PromptTemplate,
-    ReportAccumulator,
     TextRow,
-    batch_clock,
-    budget_decision,
     build_requests,
-    check_output,
-    estimate_spend,
     split_ranges,
     validate_request_lines,
 )
-from costmodel.prices import UnknownModelError
-from costmodel.workflow import SlaSpec, Workflow
+from pilot.spend import budget_decision, estimate_spend
 
 
 def req(custom_id: object = "a1", **params: object) -> str:
@@ -316,7 +315,7 @@ def test_batch_clock_is_a_function_of_now() -> None:
 
 def test_core_imports_neither_sdk_nor_streamlit() -> None:
     code = (
-        "import sys, costmodel.pilot; "
+        "import sys, costmodel.measurement, pilot.requests, pilot.spend, pilot.checks, pilot.clock, pilot.report; "
         "print(any(m.split('.')[0] in ('anthropic', 'streamlit', 'httpx2') for m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
@@ -353,7 +352,7 @@ def test_report_invariants(catalog, records: list[tuple[str, bool, int, int]]) -
 
 
 def test_catalog_problems_name_unknown_models_and_output_over_the_limit(catalog) -> None:
-    from costmodel.pilot import catalog_problems
+    from pilot.spend import catalog_problems
 
     limit = catalog.get("claude-haiku-4-5").max_output_tokens
     requests = validate_request_lines(

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from costmodel.pilot import OutputCheck
 from costmodel.workflow import SlaSpec, Workflow
 from pilot.api import PermanentApiError
+from pilot.checks import OutputCheck
 from pilot.runner import BudgetRefused, ValidationFailed
 from tests.pilot.conftest import FAKE_KEY, SAMPLES, write_requests
 
@@ -374,10 +374,12 @@ def test_retry_failed_makes_a_pilot_of_only_failed_and_expired(make_runner, emu,
 def test_split_over_the_request_limit_makes_several_batches(
     make_runner, emu, clock, tmp_path, catalog, monkeypatch
 ) -> None:
-    import costmodel.pilot as core
+    import pilot.requests
+    import pilot.spend
 
-    original = core.split_ranges
-    monkeypatch.setattr(core, "split_ranges", lambda sizes, **kw: original(sizes, max_requests=15))
+    original = pilot.requests.split_ranges
+    for module in (pilot.requests, pilot.spend):
+        monkeypatch.setattr(module, "split_ranges", lambda sizes, **kw: original(sizes, max_requests=15))
     source = write_requests(tmp_path / "in.jsonl", N)
     runner = make_runner()
     pilot_id = run_through(runner, emu, clock, source, catalog)
@@ -413,7 +415,7 @@ def test_no_file_the_pilot_wrote_contains_the_key(make_runner, emu, clock, tmp_p
 
 
 def test_estimate_with_the_token_counting_endpoint(make_runner, emu, catalog) -> None:
-    from costmodel.pilot import COUNT_TOKENS_LABEL, OFFLINE_ESTIMATE_LABEL
+    from pilot.requests import COUNT_TOKENS_LABEL, OFFLINE_ESTIMATE_LABEL
 
     runner = make_runner()
     source = SAMPLES / "sample_requests.jsonl"
@@ -427,10 +429,12 @@ def test_estimate_with_the_token_counting_endpoint(make_runner, emu, catalog) ->
 
 
 def test_a_failed_part_stops_the_rest_of_a_split_pilot(make_runner, emu, clock, tmp_path, catalog, monkeypatch) -> None:
-    import costmodel.pilot as core
+    import pilot.requests
+    import pilot.spend
 
-    original = core.split_ranges
-    monkeypatch.setattr(core, "split_ranges", lambda sizes, **kw: original(sizes, max_requests=15))
+    original = pilot.requests.split_ranges
+    for module in (pilot.requests, pilot.spend):
+        monkeypatch.setattr(module, "split_ranges", lambda sizes, **kw: original(sizes, max_requests=15))
     emu.inject("create", 413)
     runner = make_runner()
     pilot_id = runner.prepare(write_requests(tmp_path / "in.jsonl", N), catalog)

@@ -7,7 +7,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from costmodel.pilot import OutputCheck, ReportAccumulator
+from pilot.checks import OutputCheck
+from pilot.report import ReportAccumulator
 
 IDS = [f"r{i}" for i in range(8)]
 
