@@ -15,7 +15,7 @@ from pilot.api import PermanentApiError, TransientApiError
 from pilot.files import SourceError
 from pilot.runner import BudgetRefused, PilotError, Runner, ValidationFailed
 from pilot.spend import budget_decision
-from ui import data, operator, state
+from ui import data, operator, pilot_size, state
 from ui import pilot_panel as panel
 
 API_ERRORS = (PilotError, SourceError, PermanentApiError, TransientApiError)
@@ -52,6 +52,7 @@ def fail(exc: BaseException, *, prefix: str = "") -> None:
 
 def new_pilot() -> None:
     """Sample set → one validation and estimate → budget → explicit confirmation → record, check ceilings, submit."""
+    pilot_size.show(catalog)  # before a sample set is chosen: how big it should be
     source, template, source_error = panel.source_picker(identity.owner)
     check = panel.check_picker()
     budget_usd = panel.budget_input(target, settings)
