@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from costmodel.capacity import plan_with_queue
 from costmodel.deadlines import CalendarInputs
 from costmodel.errors import problem_lines
-from costmodel.guard import DEFAULT_BUFFER_HOURS, DEFAULT_SYNC_DRAIN_HOURS, GuardSettings
+from costmodel.guard import DEFAULT_BUFFER_HOURS, DEFAULT_SYNC_DRAIN_HOURS, GuardSettings, clock_guard_timing
 from costmodel.sla import plan_submissions
 from ui import data, sharing, state, widgets, windows
 
@@ -266,6 +266,19 @@ if calendar is not None:
     st.markdown("**Cron** (local, then UTC)")
     st.code("\n".join([calendar_plan.cron_local, *calendar_plan.cron_utc]), language="bash")
     st.caption(calendar_plan.dst_note)
+    if guard_settings is not None:
+        timing = clock_guard_timing(
+            calendar_plan, inputs, sync_drain_hours=guard_settings.sync_drain_hours,
+            buffer_hours=guard_settings.buffer_hours,
+        )  # fmt: skip
+        clock_guard = windows.deadline_guard(
+            workflow, plan, guard_settings, batch_discount=scenario.batch_discount, clock=timing
+        )
+        if clock_guard is not None:
+            st.markdown(f"**Deadline guard at the clock deadline.** {clock_guard.reason[:1].upper()}"
+                        f"{clock_guard.reason[1:]}.")  # fmt: skip
+            for column, tile in zip(st.columns(4), windows.guard_tiles(clock_guard), strict=True):
+                column.metric(tile.label, tile.value, help=tile.help)
 
 with st.expander("Assumptions and formulas"):
     st.markdown(

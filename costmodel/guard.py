@@ -24,10 +24,13 @@ one round; for more rounds, earlier rounds were billed: a small understatement, 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from costmodel._base import NonNegFloat, StrictModel
 from costmodel.sla import SlaInputs, _lognormal_sigma, next_submission_hours
+
+if TYPE_CHECKING:
+    from costmodel.deadlines import CalendarPlan
 
 __all__ = [
     "DEFAULT_BUFFER_HOURS",
@@ -35,6 +38,7 @@ __all__ = [
     "GUARD_SAMPLES",
     "DeadlineGuard",
     "GuardSettings",
+    "clock_guard_timing",
     "plan_guard",
     "relative_cutoff_hours",
     "rescue_probability",
@@ -171,3 +175,13 @@ def relative_cutoff_hours(
 ) -> float:
     """`c = S − I − D − drain − buffer`: after a batch's submission, for a relative SLA [h]."""
     return inputs.sla_hours - interval_hours - inputs.downstream_hours - sync_drain_hours - buffer_hours
+
+
+def clock_guard_timing(
+    plan: CalendarPlan, inputs: SlaInputs, *, sync_drain_hours: float, buffer_hours: float
+) -> tuple[float, float]:
+    """(cutoff, interval) for a clock deadline [h]: `c = deadline − last submission − D − drain − buffer` on the
+    tightest day, and the schedule's average interval `24 / submissions per day` for later rounds."""
+    lead = min(c.submission_to_due_hours for c in plan.deadlines)
+    cutoff = lead - inputs.downstream_hours - sync_drain_hours - buffer_hours
+    return cutoff, 24.0 / len(plan.schedule_local)

@@ -618,12 +618,16 @@ def _guard_json(workflow_json: str, plan_json: str, settings_json: str, batch_di
 
 def deadline_guard(
     workflow: Workflow, plan: SlaPlan, settings: GuardSettings, *, batch_discount: float,
-    cutoff_hours: float | None = None,
+    clock: tuple[float, float] | None = None,
 ) -> DeadlineGuard | None:  # fmt: skip
-    """The rescue-to-sync guard at the plan's interval (relative SLA, or a clock deadline's `cutoff_hours`);
-    None when the workflow has no SLA or the plan no interval."""
+    """The rescue-to-sync guard at the plan's interval, or at a clock deadline's (cutoff, interval) from
+    `costmodel.guard.clock_guard_timing`; None when the workflow has no SLA or the plan no interval."""
     if workflow.sla is None or plan.interval_hours is None:
         return None
+    cutoff_hours = None
+    if clock is not None:
+        cutoff_hours = clock[0]
+        plan = plan.model_copy(update={"interval_hours": clock[1]})
     return DeadlineGuard.model_validate_json(
         _guard_json(
             workflow.model_dump_json(), plan.model_dump_json(), settings.model_dump_json(), batch_discount, cutoff_hours

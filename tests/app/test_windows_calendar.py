@@ -113,3 +113,25 @@ def test_the_week_view_places_each_day_against_its_deadline() -> None:
     assert all(w > d for w, d in zip(worst, deadlines, strict=True))  # not guaranteed
     assert windows.calendar_tiles(plan)[0].value == "no"
     assert 0.985 < plan.ready_by_deadline_probability < 0.999
+
+
+def test_a_hostile_clock_link_warns_and_the_page_still_works() -> None:
+    for token in ("not-a-link!!", sharing.encode(SlaInputs(sla_hours=1.0)), "A" * (sharing.MAX_PARAM_CHARS + 1)):
+        at = app(PAGE)
+        at.query_params["c"] = token
+        at.run()
+        helpers.assert_clean(at)
+        assert at.toggle(key=windows.CLOCK_KEY).value is False
+        assert any("could not be used" in w.value for w in at.warning)
+
+
+def test_the_deadline_guard_at_the_clock_deadline_cuts_off_before_06_00() -> None:
+    at = helpers.run_page(PAGE, **{windows.CALENDAR_KEY: SYDNEY})
+    at.toggle(key=windows.GUARD_KEY).set_value(True).run()
+    helpers.assert_clean(at)
+    assert any(m.value.startswith("**Deadline guard at the clock deadline.**") for m in at.markdown)
+    cutoffs = [m.value for m in at.metric if m.label == "Rescue cutoff"]
+    # submitted 02:00, due 06:00: 4 h − 0.5 h drain − 0.5 h buffer (no downstream in the preset)
+    inputs = windows.plan_inputs(at.session_state["bp_scenario"].workflows[0], None)
+    assert inputs is not None
+    assert cutoffs[-1] == windows.format_hours(4.0 - inputs.downstream_hours - 1.0)
