@@ -8,8 +8,8 @@ from collections.abc import Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
-from costmodel.usage import GroupTotals, PlanVsActualRow, UsageSummary
 from usageimport.report import day_label
+from usageimport.summary import GroupTotals, PlanVsActualRow, UsageSummary
 
 __all__ = [
     "actual_vs_whatif_figure",

@@ -8,17 +8,10 @@ from datetime import date
 from pathlib import Path
 
 from costmodel.prices import Catalog, load_catalog
-from costmodel.usage import (
-    PlanVsActualRow,
-    PricedUsage,
-    UsageSummary,
-    WhatIfAssumptions,
-    plan_vs_actual,
-    price_usage,
-    summarize,
-)
+from costmodel.usage import PricedUsage, WhatIfAssumptions, price_usage
 from usageimport.csvfiles import read_csv
 from usageimport.jsonfiles import read_json
+from usageimport.summary import PlanVsActualRow, UsageSummary, plan_vs_actual, summarize
 from usageimport.tables import ImportResult, UsageImportError
 
 __all__ = ["Analysis", "analyze", "default_as_of", "load_files"]
@@ -73,7 +66,7 @@ class Analysis:
         return (*self.summary.warnings, *self.result.warnings)
 
     def plan_vs_actual(self, workflows: Sequence[object]) -> tuple[PlanVsActualRow, ...]:
-        """The plan's workflows against this import (see `costmodel.usage.plan_vs_actual`)."""
+        """The plan's workflows against this import (see `usageimport.summary.plan_vs_actual`)."""
         return plan_vs_actual(workflows, self.summary, self.catalog)  # type: ignore[arg-type]
 
 

@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from costmodel.usage import GroupTotals, PlanVsActualRow
 from reports.safe import csv_text
 from usageimport.analysis import Analysis
+from usageimport.summary import GroupTotals, PlanVsActualRow
 
 __all__ = ["analysis_json", "analysis_text", "day_label", "groups_csv", "plan_csv", "usage_assumptions"]
 

@@ -13,15 +13,9 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from costmodel.usage import (
-    LC_BASE,
-    LC_LONG,
-    LC_PER_REQUEST,
-    TIER_OTHER,
-    BilledColumns,
-    UsageColumns,
-)
+from costmodel.usage import LC_BASE, LC_LONG, LC_PER_REQUEST, TIER_OTHER, UsageColumns
 from usageimport.columns import NUMBER_COLUMNS, TIER_UNKNOWN_CODE, TOKEN_COLUMNS, context_window_start, tier_code
+from usageimport.summary import BilledColumns
 
 __all__ = ["EARLIEST_DAY", "LATEST_DAY", "MAX_SPAN_DAYS", "ImportResult", "SkippedRow", "UsageImportError"]
 

@@ -1,4 +1,5 @@
-"""costmodel.usage: vectorised pricing against genai-prices row by row, the what-if, plan vs actual, scenarios."""
+"""costmodel.usage (vectorised pricing against genai-prices row by row, the what-if, scenarios) and
+usageimport.summary (totals, plan vs actual)."""
 
 from __future__ import annotations
 
@@ -26,13 +27,12 @@ from costmodel.usage import (
     UsageColumns,
     UsageError,
     WhatIfAssumptions,
-    plan_vs_actual,
     price_usage,
     scenario_from_usage,
-    summarize,
     workflows_from_usage,
 )
 from costmodel.workflow import Workflow
+from usageimport.summary import plan_vs_actual, summarize
 
 AS_OF = date(2026, 11, 1)
 CATALOG = load_catalog(as_of=AS_OF, include_retired=True)

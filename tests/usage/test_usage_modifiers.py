@@ -21,8 +21,8 @@ from costmodel.usage import (
     UsageColumns,
     WhatIfAssumptions,
     price_usage,
-    summarize,
 )
+from usageimport.summary import summarize
 
 CATALOG = load_catalog(as_of=date(2026, 11, 30), include_retired=True)
 DAY0 = (date(2026, 10, 1) - date(1970, 1, 1)).days
