@@ -45,6 +45,7 @@ from ui import sharing, state
 
 __all__ = [
     "KEY_PREFIX",
+    "OPEN_KEY",
     "RangeView",
     "SharedUncertainty",
     "as_text",
@@ -62,6 +63,8 @@ __all__ = [
 
 KEY_PREFIX = "unc_"
 """Widget keys: `unc_<field>` (text in the CLI's distribution syntax)."""
+OPEN_KEY = "wf_open_uncertainty"
+"""The Uncertainty section's expander (open/closed), named like the workflow form's sections."""
 _LABELS = {
     "success_rate": ("First-pass success rate", "share, e.g. 0.90:0.98, or a pilot's usable/requests: 190/200"),
     "batch_cache_hit_rate": ("Batch cache-hit rate", "share, e.g. 0.3:0.9 (Anthropic documents 30-98 %)"),
@@ -120,6 +123,7 @@ def take_shared_link(index: int) -> None:
     shared = sharing.read_params(SharedUncertainty, "u")
     if shared is not None and sharing.params_changed("u"):
         state.set_uncertainty(index, dict(shared.uncertain))
+        st.session_state[OPEN_KEY] = True  # show what the link holds
         st.session_state.pop(state.UNCERTAINTY_FORM, None)  # re-seed the boxes from the link
 
 
@@ -129,15 +133,39 @@ def write_link(uncertain: UncertainWorkflow | None) -> None:
     sharing.write_params(shared if shared is not None and shared.uncertain else None, "u")
 
 
+def _with(workflow: Workflow, found: dict[str, Any]) -> tuple[UncertainWorkflow | None, list[str]]:
+    """The workflow with its distributions (None when every input is a point), or the problems, one line each."""
+    if not found:
+        return None, []
+    try:
+        uncertain = UncertainWorkflow(workflow=workflow, uncertain=found)
+    except ValidationError as exc:
+        return None, [line.removeprefix("uncertain.") for line in problem_lines(exc)]
+    return (uncertain if uncertain.is_uncertain else None), []
+
+
 def uncertainty_inputs(index: int, workflow: Workflow) -> UncertainWorkflow | None:
     """The "Uncertainty" section: a box per input; returns the workflow with its distributions, or None when every
-    input is a point. Bad text is a one-line error in the section, and the point figures stand."""
-    _seed(index, workflow)
+    input is a point. Bad text is a one-line error in the section, and the point figures stand.
+
+    The section is lazy: closed, it draws nothing and the distributions it last held stay in force.
+    """
     stored = state.get_uncertainty(index)
-    with st.expander(
+    box = st.expander(
         ":material/ssid_chart: Uncertainty (ranges instead of single numbers)",
-        expanded=bool(stored),
-    ):
+        expanded=False,  # constant (a changing default would make a new widget); links open it by state
+        key=OPEN_KEY,
+        on_change="rerun",
+    )
+    if box.open is False:
+        for field in _LABELS:  # reopening re-seeds the boxes from what is in force
+            st.session_state.pop(KEY_PREFIX + field, None)
+        uncertain, problems = _with(workflow, stored)
+        if problems:
+            st.error("\n".join(f"- {p}" for p in problems) + " (in *Uncertainty*)", icon=":material/error:")
+        return uncertain
+    with box:
+        _seed(index, workflow)
         st.caption(
             "Leave a box empty for the form's value. A range gives P10-P90 beside each figure (the median is the "
             "headline), a band around the savings curve, a histogram and what drives the result."
@@ -154,23 +182,17 @@ def uncertainty_inputs(index: int, workflow: Workflow) -> UncertainWorkflow | No
                 found[field] = parse_distribution(text)
             except ValueError as exc:
                 problems.append(f"{label}: {exc}")
-        uncertain: UncertainWorkflow | None = None
-        if not problems and found:
-            try:
-                uncertain = UncertainWorkflow(workflow=workflow, uncertain=found)
-            except ValidationError as exc:
-                problems += [line.removeprefix("uncertain.") for line in problem_lines(exc)]
-        if problems:
-            st.error("\n".join(f"- {p}" for p in problems), icon=":material/error:")
+        uncertain, more = _with(workflow, found) if not problems else (None, [])
+        if problems or more:
+            st.error("\n".join(f"- {p}" for p in problems + more), icon=":material/error:")
             return None
         state.set_uncertainty(index, found)
-        if uncertain is not None and uncertain.is_uncertain:
+        if uncertain is not None:
             st.caption(
                 "With a range, the point figures use its centre (a range's midpoint, the mode, k/n) instead of the "
                 "form's value."
             )
-            return uncertain
-        return None
+        return uncertain
 
 
 @dataclass(frozen=True)

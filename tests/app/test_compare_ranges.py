@@ -9,7 +9,7 @@ import pytest
 
 from costmodel.prices import load_catalog
 from costmodel.uncertainty import PilotCounts, UncertainWorkflow, workflow_ranges
-from tests.app.helpers import app, assert_clean, metrics, verdict
+from tests.app.helpers import app, assert_clean, metrics, open_sections, verdict
 from ui import ranges, sharing
 
 SPREAD_TAB = ":material/ssid_chart: Uncertainty"
@@ -21,7 +21,7 @@ def _usd(text: str) -> float:
 
 @pytest.fixture
 def at():  # type: ignore[no-untyped-def]
-    return app().run()
+    return open_sections(app().run(), "uncertainty")
 
 
 def _deltas(at) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -110,3 +110,14 @@ def test_the_monte_carlo_is_cached_on_its_inputs(at, monkeypatch) -> None:  # ty
     at.run()
     at.run()
     assert len(calls) == 1, "a rerun with the same inputs draws nothing"
+
+
+def test_closing_the_section_keeps_the_ranges_in_force(at) -> None:  # type: ignore[no-untyped-def]
+    at.text_input(key="unc_success_rate").set_value("190/200").run()
+    at.session_state["wf_open_uncertainty"] = False
+    at.run()
+    assert_clean(at)
+    assert not at.text_input, "a closed section draws nothing"
+    assert "P10–P90" in _deltas(at)["Net savings"]
+    open_sections(at, "uncertainty")
+    assert at.text_input(key="unc_success_rate").value == "190/200"
