@@ -104,6 +104,9 @@ capacity = portfolio.capacity_from_widget(st.session_state.get(portfolio.TIER_KE
 portfolio.remember(st.session_state, edited, finance)
 view = portfolio.evaluate_rows(rows, catalog, finance, capacity=capacity, guard=scenario.deadline_guard)
 totals = view.portfolio
+held = {i: state.get_uncertainty(i) for i in range(len(scenario.workflows))}
+uncertain, dropped = portfolio.uncertain_workflows(view.results, scenario, held)
+ranges = portfolio.portfolio_ranges_cached(uncertain, view.results, finance, scenario.batch_discount)
 edited_scenario = portfolio.edited_scenario(scenario, rows, finance, name=name, capacity=capacity)
 complete = edited_scenario is not None and not view.problems
 if complete and edited_scenario is not None:
@@ -135,6 +138,16 @@ with results_area:
     for start in range(0, len(tiles), 4):
         for column, tile in zip(st.columns(4), tiles[start : start + 4], strict=False):
             column.metric(tile.label, tile.value, tile.delta, help=tile.help)
+    if ranges is not None:
+        st.caption(
+            f"**P10–P90** over the uncertain inputs ({ranges.draws:,} draws, each row on its verdict): "
+            + "; ".join(portfolio.range_lines(ranges))
+            + "."
+        )
+    if dropped:
+        st.caption(
+            "Uncertain inputs not applied to rows edited away from them: " + ", ".join(dropped) + " (point figures)."
+        )
 
 if totals.margin is None:
     st.info("Enter monthly revenue to see the gross-margin impact.")
@@ -144,7 +157,12 @@ else:
             tile.label, tile.value, tile.delta, help=tile.help, delta_color="inverse" if tile.inverse else "normal"
         )
     st.caption(f"Margin mode: {totals.margin.mode_label}. {totals.margin.formula}.")
+    margin_range = None if ranges is None else portfolio.margin_range_line(ranges)
+    if margin_range:
+        st.caption(margin_range + ".")
 st.plotly_chart(portfolio.projection_figure(totals), key="pf_projection")
+if ranges is not None:
+    st.plotly_chart(portfolio.fan_figure(ranges), key="pf_projection_fan")
 
 st.subheader("Capacity: tier, shared queue and spend cap")
 st.selectbox(

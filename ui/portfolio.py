@@ -9,9 +9,10 @@ package, shared with `python -m costmodel export`; they are re-exported here for
 from __future__ import annotations
 
 import math
-from collections.abc import MutableMapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+import streamlit as st
 from pydantic import ValidationError
 
 from costmodel.capacity import TIERS, CapacitySettings
@@ -24,6 +25,7 @@ from costmodel.finance import (
     Portfolio,
 )
 from costmodel.sla import SIMULATION_SAMPLES
+from costmodel.uncertainty import UncertainWorkflow
 from costmodel.workflow import SlaSpec, Workflow
 from reports.portfolio import (
     export_assumptions,
@@ -42,7 +44,9 @@ if TYPE_CHECKING:
     import pandas as pd
     import plotly.graph_objects as go
 
+    from costmodel.recommend import WorkflowResult
     from costmodel.scenario import Scenario
+    from costmodel.uncertainty import PortfolioRanges, Range
 
 __all__ = [
     "COLUMNS",
@@ -60,13 +64,17 @@ __all__ = [
     "export_header",
     "export_report_html",
     "export_report_markdown",
+    "fan_figure",
     "finance_from_widgets",
     "finance_widget_values",
     "frame_to_rows",
     "keep",
+    "margin_range_line",
     "margin_tiles",
+    "portfolio_ranges_cached",
     "prepare_table",
     "projection_figure",
+    "range_lines",
     "rebase",
     "remember",
     "results_frame",
@@ -75,6 +83,7 @@ __all__ = [
     "scenario_widget_values",
     "tier_options",
     "total_tiles",
+    "uncertain_workflows",
     "workflows_to_frame",
 ]
 
@@ -591,8 +600,6 @@ def results_column_config() -> dict[str, Any]:
 
 def show_capacity(totals: Portfolio) -> None:
     """The shared processing-queue figure (with fixes when it overflows) and the spend-cap warning with its day."""
-    import streamlit as st
-
     queue = totals.queue
     if queue is not None:
         figure = (
@@ -611,3 +618,129 @@ def show_capacity(totals: Portfolio) -> None:
         st.caption("Planned spend stays within the tier's monthly spend cap.")
     else:
         st.warning(f"**Spend cap reached on day {cap.cap_reached_on_day}:** {cap.message}.", icon=":material/warning:")
+
+
+# ---------------------------------------------------------------- ranges (issue 12): uncertain inputs
+
+
+def uncertain_workflows(
+    results: Sequence[WorkflowResult], scenario: Scenario, held: Mapping[int, Mapping[str, Any]]
+) -> tuple[list[UncertainWorkflow], list[str]]:
+    """Each evaluated row with the distributions held for its scenario workflow (`ui.state` keeps them by index).
+
+    A distribution applies to a row whose workflow is still the one it was given for, at its point values; a row
+    edited away from it keeps its point figures, and its name is returned so the page can say so.
+    """
+    candidates: dict[int, UncertainWorkflow] = {}
+    for index, spread in held.items():
+        if spread and 0 <= index < len(scenario.workflows):
+            try:
+                candidates[index] = UncertainWorkflow(workflow=scenario.workflows[index], uncertain=dict(spread))
+            except ValidationError:
+                continue  # the page that took the distribution reports its problems
+    used: set[int] = set()
+    uncertain = []
+    for result in results:
+        match = next((i for i, u in candidates.items() if i not in used and u.workflow == result.workflow), None)
+        if match is not None:
+            used.add(match)
+        uncertain.append(candidates[match] if match is not None else UncertainWorkflow(workflow=result.workflow))
+    dropped = [candidates[i].workflow.name for i in candidates if i not in used and candidates[i].is_uncertain]
+    return uncertain, dropped
+
+
+def _range_usd(r: Range, suffix: str = "") -> str:
+    if r.p10 is None or r.p90 is None:
+        return "n/a"
+    return f"${r.p10:,.0f}–${r.p90:,.0f}{suffix}"
+
+
+def range_lines(ranges: PortfolioRanges) -> list[str]:
+    """P10–P90 of the totals, in words, for beside the tiles."""
+    lines = [
+        f"All-sync spend {_range_usd(ranges.sync_cost_per_month_usd, '/mo')}",
+        f"planned spend {_range_usd(ranges.planned_cost_per_month_usd, '/mo')}",
+        f"savings {_range_usd(ranges.savings_per_month_usd, '/mo')}",
+        f"savings, {LABEL_12X_THIS_MONTH}, {_range_usd(ranges.savings_per_year_usd)}",
+        f"the plan saves in {ranges.probability_portfolio_saves:.0%} of draws",
+    ]
+    return lines
+
+
+def margin_range_line(ranges: PortfolioRanges) -> str | None:
+    """Gross margin with the plan, P10–P90; None without revenue."""
+    m = ranges.gross_margin_after
+    if m is None or m.p10 is None or m.p90 is None:
+        return None
+    return f"Gross margin with the plan, P10–P90 over the uncertain inputs: {m.p10:.2%}–{m.p90:.2%}"
+
+
+def fan_figure(ranges: PortfolioRanges) -> go.Figure:
+    """The projection's cumulative savings as a fan: P10–P90 band and the P50 line [USD]."""
+    import plotly.graph_objects as go
+
+    from ui.figures import BAND_COLOR, BATCH_COLOR
+
+    months = [m.month for m in ranges.projection]
+    cumulative = [m.cumulative_savings_usd for m in ranges.projection]
+    data = [
+        {"type": "scatter", "name": "P90", "x": months, "y": [c.p90 for c in cumulative], "mode": "lines",
+         "line": {"width": 0}, "showlegend": False},
+        {"type": "scatter", "name": "P10–P90", "x": months, "y": [c.p10 for c in cumulative], "mode": "lines",
+         "line": {"width": 0}, "fill": "tonexty", "fillcolor": BAND_COLOR},
+        {"type": "scatter", "name": "cumulative savings P50", "x": months, "y": [c.p50 for c in cumulative],
+         "mode": "lines+markers", "marker": {"color": BATCH_COLOR}},
+    ]  # fmt: skip
+    layout = {
+        "title": {"text": f"Cumulative savings, P10–P90 over {ranges.draws:,} draws"},
+        "xaxis": {"title": {"text": "month"}, "dtick": 1},
+        "yaxis": {"title": {"text": "cumulative savings [USD]"}, "tickprefix": "$"},
+        "legend": {"orientation": "h", "y": -0.2},
+        "height": 340,
+        "margin": {"t": 50, "b": 10},
+    }
+    return go.Figure({"data": data, "layout": layout})
+
+
+def _ranges_uncached(
+    uncertain: list[UncertainWorkflow], results: list[WorkflowResult], finance: FinanceInputs, batch_discount: float
+) -> PortfolioRanges:
+    from costmodel.uncertainty import portfolio_ranges
+    from costmodel.workflow import resolve_pricing
+    from ui.data import catalog
+
+    prices = catalog(batch_discount=batch_discount)
+    return portfolio_ranges(uncertain, results, [resolve_pricing(r.workflow, prices) for r in results], finance)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _ranges_of_json(
+    uncertain_json: str, results_json: str, finance_json: str, batch_discount: float
+) -> PortfolioRanges:
+    import json
+
+    from costmodel.recommend import WorkflowResult
+
+    return _ranges_uncached(
+        [UncertainWorkflow.model_validate_json(u) for u in json.loads(uncertain_json)],
+        [WorkflowResult.model_validate_json(r) for r in json.loads(results_json)],
+        FinanceInputs.model_validate_json(finance_json),
+        batch_discount,
+    )
+
+
+def portfolio_ranges_cached(
+    uncertain: Sequence[UncertainWorkflow], results: Sequence[WorkflowResult], finance: FinanceInputs,
+    batch_discount: float,
+) -> PortfolioRanges | None:  # fmt: skip
+    """The Monte Carlo ranges, cached on their inputs (JSON); None when every input is a point."""
+    import json
+
+    if not any(u.is_uncertain for u in uncertain):
+        return None
+    return _ranges_of_json(
+        json.dumps([u.model_dump_json() for u in uncertain]),
+        json.dumps([r.model_dump_json() for r in results]),
+        finance.model_dump_json(),
+        batch_discount,
+    )

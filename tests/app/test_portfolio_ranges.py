@@ -1,0 +1,67 @@
+"""Portfolio page, issue 12: uncertain inputs give P10–P90 beside the totals, a fan chart and the margin range."""
+
+from __future__ import annotations
+
+from costmodel.uncertainty import UncertainWorkflow, parse_distribution, portfolio_ranges
+from costmodel.workflow import resolve_pricing
+from reports.view import scenario_view
+from ui import data, portfolio
+from ui.state import SCENARIO, UNCERTAINTY
+
+from .test_portfolio_page import edit, load_field_portfolio
+
+AUDIT = 2
+"""The field portfolio's weekly security audit: first-pass success 95 %, the mode of the distribution below."""
+SPREAD = "0.9:0.95:0.98"
+
+
+def texts(at) -> str:  # type: ignore[no-untyped-def]
+    return " ".join(str(e.value) for kind in (at.caption, at.markdown, at.info) for e in kind)
+
+
+def expected_ranges():  # type: ignore[no-untyped-def]
+    field = data.presets()["portfolio"]
+    catalog = data.catalog(batch_discount=field.batch_discount)
+    results = scenario_view(field, catalog).results
+    uncertain = [
+        UncertainWorkflow(
+            workflow=r.workflow, uncertain={"success_rate": parse_distribution(SPREAD)} if i == AUDIT else {}
+        )
+        for i, r in enumerate(results)
+    ]
+    return portfolio_ranges(uncertain, results, [resolve_pricing(r.workflow, catalog) for r in results], field.finance)
+
+
+def test_point_inputs_show_no_ranges() -> None:
+    at = load_field_portfolio()
+    assert "P10" not in texts(at)
+    assert len(at.get("plotly_chart")) == 1
+
+
+def test_uncertain_inputs_show_ranges_fan_chart_and_margin_range() -> None:
+    at = load_field_portfolio()
+    assert at.session_state[SCENARIO].workflows[AUDIT].success_rate == 0.95
+    at.session_state[UNCERTAINTY] = {AUDIT: {"success_rate": parse_distribution(SPREAD)}}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    ranges = expected_ranges()
+    shown = texts(at)
+    s = ranges.savings_per_month_usd
+    assert f"${s.p10:,.0f}–${s.p90:,.0f}/mo" in shown
+    margin = ranges.gross_margin_after
+    assert margin is not None
+    assert f"{margin.p10:.2%}–{margin.p90:.2%}" in shown
+    assert len(at.get("plotly_chart")) == 2, "the projection and its fan chart"
+    fan = portfolio.fan_figure(ranges)
+    assert [t.name for t in fan.data][-1] == "cumulative savings P50"
+    assert fan.data[-1].y[-1] == ranges.projection[-1].cumulative_savings_usd.p50
+
+
+def test_a_row_edited_away_from_its_distribution_drops_it_and_says_so() -> None:
+    at = load_field_portfolio()
+    at.session_state[UNCERTAINTY] = {AUDIT: {"success_rate": parse_distribution(SPREAD)}}
+    at.run()
+    at = edit(at, {AUDIT: {"success_rate": 0.5}})
+    assert "P10–P90" not in texts(at)
+    assert "Weekly security audit" in texts(at)
+    assert len(at.get("plotly_chart")) == 1
