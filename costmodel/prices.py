@@ -220,8 +220,9 @@ class Catalog(StrictModel):
         """All model ids in catalog order."""
         return [m.model_id for m in self.models]
 
-    def get(self, model_id: str) -> ModelPricing:
-        """The model by id, or by a dated/aliased name genai-prices matches (e.g. `claude-sonnet-4-6-20260101`)."""
+    def find(self, model_id: str) -> ModelPricing | None:
+        """The model by id, or by a dated/aliased name genai-prices matches (e.g. `claude-sonnet-4-6-20260101`);
+        None when the catalog does not know it (retired models are found too)."""
         every = self.models + self.hidden_retired
         for m in every:
             if m.model_id == model_id:
@@ -231,6 +232,13 @@ class Catalog(StrictModel):
             for m in every:
                 if m.model_id == resolved:
                     return m
+        return None
+
+    def get(self, model_id: str) -> ModelPricing:
+        """`find`, raising UnknownModelError (naming the known ids) when the catalog does not know `model_id`."""
+        found = self.find(model_id)
+        if found is not None:
+            return found
         known = ", ".join(self.ids())
         raise UnknownModelError(
             f"unknown model {model_id!r}: choose one of {known}, or give custom prices "

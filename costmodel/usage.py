@@ -41,7 +41,7 @@ from pydantic import Field
 
 from costmodel._base import Share, StrictModel, SuccessRate
 from costmodel.limits import INFERENCE_GEO_MULTIPLIERS
-from costmodel.prices import Catalog, ModelPricing, UnknownModelError
+from costmodel.prices import Catalog, ModelPricing
 
 if TYPE_CHECKING:
     from costmodel.scenario import Scenario
@@ -252,16 +252,6 @@ class PricedUsage:
     """`inference_geo: us` rows on a model without it, priced without the multiplier [rows]."""
 
 
-def _resolve(names: Sequence[str], catalog: Catalog) -> list[ModelPricing | None]:
-    resolved: list[ModelPricing | None] = []
-    for name in names:
-        try:
-            resolved.append(catalog.get(name))
-        except UnknownModelError:
-            resolved.append(None)
-    return resolved
-
-
 def _price_table(pricings: Sequence[ModelPricing | None], api: Literal["sync", "batch", "fast"]) -> FloatArray:
     """Prices [USD/MTok] shaped (2 context tiers, n models, 5 token types); NaN for unknown models.
 
@@ -330,7 +320,7 @@ def price_usage(columns: UsageColumns, catalog: Catalog, assumptions: WhatIfAssu
     """Actual spend and the batch what-if per row, prices resolved once per (model, API, context tier)."""
     from costmodel.cost import expected_item_costs
 
-    pricings = _resolve(columns.model_names, catalog)
+    pricings = [catalog.find(name) for name in columns.model_names]
     long_rows = _long_context_rows(columns, pricings)
     flat_index = long_rows.astype(np.int64) * len(pricings) + columns.model_codes
     fast = columns.fast_rows()
@@ -398,7 +388,7 @@ def workflows_from_usage(columns: UsageColumns, catalog: Catalog) -> tuple[Workf
 
     if columns.n_rows == 0:
         raise UsageError("the import has no rows: there is nothing to build a scenario from")
-    pricings = _resolve(columns.model_names, catalog)
+    pricings = [catalog.find(name) for name in columns.model_names]
     known = np.array([p is not None for p in pricings])[columns.model_codes]
     if not known.any():
         raise UsageError("every imported row names a model the price catalog does not know")

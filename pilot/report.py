@@ -18,7 +18,7 @@ from pydantic import Field
 from costmodel._base import NonNegFloat, Share, StrictModel
 from costmodel.limits import WEB_SEARCH_USD_PER_USE
 from costmodel.measurement import PilotMeasurement
-from costmodel.prices import Catalog, ModelPricing, UnknownModelError
+from costmodel.prices import Catalog, ModelPricing
 from pilot.checks import OutputCheck, check_output, result_text
 
 __all__ = ["PilotReport", "ReportAccumulator"]
@@ -151,10 +151,7 @@ class ReportAccumulator:
 
     def _pricing_for(self, model: str) -> ModelPricing | None:
         if model not in self._pricing:
-            try:
-                self._pricing[model] = self._catalog.get(model)
-            except UnknownModelError:
-                self._pricing[model] = None
+            self._pricing[model] = self._catalog.find(model)
         return self._pricing[model]
 
     def add(self, record: Mapping[str, Any]) -> None:

@@ -56,10 +56,7 @@ def catalog_problems(requests: Iterable[RequestStats], catalog: Catalog) -> list
     pricings: dict[str, ModelPricing | None] = {}
     for req in requests:
         if req.model not in pricings:
-            try:
-                pricings[req.model] = catalog.get(req.model)
-            except UnknownModelError:
-                pricings[req.model] = None
+            pricings[req.model] = catalog.find(req.model)
         pricing = pricings[req.model]
         if pricing is None:
             problems.append(

@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from costmodel._base import StrictModel
 from costmodel.limits import INFERENCE_GEO_MULTIPLIERS
-from costmodel.prices import Catalog, UnknownModelError
+from costmodel.prices import Catalog
 from costmodel.usage import (
     DAYS_PER_MONTH,
     TIER_BATCH,
@@ -351,12 +351,8 @@ def _warnings(priced: PricedUsage, unknown_rows: int, unknown_usd: float, unknow
 
 
 def _resolved_id(name: str, catalog: Catalog | None) -> str:
-    if catalog is None:
-        return name
-    try:
-        return catalog.get(name).model_id
-    except UnknownModelError:
-        return name
+    found = None if catalog is None else catalog.find(name)
+    return name if found is None else found.model_id
 
 
 def _daily(

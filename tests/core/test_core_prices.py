@@ -119,6 +119,18 @@ def test_dated_model_name_resolves() -> None:
     assert CATALOG.get("claude-sonnet-4-6-20260101").model_id == "claude-sonnet-4-6"
 
 
+def test_find_returns_the_model_or_none() -> None:
+    planning = load_catalog(as_of=AS_OF)
+    found = CATALOG.find("claude-sonnet-4-6-20260101")
+    assert found is not None
+    assert found.model_id == "claude-sonnet-4-6"  # resolves dated names as `get` does
+    assert CATALOG.find("claude-nonexistent-9") is None
+    assert planning.find("") is None
+    retired = planning.find("claude-2")  # hidden from the planning list, still found
+    assert retired is not None
+    assert retired.retired
+
+
 def test_catalog_source_names_library_and_date() -> None:
     from importlib.metadata import version
 
