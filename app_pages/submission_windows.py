@@ -261,8 +261,8 @@ if calendar is not None:
             "**What deadline or arrival cut-off would be guaranteed:**\n"
             + "\n".join(f"- {fix}" for fix in calendar_plan.fixes)
         )
-    st.plotly_chart(windows.calendar_figure(calendar, calendar_plan), key="win_calendar")
-    st.dataframe(windows.deadline_rows(calendar_plan), hide_index=True)
+    st.plotly_chart(windows.cached_calendar_figure(calendar, calendar_plan), key="win_calendar")
+    st.markdown(windows.deadline_table(calendar_plan))
     st.markdown("**Cron** (local, then UTC)")
     st.code("\n".join([calendar_plan.cron_local, *calendar_plan.cron_utc]), language="bash")
     st.caption(calendar_plan.dst_note)

@@ -9,6 +9,7 @@ Glossary (as in `costmodel.sla`): `S` SLA [h], `W` worst case per round [h], `D`
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -695,11 +696,16 @@ DEFAULT_CALENDAR = {"deadline": "06:00", "timezone": "UTC", "arrival_start": "08
 """What the clock-deadline inputs start from."""
 
 
-def timezones() -> list[str]:
-    """Every IANA zone name `zoneinfo` knows, sorted (UTC included)."""
+@functools.cache
+def _timezones() -> tuple[str, ...]:
     from zoneinfo import available_timezones
 
-    return sorted(available_timezones() | {"UTC"})
+    return tuple(sorted(available_timezones() | {"UTC"}))
+
+
+def timezones() -> list[str]:
+    """Every IANA zone name `zoneinfo` knows, sorted (UTC included); read once per process (it scans the disk)."""
+    return list(_timezones())
 
 
 def calendar_inputs(
@@ -769,11 +775,16 @@ def deadline_rows(plan: CalendarPlan) -> list[dict[str, str]]:
             "worst case ready": c.worst_case_ready,
             "guaranteed": "yes" if c.guaranteed else "no",
             "P(ready by deadline)": formatting.probability(c.ready_probability),
-            "half ready by": f"{format_hours(c.typical_p50_hours_before_due)} before" if c.typical_p50_hours_before_due
-            >= 0 else f"{format_hours(-c.typical_p50_hours_before_due)} late",
+            "half ready": _spare(c.typical_p50_hours_before_due),
+            "90 % ready": _spare(c.typical_p90_hours_before_due),
         }
         for c in plan.deadlines
     ]
+
+
+def _spare(hours_before_due: float) -> str:
+    early = hours_before_due >= 0
+    return f"{format_hours(abs(hours_before_due))} {'early' if early else 'late'}"
 
 
 def _week_hours(label: str, *, not_before: float = 0.0) -> float:
@@ -785,6 +796,28 @@ def _week_hours(label: str, *, not_before: float = 0.0) -> float:
     while hours < not_before:
         hours += 168
     return hours
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)  # shared, never mutated: a rerun skips plotly's validation
+def _calendar_figure(calendar_json: str, plan_json: str) -> go.Figure:
+    from costmodel.deadlines import CalendarInputs, CalendarPlan
+
+    calendar, plan = CalendarInputs.model_validate_json(calendar_json), CalendarPlan.model_validate_json(plan_json)
+    return calendar_figure(calendar, plan)
+
+
+def cached_calendar_figure(calendar: CalendarInputs, plan: CalendarPlan) -> go.Figure:
+    """`calendar_figure`, built once per (calendar, plan)."""
+    return _calendar_figure(calendar.model_dump_json(), plan.model_dump_json())
+
+
+def deadline_table(plan: CalendarPlan) -> str:
+    """`deadline_rows` as a markdown table (cheaper on a rerun than a dataframe)."""
+    rows = deadline_rows(plan)
+    head = list(rows[0]) if rows else []
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(row.values()) + " |" for row in rows]
+    return "\n".join(lines)
 
 
 def calendar_figure(calendar: CalendarInputs, plan: CalendarPlan) -> go.Figure:

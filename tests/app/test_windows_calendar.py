@@ -112,6 +112,8 @@ def test_the_week_view_places_each_day_against_its_deadline() -> None:
                                    traces["worst case: submission → ready"].x, strict=True)]  # fmt: skip
     assert all(w > d for w, d in zip(worst, deadlines, strict=True))  # not guaranteed
     assert windows.calendar_tiles(plan)[0].value == "no"
+    assert "| mon | tue 06:00 | tue 02:00 | wed 02:00 | no |" in windows.deadline_table(plan)
+    assert windows.cached_calendar_figure(SYDNEY, plan) is windows.cached_calendar_figure(SYDNEY, plan)
     assert 0.985 < plan.ready_by_deadline_probability < 0.999
 
 
