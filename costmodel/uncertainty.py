@@ -77,6 +77,7 @@ __all__ = [
     "split_uncertain",
     "to_json_value",
     "uncertain_scenario_from_json",
+    "uncertain_scenario_to_json",
     "workflow_ranges",
 ]
 
@@ -1219,6 +1220,30 @@ class UncertainScenario(StrictModel):
         """True when any input is a distribution other than a point."""
         growth = self.monthly_growth is not None and not isinstance(self.monthly_growth, PointValue)
         return growth or any(w.is_uncertain for w in self.workflows)
+
+
+def uncertain_scenario_to_json(scenario: Scenario, uncertain: Mapping[int, Mapping[str, Any]]) -> str:
+    """The scenario file with each workflow's uncertain inputs inline (`uncertain[i]`: field → distribution), in the
+    short JSON form `uncertain_scenario_from_json` reads back; points stay plain numbers.
+
+    Raises ValueError for a field that cannot be uncertain or a workflow index the scenario does not have.
+    """
+    data = scenario.model_dump(mode="json")
+    for index, spread in uncertain.items():
+        if not 0 <= index < len(data["workflows"]):
+            raise ValueError(f"workflow {index}: the scenario has {len(data['workflows'])} workflow(s)")
+        workflow = data["workflows"][index]
+        for name, d in spread.items():
+            if name not in UNCERTAIN_FIELDS or name == "monthly_growth":
+                raise ValueError(f"{name}: not an input that may be uncertain ({', '.join(WORKFLOW_FIELDS)})")
+            value = to_json_value(_DISTRIBUTION.validate_python(d))
+            if name == "median_processing_hours":
+                if workflow.get("sla") is None:
+                    raise ValueError("median_processing_hours: the workflow has no SLA to apply a turnaround to")
+                workflow["sla"]["median_processing_hours"] = value
+            else:
+                workflow[name] = value
+    return json.dumps(data, indent=2) + "\n"
 
 
 def uncertain_scenario_from_json(text: str | bytes, *, source: str = "scenario") -> UncertainScenario:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
 
-from costmodel.scenario import Scenario, ScenarioError, scenario_from_json, scenario_to_json
+from costmodel.scenario import Scenario, ScenarioError, scenario_to_json
+from costmodel.uncertainty import uncertain_scenario_from_json, uncertain_scenario_to_json
 from ui import data, state, transitions
 
 __all__ = ["render"]
@@ -18,9 +20,12 @@ _UPLOAD_KEY = "sidebar_upload"
 _LOADED_FILE = state.LOADED_FILE
 
 
-def _use(scenario: Scenario) -> None:
+def _use(scenario: Scenario, uncertain: dict[int, dict[str, Any]] | None = None) -> None:
     state.set_scenario(scenario)
     state.set_workflow_index(0)
+    state.clear_uncertainty()
+    for index, spread in (uncertain or {}).items():
+        state.set_uncertainty(index, spread)
 
 
 BLANK = "blank"
@@ -40,8 +45,11 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "scenario"
 
 
-def _scenario_json(read: Callable[[], Scenario]) -> str:
-    return scenario_to_json(read())
+def _scenario_json(read: Callable[[], Scenario], uncertain: dict[int, dict[str, Any]]) -> str:
+    """The file the Save button gives: the scenario, with each workflow's ranges inline when it has any."""
+    scenario = read()
+    spread = {i: d for i, d in uncertain.items() if d and i < len(scenario.workflows)}
+    return uncertain_scenario_to_json(scenario, spread) if spread else scenario_to_json(scenario)
 
 
 REFRESH_KEY = "sidebar_refresh_prices"
@@ -118,7 +126,7 @@ def render() -> None:
         upload = st.file_uploader("Load a scenario file", type=["json"], key=_UPLOAD_KEY)
         if upload is not None and st.session_state.get(_LOADED_FILE) != upload.file_id:
             try:
-                loaded = scenario_from_json(upload.getvalue(), source=upload.name)
+                read = uncertain_scenario_from_json(upload.getvalue(), source=upload.name)
             except ScenarioError as exc:
                 st.error(
                     f"**{upload.name}** could not be loaded:\n\n" + "\n".join(f"- {p}" for p in exc.problems),
@@ -126,12 +134,12 @@ def render() -> None:
                 )
             else:
                 st.session_state[_LOADED_FILE] = upload.file_id
-                _use(loaded)
-                scenario = loaded
+                _use(read.scenario, {i: dict(w.uncertain) for i, w in enumerate(read.workflows) if w.uncertain})
+                scenario = read.scenario
         st.caption(f"Current: **{scenario.name}** · {len(scenario.workflows)} workflow(s)")
         st.download_button(
             "Save scenario (JSON)",
-            functools.partial(_scenario_json, state.latest_scenario()),
+            functools.partial(_scenario_json, state.latest_scenario(), state.uncertainty_holder()),
             file_name=f"{_slug(scenario.name)}.json",
             mime="application/json",
             icon=":material/download:",

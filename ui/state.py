@@ -193,17 +193,26 @@ def get_uncertainty(index: int) -> dict[str, Any]:
     return dict(found) if isinstance(found, dict) else {}
 
 
+def uncertainty_holder() -> dict[int, dict[str, Any]]:
+    """The live mapping of every workflow's uncertain inputs (changed in place, so the sidebar's Save button, whose
+    file is built on click after the page ran, reads the page's latest ranges)."""
+    held = st.session_state.get(UNCERTAINTY)
+    if not isinstance(held, dict):
+        held = {}
+        st.session_state[UNCERTAINTY] = held
+    return held
+
+
 def set_uncertainty(index: int, uncertain: dict[str, Any]) -> None:
     """Remember the uncertain inputs of the workflow at `index` (empty removes them)."""
-    held = st.session_state.get(UNCERTAINTY)
-    held = dict(held) if isinstance(held, dict) else {}
+    held = uncertainty_holder()
     if uncertain:
         held[index] = dict(uncertain)
     else:
         held.pop(index, None)
-    st.session_state[UNCERTAINTY] = held
 
 
 def clear_uncertainty() -> None:
-    """Forget every workflow's uncertain inputs (a new scenario was loaded)."""
-    st.session_state.pop(UNCERTAINTY, None)
+    """Forget every workflow's uncertain inputs (a new scenario was loaded); the boxes re-seed."""
+    uncertainty_holder().clear()
+    st.session_state.pop(UNCERTAINTY_FORM, None)

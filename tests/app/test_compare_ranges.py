@@ -121,3 +121,17 @@ def test_closing_the_section_keeps_the_ranges_in_force(at) -> None:  # type: ign
     assert "P10–P90" in _deltas(at)["Net savings"]
     open_sections(at, "uncertainty")
     assert at.text_input(key="unc_success_rate").value == "190/200"
+
+
+def test_the_saved_scenario_carries_the_ranges(at) -> None:  # type: ignore[no-untyped-def]
+    from costmodel.uncertainty import uncertain_scenario_from_json
+    from ui import sidebar
+
+    held = at.session_state["bp_uncertainty"]  # the live mapping the Save button was given
+    at.text_input(key="unc_success_rate").set_value("190/200").run()
+    scenario = at.session_state["bp_scenario"]
+    saved = uncertain_scenario_from_json(sidebar._scenario_json(lambda: scenario, held))
+    assert saved.workflows[0].uncertain == {"success_rate": PilotCounts(usable=190, requests=200)}
+    assert saved.scenario == scenario
+    at.text_input(key="unc_success_rate").set_value("").run()
+    assert uncertain_scenario_from_json(sidebar._scenario_json(lambda: scenario, held)).workflows[0].uncertain == {}
