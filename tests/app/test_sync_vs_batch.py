@@ -388,7 +388,8 @@ def test_stale_price_data_warns_on_the_page(at, monkeypatch) -> None:  # type: i
 
     monkeypatch.setattr(PriceSource, "stale_warning", property(lambda self: "price data may be stale: test"))
     _open_prices(at)
-    assert any("Price data may be stale" in w.value for w in at.warning)
+    assert any("Price data may be stale" in w.value for w in at.main.warning)
+    assert any("Price data may be stale" in w.value for w in at.sidebar.warning), "every page's sidebar says so too"
 
 
 def test_cash_and_the_cost_of_waiting_are_apart(at) -> None:  # type: ignore[no-untyped-def]
