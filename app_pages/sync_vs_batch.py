@@ -128,7 +128,7 @@ with results:
                     rates,
                     savings,
                     current_rate=point.success_rate,
-                    current_savings_usd=c.net_savings_per_month_usd,
+                    current_savings_usd=c.net_benefit_per_month_usd,  # the curve is net benefit
                     break_even=be,
                 )
             left.plotly_chart(curve, key="savings_curve")

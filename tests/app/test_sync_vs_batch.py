@@ -438,3 +438,15 @@ def test_refresh_prices_offline_says_why_and_keeps_the_bundled_data(at, monkeypa
     assert any("price refresh failed" in w.value.lower() and "bundled" in w.value for w in at.sidebar.warning)
     assert at.toggle(key="sidebar_refresh_prices").value is False, "switched back off: nothing was refreshed"
     assert metrics(at)["Sync spend"] == before
+
+
+def test_the_curves_current_marker_sits_on_the_curve_when_waiting_costs(at) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    open_sections(at, "overheads")
+    at.number_input(key="wf_delay_cost_per_item_hour_usd").set_value(0.01)
+    at.number_input(key="wf_batch_wait_hours").set_value(2.0).run()
+    curve, marker = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][:2]
+    assert marker["y"][0] == pytest.approx(_usd(metrics(at)["Net benefit"]), abs=0.01), "the verdict's figure"
+    at_rate = min(zip(curve["x"], curve["y"], strict=True), key=lambda p: abs(p[0] - marker["x"][0]))
+    assert marker["y"][0] == pytest.approx(at_rate[1], abs=1.0)
