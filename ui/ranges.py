@@ -171,9 +171,17 @@ def uncertainty_inputs(index: int, workflow: Workflow) -> UncertainWorkflow | No
             "headline), a band around the savings curve, a histogram and what drives the result."
         )
         found: dict[str, Any] = {k: v for k, v in stored.items() if isinstance(v, Sample)}  # kept from a file
+        boxes = _fields(workflow)
+        left_out = {k: v for k, v in stored.items() if k not in boxes and not isinstance(v, Sample)}
+        if left_out:  # e.g. a link's monthly volume range on a workflow whose volume is per day
+            _, why = _with(workflow, left_out)
+            st.warning(
+                "Left out, no box takes them here:\n" + "\n".join(f"- {line}" for line in why or sorted(left_out)),
+                icon=":material/link_off:",
+            )
         problems: list[str] = []
         c1, c2 = st.columns(2)
-        for i, field in enumerate(_fields(workflow)):
+        for i, field in enumerate(boxes):
             label, placeholder = _LABELS[field]
             text = (c1 if i % 2 == 0 else c2).text_input(label, key=KEY_PREFIX + field, placeholder=placeholder)
             if not text.strip():

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
 from costmodel.prices import load_catalog
 from costmodel.uncertainty import PilotCounts, UncertainWorkflow, workflow_ranges
@@ -135,3 +137,33 @@ def test_the_saved_scenario_carries_the_ranges(at) -> None:  # type: ignore[no-u
     assert saved.scenario == scenario
     at.text_input(key="unc_success_rate").set_value("").run()
     assert uncertain_scenario_from_json(sidebar._scenario_json(lambda: scenario, held)).workflows[0].uncertain == {}
+
+
+class _RawLink(BaseModel):
+    uncertain: dict[str, Any]
+
+
+@pytest.mark.parametrize(
+    ("uncertain", "says"),
+    [
+        ({"output_tokens": {"range": [600, 10_000_000]}}, "limit"),  # above the model's output limit
+        ({"input_tokens": {"range": [-5, 10]}}, "input_tokens"),
+        ({"requests_per_month": {"range": [1, 2]}}, "requests_per_day"),  # the preset gives volume per day
+    ],
+)
+def test_hostile_range_links_are_one_line(uncertain, says) -> None:  # type: ignore[no-untyped-def]
+    token = sharing.encode(_RawLink(uncertain=uncertain))  # what a hand-made link could hold
+    page = app()
+    page.query_params["u"] = token
+    page.run()
+    assert_clean(page)
+    assert any(says in str(m.value) for m in [*page.error, *page.warning])
+
+
+def test_a_garbage_range_link_warns_and_the_point_figures_stand() -> None:
+    page = app()
+    page.query_params["u"] = "not-a-link"
+    page.run()
+    assert_clean(page)
+    assert any("could not be used" in w.value for w in page.warning)
+    assert "P10–P90" not in " ".join(_deltas(page).values())
