@@ -102,7 +102,14 @@ st.radio(
 capacity = portfolio.capacity_from_widget(st.session_state.get(portfolio.TIER_KEY), scenario.capacity)
 
 portfolio.remember(st.session_state, edited, finance)
-view = portfolio.evaluate_rows(rows, catalog, finance, capacity=capacity, guard=scenario.deadline_guard)
+view = portfolio.evaluate_rows_cached(
+    rows,
+    finance,
+    batch_discount=scenario.batch_discount,
+    capacity=capacity,
+    guard=scenario.deadline_guard,
+    prices_key=catalog.source.label(),
+)
 totals = view.portfolio
 held = {i: state.get_uncertainty(i) for i in range(len(scenario.workflows))}
 uncertain, dropped = portfolio.uncertain_workflows(view.results, scenario, held)

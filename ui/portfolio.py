@@ -8,6 +8,7 @@ package, shared with `python -m costmodel export`; they are re-exported here for
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,7 @@ from costmodel.finance import (
     FinanceInputs,
     MarginImpact,
     Portfolio,
+    build_portfolio,
 )
 from costmodel.sla import SIMULATION_SAMPLES
 from costmodel.uncertainty import UncertainWorkflow
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
     import pandas as pd
     import plotly.graph_objects as go
 
+    from costmodel.guard import GuardSettings
     from costmodel.recommend import WorkflowResult
     from costmodel.scenario import Scenario
     from costmodel.uncertainty import PortfolioRanges, Range
@@ -58,6 +61,7 @@ __all__ = [
     "capacity_from_widget",
     "edited_scenario",
     "evaluate_rows",
+    "evaluate_rows_cached",
     "export_assumptions",
     "export_csv",
     "export_excel",
@@ -744,3 +748,67 @@ def portfolio_ranges_cached(
         finance.model_dump_json(),
         batch_discount,
     )
+
+
+# ---------------------------------------------------------------- the evaluation, cached on its inputs
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _view_of_json(
+    rows_json: str, batch_discount: float, capacity_json: str, guard_json: str | None, prices_key: str
+) -> PortfolioView:
+    """`evaluate_rows` on JSON inputs, without finance (the caller totals with it); `prices_key` (the evaluation
+    date and price source) only keys the cache."""
+    import json
+
+    from costmodel.guard import GuardSettings
+    from ui.data import catalog
+
+    del prices_key  # only part of the cache key
+    rows = [
+        RowInput(
+            label=label,
+            name=name,
+            workflow=None if workflow is None else Workflow.model_validate_json(workflow),
+            problems=tuple(problems),
+        )
+        for label, name, workflow, problems in json.loads(rows_json)
+    ]
+    return evaluate_rows(
+        rows,
+        catalog(batch_discount=batch_discount),
+        FinanceInputs(),
+        capacity=CapacitySettings.model_validate_json(capacity_json),
+        guard=None if guard_json is None else GuardSettings.model_validate_json(guard_json),
+    )
+
+
+def evaluate_rows_cached(
+    rows: Sequence[RowInput],
+    finance: FinanceInputs,
+    *,
+    batch_discount: float,
+    capacity: CapacitySettings,
+    guard: GuardSettings | None,
+    prices_key: str,
+) -> PortfolioView:
+    """The page's evaluation (`evaluate_rows` against `ui.data.catalog(batch_discount=...)`), cached on its inputs,
+    so a rerun that changes nothing the rows depend on runs no SLA simulation. `prices_key` names the catalog
+    (evaluation date and price source): a new day or refreshed prices evaluate afresh."""
+    import json
+
+    rows_json = json.dumps(
+        [
+            [row.label, row.name, None if row.workflow is None else row.workflow.model_dump_json(), list(row.problems)]
+            for row in rows
+        ]
+    )
+    evaluated = _view_of_json(
+        rows_json,  # the rows do not depend on finance: a finance edit reuses them
+        batch_discount,
+        capacity.model_dump_json(),
+        None if guard is None else guard.model_dump_json(),
+        prices_key,
+    )
+    totals = build_portfolio(evaluated.results, finance, capacity=capacity)  # what evaluate_rows totals with
+    return dataclasses.replace(evaluated, portfolio=totals, finance=finance)

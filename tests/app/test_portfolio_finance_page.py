@@ -9,7 +9,7 @@ from ui import data, portfolio
 from ui.state import SCENARIO
 
 from .helpers import metrics
-from .test_portfolio_page import load_field_portfolio, results
+from .test_portfolio_page import edit, load_field_portfolio, results
 
 
 def field_view():  # type: ignore[no-untyped-def]
@@ -94,3 +94,29 @@ def test_the_tier_queue_and_spend_cap_day_are_shown() -> None:
     view = field_view()
     planned = view.portfolio.planned_cost_per_month_usd
     assert planned > 500, "the field portfolio spends more than the start tier's cap"
+
+
+def test_a_finance_edit_reuses_the_rows_evaluation(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import reports.view
+
+    calls: list[str] = []
+    original = reports.view.evaluate_workflow
+
+    def counting(workflow, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(workflow.name)
+        return original(workflow, *args, **kwargs)
+
+    monkeypatch.setattr(reports.view, "evaluate_workflow", counting)
+    at = load_field_portfolio()
+    at = edit(at, {0: {"requests_per_day": 123_457.0}})  # inputs no earlier run evaluated
+    assert len(calls) >= 7
+    before = len(calls)
+    at.number_input(key=portfolio.FINANCE_KEYS["revenue"]).set_value(77_000.0).run()
+    assert not at.exception
+    assert len(calls) == before, "revenue does not change any row: no SLA simulation on this rerun"
+    shown = at.session_state[SCENARIO]
+    assert shown.finance.revenue_per_month_usd == 77_000.0
+    expected = scenario_view(shown, data.catalog(batch_discount=shown.batch_discount)).portfolio.margin
+    assert expected is not None
+    assert metrics(at)["Gross margin now"] == f"{expected.gross_margin_before:.1%}"
+    assert metrics(at)["Gross margin with the plan"] == f"{expected.gross_margin_after:.1%}"
