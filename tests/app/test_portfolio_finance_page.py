@@ -120,3 +120,22 @@ def test_a_finance_edit_reuses_the_rows_evaluation(monkeypatch) -> None:  # type
     assert expected is not None
     assert metrics(at)["Gross margin now"] == f"{expected.gross_margin_before:.1%}"
     assert metrics(at)["Gross margin with the plan"] == f"{expected.gross_margin_after:.1%}"
+
+
+def test_name_tier_and_margin_mode_survive_a_visit_to_another_page() -> None:
+    from .helpers import app, assert_clean
+
+    at = app("app.py").run()
+    at.switch_page("app_pages/portfolio.py").run()
+    at = load_field_portfolio(at)
+    at.text_input(key=portfolio.NAME_KEY).set_value("Board Q4").run()
+    at.selectbox(key=portfolio.TIER_KEY).set_value("build").run()
+    at.radio(key=portfolio.FINANCE_KEYS["margin_mode"]).set_value("share_of_inference").run()
+    at.switch_page("app_pages/submission_windows.py").run()
+    assert_clean(at)
+    at.switch_page("app_pages/portfolio.py").run()
+    assert_clean(at)
+    assert at.text_input(key=portfolio.NAME_KEY).value == "Board Q4"
+    assert at.selectbox(key=portfolio.TIER_KEY).value == "build"
+    assert at.radio(key=portfolio.FINANCE_KEYS["margin_mode"]).value == "share_of_inference"
+    assert at.session_state[SCENARIO].capacity.tier == "build"
