@@ -12,8 +12,9 @@ The public names below load on first use, so `import costmodel` itself stays nea
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from costmodel._lazy import lazy_getattr
 
 __all__ = [
     "CalendarInputs",
@@ -109,13 +110,7 @@ if TYPE_CHECKING:
     from costmodel.workflow import SlaSpec, Workflow, WorkflowError, resolve_pricing
 
 
-def __getattr__(name: str) -> Any:
-    module = _HOME.get(name)
-    if module is None:
-        raise AttributeError(f"module 'costmodel' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"costmodel.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr("costmodel", _HOME, globals())
 
 
 def __dir__() -> list[str]:
