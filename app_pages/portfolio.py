@@ -23,7 +23,7 @@ with top_right:
         key="pf_load_field",
         question="Replace this table and its finance inputs with the field portfolio?",
         confirm="Replace the table",
-        on_confirm=lambda: state.set_scenario(data.presets()["portfolio"]),
+        on_confirm=lambda: (state.clear_uncertainty(), state.set_scenario(data.presets()["portfolio"])),
         icon=":material/playlist_add:",
         help="Pre-merge check, nightly test generation, weekly security audit, overnight report, "
         "contract review, claims triage and support analytics, with finance figures. Asks first.",

@@ -65,3 +65,12 @@ def test_a_row_edited_away_from_its_distribution_drops_it_and_says_so() -> None:
     assert "P10–P90" not in texts(at)
     assert "Weekly security audit" in texts(at)
     assert len(at.get("plotly_chart")) == 1
+
+
+def test_loading_the_field_portfolio_forgets_earlier_distributions() -> None:
+    from .test_portfolio_page import run_page
+
+    at = run_page(**{UNCERTAINTY: {AUDIT: {"success_rate": parse_distribution(SPREAD)}}})
+    at = load_field_portfolio(at)
+    assert "P10–P90" not in texts(at)
+    assert len(at.get("plotly_chart")) == 1
