@@ -9,7 +9,7 @@ applied to whole token columns. The shell (`usageimport`) turns report files int
 Glossary (per row; a row is one request from a log or one aggregated report row):
 - `uncached_input_tokens`, `cache_write_5m_tokens`, `cache_write_1h_tokens`, `cache_read_tokens`,
   `output_tokens` [tokens]; total input = uncached + cache writes + cache reads
-- `web_search_requests` [searches], priced at `WEB_SEARCH_USD_PER_SEARCH` on both APIs
+- `web_search_requests` [searches], priced at `limits.WEB_SEARCH_USD_PER_USE` on both APIs
 - `requests` [requests]; NaN when the source does not count requests (usage reports)
 - tier: `standard` (Messages API), `batch` (Message Batches API), `other` (priority and unrecognised
   values: priced at standard rates, never discounted), `unknown` (no service tier given: priced at
@@ -40,7 +40,7 @@ import numpy.typing as npt
 from pydantic import Field
 
 from costmodel._base import Share, StrictModel, SuccessRate
-from costmodel.limits import INFERENCE_GEO_MULTIPLIERS
+from costmodel.limits import INFERENCE_GEO_MULTIPLIERS, WEB_SEARCH_USD_PER_USE
 from costmodel.prices import Catalog, ModelPricing
 
 if TYPE_CHECKING:
@@ -56,7 +56,6 @@ __all__ = [
     "TIER_OTHER",
     "TIER_STANDARD",
     "TIER_UNKNOWN",
-    "WEB_SEARCH_USD_PER_SEARCH",
     "PricedUsage",
     "UsageColumns",
     "UsageError",
@@ -69,9 +68,6 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
-
-WEB_SEARCH_USD_PER_SEARCH = 0.01
-"""Server-side web search: $10 per 1,000 searches, no batch rate (Anthropic, checked 2026-11-01) [USD]."""
 
 TIER_STANDARD, TIER_BATCH, TIER_OTHER, TIER_UNKNOWN = 0, 1, 2, 3
 TIERS = ("standard", "batch", "other", "unknown")
@@ -330,7 +326,7 @@ def price_usage(columns: UsageColumns, catalog: Catalog, assumptions: WhatIfAssu
     geo_ok = np.array([p is not None and p.inference_geo_supported for p in pricings] or [False])[codes]
     # data residency multiplies tokens only; web search is a per-use fee and is not multiplied
     geo_factor = np.where(geo & geo_ok, INFERENCE_GEO_MULTIPLIERS["us"], 1.0)
-    web_usd = columns.web_search_requests * WEB_SEARCH_USD_PER_SEARCH
+    web_usd = columns.web_search_requests * WEB_SEARCH_USD_PER_USE
     sync_tokens = _token_cost(columns, _price_table(pricings, "sync"), flat_index)
     if fast.any():
         sync_tokens = np.where(fast, _token_cost(columns, _price_table(pricings, "fast"), flat_index), sync_tokens)
