@@ -215,7 +215,9 @@ clock_on = st.toggle(
     "Plan against a clock deadline",
     key=windows.CLOCK_KEY,
     help="“Ready by 06:00” in a time zone, on working days: the schedule as local times and cron lines, whether "
-    "each deadline is guaranteed under the 24 h worst case, and how likely it is met in the typical case.",
+    "each deadline is guaranteed under the 24 h worst case, and how likely it is met in the typical case. "
+    "The workflow's SLA (hours from arrival) stays what the verdict uses; the clock deadline is planned here "
+    "and travels in the page's link.",
 )
 calendar = None
 if clock_on:
