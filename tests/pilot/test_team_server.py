@@ -508,7 +508,7 @@ def test_the_price_catalog_cache_stays_bounded_whatever_discounts_links_ask_for(
     from ui import data
 
     loads: list[float] = []
-    monkeypatch.setattr(data, "load_catalog", lambda *, as_of, batch_discount: loads.append(batch_discount))
+    monkeypatch.setattr(data, "load_catalog", lambda *, as_of, batch_discount, **_: loads.append(batch_discount))
     data.catalog(batch_discount=0.3)
     data.catalog(batch_discount=0.3)
     assert loads == [0.3]
