@@ -204,9 +204,8 @@ def _refill(source: Workflow, catalog: Catalog, section: str, *, adopt: bool) ->
 
 def _prices_like(model_id: str, catalog: Catalog) -> CustomPrices:
     """Custom prices pre-filled from a catalog model, so switching to custom starts from real numbers."""
-    try:
-        p = catalog.get(model_id)
-    except LookupError:
+    p = catalog.find(model_id)
+    if p is None:
         return CustomPrices(input_usd_per_mtok=3.0, output_usd_per_mtok=15.0)
     return CustomPrices(
         input_usd_per_mtok=p.sync.input_usd_per_mtok,
@@ -262,11 +261,10 @@ def _model_section(base: Workflow, catalog: Catalog) -> dict[str, Any]:
         ids = [*ids, base.model]  # keep an unknown model visible; pricing then says what is wrong
 
     def name_of(model_id: str) -> str:
-        try:
-            found = catalog.get(model_id)
-            return f"{found.display_name}  ·  {model_id}" + ("  (retired)" if found.retired else "")
-        except LookupError:
+        found = catalog.find(model_id)
+        if found is None:
             return f"{model_id} (not in the price catalog)"
+        return f"{found.display_name}  ·  {model_id}" + ("  (retired)" if found.retired else "")
 
     model = st.selectbox(
         "Model", ids, key=_k("model"), format_func=name_of, help=field_help("model"), **_value("model", base.model)
