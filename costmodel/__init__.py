@@ -40,7 +40,6 @@ __all__ = [
     "evaluate_workflow",
     "fit_turnaround",
     "load_catalog",
-    "load_scenario",
     "plan_calendar",
     "plan_guard",
     "plan_submissions",
@@ -77,7 +76,6 @@ _HOME = {
     "Scenario": "scenario",
     "ScenarioError": "scenario",
     "evaluate_scenario": "scenario",
-    "load_scenario": "scenario",
     "scenario_from_json": "scenario",
     "scenario_to_json": "scenario",
     "check_queue": "capacity",
@@ -101,7 +99,6 @@ if TYPE_CHECKING:
         Scenario,
         ScenarioError,
         evaluate_scenario,
-        load_scenario,
         scenario_from_json,
         scenario_to_json,
     )

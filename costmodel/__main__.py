@@ -1,7 +1,7 @@
-"""`python -m costmodel`: the command line."""
+"""`python -m costmodel`: the program entry, a trampoline to the command line (`commands`); never imported."""
 
 import sys
 
-from costmodel.cli import main
+from commands import main
 
 sys.exit(main())

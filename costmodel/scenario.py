@@ -1,13 +1,12 @@
 """Scenarios: one or many workflows plus finance assumptions, saved as JSON.
 
 The presets in `data/presets/` are scenario files and load through the same code.
-Reading a file is allowed here; writing is the shell's job (`scenario_to_json` gives the text).
+Pure: reading and writing files is the shell's job (`commands.files.load_scenario`; `scenario_to_json` gives the text).
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, ValidationError
@@ -29,7 +28,6 @@ __all__ = [
     "ScenarioError",
     "ScenarioResult",
     "evaluate_scenario",
-    "load_scenario",
     "scenario_from_json",
     "scenario_to_json",
 ]
@@ -85,16 +83,6 @@ def scenario_from_json(text: str | bytes, *, source: str = "scenario") -> Scenar
         return Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError(source, problem_lines(exc)) from None
-
-
-def load_scenario(path: str | Path) -> Scenario:
-    """Read a scenario file (read-only)."""
-    p = Path(path)
-    try:
-        text = p.read_bytes()
-    except OSError as exc:
-        raise ScenarioError(str(p), [f"cannot read the file ({exc.strerror or exc})"]) from None
-    return scenario_from_json(text, source=str(p))
 
 
 class ScenarioResult(StrictModel):

@@ -1,6 +1,6 @@
 """Output checks: what makes a succeeded batch result usable, and the text of a result.
 
-Pure: no I/O, no clock, no SDK; the shell (`pilot.runner`, `pilot.cli`, the Live pilot page) reads files,
+Pure: no I/O, no clock, no SDK; the shell (`pilot.runner`, `commands.pilot`, the Live pilot page) reads files,
 talks to the API and passes `now` in.
 """
 

@@ -1,6 +1,6 @@
 """A batch's clock against the 24 h processing window, computed from a `now` passed in.
 
-Pure: no I/O, no clock, no SDK; the shell (`pilot.runner`, `pilot.cli`, the Live pilot page) reads files,
+Pure: no I/O, no clock, no SDK; the shell (`pilot.runner`, `commands.pilot`, the Live pilot page) reads files,
 talks to the API and passes `now` in.
 """
 

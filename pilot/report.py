@@ -1,6 +1,6 @@
 """A pilot's report, accumulated from its result records one at a time.
 
-Pure: no I/O, no clock, no SDK; the shell (`pilot.runner`, `pilot.cli`, the Live pilot page) reads files,
+Pure: no I/O, no clock, no SDK; the shell (`pilot.runner`, `commands.pilot`, the Live pilot page) reads files,
 talks to the API and passes `now` in.
 
 first-pass success rate: usable results / requests in the pilot [share];

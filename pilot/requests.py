@@ -1,7 +1,7 @@
 """The Message Batches request format: validate request lines, bound their input offline, split them into
 batches, and build requests from rows of text.
 
-Pure: no I/O, no clock, no SDK; the shell (`pilot.runner`, `pilot.cli`, the Live pilot page) reads files,
+Pure: no I/O, no clock, no SDK; the shell (`pilot.runner`, `commands.pilot`, the Live pilot page) reads files,
 talks to the API and passes `now` in.
 
 Glossary (per request): input tokens = uncached input + cache writes + cache reads [tokens].

@@ -1,6 +1,6 @@
 """What a pilot may spend: catalog checks, the worst-case spend estimate and the budget decision.
 
-Pure: no I/O, no clock, no SDK; the shell (`pilot.runner`, `pilot.cli`, the Live pilot page) reads files,
+Pure: no I/O, no clock, no SDK; the shell (`pilot.runner`, `commands.pilot`, the Live pilot page) reads files,
 talks to the API and passes `now` in.
 
 worst case: an upper bound on what a request can bill: its input ceiling (1 token per UTF-8 byte

@@ -9,7 +9,7 @@ import streamlit as st
 
 from costmodel.limits import DEFAULT_BATCH_DISCOUNT
 from costmodel.prices import Catalog, load_catalog
-from costmodel.scenario import Scenario, load_scenario
+from costmodel.scenario import Scenario, scenario_from_json
 
 ROOT = Path(__file__).resolve().parent.parent
 PRESETS_DIR = ROOT / "data" / "presets"
@@ -33,5 +33,5 @@ def catalog(
 @st.cache_data(show_spinner=False)
 def presets() -> dict[str, Scenario]:
     """Preset scenarios from data/presets, keyed by file stem, portfolio last."""
-    found = {p.stem: load_scenario(p) for p in sorted(PRESETS_DIR.glob("*.json"))}
+    found = {p.stem: scenario_from_json(p.read_bytes(), source=str(p)) for p in sorted(PRESETS_DIR.glob("*.json"))}
     return dict(sorted(found.items(), key=lambda kv: (kv[0] == "portfolio", kv[1].name)))

@@ -62,7 +62,7 @@ def _refresh_prices() -> None:
     if not st.session_state.get(REFRESH_KEY):
         st.session_state[state.PRICE_REFRESH_NOTE] = "Bundled price data in use."
         return
-    from costmodel.cli import refresh_prices  # the one edge that reaches the internet
+    from commands.prices import refresh_prices  # the one edge that reaches the internet
 
     problem = refresh_prices(timeout_seconds=REFRESH_TIMEOUT_S)
     if problem is None:

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from commands import main
 from costmodel import formatting
-from costmodel.cli import main
 from costmodel.scenario import Scenario, scenario_to_json
 from costmodel.workflow import SlaSpec, Workflow
 from ui import widgets

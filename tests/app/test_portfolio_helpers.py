@@ -7,9 +7,10 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from commands.files import load_scenario
 from costmodel.finance import FinanceInputs
 from costmodel.prices import Catalog, load_catalog
-from costmodel.scenario import Scenario, load_scenario
+from costmodel.scenario import Scenario
 from costmodel.workflow import SlaSpec, Workflow
 from ui import portfolio
 from ui.data import PRESETS_DIR

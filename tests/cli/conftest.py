@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from costmodel.cli import main
+from commands import main
 from tests.pilot.conftest import _is_loopback
 
 FAKE_KEY = "sk-ant-test-CLIFUZZKEY-0123456789abcdef"

@@ -163,14 +163,14 @@ def test_api_key_with_a_control_character_is_refused_without_the_key(
 def test_an_unexpected_failure_anywhere_is_one_scrubbed_line_exit_1(
     command: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import costmodel.cli
-    import pilot.cli
-    import usageimport.cli
+    import commands.pilot
+    import commands.plan
+    import commands.usage
 
     def boom(*args: object, **kwargs: object) -> int:
         raise RuntimeError(f"boom with {FAKE_KEY} and {FAKE_ADMIN_KEY}\nsecond line")
 
-    target = {"compare": (costmodel.cli, "_main"), "pilot": (pilot.cli, "main"), "usage": (usageimport.cli, "main")}
+    target = {"compare": (commands.plan, "_main"), "pilot": (commands.pilot, "main"), "usage": (commands.usage, "main")}
     monkeypatch.setattr(*target[command], boom)
     code, out, err = run_cli([command, "list"] if command == "pilot" else [command])
     assert code == 1

@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 
-from costmodel.cli import main
+from commands import main
 from emulator import Emulator
 from emulator.admin_api import AdminApiEmulator
 from tests.cli.conftest import FAKE_ADMIN_KEY, FAKE_KEY, unused_port
@@ -75,9 +75,9 @@ def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentP
 
 def all_commands() -> list[Command]:
     """Every command, read from the parsers (a new flag is fuzzed without touching this file)."""
-    from costmodel.cli import build_parser
-    from pilot.cli import _parser as pilot_parser
-    from usageimport.cli import build_parser as usage_parser
+    from commands.pilot import _parser as pilot_parser
+    from commands.plan import build_parser
+    from commands.usage import build_parser as usage_parser
 
     commands = []
     for name, sub in _subparsers(build_parser()).items():

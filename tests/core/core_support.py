@@ -65,7 +65,7 @@ def reference_item_costs(
 
 def run_cli(capsys: Any, *argv: str) -> tuple[int, str, str]:
     """`python -m costmodel ARGV` in-process: (exit code, stdout, stderr); argparse exits become codes."""
-    from costmodel.cli import main
+    from commands import main
 
     try:
         code = main(list(argv))

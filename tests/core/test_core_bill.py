@@ -14,12 +14,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from costmodel.cli import main
+from commands import main
+from commands.files import load_scenario
 from costmodel.cost import compare, request_costs
 from costmodel.limits import DEFAULT_BATCH_CACHE_HIT_RATE, MAX_OUTPUT_TOKENS
 from costmodel.prices import Catalog, CustomPrices
 from costmodel.recommend import evaluate_workflow
-from costmodel.scenario import load_scenario
 from costmodel.workflow import Workflow, WorkflowError, resolve_pricing
 from tests.core.core_support import AS_OF_FLAG, PRESETS, check_workflow
 

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from costmodel.cli import main
+from commands import main
 from tests.core.core_support import AS_OF, AS_OF_FLAG, CHECK_FLAGS, PRESETS, ROOT
 
 COMPARE_KEYS = {

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from costmodel.cli import main
+from commands import main
 from tests.core.core_support import AS_OF_FLAG, CHECK_FLAGS, PRESETS
 
 RANGE_KEYS = (

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from costmodel.cli import main
+from commands import main
 from costmodel.cost import break_even_success_rate, compare, request_costs
 from costmodel.finance import FinanceInputs, margin_impact
 from costmodel.prices import load_catalog

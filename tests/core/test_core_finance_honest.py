@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from costmodel.cli import main
+from commands import main
+from commands.files import load_scenario
 from costmodel.finance import LABEL_12X_THIS_MONTH, LABEL_NEXT_12_MONTHS, FinanceInputs, build_portfolio, margin_impact
 from costmodel.recommend import evaluate_workflow
-from costmodel.scenario import load_scenario
 from tests.core.core_support import AS_OF_FLAG, PRESETS, check_workflow
 
 

@@ -96,7 +96,7 @@ def test_cli_sla_guard_for_a_relative_and_a_clock_deadline(capsys: pytest.Captur
 
 
 def test_cli_guard_rejects_negative_hours(capsys: pytest.CaptureFixture[str]) -> None:
-    from costmodel.cli import main
+    from commands import main
 
     assert main(["sla", "--sla-hours", "30", "--rescue-to-sync", "--sync-drain-hours", "-1"]) == 2
     err = capsys.readouterr().err

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from costmodel.cli import main, refresh_prices
+from commands import main
+from commands.prices import refresh_prices
 from costmodel.prices import STALE_PRICE_DATA_DAYS, load_catalog
 from tests.core.core_support import AS_OF, AS_OF_FLAG
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from commands.files import load_scenario
 from costmodel.recommend import evaluate_workflow, sla_inputs_for
-from costmodel.scenario import load_scenario
 from costmodel.workflow import SlaSpec
 from tests.core.core_support import PRESETS, check_workflow
 

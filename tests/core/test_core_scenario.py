@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from costmodel.scenario import ScenarioError, evaluate_scenario, load_scenario, scenario_from_json, scenario_to_json
+from commands.files import load_scenario
+from costmodel.scenario import ScenarioError, evaluate_scenario, scenario_from_json, scenario_to_json
 from tests.core.core_support import PRESETS, check_workflow
 
 PRESET_FILES = sorted(PRESETS.glob("*.json"))

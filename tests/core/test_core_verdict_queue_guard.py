@@ -74,7 +74,8 @@ def test_the_tier_decides_and_an_unknown_tier_is_checked_against_scale_with_a_no
 
 
 def test_seeds_still_fit_the_default_queue(catalog: Any) -> None:
-    from costmodel.scenario import evaluate_scenario, load_scenario
+    from commands.files import load_scenario
+    from costmodel.scenario import evaluate_scenario
 
     result = evaluate_scenario(load_scenario(PRESETS / "portfolio.json"), catalog, sla_samples=SAMPLES)
     for r in result.results:
@@ -181,7 +182,8 @@ def test_the_portfolio_warns_with_the_day_the_spend_cap_is_reached(catalog: Any)
 
 
 def test_scenario_capacity_round_trips_and_old_files_still_load() -> None:
-    from costmodel.scenario import ScenarioError, load_scenario, scenario_from_json, scenario_to_json
+    from commands.files import load_scenario
+    from costmodel.scenario import ScenarioError, scenario_from_json, scenario_to_json
 
     old = load_scenario(PRESETS / "portfolio.json")
     assert old.capacity.tier is None

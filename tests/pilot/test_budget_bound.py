@@ -472,7 +472,7 @@ def test_the_pilot_report_bills_web_searches(catalog) -> None:
 
 
 def test_the_cli_estimate_names_search_fees_and_the_assumption_behind_them(capsys, tmp_path) -> None:
-    from pilot import cli
+    from commands import pilot as cli
 
     search = {"type": "web_search_20250305", "name": "web_search", "max_uses": 2}
     messages = [{"role": "user", "content": "Find the news."}]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from costmodel.cli import main
+from commands import main
 from pilot.calibrate import observed_batches
 from pilot.ledger import Ledger, PilotRow
 

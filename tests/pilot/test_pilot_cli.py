@@ -1,4 +1,4 @@
-"""`python -m costmodel pilot ...`: in-process through `pilot.cli.main`, and a few real subprocesses."""
+"""`python -m costmodel pilot ...`: in-process through `commands.pilot.main`, and a few real subprocesses."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from commands import pilot as cli
 from emulator import Emulator, ManualClock
-from pilot import cli
 from tests.pilot.conftest import FAKE_KEY, SAMPLES, write_requests
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from commands import pilot as cli
 from emulator import Emulator
-from pilot import cli
 from tests.pilot.conftest import write_requests
 
 

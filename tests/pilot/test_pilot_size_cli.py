@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from pilot import cli
+from commands import pilot as cli
 from tests.pilot.conftest import SAMPLES
 
 SAMPLE = str(SAMPLES / "sample_requests.jsonl")

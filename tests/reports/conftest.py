@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from costmodel.scenario import Scenario, load_scenario
+from commands.files import load_scenario
+from costmodel.scenario import Scenario
 from tests.core.conftest import catalog
 from tests.core.core_support import PRESETS
 

@@ -10,7 +10,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from costmodel.scenario import Scenario, load_scenario
+from commands.files import load_scenario
+from costmodel.scenario import Scenario
 from reports.view import PortfolioView
 from tests.core.core_support import AS_OF, AS_OF_FLAG, PRESETS, run_cli
 from tests.reports.reports_support import HOSTILE

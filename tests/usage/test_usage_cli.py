@@ -1,4 +1,4 @@
-"""`python -m costmodel usage` (usageimport.cli.main): reports, JSON, exit codes, one-line errors, no tracebacks."""
+"""`python -m costmodel usage` (commands.usage.main): reports, JSON, exit codes, one-line errors, no tracebacks."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from commands.usage import main
 from emulator.admin_api import AdminApiEmulator
 from tests.usage import samples
-from usageimport.cli import main
 
 
 @pytest.fixture(scope="module")

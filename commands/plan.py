@@ -2,7 +2,7 @@
 
 Human-readable tables by default, `--json` for machines (stable keys, USD floats, every
 result with its assumptions and price source). Bad input exits 2 with one line per problem.
-This is the one edge inside the core: it reads the clock (today's prices) and prints.
+The shell: it reads the clock (today's prices) and files, and prints.
 """
 
 from __future__ import annotations
@@ -198,14 +198,14 @@ def _add_guard(p: argparse.ArgumentParser) -> None:
 
 
 def _add_draws(p: argparse.ArgumentParser) -> None:
-    from costmodel.cli_ranges import add_draw_flags
+    from commands.ranges import add_draw_flags
 
     add_draw_flags(p.add_argument_group("ranges (inputs given as distributions in the scenario file)"))
 
 
 def _add_ranges(p: argparse.ArgumentParser) -> None:
     """Uncertain inputs (issue 12): range syntax on the workflow flags, --success-from-pilot, --draws, --seed."""
-    from costmodel.cli_ranges import add_range_flags
+    from commands.ranges import add_range_flags
 
     add_range_flags(p)
 
@@ -383,30 +383,12 @@ def _catalog(args: argparse.Namespace, *, batch_discount: float | None = None, i
     if not 0 <= discount <= 1:
         raise CliError([f"--batch-discount = {discount!r}: must be between 0 and 1 (0.5 = half price)"])
     if getattr(args, "refresh_prices", False):
+        from commands.prices import refresh_prices
+
         problem = refresh_prices()
         if problem:
             print(f"warning: {problem}", file=sys.stderr)
     return load_catalog(as_of=args.as_of or date.today(), batch_discount=discount, include_retired=include_retired)
-
-
-def refresh_prices(*, timeout_seconds: float = 10.0, updater: Any = None) -> str | None:
-    """Opt-in runtime refresh of genai-prices' data (`UpdatePrices`); None on success, else a one-line reason.
-
-    The edge of the app: it reaches the internet. On failure the bundled snapshot stays in use, and the
-    price source says which data priced the figures. `load_catalog` builds from the refreshed snapshot.
-    """
-    from genai_prices import UpdatePrices
-
-    instance = updater if updater is not None else UpdatePrices()
-    try:
-        instance.start(wait=False)
-        if not instance.wait(timeout=timeout_seconds):
-            return f"price refresh did not finish within {timeout_seconds:g} s; using the bundled price data"
-    except Exception as exc:  # any fetch failure: offline, proxy, HTTP error, bad payload
-        return f"price refresh failed ({type(exc).__name__}: {exc}); using the bundled price data"
-    finally:
-        instance.stop()
-    return None
 
 
 def _pricing(workflow: Any, catalog: Any) -> Any:
@@ -557,7 +539,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _take_ranges(args: argparse.Namespace) -> dict[str, Any]:
-    from costmodel.cli_ranges import take_ranges
+    from commands.ranges import take_ranges
 
     return take_ranges(args)
 
@@ -567,7 +549,7 @@ def _with_ranges(
     text: str, comparison_payload: dict[str, Any], **context: Any,
 ) -> tuple[dict[str, Any], str]:
     """P10/P50/P90 beside the point figures (`<key>_range`) and a ranges section in the text (issue 12)."""
-    from costmodel.cli_ranges import ranges_section
+    from commands.ranges import ranges_section
 
     top, lines = ranges_section(args, uncertain, workflow, pricing, comparison_payload=comparison_payload, **context)
     return {**payload, **top}, "\n".join([text, *lines])
@@ -894,7 +876,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if cap is not None:
         lines += ["", f"WARNING: {cap.message}"]
     if ranged.is_uncertain:
-        from costmodel.cli_ranges import evaluate_ranges
+        from commands.ranges import evaluate_ranges
 
         lines += evaluate_ranges(args, ranged, result, _catalog(args, batch_discount=scenario.batch_discount), payload)
     lines += ["", f"Prices: {payload['price_source']}"]
@@ -947,9 +929,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def _read_scenario(path: str) -> Any:
-    from costmodel.cli_ranges import read_scenario
+    from commands.files import load_uncertain_scenario
 
-    return read_scenario(path)
+    return load_uncertain_scenario(path)
 
 
 COMMANDS = {
@@ -960,7 +942,7 @@ COMMANDS = {
     "evaluate": cmd_evaluate,
     "export": cmd_export,
 }
-FORWARDED = {"pilot": "pilot.cli", "usage": "usageimport.cli"}
+FORWARDED = {"pilot": "commands.pilot", "usage": "commands.usage"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -102,7 +102,7 @@ def main(argv: list[str]) -> int:
     except _ArgumentError as exc:
         _err(f"{exc} (see python -m costmodel usage --help)")
         return EXIT_BAD_INPUT
-    except BrokenPipeError:  # output piped into e.g. `head`: costmodel.cli ends quietly
+    except BrokenPipeError:  # output piped into e.g. `head`: the command line ends quietly
         raise
     except Exception as exc:  # the promise: never a traceback
         from costmodel.usage import UsageError
@@ -163,7 +163,7 @@ def _run(argv: list[str]) -> int:
     analysis = analyze(result, as_of=args.as_of or default_as_of(result, today), assumptions=assumptions)
     plan_rows = None
     if args.plan is not None:
-        from costmodel.scenario import load_scenario
+        from commands.files import load_scenario
 
         plan_rows = analysis.plan_vs_actual(load_scenario(args.plan).workflows)
     if args.to_scenario is not None:

@@ -703,7 +703,7 @@ def main(argv: list[str]) -> int:
         _say(str(exc))
     except KeyboardInterrupt:
         _say("interrupted; the ledger keeps the pilot's state — run the command again to resume")
-    except BrokenPipeError:  # output piped into e.g. `head`: costmodel.cli ends quietly
+    except BrokenPipeError:  # output piped into e.g. `head`: the command line ends quietly
         raise
     except sqlite3.Error as exc:  # the ledger reports its own problems; this is the last line of defence
         _say(f"ledger {args.ledger or 'file'}: cannot be used ({exc}); move it aside or pass another --ledger")

@@ -14,7 +14,7 @@ from typing import Any
 
 __all__ = [
     "RANGE_FLAGS", "add_draw_flags", "add_range_flags", "check_draws", "evaluate_ranges", "ranges_section",
-    "read_scenario", "take_ranges",
+    "take_ranges",
 ]  # fmt: skip
 
 RANGE_FLAGS = {
@@ -91,7 +91,7 @@ def check_draws(args: argparse.Namespace) -> list[str]:
 
 def take_ranges(args: argparse.Namespace) -> dict[str, Any]:
     """The uncertain inputs given as flags; each flag's value becomes its point value (for the point figures)."""
-    from costmodel.cli import CliError
+    from commands.plan import CliError
     from costmodel.uncertainty import PilotCounts, bounds_problem, point_of
 
     uncertain: dict[str, Any] = {}
@@ -122,7 +122,7 @@ def take_ranges(args: argparse.Namespace) -> dict[str, Any]:
 def _uncertain_workflow(workflow: Any, uncertain: dict[str, Any]) -> Any:
     from pydantic import ValidationError
 
-    from costmodel.cli import FIELD_HELP, CliError
+    from commands.plan import FIELD_HELP, CliError
     from costmodel.errors import problem_lines
     from costmodel.uncertainty import UncertainWorkflow
 
@@ -154,7 +154,7 @@ def ranges_section(
     """
     import numpy as np
 
-    from costmodel.cli import CliError
+    from commands.plan import CliError
     from costmodel.samplesize import pilot_size_advice
     from costmodel.sensitivity import tornado
     from costmodel.uncertainty import PilotCounts, Range, point_of, ranges_of, simulate
@@ -233,20 +233,6 @@ def ranges_section(
 # --- evaluate: scenario files with inline distributions ----------------------------------------------
 
 
-def read_scenario(path: str) -> Any:
-    """A scenario file whose inputs may be distributions (`UncertainScenario`); ScenarioError as `load_scenario`."""
-    from pathlib import Path
-
-    from costmodel.scenario import ScenarioError
-    from costmodel.uncertainty import uncertain_scenario_from_json
-
-    try:
-        text = Path(path).read_bytes()
-    except OSError as exc:
-        raise ScenarioError(path, [f"cannot read the file ({exc.strerror or exc})"]) from None
-    return uncertain_scenario_from_json(text, source=path)
-
-
 PORTFOLIO_RANGE_KEYS = (
     "sync_cost_per_month_usd", "planned_cost_per_month_usd", "savings_per_month_usd", "savings_per_year_usd",
 )  # fmt: skip
@@ -256,7 +242,7 @@ def evaluate_ranges(
     args: argparse.Namespace, ranged: Any, result: Any, catalog: Any, payload: dict[str, Any]
 ) -> list[str]:
     """Portfolio and per-workflow ranges for `evaluate`, added to `payload` in place; the text lines to print."""
-    from costmodel.cli import CliError
+    from commands.plan import CliError
     from costmodel.formatting import share, usd
     from costmodel.uncertainty import portfolio_ranges, to_json_value
     from costmodel.workflow import WorkflowError, resolve_pricing

@@ -1,0 +1,27 @@
+"""Refreshing the price catalog's data from the internet: the one network edge, shared by the CLI and the sidebar."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["refresh_prices"]
+
+
+def refresh_prices(*, timeout_seconds: float = 10.0, updater: Any = None) -> str | None:
+    """Opt-in runtime refresh of genai-prices' data (`UpdatePrices`); None on success, else a one-line reason.
+
+    The edge of the app: it reaches the internet. On failure the bundled snapshot stays in use, and the
+    price source says which data priced the figures. `load_catalog` builds from the refreshed snapshot.
+    """
+    from genai_prices import UpdatePrices
+
+    instance = updater if updater is not None else UpdatePrices()
+    try:
+        instance.start(wait=False)
+        if not instance.wait(timeout=timeout_seconds):
+            return f"price refresh did not finish within {timeout_seconds:g} s; using the bundled price data"
+    except Exception as exc:  # any fetch failure: offline, proxy, HTTP error, bad payload
+        return f"price refresh failed ({type(exc).__name__}: {exc}); using the bundled price data"
+    finally:
+        instance.stop()
+    return None
