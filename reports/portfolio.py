@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import io
+import json
 import re
 import zipfile
 from collections.abc import Sequence
@@ -19,11 +20,13 @@ from datetime import date
 from typing import Any, Literal
 
 from costmodel.finance import LABEL_12X_THIS_MONTH, LABEL_NEXT_12_MONTHS
+from costmodel.uncertainty import Range
 from reports.safe import csv_text, safe_cell
 from reports.view import PortfolioView
 
 __all__ = [
     "EXPORT_COLUMNS",
+    "RANGE_COLUMNS",
     "Column",
     "export_assumptions",
     "export_csv",
@@ -32,8 +35,10 @@ __all__ = [
     "export_report_html",
     "export_report_markdown",
     "headline",
+    "headline_ranges",
     "scenario_name",
     "table_records",
+    "uncertain_input_rows",
 ]
 
 Kind = Literal["text", "number", "usd", "share"]
@@ -96,6 +101,21 @@ EXPORT_COLUMNS: tuple[Column, ...] = (
 )
 """Columns of the CSV and Excel table, in order."""
 
+RANGE_COLUMNS: tuple[Column, ...] = (
+    *(
+        Column(
+            f"batch_savings_{q}_usd",
+            f"Batch savings / month, {q.upper()} (USD)",
+            "usd",
+            f"sync spend − batch spend (everything by batch), {q.upper()} over the uncertain inputs; "
+            "percentiles do not add, so the Total line leaves it empty (the portfolio's range is in the headline)",
+        )
+        for q in ("p10", "p50", "p90")
+    ),
+    Column("probability_batch_saves", "P(batch saves) (share)", "share", "share of draws where batch costs less"),
+)
+"""Columns appended to the table when the inputs carry distributions (none for point inputs)."""
+
 _MONEY_FORMAT = '"$"#,##0.00'
 _SHARE_FORMAT = "0.0%"
 
@@ -144,6 +164,68 @@ def headline(view: PortfolioView) -> list[tuple[str, float | str, Kind]]:
     return figures
 
 
+def headline_ranges(view: PortfolioView) -> dict[str, tuple[Range, Kind]]:
+    """P10/P50/P90 of the headline figures that have one, by `headline` label (empty for point inputs)."""
+    r = view.ranges
+    if r is None:
+        return {}
+    found: dict[str, tuple[Range, Kind]] = {
+        "All-sync spend, cash [USD/month]": (r.sync_cost_per_month_usd, "usd"),
+        "Planned spend, cash (each workflow on its verdict) [USD/month]": (r.planned_cost_per_month_usd, "usd"),
+        "Cash savings [USD/month]": (r.savings_per_month_usd, "usd"),
+        f"Cash savings per year, {LABEL_12X_THIS_MONTH} [USD]": (r.savings_per_year_usd, "usd"),
+    }
+    if len(r.projection) >= 12:
+        found[f"Cash savings, {LABEL_NEXT_12_MONTHS} [USD]"] = (r.projection[11].cumulative_savings_usd, "usd")
+    if r.gross_margin_after is not None:
+        found["Gross margin with the plan"] = (r.gross_margin_after, "share")
+    return found
+
+
+def _interval(spread: Range, kind: Kind) -> str:
+    """`P10–P90: $a – $b` (n/a where a percentile does not exist)."""
+    ends = ["n/a" if v is None else _figure_text(v, kind) for v in (spread.p10, spread.p90)]
+    return f"P10–P90: {ends[0]} – {ends[1]}"
+
+
+def _ranges_intro(view: PortfolioView) -> list[str]:
+    """What the ranges are and the plan's chance of saving, in words (empty for point inputs)."""
+    r = view.ranges
+    if r is None:
+        return []
+    lines = [
+        f"Ranges: P10 / P50 / P90 over the uncertain inputs ({r.draws:,} draws per workflow, seed {r.seed}; "
+        "each workflow stays on its verdict)",
+        f"The plan saves cash in {r.probability_portfolio_saves:.0%} of draws",
+    ]
+    if r.monthly_growth is not None:
+        lines.append(f"Monthly growth: {r.monthly_growth}")
+    return lines
+
+
+def uncertain_input_rows(view: PortfolioView) -> list[dict[str, Any]]:
+    """Each workflow's uncertain inputs: workflow, input in words, field, distribution in words, its short JSON form
+    and the P10/P50/P90 drawn (empty for point inputs)."""
+    if view.ranges is None:
+        return []
+    return [
+        {
+            "workflow": w.workflow_name,
+            "input": i.label,
+            "field": i.field,
+            "distribution": i.distribution,
+            "json": json.dumps(i.json_value),
+            "drawn": i.drawn,
+        }
+        for w in view.ranges.workflows
+        for i in w.uncertain_inputs
+    ]
+
+
+def _uncertain_lines(view: PortfolioView) -> list[str]:
+    return [f"{u['workflow']}: {u['input']}: {u['distribution']}" for u in uncertain_input_rows(view)]
+
+
 def _figure_text(value: float | str, kind: Kind) -> str:
     if isinstance(value, str):
         return value
@@ -190,6 +272,7 @@ def export_header(view: PortfolioView, *, generated: date) -> list[str]:
 def table_records(view: PortfolioView) -> list[dict[str, Any]]:
     """The finance table: one record per row (keys of `EXPORT_COLUMNS`), money rounded to the cent [USD]."""
     rows = iter(view.portfolio.rows)  # portfolio rows follow the valid outcomes in order
+    spreads = iter(view.ranges.workflows if view.ranges is not None else ())  # so do the ranges
     records = []
     for position, outcome in enumerate(view.outcomes):
         record: dict[str, Any] = {"row": position + 1, "workflow": outcome.name}
@@ -217,8 +300,17 @@ def table_records(view: PortfolioView) -> list[dict[str, Any]]:
                 savings_per_year_usd=row.savings_per_month_usd * 12,
                 reason=row.reason,
             )
-        for column in EXPORT_COLUMNS:
-            if column.kind == "usd" and column.key in record:
+        spread = next(spreads, None) if outcome.result is not None else None
+        if spread is not None:
+            savings = spread.net_savings_per_month_usd
+            record.update(
+                batch_savings_p10_usd=savings.p10,
+                batch_savings_p50_usd=savings.p50,
+                batch_savings_p90_usd=savings.p90,
+                probability_batch_saves=spread.probability_batch_saves,
+            )
+        for column in (*EXPORT_COLUMNS, *RANGE_COLUMNS):
+            if column.kind == "usd" and record.get(column.key) is not None:
                 record[column.key] = round(record[column.key], 2) + 0.0  # no "-0.0"
         records.append(record)
     return records
@@ -233,24 +325,39 @@ def _totals(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return totals
 
 
+def _columns(view: PortfolioView) -> tuple[Column, ...]:
+    """The table's columns: the range columns follow when the inputs carry distributions."""
+    return EXPORT_COLUMNS if view.ranges is None else (*EXPORT_COLUMNS, *RANGE_COLUMNS)
+
+
 def export_csv(view: PortfolioView, *, generated: date) -> str:
     """The finance table as CSV: one header line, one line per row, a `Total` line; nothing else.
 
-    The assumptions go in the sidecar (`export_assumptions`); `generated` is taken for a uniform signature.
+    With distributions, P10/P50/P90 columns follow (empty on the Total line). The assumptions go in the sidecar
+    (`export_assumptions`); `generated` is taken for a uniform signature.
     """
     del generated
     records = table_records(view)
     lines = [*records, _totals(records)] if records else []
-    return csv_text([c.header for c in EXPORT_COLUMNS], [[r.get(c.key) for c in EXPORT_COLUMNS] for r in lines])
+    columns = _columns(view)
+    return csv_text([c.header for c in columns], [[r.get(c.key) for c in columns] for r in lines])
 
 
 def export_assumptions(view: PortfolioView, *, generated: date) -> str:
     """The CSV's sidecar (`<name>-assumptions.txt`): headline figures, what each column means, the assumptions."""
     header = export_header(view, generated=generated)
     lines = [*header[:3], "", "Headline"]
-    lines += [f"  {label}: {_figure_text(value, kind)}" for label, value, kind in headline(view)]
+    spreads = headline_ranges(view)
+    lines += [
+        f"  {label}: {_figure_text(value, kind)}"
+        + (f" ({_interval(spreads[label][0], spreads[label][1])})" if label in spreads else "")
+        for label, value, kind in headline(view)
+    ]
+    if view.ranges is not None:
+        lines += ["", "Ranges"] + [f"  {line}" for line in _ranges_intro(view)]
+        lines += ["", "Uncertain inputs"] + [f"  {line}" for line in _uncertain_lines(view)]
     lines += ["", "Columns"]
-    lines += [f"  {c.header}: {c.note}" for c in EXPORT_COLUMNS if c.note]
+    lines += [f"  {c.header}: {c.note}" for c in _columns(view) if c.note]
     lines += ["  Total: the sum of each money column's rounded cells", "", "Assumptions"]
     lines += [f"  {line}" for line in header[3:]]
     return "\n".join(lines) + "\n"
@@ -270,8 +377,60 @@ def _deterministic_zip(data: bytes, generated: date) -> bytes:
     return out.getvalue()
 
 
+def _range_row(label: str, spread: Range, kind: Kind) -> list[Any]:
+    values = [None if v is None else round(v, 2) if kind == "usd" else v for v in (spread.p10, spread.p50, spread.p90)]
+    return [safe_cell(label), *values]
+
+
+def _range_sheets(book: Any, view: PortfolioView) -> list[Any]:
+    """The workbook's "Ranges" (P10/P50/P90 of the totals, each workflow and the projection) and "Uncertain inputs"
+    (each distribution in words and in its JSON form, with what was drawn) sheets."""
+    r = view.ranges
+    assert r is not None
+    sheet = book.create_sheet("Ranges")
+    sheet.append(["Figure", "P10", "P50", "P90"])
+    formats: list[Kind] = []
+    for label, (spread, kind) in headline_ranges(view).items():
+        sheet.append(_range_row(label, spread, kind))
+        formats.append(kind)
+    for w in r.workflows:
+        rows: list[tuple[str, Range, Kind]] = [
+            (f"{w.workflow_name}: batch savings (all by batch) [USD/month]", w.net_savings_per_month_usd, "usd"),
+            (f"{w.workflow_name}: net benefit (all by batch) [USD/month]", w.net_benefit_per_month_usd, "usd"),
+            (f"{w.workflow_name}: break-even first-pass success", w.break_even_success_rate, "share"),
+        ]
+        if w.miss_probability is not None:
+            rows.append((f"{w.workflow_name}: P(miss SLA)", w.miss_probability, "share"))
+        for label, spread, kind in rows:
+            sheet.append(_range_row(label, spread, kind))
+            formats.append(kind)
+    for m in r.projection:
+        sheet.append(_range_row(f"Month {m.month}: cumulative cash savings [USD]", m.cumulative_savings_usd, "usd"))
+        formats.append("usd")
+    for row, kind in enumerate(formats, start=2):
+        for column in (2, 3, 4):
+            sheet.cell(row=row, column=column).number_format = _MONEY_FORMAT if kind == "usd" else _SHARE_FORMAT
+    for line in _ranges_intro(view):
+        sheet.append([safe_cell(line)])
+    sheet.column_dimensions["A"].width = 70
+    for letter in "BCD":
+        sheet.column_dimensions[letter].width = 16
+
+    inputs = book.create_sheet("Uncertain inputs")
+    inputs.append(["Workflow", "Input", "Field", "Distribution", "Scenario-file form (JSON)", "Drawn P10",
+                   "Drawn P50", "Drawn P90"])  # fmt: skip
+    for u in uncertain_input_rows(view):
+        drawn = u["drawn"]
+        inputs.append([safe_cell(u["workflow"]), u["input"], u["field"], safe_cell(u["distribution"]),
+                       safe_cell(u["json"]), drawn.p10, drawn.p50, drawn.p90])  # fmt: skip
+    for letter, width in zip("ABCDE", (26, 30, 22, 50, 40), strict=True):
+        inputs.column_dimensions[letter].width = width
+    return [sheet, inputs]
+
+
 def export_excel(view: PortfolioView, *, generated: date) -> bytes:
-    """An .xlsx workbook: Portfolio (table, live `=SUM` totals), Summary, Projection, Assumptions.
+    """An .xlsx workbook: Portfolio (table, live `=SUM` totals), Summary, Projection, Assumptions; with
+    distributions also Ranges and Uncertain inputs (before Assumptions) and P10/P50/P90 columns in the table.
 
     Money cells carry a dollar format, shares a percent format; the header row is frozen and bold.
     """
@@ -283,21 +442,22 @@ def export_excel(view: PortfolioView, *, generated: date) -> bytes:
     book = Workbook()
     table = book.active
     table.title = "Portfolio"
-    table.append([c.header for c in EXPORT_COLUMNS])
+    columns = _columns(view)
+    table.append([c.header for c in columns])
     records = table_records(view)
     for record in records:
-        table.append([safe_cell(record.get(c.key)) for c in EXPORT_COLUMNS])
+        table.append([safe_cell(record.get(c.key)) for c in columns])
     last = len(records) + 1
     if records:
         total_row = last + 1
-        for index, column in enumerate(EXPORT_COLUMNS, start=1):
+        for index, column in enumerate(columns, start=1):
             letter = get_column_letter(index)
             if column.key == "workflow":
                 table.cell(row=total_row, column=index, value="Total").font = bold
-            elif column.kind == "usd":
+            elif column.kind == "usd" and column in EXPORT_COLUMNS:  # percentiles do not add
                 cell = table.cell(row=total_row, column=index, value=f"=SUM({letter}2:{letter}{last})")
                 cell.font = bold
-    for index, column in enumerate(EXPORT_COLUMNS, start=1):
+    for index, column in enumerate(columns, start=1):
         letter = get_column_letter(index)
         head = table.cell(row=1, column=index)
         head.font = bold
@@ -334,12 +494,16 @@ def export_excel(view: PortfolioView, *, generated: date) -> bytes:
     for letter in "BCDE":
         projection.column_dimensions[letter].width = 26
 
+    sheets = [summary, projection]
+    if view.ranges is not None:
+        sheets += _range_sheets(book, view)
+
     assumptions = book.create_sheet("Assumptions")
     assumptions.append(["Assumption"])
     for line in export_header(view, generated=generated):
         assumptions.append([safe_cell(line)])
     assumptions.column_dimensions["A"].width = 140
-    for sheet in (summary, projection, assumptions):
+    for sheet in (*sheets, assumptions):
         sheet.freeze_panes = "A2"
         for cell in sheet[1]:
             cell.font = bold
@@ -364,7 +528,13 @@ def export_report_markdown(view: PortfolioView, *, generated: date) -> str:
         "## Headline",
         "",
     ]
-    lines += [f"- {label}: **{_md_cell(_figure_text(value, kind))}**" for label, value, kind in headline(view)]
+    spreads = headline_ranges(view)
+    lines += [
+        f"- {label}: **{_md_cell(_figure_text(value, kind))}**"
+        + (f" ({_md_cell(_interval(*spreads[label]))})" if label in spreads else "")
+        for label, value, kind in headline(view)
+    ]
+    lines += [f"- {_md_cell(line)}" for line in _ranges_intro(view)]
     if view.portfolio.projection:
         last = view.portfolio.projection[-1]
         lines.append(
@@ -392,6 +562,8 @@ def export_report_markdown(view: PortfolioView, *, generated: date) -> str:
                 f"{_money(record['savings_per_month_usd'])} | {_money(record['waiting_cost_per_month_usd'])} | "
                 f"{_md_cell(record['reason'])} |"
             )
+    if view.ranges is not None:
+        lines += ["", "## Uncertain inputs", ""] + [f"- {_md_cell(line)}" for line in _uncertain_lines(view)]
     lines += ["", "## Assumptions and sources", ""]
     lines += [f"- {_md_cell(line)}" for line in export_header(view, generated=generated)[2:]]
     lines += ["", _FORMULAS, ""]
@@ -461,10 +633,17 @@ def export_report_html(view: PortfolioView, *, generated: date) -> str:
         f'<p class="meta">Generated {generated.isoformat()} · Prices: {esc(view.price_source.label())}</p>',
         '<h2>Headline</h2><table class="kv">',
     ]
+    spreads = headline_ranges(view)
     for label, value, kind in headline(view):
         cell = "<td>" if kind == "text" else '<td class="n">'  # words wrap, figures do not
-        parts.append(f"<tr><th>{esc(label)}</th>{cell}{esc(_figure_text(value, kind))}</td></tr>")
+        spread = f'<td class="n">{esc(_interval(*spreads[label]))}</td>' if label in spreads else ""
+        parts.append(f"<tr><th>{esc(label)}</th>{cell}{esc(_figure_text(value, kind))}</td>{spread}</tr>")
     parts.append("</table>")
+    if view.ranges is not None:
+        parts += [f'<p class="meta">{esc(line)}</p>' for line in _ranges_intro(view)]
+        parts.append("<h2>Uncertain inputs</h2><ul>")
+        parts += [f"<li>{esc(line)}</li>" for line in _uncertain_lines(view)]
+        parts.append("</ul>")
     records = [r for r in table_records(view) if r["verdict"] != "invalid"]
     scale = max([r["sync_cost_per_month_usd"] for r in records] + [r["planned_cost_per_month_usd"] for r in records]
                 + [0.0]) or 1.0  # fmt: skip

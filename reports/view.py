@@ -7,21 +7,23 @@ through `evaluate_rows`, so the same workflows give the same view and the same e
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from costmodel.finance import FinanceInputs, Portfolio, build_portfolio
 from costmodel.recommend import WorkflowResult, evaluate_workflow
 from costmodel.sla import SIMULATION_SAMPLES
-from costmodel.workflow import Workflow, WorkflowError
+from costmodel.uncertainty import DEFAULT_DRAWS, UncertainScenario, portfolio_ranges
+from costmodel.workflow import Workflow, WorkflowError, resolve_pricing
 
 if TYPE_CHECKING:
     from costmodel.capacity import CapacitySettings
     from costmodel.guard import GuardSettings
     from costmodel.prices import Catalog, PriceSource
     from costmodel.scenario import Scenario
+    from costmodel.uncertainty import PortfolioRanges
 
-__all__ = ["PortfolioView", "RowInput", "RowOutcome", "evaluate_rows", "scenario_view"]
+__all__ = ["PortfolioView", "RowInput", "RowOutcome", "evaluate_rows", "scenario_view", "with_ranges"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,9 @@ class PortfolioView:
     """The finance assumptions used."""
     price_source: PriceSource
     """Where the prices come from."""
+    ranges: PortfolioRanges | None = None
+    """P10/P50/P90 over the uncertain inputs (`workflows` follow `results`), with each workflow's distributions;
+    None when every input is a point (the exports are then exactly the point ones)."""
 
     @property
     def results(self) -> list[WorkflowResult]:
@@ -110,13 +115,34 @@ def evaluate_rows(
     )
 
 
-def scenario_view(scenario: Scenario, catalog: Catalog, *, sla_samples: int = SIMULATION_SAMPLES) -> PortfolioView:
-    """A scenario file's workflows as the Portfolio page shows them (one row each, in file order)."""
+def with_ranges(view: PortfolioView, ranges: PortfolioRanges | None) -> PortfolioView:
+    """The view with the Monte Carlo ranges its exports carry (`costmodel.uncertainty.portfolio_ranges` over
+    `view.results`, in order); None keeps the point exports."""
+    if ranges is not None and len(ranges.workflows) != len(view.results):
+        raise ValueError(f"{len(ranges.workflows)} workflow ranges for {len(view.results)} evaluated rows")
+    return replace(view, ranges=ranges)
+
+
+def scenario_view(
+    scenario: Scenario | UncertainScenario,
+    catalog: Catalog,
+    *,
+    sla_samples: int = SIMULATION_SAMPLES,
+    draws: int = DEFAULT_DRAWS,
+) -> PortfolioView:
+    """A scenario file's workflows as the Portfolio page shows them (one row each, in file order).
+
+    A scenario read with `uncertain_scenario_from_json` whose inputs include distributions also gets the ranges
+    (`draws` Monte Carlo draws per workflow, each row on its verdict), so every export carries them.
+    """
+    uncertain = scenario if isinstance(scenario, UncertainScenario) else None
+    if isinstance(scenario, UncertainScenario):
+        scenario = scenario.scenario
     rows = [
         RowInput(label=f"row {i + 1} ({w.name})", name=w.name, workflow=w, problems=())
         for i, w in enumerate(scenario.workflows)
     ]
-    return evaluate_rows(
+    view = evaluate_rows(
         rows,
         catalog,
         scenario.finance,
@@ -124,3 +150,16 @@ def scenario_view(scenario: Scenario, catalog: Catalog, *, sla_samples: int = SI
         capacity=scenario.capacity,
         guard=scenario.deadline_guard,
     )
+    if uncertain is None or not uncertain.is_uncertain:
+        return view
+    # rows that could not be priced drop out of the results; their distributions go with them
+    kept = [u for u, o in zip(uncertain.workflows, view.outcomes, strict=True) if o.result is not None]
+    ranges = portfolio_ranges(
+        kept,
+        view.results,
+        [resolve_pricing(r.workflow, catalog) for r in view.results],
+        scenario.finance,
+        monthly_growth=uncertain.monthly_growth,
+        draws=draws,
+    )
+    return with_ranges(view, ranges)
