@@ -221,13 +221,20 @@ clock_on = st.toggle(
 )
 calendar = None
 if clock_on:
+    request_log = state.get_request_log_arrivals()
+    arrival_choices = windows.arrival_choices(request_log)
+    if st.session_state[windows.CAL_KEYS["arrivals"]] not in arrival_choices:  # a link's log profile, no log here
+        st.session_state[windows.CAL_KEYS["arrivals"]] = "hours"
+    from_log = st.session_state[windows.CAL_KEYS["arrivals"]] == windows.LOG_ARRIVALS
     c1, c2, c3, c4 = st.columns(4)
     deadline = c1.time_input("Ready by (local)", step=900, key=windows.CAL_KEYS["deadline"])
     zone = c2.selectbox("Time zone", windows.timezones(), key=windows.CAL_KEYS["timezone"])
     days = c3.radio("Working days", list(windows.WORKING_DAYS), format_func=windows.WORKING_DAYS.__getitem__,
-                    key=windows.CAL_KEYS["days"])  # fmt: skip
-    arrivals = c4.radio("Arrivals", list(windows.ARRIVALS), format_func=windows.ARRIVALS.__getitem__,
-                        key=windows.CAL_KEYS["arrivals"])  # fmt: skip
+                    key=windows.CAL_KEYS["days"], disabled=from_log,
+                    help="With arrivals as in the imported log: the weekdays seen in the log.")  # fmt: skip
+    arrivals = c4.radio("Arrivals", list(arrival_choices), format_func=arrival_choices.__getitem__,
+                        key=windows.CAL_KEYS["arrivals"],
+                        help="Import a request log on Usage to plan for its arrival hours and days.")  # fmt: skip
     a1, a2, a3 = st.columns(3)
     opens = a1.time_input("Arrivals from", step=900, key=windows.CAL_KEYS["arrival_start"],
                           disabled=arrivals != "hours")  # fmt: skip
@@ -241,7 +248,7 @@ if clock_on:
     )  # fmt: skip
     calendar, calendar_problems = windows.calendar_inputs(
         deadline=f"{deadline:%H:%M}", timezone=zone, days=days, arrivals=arrivals,
-        arrival_start=f"{opens:%H:%M}", arrival_end=f"{closes:%H:%M}", submit_at=submit_at,
+        arrival_start=f"{opens:%H:%M}", arrival_end=f"{closes:%H:%M}", submit_at=submit_at, log=request_log,
     )  # fmt: skip
     if calendar is None:
         st.error("The clock deadline cannot be planned:\n\n" + "\n".join(f"- {line}" for line in calendar_problems))

@@ -58,6 +58,7 @@ for problem in loaded.problems:
 if loaded.result is None:
     st.stop()
 result = loaded.result
+state.set_request_log_arrivals(result.request_quarters, label=loaded.label)  # the windows page's clock arrivals
 columns = result.usage_columns()
 
 # 2. what-if inputs → one validated model

@@ -38,6 +38,7 @@ __all__ = [
     "CalendarPlan",
     "DeadlineCheck",
     "HourlyProfile",
+    "hourly_profile_from_counts",
     "hourly_profile_from_timestamps",
     "parse_working_days",
     "plan_calendar",
@@ -611,7 +612,14 @@ class HourlyProfile(StrictModel):
 
 def hourly_profile_from_timestamps(timestamps: Sequence[datetime], timezone_name: str) -> HourlyProfile:
     """Arrival shares by local hour and weekday in `timezone_name`; naive timestamps are taken as UTC."""
-    if not timestamps:
+    return hourly_profile_from_counts([(stamp, 1) for stamp in timestamps], timezone_name)
+
+
+def hourly_profile_from_counts(counts: Sequence[tuple[datetime, int]], timezone_name: str) -> HourlyProfile:
+    """Arrival shares by local hour and weekday in `timezone_name` from (time, requests) pairs, e.g. a request
+    log counted per UTC quarter-hour (exact in every zone: all offsets are whole quarter-hours); naive times are UTC."""
+    n = sum(count for _, count in counts)
+    if n <= 0:
         raise ValueError("no timestamps: the request log has no rows with a timestamp")
     try:
         zone = ZoneInfo(timezone_name)
@@ -619,12 +627,11 @@ def hourly_profile_from_timestamps(timestamps: Sequence[datetime], timezone_name
         raise ValueError(f"unknown time zone {timezone_name!r}: use an IANA name like Europe/London") from None
     hours = [0] * 24
     weekdays = [0] * 7
-    for stamp in timestamps:
+    for stamp, count in counts:
         aware = stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=UTC)
         local = aware.astimezone(zone)
-        hours[local.hour] += 1
-        weekdays[local.weekday()] += 1
-    n = len(timestamps)
+        hours[local.hour] += count
+        weekdays[local.weekday()] += count
     shares = tuple(c / n for c in weekdays)
     return HourlyProfile(
         weights=tuple(c / n for c in hours),

@@ -54,6 +54,9 @@ UNCERTAINTY = "bp_uncertainty"
 """Uncertain inputs per workflow (dict: workflow index → {field: distribution}, `costmodel.uncertainty`)."""
 UNCERTAINTY_FORM = "bp_uncertainty_form"
 """Which workflow (int index) the Uncertainty boxes were last filled from; another one re-seeds them."""
+REQUEST_LOG_ARRIVALS = "bp_request_log_arrivals"
+"""When the requests of the request log last imported on Usage arrived (`RequestLogArrivals`), for the clock deadline's
+"arrivals as in the imported log" on Submission windows."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,38 @@ class PilotOrigin:
     """True for the built-in sandbox or the emulator: made-up results, not a real measurement."""
     label: str = ""
     """How to name the pilot in the page, e.g. its id."""
+
+
+@dataclass(frozen=True)
+class RequestLogArrivals:
+    """The arrival times of an imported request log, counted per UTC quarter-hour (exact in any time zone)."""
+
+    quarters: tuple[tuple[int, int], ...]
+    """(quarter-hours since 1970-01-01 UTC, requests) pairs, in time order."""
+    label: str = ""
+    """The files they come from."""
+
+    @property
+    def requests(self) -> int:
+        """Requests in the log [requests]."""
+        return sum(count for _, count in self.quarters)
+
+
+def set_request_log_arrivals(quarters: dict[int, int], *, label: str = "") -> None:
+    """Remember when an imported request log's requests arrived (nothing kept, and any earlier log forgotten,
+    when the import holds no request log)."""
+    if not quarters:
+        st.session_state.pop(REQUEST_LOG_ARRIVALS, None)
+        return
+    arrivals = RequestLogArrivals(tuple(sorted(quarters.items())), label=label)
+    if st.session_state.get(REQUEST_LOG_ARRIVALS) != arrivals:
+        st.session_state[REQUEST_LOG_ARRIVALS] = arrivals
+
+
+def get_request_log_arrivals() -> RequestLogArrivals | None:
+    """The arrivals of the request log last imported on Usage, if any."""
+    arrivals = st.session_state.get(REQUEST_LOG_ARRIVALS)
+    return arrivals if isinstance(arrivals, RequestLogArrivals) else None
 
 
 def set_pilot_measurement(

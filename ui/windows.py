@@ -40,9 +40,10 @@ from costmodel.workflow import SlaSpec, Workflow
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-    from costmodel.deadlines import CalendarInputs, CalendarPlan
+    from costmodel.deadlines import CalendarInputs, CalendarPlan, HourlyProfile
     from costmodel.measurement import PilotMeasurement
     from costmodel.sla import MissCurvePoint
+    from ui.state import RequestLogArrivals
 
 __all__ = [
     "INTERVAL_KEY",
@@ -691,7 +692,29 @@ CAL_KEYS = {
 WORKING_DAYS = {"mon-fri": "Mon–Fri", "all": "Every day"}
 """Working-day choices: `costmodel.deadlines.parse_working_days` text → label."""
 ARRIVALS = {"uniform": "Uniform over the day", "hours": "Business hours"}
-"""Arrival profile choices."""
+"""Arrival profile choices (plus `LOG_ARRIVALS` when a request log was imported)."""
+LOG_ARRIVALS = "log"
+"""The arrivals choice that uses the hourly profile and working days of the request log imported on Usage."""
+
+
+def arrival_choices(log: RequestLogArrivals | None) -> dict[str, str]:
+    """Arrival profile choice → label: uniform, business hours, and the imported request log when there is one."""
+    if log is None:
+        return dict(ARRIVALS)
+    return {**ARRIVALS, LOG_ARRIVALS: f"As in the imported log ({log.requests:,} requests)"}
+
+
+@functools.lru_cache(maxsize=16)
+def log_profile(log: RequestLogArrivals, timezone: str) -> HourlyProfile:
+    """The request log's arrivals by local hour and weekday in `timezone` (`costmodel.deadlines`), cached."""
+    from datetime import UTC, datetime, timedelta
+
+    from costmodel.deadlines import hourly_profile_from_counts
+
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    return hourly_profile_from_counts([(epoch + timedelta(minutes=15 * q), n) for q, n in log.quarters], timezone)
+
+
 DEFAULT_CALENDAR = {"deadline": "06:00", "timezone": "UTC", "arrival_start": "08:00", "arrival_end": "18:00"}
 """What the clock-deadline inputs start from."""
 
@@ -709,9 +732,18 @@ def timezones() -> list[str]:
 
 
 def calendar_inputs(
-    *, deadline: str, timezone: str, days: str, arrivals: str, arrival_start: str, arrival_end: str, submit_at: str
+    *,
+    deadline: str,
+    timezone: str,
+    days: str,
+    arrivals: str,
+    arrival_start: str,
+    arrival_end: str,
+    submit_at: str,
+    log: RequestLogArrivals | None = None,
 ) -> tuple[CalendarInputs | None, list[str]]:
-    """The widgets' values as one validated `CalendarInputs`, or None and one line per problem."""
+    """The widgets' values as one validated `CalendarInputs`, or None and one line per problem; arrivals `log` take
+    the imported request log's hourly profile and the weekdays seen in it (as the CLI's `--arrivals-from`)."""
     from pydantic import ValidationError
 
     from costmodel.deadlines import CalendarInputs, parse_working_days
@@ -720,6 +752,12 @@ def calendar_inputs(
     fields: dict[str, object] = {"deadline": deadline, "timezone": timezone, "working_days": parse_working_days(days)}
     if arrivals == "hours":  # an end at 00:00 is midnight at the end of the day
         fields.update(arrival_start=arrival_start, arrival_end="24:00" if arrival_end == "00:00" else arrival_end)
+    if arrivals == LOG_ARRIVALS and log is not None:
+        try:
+            profile = log_profile(log, timezone)
+        except ValueError as exc:
+            return None, [f"arrivals from the imported log: {exc}"]
+        fields.update(hourly_profile=profile.weights, working_days=profile.working_days)
     times = tuple(t.strip() for t in submit_at.replace(";", ",").split(",") if t.strip())
     if times:
         fields["submit_at"] = times
@@ -899,7 +937,7 @@ def calendar_widget_values(calendar: CalendarInputs | None) -> dict[str, object]
             "deadline": calendar.deadline,
             "timezone": calendar.timezone,
             "days": "all" if len(calendar.working_days) == 7 else "mon-fri",
-            "arrivals": "uniform" if uniform else "hours",
+            "arrivals": LOG_ARRIVALS if calendar.hourly_profile is not None else "uniform" if uniform else "hours",
             "arrival_start": DEFAULT_CALENDAR["arrival_start"] if uniform else calendar.arrival_start,
             "arrival_end": DEFAULT_CALENDAR["arrival_end"] if uniform else calendar.arrival_end,
             "submit_at": ", ".join(calendar.submit_at or ()),

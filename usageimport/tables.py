@@ -113,6 +113,9 @@ class ImportResult:
     _billed_parts: list[dict[str, np.ndarray]] = field(default_factory=list)
     other_tier_values: dict[str, int] = field(default_factory=dict)
     """Service tier values that are neither standard nor batch → rows."""
+    request_quarters: dict[int, int] = field(default_factory=dict)
+    """Request-log rows imported per UTC quarter-hour (quarter-hours since 1970-01-01 → requests): the arrival
+    profile in any time zone, exactly (every zone's offset is whole quarter-hours)."""
 
     # --- recording -----------------------------------------------------------------------------
 
@@ -139,8 +142,8 @@ class ImportResult:
 
     def _days(
         self, frame: pd.DataFrame, lines: np.ndarray, source: str, headers: dict[str, str]
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """UTC day per row and a mask of rows whose time parsed."""
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """UTC day and UTC quarter-hour per row (both since 1970-01-01), and a mask of rows whose time parsed."""
         raw = frame["time"]
         parsed = pd.to_datetime(raw, utc=True, format="ISO8601", errors="coerce")
         ok = np.array(parsed.notna().to_numpy(), dtype=bool)
@@ -151,6 +154,8 @@ class ImportResult:
         naive = parsed.dt.tz_localize(None).to_numpy()
         days = np.zeros(len(frame), dtype=np.int64)
         days[ok] = naive[ok].astype("datetime64[D]").astype(np.int64)
+        quarters = np.zeros(len(frame), dtype=np.int64)
+        quarters[ok] = naive[ok].astype("datetime64[m]").astype(np.int64) // 15
         earliest, latest = (d.toordinal() - _EPOCH.toordinal() for d in (EARLIEST_DAY, LATEST_DAY))
         outside = ok & ((days < earliest) | (days > latest))
         for i in np.flatnonzero(outside):
@@ -160,7 +165,7 @@ class ImportResult:
                 headers["time"],
                 f"{_day(int(days[i]))} is outside {EARLIEST_DAY} … {LATEST_DAY} (a typo or a placeholder date?)",
             )
-        return days, ok & ~outside
+        return days, quarters, ok & ~outside
 
     def _numbers(
         self, frame: pd.DataFrame, name: str, lines: np.ndarray, source: str, headers: dict[str, str]
@@ -205,7 +210,7 @@ class ImportResult:
             frame, lines = frame.loc[~blank], lines[~blank]
             if len(frame) == 0:
                 return
-        days, ok = self._days(frame, lines, source, headers)
+        days, quarters, ok = self._days(frame, lines, source, headers)
         model_text = frame["model"].astype("string").str.strip()
         has_model = (model_text.notna() & (model_text != "")).to_numpy()
         for i in np.flatnonzero(~has_model & ok):
@@ -288,6 +293,10 @@ class ImportResult:
         part["cache_read_tokens"] = column["cache_read_tokens"][ok]
         part["output_tokens"] = column["output_tokens"][ok]
         self._usage_parts.append(part)
+        if per_request:
+            seen, counts = np.unique(quarters[ok], return_counts=True)
+            for quarter, count in zip(seen.tolist(), counts.tolist(), strict=True):
+                self.request_quarters[quarter] = self.request_quarters.get(quarter, 0) + count
 
     def _bounded_names(
         self, names: pd.Series, column: str, lines: np.ndarray, ok: np.ndarray, source: str, headers: dict[str, str]
@@ -330,7 +339,7 @@ class ImportResult:
         if blank.any():
             self.blank_lines += int(blank.sum())
             frame, lines = frame.loc[~blank], lines[~blank]
-        days, ok = self._days(frame, lines, source, headers)
+        days, _, ok = self._days(frame, lines, source, headers)
         amount = frame["amount_usd"]
         if not pd.api.types.is_numeric_dtype(amount.dtype):
             frame = frame.assign(amount_usd=amount.astype("string").str.replace("$", "", regex=False))
