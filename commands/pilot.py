@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from commands.errors import EXIT_BAD_INPUT, EXIT_OK, CliError
+from commands.errors import EXIT_FAILED as EXIT_PROBLEM
 from pilot.checks import OutputCheck
 from pilot.clock import format_hours
 from pilot.report import PilotReport
@@ -27,9 +29,6 @@ from pilot.spend import DEFAULT_BUDGET_USD, SpendEstimate
 
 __all__ = ["main"]
 
-EXIT_OK = 0
-EXIT_PROBLEM = 1
-EXIT_BAD_INPUT = 2
 API_KEY_ENV = "ANTHROPIC_API_KEY"
 MAX_BUDGET_USD = 10_000.0
 """Largest --budget-usd accepted [USD]: a pilot is a few hundred requests; more is a typo, not a pilot."""
@@ -39,24 +38,9 @@ MAX_WAIT_SECONDS = 7 * 86_400.0
 """Longest --max-wait-seconds [s]: a batch ends (or expires) within 24 h; a week covers retries and restarts."""
 
 
-class _Fail(Exception):
+def _fail(*lines: str, code: int = EXIT_PROBLEM) -> CliError:
     """Stop with these lines on stderr (exit 1, or `code`)."""
-
-    def __init__(self, *lines: str, code: int = EXIT_PROBLEM) -> None:
-        super().__init__(lines[0] if lines else "")
-        self.lines = lines
-        self.code = code
-
-
-class _BadArguments(Exception):
-    """argparse rejected the command line; the message is one line."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports a bad flag in one line (exit 2), without the usage block or SystemExit."""
-
-    def error(self, message: str) -> Any:
-        raise _BadArguments(f"{message} (see `python -m costmodel pilot --help`)")
+    return CliError(lines, code=code)
 
 
 def _bounded(low: float, high: float, *, above_low: bool = False, unit: str = "") -> Any:
@@ -76,18 +60,22 @@ def _bounded(low: float, high: float, *, above_low: bool = False, unit: str = ""
     return parse
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="python -m costmodel pilot",
-        description="Run a live pilot batch through the Message Batches API and measure it for the plan.",
-        epilog="ANTHROPIC_API_KEY selects the key and ANTHROPIC_BASE_URL the endpoint "
-        "(a 127.0.0.1 endpoint is the local SIMULATED emulator: `python -m emulator`).",
-    )
+PARSER_TEXT: dict[str, Any] = {
+    "help": "live pilot batches: validate, estimate, submit, wait, report",
+    "description": "Run a live pilot batch through the Message Batches API and measure it for the plan.",
+    "epilog": "ANTHROPIC_API_KEY selects the key and ANTHROPIC_BASE_URL the endpoint "
+    "(a 127.0.0.1 endpoint is the local SIMULATED emulator: `python -m emulator`).",
+}
+"""The `pilot` subcommand's texts in the one parser (`commands.plan.build_parser`)."""
+
+
+def add_commands(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The pilot's subcommands and flags, on the `pilot` parser of the one command line."""
     ledger_help = "ledger file (default: $BATCH_PLANNER_HOME/ledger.sqlite3, else the per-user data directory)"
     parser.add_argument("--ledger", type=Path, default=None, help=ledger_help)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--ledger", type=Path, default=argparse.SUPPRESS, help=ledger_help)
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="pilot_command", required=True, metavar="COMMAND")
 
     def add(name: str, **kwargs: Any) -> argparse.ArgumentParser:
         return sub.add_parser(name, parents=[common], **kwargs)
@@ -200,7 +188,7 @@ def _api_key() -> str | None:
     try:
         return clean_api_key(os.environ.get(API_KEY_ENV), source=API_KEY_ENV)
     except KeyFormatError as exc:
-        raise _Fail(str(exc), code=EXIT_BAD_INPUT) from None
+        raise _fail(str(exc), code=EXIT_BAD_INPUT) from None
 
 
 def _scrub(text: str) -> str:
@@ -244,7 +232,7 @@ def _check(args: argparse.Namespace) -> OutputCheck:
     try:
         return OutputCheck(kind=args.check, required_keys=keys, pattern=args.pattern)
     except ValueError as exc:
-        raise _Fail(f"--check: {_pydantic_message(exc)}", code=EXIT_BAD_INPUT) from None
+        raise _fail(f"--check: {_pydantic_message(exc)}", code=EXIT_BAD_INPUT) from None
 
 
 def _pydantic_message(exc: Exception) -> str:
@@ -343,17 +331,17 @@ def _confirm(args: argparse.Namespace, question: str) -> None:
     if args.yes:
         return
     if not sys.stdin.isatty():
-        raise _Fail("not submitted: confirm with --yes (no terminal to ask on)")
+        raise _fail("not submitted: confirm with --yes (no terminal to ask on)")
     answer = input(f"{question} [y/N] ").strip().lower()
     if answer not in ("y", "yes"):
-        raise _Fail("not submitted: not confirmed")
+        raise _fail("not submitted: not confirmed")
 
 
 # --- commands -----------------------------------------------------------------------------------------
 
 
-def _validation_failure(result: Any, source: Path) -> _Fail:
-    return _Fail(*(f"{source}: {problem}" for problem in result.problems), code=EXIT_BAD_INPUT)
+def _validation_failure(result: Any, source: Path) -> CliError:
+    return _fail(*(f"{source}: {problem}" for problem in result.problems), code=EXIT_BAD_INPUT)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -427,21 +415,21 @@ def _pilot_size(args: argparse.Namespace) -> Any:
         try:
             counts = parse_distribution(args.success_from_pilot)
         except ValueError as exc:
-            raise _Fail(f"--success-from-pilot: {exc}", code=EXIT_BAD_INPUT) from None
+            raise _fail(f"--success-from-pilot: {exc}", code=EXIT_BAD_INPUT) from None
         if not isinstance(counts, PilotCounts):
-            raise _Fail("--success-from-pilot takes K/N: usable results of requests, e.g. 190/200", code=EXIT_BAD_INPUT)
+            raise _fail("--success-from-pilot takes K/N: usable results of requests, e.g. 190/200", code=EXIT_BAD_INPUT)
         expected, already = point_of(counts), counts.requests
     if expected is None:
         expected, assumed = ASSUMED_SUCCESS_RATE, True
     for flag, value in (("--expected-success-rate", expected), ("--break-even", args.break_even)):
         if value is not None and not 0 < value <= 1:
-            raise _Fail(f"{flag} = {value!r}: give a first-pass success rate in (0, 1]", code=EXIT_BAD_INPUT)
+            raise _fail(f"{flag} = {value!r}: give a first-pass success rate in (0, 1]", code=EXIT_BAD_INPUT)
     try:
         advice = pilot_size_advice(
             expected, half_width=args.precision, break_even_success_rate=args.break_even, requests_already=already
         )
     except ValueError as exc:
-        raise _Fail(f"--precision: {exc}", code=EXIT_BAD_INPUT) from None
+        raise _fail(f"--precision: {exc}", code=EXIT_BAD_INPUT) from None
     if assumed:
         note = f"; the expected {expected:.0%} is an assumption: pass --expected-success-rate or --success-from-pilot"
         advice = advice.model_copy(update={"statement": advice.statement + note})
@@ -473,7 +461,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
             print("\n".join(_estimate_lines(estimate, args.budget_usd)))
         decision = budget_decision(estimate, args.budget_usd)
         if not decision.allowed:
-            raise _Fail(f"not submitted: {decision.reason}")
+            raise _fail(f"not submitted: {decision.reason}")
         _confirm(args, f"Submit {estimate.request_count} requests (worst case ${estimate.worst_case_batch_usd:,.4f})?")
         pilot_id = runner.prepare(
             args.input,
@@ -537,7 +525,7 @@ def cmd_results(args: argparse.Namespace) -> int:
     with runner:
         status = runner.refresh(pilot_id) if runner.status(pilot_id).pending else runner.status(pilot_id)
         if status.state not in ("ended", "complete"):
-            raise _Fail(f"pilot {pilot_id} is {status.state}: results are available once its batches end")
+            raise _fail(f"pilot {pilot_id} is {status.state}: results are available once its batches end")
         path = runner.download(pilot_id)
         complete = runner.status(pilot_id).state == "complete"
     if args.out:
@@ -629,7 +617,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     from pilot.ledger import Ledger, default_ledger_path
 
     if args.min_batches < 2:
-        raise _Fail(f"error: --min-batches {args.min_batches}: at least 2 batches are needed for a spread",
+        raise _fail(f"error: --min-batches {args.min_batches}: at least 2 batches are needed for a spread",
                     code=EXIT_BAD_INPUT)  # fmt: skip
     return run(args, Ledger(args.ledger or default_ledger_path()))
 
@@ -679,21 +667,21 @@ def _say(*lines: str) -> None:
 
 
 def main(argv: list[str]) -> int:
-    """Run one pilot command; returns the exit code (0 ok, 1 a failed operation, 2 bad input)."""
-    try:
-        args = _parser().parse_args(argv)
-    except _BadArguments as exc:
-        _say(f"error: {exc}")
-        return EXIT_BAD_INPUT
-    except SystemExit as exc:  # --help
-        return exc.code if isinstance(exc.code, int) else EXIT_OK
+    """`python -m costmodel pilot ARGV` through the one command line; returns the exit code."""
+    from commands import main as run_command_line
+
+    return run_command_line(["pilot", *argv])
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run one parsed pilot command; returns the exit code (0 ok, 1 a failed operation, 2 bad input)."""
     from pilot.api import PermanentApiError, TransientApiError
     from pilot.files import SourceError
     from pilot.runner import PilotError
 
     try:
-        return COMMANDS[args.command](args)
-    except _Fail as exc:
+        return COMMANDS[args.pilot_command](args)
+    except CliError as exc:
         _say(*exc.lines)
         return exc.code
     except SourceError as exc:

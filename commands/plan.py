@@ -16,6 +16,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from commands.errors import EXIT_BAD_INPUT, CliError
+from commands.parser import Parser
+
 __all__ = ["main"]
 
 # CLI flag for each model field, so a validation error says what to change
@@ -69,21 +72,6 @@ FLAG_FOR_FIELD = {
 FIELD_HELP = {field: f"set {flag}" for field, flag in FLAG_FOR_FIELD.items()}
 RESCUE_KEYS = ("rescue_cutoff_hours", "rescue_probability", "expected_rescue_cost_per_month_usd")
 """The deadline guard's figures in JSON output (issue 11), named as DeadlineGuard's fields."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports a bad flag in one line, without the usage block."""
-
-    def error(self, message: str) -> Any:
-        self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
-
-
-class CliError(Exception):
-    """Bad input: `lines` are printed one per problem and the command exits 2."""
-
-    def __init__(self, lines: list[str]) -> None:
-        super().__init__("; ".join(lines))
-        self.lines = lines
 
 
 # --- argument groups ---------------------------------------------------------------------------
@@ -221,11 +209,11 @@ def _add_spend_cap(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = Parser(
         prog="python -m costmodel",
         description="Batch Planner: when does Anthropic's Message Batches API pay, and how often to submit.",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     p = sub.add_parser("compare", help="sync vs batch spend for one workflow")
     _add_workflow(p)
     _add_ranges(p)
@@ -263,8 +251,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", metavar="PATH", default=None,
                    help="file to write (default: <scenario name>-<date>.<format> in the current folder)")
     _add_common(p)
-    sub.add_parser("pilot", help="live pilot batches (run `python -m costmodel pilot --help`)", add_help=False)
-    sub.add_parser("usage", help="import real usage (run `python -m costmodel usage --help`)", add_help=False)
+    from commands import pilot, usage
+
+    pilot.add_commands(sub.add_parser("pilot", **pilot.PARSER_TEXT))
+    usage.add_arguments(sub.add_parser("usage", **usage.PARSER_TEXT))
     return parser
 
 
@@ -972,24 +962,39 @@ def _unexpected(exc: Exception) -> int:
     return 1
 
 
+def _print_errors(lines: list[str]) -> None:
+    """One `error: ` line per problem on stderr, scrubbed of the keys in the environment."""
+    import os
+
+    from costmodel.apikeys import scrub
+
+    keys = [os.environ.get("ANTHROPIC_API_KEY"), os.environ.get("ANTHROPIC_ADMIN_KEY")]
+    for line in lines:
+        print(f"error: {scrub(line, keys)}", file=sys.stderr)
+
+
 def _main(argv: Sequence[str] | None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    if args_list and args_list[0] in FORWARDED:
-        import importlib
-
-        module = importlib.import_module(FORWARDED[args_list[0]])
-        return int(module.main(args_list[1:]))
     parser = build_parser()
-    args = parser.parse_args(args_list)
+    try:
+        args = parser.parse_args(args_list)
+    except CliError as exc:
+        _print_errors(exc.lines)
+        return exc.code
+    except SystemExit as exc:  # --help printed
+        return exc.code if isinstance(exc.code, int) else 0
     if args.command is None:
         parser.print_help()
-        return 2
+        return EXIT_BAD_INPUT
+    if args.command in FORWARDED:
+        import importlib
+
+        return int(importlib.import_module(FORWARDED[args.command]).run(args))
     try:
         return COMMANDS[args.command](args)
     except CliError as exc:
-        for line in exc.lines:
-            print(f"error: {line}", file=sys.stderr)
-        return 2
+        _print_errors(exc.lines)
+        return exc.code
     except ValidationError as exc:  # a model built from flags outside _validate: still the user's input
         from costmodel.errors import problem_lines
 

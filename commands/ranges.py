@@ -91,7 +91,7 @@ def check_draws(args: argparse.Namespace) -> list[str]:
 
 def take_ranges(args: argparse.Namespace) -> dict[str, Any]:
     """The uncertain inputs given as flags; each flag's value becomes its point value (for the point figures)."""
-    from commands.plan import CliError
+    from commands.errors import CliError
     from costmodel.uncertainty import PilotCounts, bounds_problem, point_of
 
     uncertain: dict[str, Any] = {}
@@ -122,7 +122,8 @@ def take_ranges(args: argparse.Namespace) -> dict[str, Any]:
 def _uncertain_workflow(workflow: Any, uncertain: dict[str, Any]) -> Any:
     from pydantic import ValidationError
 
-    from commands.plan import FIELD_HELP, CliError
+    from commands.errors import CliError
+    from commands.plan import FIELD_HELP
     from costmodel.errors import problem_lines
     from costmodel.uncertainty import UncertainWorkflow
 
@@ -154,7 +155,7 @@ def ranges_section(
     """
     import numpy as np
 
-    from commands.plan import CliError
+    from commands.errors import CliError
     from costmodel.samplesize import pilot_size_advice
     from costmodel.sensitivity import tornado
     from costmodel.uncertainty import PilotCounts, Range, point_of, ranges_of, simulate
@@ -242,7 +243,7 @@ def evaluate_ranges(
     args: argparse.Namespace, ranged: Any, result: Any, catalog: Any, payload: dict[str, Any]
 ) -> list[str]:
     """Portfolio and per-workflow ranges for `evaluate`, added to `payload` in place; the text lines to print."""
-    from commands.plan import CliError
+    from commands.errors import CliError
     from costmodel.formatting import share, usd
     from costmodel.uncertainty import portfolio_ranges, to_json_value
     from costmodel.workflow import WorkflowError, resolve_pricing

@@ -20,19 +20,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from commands.errors import EXIT_BAD_INPUT, EXIT_FAILED, CliError
+
 ADMIN_KEY_ENV = "ANTHROPIC_ADMIN_KEY"
-EXIT_BAD_INPUT = 2
-EXIT_UNEXPECTED = 1
+EXIT_UNEXPECTED = EXIT_FAILED
 """A failed operation (e.g. the Admin API unreachable) or an unexpected failure."""
-
-
-class _ArgumentError(Exception):
-    pass
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> Any:  # one line, no usage dump, no SystemExit traceback
-        raise _ArgumentError(message)
 
 
 def _share(text: str) -> float:
@@ -59,13 +51,16 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (also used for `--help`)."""
-    p = _Parser(
-        prog="python -m costmodel usage",
-        description="Price imported Anthropic usage (Admin API reports, Console CSV exports, request logs): "
-        "actual spend, the same standard-tier traffic on batch, savings per model and in total.",
-    )
+PARSER_TEXT: dict[str, Any] = {
+    "help": "import real usage (Admin API, Console CSV, request logs) and price it on batch",
+    "description": "Price imported Anthropic usage (Admin API reports, Console CSV exports, request logs): "
+    "actual spend, the same standard-tier traffic on batch, savings per model and in total.",
+}
+"""The `usage` subcommand's texts in the one parser (`commands.plan.build_parser`)."""
+
+
+def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The usage import's flags, on the `usage` parser of the one command line."""
     p.add_argument("files", nargs="*", metavar="FILE", help="usage/cost CSV, report JSON, request log CSV/JSONL")
     p.add_argument("--json", action="store_true", help="print JSON (with assumptions and price source)")
     p.add_argument("--batchable-share", type=_share, default=1.0, help="share of standard traffic that could wait")
@@ -94,14 +89,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
-    """Run the command; returns the exit code."""
+    """`python -m costmodel usage ARGV` through the one command line; returns the exit code."""
+    from commands import main as run_command_line
+
+    return run_command_line(["usage", *argv])
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the parsed usage command; returns the exit code."""
     try:
-        return _run(argv)
-    except SystemExit as exc:  # --help
-        return exc.code if isinstance(exc.code, int) else 0
-    except _ArgumentError as exc:
-        _err(f"{exc} (see python -m costmodel usage --help)")
-        return EXIT_BAD_INPUT
+        return _run(args)
+    except CliError as exc:
+        for line in exc.lines:
+            _err(line)
+        return exc.code
     except BrokenPipeError:  # output piped into e.g. `head`: the command line ends quietly
         raise
     except Exception as exc:  # the promise: never a traceback
@@ -135,16 +136,15 @@ def _err(line: str) -> None:
     print(f"error: {scrub(line, [os.environ.get(ADMIN_KEY_ENV)])}", file=sys.stderr)
 
 
-def _run(argv: list[str]) -> int:
+def _run(args: argparse.Namespace) -> int:
     from costmodel.usage import WhatIfAssumptions
     from usageimport.analysis import analyze, default_as_of, load_files
     from usageimport.tables import ImportResult, UsageImportError
 
-    args = build_parser().parse_args(argv)
     if not args.files and not args.fetch:
-        raise _ArgumentError("give at least one FILE, or --fetch with --start and --end")
+        raise CliError(["give at least one FILE, or --fetch with --start and --end"])
     if not 0 < args.success_rate <= 1:
-        raise _ArgumentError(f"--success-rate {args.success_rate:g} must be in (0, 1]")
+        raise CliError([f"--success-rate {args.success_rate:g} must be in (0, 1]"])
     assumptions = WhatIfAssumptions(
         batchable_share=args.batchable_share,
         batchable_share_by_model=dict(args.model_share),
@@ -196,7 +196,7 @@ def _fetch(args: argparse.Namespace, result: Any) -> None:
     from usageimport.fetch import DEFAULT_BASE_URL, fetch_into, fetch_reports
 
     if args.start is None or args.end is None:
-        raise _ArgumentError("--fetch needs --start and --end (UTC days, YYYY-MM-DD)")
+        raise CliError(["--fetch needs --start and --end (UTC days, YYYY-MM-DD)"])
     key = os.environ.get(ADMIN_KEY_ENV, "")
     reports = fetch_reports(
         admin_key=key,
@@ -208,5 +208,3 @@ def _fetch(args: argparse.Namespace, result: Any) -> None:
     fetch_into(result, reports)
 
 
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

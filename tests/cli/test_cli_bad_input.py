@@ -170,7 +170,7 @@ def test_an_unexpected_failure_anywhere_is_one_scrubbed_line_exit_1(
     def boom(*args: object, **kwargs: object) -> int:
         raise RuntimeError(f"boom with {FAKE_KEY} and {FAKE_ADMIN_KEY}\nsecond line")
 
-    target = {"compare": (commands.plan, "_main"), "pilot": (commands.pilot, "main"), "usage": (commands.usage, "main")}
+    target = {"compare": (commands.plan, "_main"), "pilot": (commands.pilot, "run"), "usage": (commands.usage, "run")}
     monkeypatch.setattr(*target[command], boom)
     code, out, err = run_cli([command, "list"] if command == "pilot" else [command])
     assert code == 1

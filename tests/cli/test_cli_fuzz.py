@@ -75,21 +75,18 @@ def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentP
 
 def all_commands() -> list[Command]:
     """Every command, read from the parsers (a new flag is fuzzed without touching this file)."""
-    from commands.pilot import _parser as pilot_parser
     from commands.plan import build_parser
-    from commands.usage import build_parser as usage_parser
 
     commands = []
     for name, sub in _subparsers(build_parser()).items():
-        if name in ("pilot", "usage"):
+        nested = _subparsers(sub)
+        if not nested:
+            commands.append(Command((name,), *_actions(sub)))
             continue
-        commands.append(Command((name,), *_actions(sub)))
-    top = pilot_parser()
-    _, top_options = _actions(top)
-    for name, sub in _subparsers(top).items():
-        positionals, options = _actions(sub)
-        commands.append(Command(("pilot", name), positionals, options + top_options))
-    commands.append(Command(("usage",), *_actions(usage_parser())))
+        _, top_options = _actions(sub)  # e.g. `pilot --ledger`, valid before and after the subcommand
+        for inner, parser in nested.items():
+            positionals, options = _actions(parser)
+            commands.append(Command((name, inner), positionals, options + top_options))
     return commands
 
 

@@ -1,0 +1,59 @@
+"""One command line (issue 9): one parser for every command, one error line and one exit-code table."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.cli.conftest import run_cli
+
+
+def _commands() -> dict[tuple[str, ...], list[str]]:
+    """Every command's argv prefix → what it needs to parse (positionals `x`, required options their first choice)."""
+    from tests.cli.test_cli_fuzz import all_commands
+
+    needs: dict[tuple[str, ...], list[str]] = {}
+    for c in all_commands():
+        argv = ["x" for a in c.positionals if a.nargs is None]
+        for a in c.options:
+            if a.required:
+                argv += [a.option_strings[0], str(next(iter(a.choices or ["x"])))]
+        needs[c.prefix] = argv
+    return needs
+
+
+COMMANDS = _commands()
+
+
+@pytest.mark.parametrize("path", sorted(COMMANDS), ids=" ".join)
+def test_an_unknown_flag_under_any_command_is_one_line_naming_it_and_that_commands_help(path: tuple[str, ...]) -> None:
+    code, out, err = run_cli([*path, *COMMANDS[path], "--no-such-flag"])
+    assert code == 2
+    assert out == ""
+    prog = " ".join(("python -m costmodel", *path))
+    assert err == f"error: unrecognized arguments: --no-such-flag (see `{prog} --help`)\n"
+
+
+def test_pilot_and_usage_are_subcommands_of_the_one_parser() -> None:
+    from commands.plan import build_parser
+    from tests.cli.test_cli_fuzz import _subparsers
+
+    top = _subparsers(build_parser())
+    assert {"compare", "sla", "recommend", "models", "evaluate", "export", "pilot", "usage"} <= set(top)
+    assert {"validate", "estimate", "submit", "wait", "report", "calibrate"} <= set(_subparsers(top["pilot"]))
+    assert any("--batchable-share" in a.option_strings for a in top["usage"]._actions)
+
+
+@pytest.mark.parametrize("argv", [["pilot"], ["pilot", "bogus"], ["usage", "--as-of", "yesterday"]])
+def test_a_bad_subcommand_or_value_is_one_line_exit_2(argv: list[str]) -> None:
+    code, _, err = run_cli(argv)
+    assert code == 2
+    assert err.startswith("error: ")
+    assert err.count("\n") == 1
+    assert "usage:" not in err
+
+
+def test_help_under_a_nested_command_exits_0_with_its_flags() -> None:
+    code, out, _ = run_cli(["pilot", "estimate", "--help"])
+    assert code == 0
+    assert "--budget-usd" in out
+    assert "python -m costmodel pilot estimate" in out
