@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from costmodel.errors import problem_lines
 from costmodel.finance import MARGIN_MODE_LABELS
 from costmodel.scenario import Scenario
+from reports.view import with_ranges
 from ui import confirm, data, portfolio, sharing, state
 
 st.title("Portfolio & finance")
@@ -188,6 +189,7 @@ st.caption(
     f"sheet in Excel, and in both reports. Prices: {view.price_source.label()}."
 )
 today = data.today()
+exported = with_ranges(view, ranges)  # the downloads carry the P10–P90 shown above and the uncertain inputs
 stem = portfolio.scenario_name(edited_scenario.name if edited_scenario else scenario.name, today)
 EXPORTS = (  # label, builder, file name, mime, icon, key: built only when clicked
     ("Download CSV", portfolio.export_csv, f"{stem}.csv", "text/csv", ":material/download:", "pf_csv"),
@@ -203,7 +205,7 @@ EXPORTS = (  # label, builder, file name, mime, icon, key: built only when click
 for column, (label, build, file_name, mime, icon, key) in zip(st.columns(len(EXPORTS)), EXPORTS, strict=True):
     column.download_button(
         label,
-        lambda build=build: build(view, generated=today),
+        lambda build=build: build(exported, generated=today),
         file_name=file_name,
         mime=mime,
         on_click="ignore",

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 from costmodel.uncertainty import UncertainWorkflow, parse_distribution, portfolio_ranges
 from costmodel.workflow import resolve_pricing
 from reports.view import scenario_view
@@ -74,3 +78,42 @@ def test_loading_the_field_portfolio_forgets_earlier_distributions() -> None:
     at = load_field_portfolio(at)
     assert "P10–P90" not in texts(at)
     assert len(at.get("plotly_chart")) == 1
+
+
+@pytest.fixture
+def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """The data each download button was given on the last run, by key (AppTest has no runtime to store a deferred
+    builder, so the button is wrapped to keep it)."""
+    from streamlit.delta_generator import DeltaGenerator
+
+    seen: dict[str, Any] = {}
+    original = DeltaGenerator.download_button
+
+    def keep(self: DeltaGenerator, label: str, data: Any, *args: Any, **kwargs: Any) -> Any:
+        seen[kwargs.get("key") or label] = data
+        return original(self, label, data, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", keep)
+    return seen
+
+
+def built(downloads: dict[str, Any], key: str) -> str:
+    """What a click on download button `key` would hand the browser."""
+    content = downloads[key]() if callable(downloads[key]) else downloads[key]
+    return content.decode() if isinstance(content, bytes) else content
+
+
+def test_downloads_carry_the_ranges_and_the_uncertain_inputs(downloads: dict[str, Any]) -> None:
+    at = load_field_portfolio()
+    assert "P10" not in built(downloads, "pf_report"), "point inputs: the point report"
+    at.session_state[UNCERTAINTY] = {AUDIT: {"success_rate": parse_distribution(SPREAD)}}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    ranges = expected_ranges()
+    s = ranges.savings_per_month_usd
+    assert s.p10 is not None
+    assert s.p90 is not None
+    report = built(downloads, "pf_report")
+    assert f"${s.p10:,.2f} – ${s.p90:,.2f}" in report
+    assert "first-pass success: triangular 90 % – 98 %, most likely 95 %" in report
+    assert "P(batch saves) (share)" in built(downloads, "pf_csv")
