@@ -6,7 +6,7 @@ import streamlit as st
 from pydantic import ValidationError
 
 from costmodel.capacity import plan_with_queue
-from costmodel.deadlines import CalendarInputs
+from costmodel.deadlines import CalendarInputs, check_schedule_queue
 from costmodel.errors import problem_lines
 from costmodel.guard import DEFAULT_BUFFER_HOURS, DEFAULT_SYNC_DRAIN_HOURS, GuardSettings, clock_guard_timing
 from costmodel.sla import plan_submissions
@@ -270,6 +270,14 @@ if calendar is not None:
             "**What deadline or arrival cut-off would be guaranteed:**\n"
             + "\n".join(f"- {fix}" for fix in calendar_plan.fixes)
         )
+    schedule_load, clock_queue = check_schedule_queue(
+        calendar, calendar_plan.schedule_local, inputs, scenario.capacity.limits()
+    )
+    st.markdown(windows.clock_queue_text(schedule_load, clock_queue))
+    for column, tile in zip(st.columns(4), windows.clock_queue_tiles(schedule_load, clock_queue), strict=True):
+        column.metric(tile.label, tile.value, help=tile.help)
+    if clock_fixes := windows.clock_queue_fixes(schedule_load, clock_queue):
+        st.markdown("**What would fit the queue:**\n" + "\n".join(f"- {fix}" for fix in clock_fixes))
     st.plotly_chart(windows.cached_calendar_figure(calendar, calendar_plan), key="win_calendar")
     st.markdown(windows.deadline_table(calendar_plan))
     st.markdown("**Cron** (local, then UTC)")

@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import field_validator, model_validator
 
 from costmodel._base import StrictModel
+from costmodel.capacity import BatchTierLimits, QueueCheck, check_queue
 from costmodel.sla import SlaInputs, _lognormal_sigma
 
 __all__ = [
@@ -38,6 +39,8 @@ __all__ = [
     "CalendarPlan",
     "DeadlineCheck",
     "HourlyProfile",
+    "ScheduleLoad",
+    "check_schedule_queue",
     "hourly_profile_from_counts",
     "hourly_profile_from_timestamps",
     "parse_working_days",
@@ -595,6 +598,66 @@ def _calendar_fixes(inputs: CalendarInputs, needed_hours: float) -> tuple[str, .
     fixes.append("treat the deadline as a target and use the typical-case probability (a soft SLA)")
     fixes.append("rescue unfinished items synchronously before the deadline (the deadline guard)")
     return tuple(fixes)
+
+
+class ScheduleLoad(StrictModel):
+    """What a clock schedule puts in the processing queue, for a day's arrivals of `N` requests."""
+
+    largest_gap_hours: float
+    """Longest time between two consecutive submissions (on a day with arrivals) [h]."""
+    largest_gap_requests: float
+    """Requests that arrive in that gap, all submitted at its end [requests]."""
+    largest_submission_requests: float
+    """The largest single submission [requests]."""
+    worst_case_in_flight_requests: float
+    """Most requests queued at once when every round takes `W`: the submissions of the last `R·W` hours [requests]."""
+    effective_interval_hours: float
+    """The relative plan's interval `I` with the same worst case, `24·peak/N − R·W` (at least one minute) [h]."""
+
+
+def _arrived_share(weights: Sequence[float], hours: float) -> float:
+    """Share of a day's arrivals before local time `hours` (any real: whole days wrap), uniform within each hour."""
+    days, within = divmod(hours, 24.0)
+    whole = int(within)
+    return days + sum(weights[:whole]) + weights[whole] * (within - whole) if whole < 24 else days + 1.0
+
+
+def schedule_load(calendar: CalendarInputs, schedule_local: Sequence[str], turnaround: SlaInputs) -> ScheduleLoad:
+    """The schedule's submissions (the volume arrived since the previous one) and the worst case in flight.
+
+    Days repeat (the day's volume `N = turnaround.requests_per_day` arrives by the calendar's profile on each
+    arrival day); a request is in the queue from its submission until its last round ends, `R·W` at worst, so the
+    peak just after a submission counts every submission of the `R·W` hours before it, that one included.
+    """
+    n, r, w = turnaround.requests_per_day, turnaround.batch_rounds, turnaround.worst_case_hours
+    weights = _profile_weights(calendar)
+    times = sorted({_hours(t) for t in schedule_local})
+    gaps = [(times[k - 1] if k else times[-1] - 24.0, t) for k, t in enumerate(times)]
+    volumes = [n * (_arrived_share(weights, end) - _arrived_share(weights, start)) for start, end in gaps]
+    span = r * w
+    peak = 0.0
+    for t in times:
+        # submissions at s + 24·m inside [t − R·W, t]
+        held = sum(v * (math.floor((t - s) / 24.0) - math.ceil((t - span - s) / 24.0) + 1)
+                   for s, v in zip(times, volumes, strict=True))  # fmt: skip
+        peak = max(peak, held)
+    widest = max(range(len(gaps)), key=lambda k: gaps[k][1] - gaps[k][0])
+    return ScheduleLoad(
+        largest_gap_hours=gaps[widest][1] - gaps[widest][0],
+        largest_gap_requests=volumes[widest],
+        largest_submission_requests=max(volumes),
+        worst_case_in_flight_requests=peak,
+        effective_interval_hours=round(max(24.0 * peak / n - span, 1 / 60), 9) if n > 0 else 24.0 / len(times),
+    )
+
+
+def check_schedule_queue(
+    calendar: CalendarInputs, schedule_local: Sequence[str], turnaround: SlaInputs, limits: BatchTierLimits
+) -> tuple[ScheduleLoad, QueueCheck]:
+    """The processing-queue check (`costmodel.capacity.check_queue`) at the clock schedule: the relative check at the
+    interval with the schedule's worst case in flight (its largest gap and the volume arriving in it)."""
+    load = schedule_load(calendar, schedule_local, turnaround)
+    return load, check_queue(turnaround, load.effective_interval_hours, limits)
 
 
 class HourlyProfile(StrictModel):

@@ -40,7 +40,7 @@ from costmodel.workflow import SlaSpec, Workflow
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-    from costmodel.deadlines import CalendarInputs, CalendarPlan, HourlyProfile
+    from costmodel.deadlines import CalendarInputs, CalendarPlan, HourlyProfile, ScheduleLoad
     from costmodel.measurement import PilotMeasurement
     from costmodel.sla import MissCurvePoint
     from ui.state import RequestLogArrivals
@@ -560,6 +560,40 @@ def queue_tiles(check: QueueCheck) -> list[Headline]:
             + (f"; the tier allows {rpm:,.0f}/min" if rpm is not None else ""),
         ),
     ]
+
+
+def clock_queue_text(load: ScheduleLoad, check: QueueCheck) -> str:
+    """The processing-queue check at a clock schedule, in words: its largest gap, what arrives in it, the verdict."""
+    return (
+        f"**Processing queue at the clock schedule.** The largest gap between submissions is "
+        f"{format_hours(load.largest_gap_hours)} and {load.largest_gap_requests:,.0f} requests arrive in it (the "
+        f"largest submission takes {load.largest_submission_requests:,.0f}); under the worst case this holds as many "
+        f"requests as submitting every {format_hours(check.interval_hours)}: {check.reason}."
+    )
+
+
+def clock_queue_fixes(load: ScheduleLoad, check: QueueCheck) -> list[str]:
+    """What would make the clock schedule fit the queue (the relative fixes, with the schedule's own instead of an
+    interval)."""
+    if check.queue_feasible:
+        return []
+    fixes = [f for f in check.fixes if not f.startswith("submit every")]
+    gap = format_hours(load.largest_gap_hours)
+    return [*fixes, f"add a submission inside the {gap} gap between submissions, or submit as work arrives"]
+
+
+def clock_queue_tiles(load: ScheduleLoad, check: QueueCheck) -> list[Headline]:
+    """Metric tiles of the queue check at a clock schedule (labels apart from the relative plan's)."""
+    return [
+        Headline("Largest gap between submissions", format_hours(load.largest_gap_hours),
+                 "Longest time between two consecutive scheduled submissions"),
+        Headline("Arriving in the largest gap", f"{load.largest_gap_requests:,.0f}",
+                 "Requests that arrive in that gap by the arrival profile, all submitted at its end"),
+        Headline("In flight at the schedule, worst case", f"{load.worst_case_in_flight_requests:,.0f}",
+                 "Every submission of the last R·W hours still queued, the one just made included"),
+        Headline("Max requests/day at the schedule", f"{check.max_requests_per_day:,.0f}",
+                 f"The most the tier's queue of {check.queue_limit_requests:,.0f} sustains with this schedule"),
+    ]  # fmt: skip
 
 
 # ---------------------------------------------------------------- deadline guard (issue 11)

@@ -264,3 +264,41 @@ def test_cli_clock_deadline_checks_the_queue_when_given_a_volume(capsys: pytest.
     assert "synchronously" in out
     code, out, _ = _cli(capsys, *flags, "--json")
     assert "queue_feasible" not in json.loads(out)  # no volume, no queue figure
+
+
+# ---- the processing queue at a clock schedule
+
+
+def test_an_even_clock_schedule_loads_the_queue_as_the_relative_plan_does() -> None:
+    from costmodel.capacity import worst_case_in_flight_requests
+    from costmodel.deadlines import schedule_load
+
+    uniform = CalendarInputs(deadline="06:00", timezone="UTC")
+    for rounds in (1, 2):
+        turnaround = SlaInputs(sla_hours=100, requests_per_day=2_000_000, batch_rounds=rounds)
+        load = schedule_load(uniform, ("00:00", "04:00", "08:00", "12:00", "16:00", "20:00"), turnaround)
+        assert load.largest_gap_hours == 4.0
+        assert load.largest_gap_requests == pytest.approx(2_000_000 / 6)
+        assert load.worst_case_in_flight_requests == pytest.approx(
+            worst_case_in_flight_requests(2_000_000, 4.0, batch_rounds=rounds)
+        )
+        assert load.effective_interval_hours == pytest.approx(4.0)
+
+
+def test_an_uneven_schedule_is_checked_at_its_largest_gap_and_the_volume_arriving_in_it() -> None:
+    from costmodel.capacity import tier_limits
+    from costmodel.deadlines import check_schedule_queue
+
+    hours = CalendarInputs(deadline="06:00", timezone="UTC", arrival_start="08:00", arrival_end="18:00")
+    turnaround = SlaInputs(sla_hours=30, requests_per_day=200_000)
+    load, check = check_schedule_queue(hours, ("12:00", "18:00"), turnaround, tier_limits("scale"))
+    assert load.largest_gap_hours == 18.0  # 18:00 → 12:00 the next day
+    assert load.largest_gap_requests == pytest.approx(80_000)  # 08:00–12:00 of a 08:00–18:00 day
+    assert load.largest_submission_requests == pytest.approx(120_000)
+    # just after 18:00: yesterday's 18:00, today's 12:00 and 18:00 submissions (a round may take 24 h)
+    assert load.worst_case_in_flight_requests == pytest.approx(320_000)
+    assert check.worst_case_in_flight_requests == pytest.approx(320_000)
+    assert check.queue_feasible
+    _, start = check_schedule_queue(hours, ("12:00", "18:00"), turnaround, tier_limits("start"))
+    assert not start.queue_feasible
+    assert start.fixes
