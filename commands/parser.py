@@ -6,9 +6,63 @@ import argparse
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
+from pydantic import BaseModel
+from pydantic_core import PydanticUndefined
+
 from commands.errors import CliError
 
-__all__ = ["Parser"]
+__all__ = ["FIELD_HELP", "FLAG_FOR_FIELD", "Parser", "add_what_if_flags", "field_default", "field_help"]
+
+# CLI flag for each model field, so a validation error says what to change
+FLAG_FOR_FIELD = {
+    "model": "--model",
+    "requests_per_day": "--requests-per-day",
+    "requests_per_month": "--requests-per-month",
+    "days_per_month": "--days-per-month",
+    "input_tokens": "--input-tokens",
+    "output_tokens": "--output-tokens",
+    "cached_input_tokens": "--cached-input-tokens",
+    "cache_hit_rate": "--cache-hit-rate",
+    "batch_cache_hit_rate": "--batch-cache-hit-rate",
+    "success_rate": "--success-rate",
+    "billed_failure_share": "--billed-failure-share",
+    "retry_route": "--retry",
+    "max_batch_rounds": "--max-batch-rounds",
+    "refinement_hours": "--refinement-hours",
+    "ops_hours_per_month": "--ops-hours-per-month",
+    "hourly_rate_usd": "--hourly-rate",
+    "amortize_months": "--amortize-months",
+    "delay_cost_per_item_hour_usd": "--delay-cost-per-item-hour",
+    "batch_wait_hours": "--wait-hours",
+    "input_usd_per_mtok": "--input-price",
+    "output_usd_per_mtok": "--output-price",
+    "batch_discount": "--batch-discount",
+    "sla_hours": "--sla-hours",
+    "max_miss_probability": "--max-miss-probability",
+    "worst_case_hours": "--worst-case-hours",
+    "downstream_hours": "--downstream-hours",
+    "safety_margin_hours": "--safety-margin-hours",
+    "batch_rounds": "--batch-rounds",
+    "avg_request_bytes": "--avg-request-bytes",
+    "tool_turns": "--tool-turns",
+    "tool_choice": "--tool-choice",
+    "thinking_tokens": "--thinking-tokens",
+    "web_searches_per_request": "--web-searches-per-request",
+    "code_execution_hours_per_request": "--code-execution-hours-per-request",
+    "inference_geo": "--inference-geo",
+    "speed": "--speed",
+    "batch_output_beta": "--batch-output-beta",
+    "sync_cache_ttl": "--sync-cache-ttl",
+    "batch_cache_ttl": "--batch-cache-ttl",
+    "urgent_share": "--urgent-share",
+    "median_processing_hours": "--median-processing-hours",
+    "p90_processing_hours": "--p90-processing-hours",
+    "expired_share": "--expired-share",
+    "monthly_spend_cap_usd": "--spend-cap-usd",
+    "queue_limit_requests": "--queue-limit",
+}
+FIELD_HELP = {field: f"set {flag}" for field, flag in FLAG_FOR_FIELD.items()}
+"""What a validation error adds after a field's problem: the flag to change."""
 
 _DEEPEST = "_cli_prog"
 """Namespace attribute: the innermost (sub)command parsed, so an unknown flag points at its help."""
@@ -36,3 +90,37 @@ class Parser(argparse.ArgumentParser):
             prog = getattr(parsed, _DEEPEST, self.prog)
             raise CliError([f"unrecognized arguments: {' '.join(extras)} (see `{prog} --help`)"])
         return parsed
+
+
+# --- flags derived from the model fields ---------------------------------------------------------
+
+
+def field_default(model: type[BaseModel], name: str) -> Any:
+    """The model field's default: the flag's default, so the command line never restates it."""
+    default = model.model_fields[name].default
+    return None if default is PydanticUndefined else default
+
+
+def field_help(model: type[BaseModel], name: str) -> str:
+    """The model field's docstring (pydantic keeps it as the description) as flag help, with its default."""
+    text = (model.model_fields[name].description or name.replace("_", " ")).replace("%", "%%")
+    default = field_default(model, name)
+    if default is None or isinstance(default, BaseModel):
+        return text
+    return f"{text} Default: {default:g}." if isinstance(default, float) else f"{text} Default: {default}."
+
+
+def add_what_if_flags(group: Any) -> None:
+    """The what-if flags (first-pass success, billed failures, retry route and rounds), one definition for every
+    command that takes them (`compare`, `recommend`, `usage`); defaults and help from `Workflow`'s fields."""
+    from costmodel.workflow import Workflow
+
+    for field, kwargs in (
+        ("success_rate", {"type": float}),
+        ("billed_failure_share", {"type": float}),
+        ("retry_route", {"choices": ["sync", "batch"], "dest": "retry"}),
+        ("max_batch_rounds", {"type": int}),
+    ):
+        group.add_argument(
+            FLAG_FOR_FIELD[field], default=field_default(Workflow, field), help=field_help(Workflow, field), **kwargs
+        )

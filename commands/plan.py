@@ -17,59 +17,15 @@ from typing import Any
 from pydantic import ValidationError
 
 from commands.errors import EXIT_BAD_INPUT, CliError
-from commands.parser import Parser
+from commands.parser import FIELD_HELP, FLAG_FOR_FIELD, Parser, add_what_if_flags, field_default, field_help
 
 __all__ = ["main"]
 
-# CLI flag for each model field, so a validation error says what to change
-FLAG_FOR_FIELD = {
-    "model": "--model",
-    "requests_per_day": "--requests-per-day",
-    "requests_per_month": "--requests-per-month",
-    "days_per_month": "--days-per-month",
-    "input_tokens": "--input-tokens",
-    "output_tokens": "--output-tokens",
-    "cached_input_tokens": "--cached-input-tokens",
-    "cache_hit_rate": "--cache-hit-rate",
-    "batch_cache_hit_rate": "--batch-cache-hit-rate",
-    "success_rate": "--success-rate",
-    "billed_failure_share": "--billed-failure-share",
-    "retry_route": "--retry",
-    "max_batch_rounds": "--max-batch-rounds",
-    "refinement_hours": "--refinement-hours",
-    "ops_hours_per_month": "--ops-hours-per-month",
-    "hourly_rate_usd": "--hourly-rate",
-    "amortize_months": "--amortize-months",
-    "delay_cost_per_item_hour_usd": "--delay-cost-per-item-hour",
-    "batch_wait_hours": "--wait-hours",
-    "input_usd_per_mtok": "--input-price",
-    "output_usd_per_mtok": "--output-price",
-    "batch_discount": "--batch-discount",
-    "sla_hours": "--sla-hours",
-    "max_miss_probability": "--max-miss-probability",
-    "worst_case_hours": "--worst-case-hours",
-    "downstream_hours": "--downstream-hours",
-    "safety_margin_hours": "--safety-margin-hours",
-    "batch_rounds": "--batch-rounds",
-    "avg_request_bytes": "--avg-request-bytes",
-    "tool_turns": "--tool-turns",
-    "tool_choice": "--tool-choice",
-    "thinking_tokens": "--thinking-tokens",
-    "web_searches_per_request": "--web-searches-per-request",
-    "code_execution_hours_per_request": "--code-execution-hours-per-request",
-    "inference_geo": "--inference-geo",
-    "speed": "--speed",
-    "batch_output_beta": "--batch-output-beta",
-    "sync_cache_ttl": "--sync-cache-ttl",
-    "batch_cache_ttl": "--batch-cache-ttl",
-    "urgent_share": "--urgent-share",
-    "median_processing_hours": "--median-processing-hours",
-    "p90_processing_hours": "--p90-processing-hours",
-    "expired_share": "--expired-share",
-    "monthly_spend_cap_usd": "--spend-cap-usd",
-    "queue_limit_requests": "--queue-limit",
-}
-FIELD_HELP = {field: f"set {flag}" for field, flag in FLAG_FOR_FIELD.items()}
+SLA_FLOAT_FIELDS = (
+    "max_miss_probability", "worst_case_hours", "safety_margin_hours", "downstream_hours", "avg_request_bytes",
+    "median_processing_hours", "p90_processing_hours", "expired_share",
+)  # fmt: skip
+"""SlaSpec's number fields, one flag each (`FLAG_FOR_FIELD`): default and help read from the model."""
 RESCUE_KEYS = ("rescue_cutoff_hours", "rescue_probability", "expected_rescue_cost_per_month_usd")
 """The deadline guard's figures in JSON output (issue 11), named as DeadlineGuard's fields."""
 
@@ -123,10 +79,7 @@ def _add_workflow(p: argparse.ArgumentParser) -> None:
     g.add_argument("--inference-geo", choices=["global", "us"], default="global", help="data residency")
     g.add_argument("--speed", choices=["standard", "fast"], default="standard", help="fast mode (sync only)")
     g.add_argument("--batch-output-beta", action="store_true", help="batch-only 300k-output beta")
-    g.add_argument("--success-rate", type=float, default=1.0, help="first-pass success rate s in (0, 1]")
-    g.add_argument("--billed-failure-share", type=float, default=1.0, help="billed share of a failed attempt f")
-    g.add_argument("--retry", choices=["sync", "batch"], default="sync", help="retry route for failures")
-    g.add_argument("--max-batch-rounds", type=int, default=1, help="batch rounds in total (route batch)")
+    add_what_if_flags(g)
     g.add_argument("--failures-on-sync-too", action="store_true", help="sync fails as often and retries")
     g.add_argument("--refinement-hours", type=float, default=0.0)
     g.add_argument("--ops-hours-per-month", type=float, default=0.0)
@@ -138,16 +91,14 @@ def _add_workflow(p: argparse.ArgumentParser) -> None:
 
 def _add_sla(p: argparse.ArgumentParser, *, volume: bool) -> None:
     g = p.add_argument_group("SLA")
-    g.add_argument("--sla-hours", type=float, help="arrival → usable deadline [h] (or --deadline)")
-    g.add_argument("--sla-kind", choices=["hard", "soft"], default="hard")
-    g.add_argument("--max-miss-probability", type=float, default=0.01, help="soft SLA miss budget (0.01)")
-    g.add_argument("--worst-case-hours", type=float, default=24.0)
-    g.add_argument("--safety-margin-hours", type=float, default=2.0)
-    g.add_argument("--downstream-hours", type=float, default=0.0)
-    g.add_argument("--avg-request-bytes", type=float, default=20_000.0)
-    g.add_argument("--median-processing-hours", type=float, default=0.25)
-    g.add_argument("--p90-processing-hours", type=float, default=1.0)
-    g.add_argument("--expired-share", type=float, default=0.001)
+    from costmodel.workflow import SlaSpec
+
+    g.add_argument("--sla-hours", type=float, help=field_help(SlaSpec, "sla_hours") + " (or --deadline)")
+    g.add_argument("--sla-kind", choices=["hard", "soft"], default=field_default(SlaSpec, "kind"),
+                   help=field_help(SlaSpec, "kind"))  # fmt: skip
+    for field in SLA_FLOAT_FIELDS:
+        g.add_argument(FLAG_FOR_FIELD[field], type=float, default=field_default(SlaSpec, field),
+                       help=field_help(SlaSpec, field))  # fmt: skip
     if volume:
         g.add_argument("--batch-rounds", type=int, default=1)
         g.add_argument("--requests-per-day", type=float, default=0.0)
@@ -181,8 +132,12 @@ def _add_guard(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("deadline guard")
     g.add_argument("--rescue-to-sync", action="store_true",
                    help="at a cutoff before the deadline, cancel what has not finished and run it synchronously")
-    g.add_argument("--sync-drain-hours", type=float, default=0.5, help="time to run the rescued requests on sync [h]")
-    g.add_argument("--rescue-buffer-hours", type=float, default=0.5, help="slack after the drain [h]")
+    from costmodel.guard import GuardSettings
+
+    g.add_argument("--sync-drain-hours", type=float, default=field_default(GuardSettings, "sync_drain_hours"),
+                   help=field_help(GuardSettings, "sync_drain_hours"))  # fmt: skip
+    g.add_argument("--rescue-buffer-hours", type=float, default=field_default(GuardSettings, "buffer_hours"),
+                   help=field_help(GuardSettings, "buffer_hours"))  # fmt: skip
 
 
 def _add_draws(p: argparse.ArgumentParser) -> None:

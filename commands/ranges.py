@@ -123,7 +123,7 @@ def _uncertain_workflow(workflow: Any, uncertain: dict[str, Any]) -> Any:
     from pydantic import ValidationError
 
     from commands.errors import CliError
-    from commands.plan import FIELD_HELP
+    from commands.parser import FIELD_HELP
     from costmodel.errors import problem_lines
     from costmodel.uncertainty import UncertainWorkflow
 

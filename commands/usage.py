@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from commands.errors import EXIT_BAD_INPUT, EXIT_FAILED, CliError
+from commands.parser import FIELD_HELP, add_what_if_flags
 
 ADMIN_KEY_ENV = "ANTHROPIC_ADMIN_KEY"
 EXIT_UNEXPECTED = EXIT_FAILED
@@ -66,10 +67,7 @@ def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--batchable-share", type=_share, default=1.0, help="share of standard traffic that could wait")
     p.add_argument("--model-share", type=_pair, action="append", default=[], metavar="MODEL=SHARE")
     p.add_argument("--tag-share", type=_pair, action="append", default=[], metavar="TAG=SHARE")
-    p.add_argument("--success-rate", type=float, default=1.0, help="batch first-pass success rate s, in (0, 1]")
-    p.add_argument("--billed-failure-share", type=_share, default=1.0, help="billed share f of a failed attempt")
-    p.add_argument("--retry", choices=("sync", "batch"), default="sync", help="where first-pass failures rerun")
-    p.add_argument("--max-batch-rounds", type=int, default=1, help="batch rounds in total (--retry batch)")
+    add_what_if_flags(p.add_argument_group("what if (how the traffic would run on batch)"))
     p.add_argument("--as-of", type=_day, help="price date (default: the last day of the usage)")
     p.add_argument("--fetch", action="store_true", help=f"fetch reports from the Admin API (key in ${ADMIN_KEY_ENV})")
     p.add_argument("--start", type=_day, help="first UTC day to fetch")
@@ -118,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
         if isinstance(exc, ValidationError):
             from costmodel.errors import problem_lines
 
-            for line in problem_lines(exc):
+            for line in problem_lines(exc, field_help=FIELD_HELP):
                 _err(line)
             return EXIT_BAD_INPUT
         if isinstance(exc, UsageError | ValueError | OSError):
@@ -143,8 +141,6 @@ def _run(args: argparse.Namespace) -> int:
 
     if not args.files and not args.fetch:
         raise CliError(["give at least one FILE, or --fetch with --start and --end"])
-    if not 0 < args.success_rate <= 1:
-        raise CliError([f"--success-rate {args.success_rate:g} must be in (0, 1]"])
     assumptions = WhatIfAssumptions(
         batchable_share=args.batchable_share,
         batchable_share_by_model=dict(args.model_share),

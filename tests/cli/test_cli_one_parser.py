@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.cli.conftest import run_cli
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _commands() -> dict[tuple[str, ...], list[str]]:
@@ -57,3 +61,40 @@ def test_help_under_a_nested_command_exits_0_with_its_flags() -> None:
     assert code == 0
     assert "--budget-usd" in out
     assert "python -m costmodel pilot estimate" in out
+
+
+USAGE_LOG = str(ROOT / "data" / "usage" / "console_cost_2026-10.csv")
+WORKFLOW = ["--input-tokens", "1000", "--output-tokens", "100", "--requests-per-day", "10"]
+
+
+@pytest.mark.parametrize(
+    ("flag", "line"),
+    [
+        ("--success-rate", "error: success_rate = 2.0: Input should be less than or equal to 1 (set --success-rate)"),
+        ("--billed-failure-share", "error: billed_failure_share = 2.0: Input should be less than or equal to 1 "
+         "(set --billed-failure-share)"),
+    ],
+)  # fmt: skip
+def test_a_what_if_flag_out_of_range_gets_the_same_line_under_every_command(flag: str, line: str) -> None:
+    for argv in (["compare", *WORKFLOW], ["recommend", *WORKFLOW], ["usage", USAGE_LOG]):
+        code, _, err = run_cli([*argv, flag, "2"])
+        assert (code, err) == (2, line + "\n"), argv
+
+
+def test_flag_defaults_and_help_come_from_the_model_fields() -> None:
+    from commands.plan import build_parser
+    from costmodel.guard import GuardSettings
+    from costmodel.workflow import SlaSpec, Workflow
+    from tests.cli.test_cli_fuzz import _subparsers
+
+    commands = _subparsers(build_parser())
+    for command in ("sla", "recommend"):
+        actions = {a.dest: a for a in commands[command]._actions}
+        for field in ("max_miss_probability", "worst_case_hours", "safety_margin_hours", "median_processing_hours"):
+            assert actions[field].default == SlaSpec.model_fields[field].default, (command, field)
+            assert (SlaSpec.model_fields[field].description or "?").replace("%", "%%") in (actions[field].help or "")
+        assert actions["sync_drain_hours"].default == GuardSettings.model_fields["sync_drain_hours"].default
+    for command in ("compare", "recommend", "usage"):
+        actions = {a.dest: a for a in commands[command]._actions}
+        assert actions["max_batch_rounds"].default == Workflow.model_fields["max_batch_rounds"].default
+        assert (Workflow.model_fields["success_rate"].description or "?") in (actions["success_rate"].help or "")

@@ -76,7 +76,7 @@ def test_to_scenario_then_plan_round_trip(
     [
         ([], "give at least one FILE"),
         (["missing.csv"], "missing.csv: no such file"),
-        (["{log}", "--success-rate", "0"], "--success-rate 0 must be in (0, 1]"),
+        (["{log}", "--success-rate", "0"], "success_rate = 0.0: Input should be greater than 0 (set --success-rate)"),
         (["{log}", "--batchable-share", "1.5"], "not a share between 0 and 1"),
         (["{log}", "--model-share", "oops"], "write NAME=SHARE"),
         (["{log}", "--bogus"], "unrecognized arguments: --bogus"),
