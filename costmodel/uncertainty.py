@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from costmodel.finance import FinanceInputs
     from costmodel.recommend import WorkflowResult
     from costmodel.sla import SlaPlan
+    from costmodel.turnaround import TurnaroundFit
 
 __all__ = [
     "DEFAULT_DRAWS",
@@ -76,8 +77,11 @@ __all__ = [
     "simulate",
     "split_uncertain",
     "to_json_value",
+    "token_samples",
+    "turnaround_distribution",
     "uncertain_scenario_from_json",
     "uncertain_scenario_to_json",
+    "with_distributions",
     "workflow_ranges",
 ]
 
@@ -1200,6 +1204,65 @@ def portfolio_ranges(
 def distributions_json(uncertain: Mapping[str, Any]) -> str:
     """The uncertain inputs as short-form JSON (for exports)."""
     return json.dumps({k: to_json_value(v) for k, v in uncertain.items()})
+
+
+# --- where distributions come from: a pilot, a request log, the ledger's turnaround fit ---------------------
+
+
+def _thinned(values: Sequence[float], what: str) -> tuple[float, ...]:
+    """The observations as floats; more than `MAX_SAMPLE_VALUES` are cut to that many evenly spaced quantiles."""
+    a = np.asarray(values, dtype=float)
+    if a.size and (not np.all(np.isfinite(a)) or float(a.min()) < 0):
+        raise ValueError(f"{what}: every per-request count must be a number ≥ 0; check the source's usage fields")
+    if a.size > MAX_SAMPLE_VALUES:  # evenly spaced order statistics: the same distribution, whatever the order
+        a = np.sort(a)[np.linspace(0, a.size - 1, MAX_SAMPLE_VALUES).round().astype(int)]
+    return tuple(float(v) for v in a)
+
+
+def token_samples(input_tokens: Sequence[float], output_tokens: Sequence[float]) -> dict[str, Sample]:
+    """Per-request token counts (a pilot's succeeded results, a request log's rows) as `sample` distributions of
+    input and output tokens per request [tokens]; an empty list gives none. A log longer than `MAX_SAMPLE_VALUES`
+    keeps that many evenly spaced quantiles of its counts, which keeps its distribution and average.
+
+    Raises ValueError naming the count when one is negative or not a number.
+    """
+    found: dict[str, Sample] = {}
+    for name, values, what in (("input_tokens", input_tokens, "input tokens"),
+                               ("output_tokens", output_tokens, "output tokens")):  # fmt: skip
+        kept = _thinned(values, what)
+        if kept:
+            found[name] = Sample(values=kept)
+    return found
+
+
+def turnaround_distribution(fit: TurnaroundFit) -> Triangular | None:
+    """The median batch turnaround the ledger's fit supports, as a distribution [h]: triangular over the fit's
+    95 % bootstrap interval of the median, most likely at the fitted median (the p90 moves with it, see
+    `UNCERTAIN_FIELDS`). None when the fit does not replace the defaults (too few batches) or has no interval."""
+    ci = fit.overall.median_ci_hours
+    if not fit.use_fit or ci is None or ci[0] <= 0:
+        return None
+    lo, hi = ci
+    return Triangular(lo=lo, mode=min(max(fit.median_hours, lo), hi), hi=hi)
+
+
+def with_distributions(
+    workflow: Workflow, held: Mapping[str, Any], added: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[str]]:
+    """`held` (a workflow's uncertain inputs) with each of `added` that fits `workflow`, and one line per distribution
+    left out, naming its field and why (`input_tokens: … reaches below the cacheable prefix …`)."""
+    from costmodel.errors import problem_lines
+
+    merged = dict(held)
+    dropped: list[str] = []
+    for name, d in added.items():
+        try:
+            UncertainWorkflow(workflow=workflow, uncertain={**merged, name: d})
+        except ValidationError as exc:
+            dropped += [line.removeprefix("input: ").removeprefix("uncertain.") for line in problem_lines(exc)]
+            continue
+        merged[name] = d
+    return merged, dropped
 
 
 # --- scenario files with inline distributions ---------------------------------------------------------
