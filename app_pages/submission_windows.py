@@ -54,7 +54,9 @@ if (
     and windows.with_learned_turnaround(base, learned) != base
     and st.button(windows.learned_label(learned), icon=":material/history:")
 ):
-    state.set_workflow(index, windows.with_learned_turnaround(base, learned))
+    applied = windows.with_learned_turnaround(base, learned)
+    state.set_workflow(index, applied)
+    state.set_uncertainty(index, windows.learned_uncertainty(applied, learned, state.get_uncertainty(index)))
     st.rerun()
 
 # ---- widgets: the one workflow form, this page's sections

@@ -33,6 +33,7 @@ from costmodel.uncertainty import (
     UncertainWorkflow,
     UniformRange,
     WorkflowRanges,
+    describe,
     net_savings_histogram,
     parse_distribution,
     ranges_of,
@@ -144,6 +145,16 @@ def _with(workflow: Workflow, found: dict[str, Any]) -> tuple[UncertainWorkflow 
     return (uncertain if uncertain.is_uncertain else None), []
 
 
+def _kept(workflow: Workflow, stored: dict[str, Any]) -> dict[str, Any]:
+    """The held distributions no box edits: samples (a file, a pilot, a request log) and, with an SLA, the learned
+    turnaround (Submission windows)."""
+    return {
+        k: v
+        for k, v in stored.items()
+        if isinstance(v, Sample) or (k == "median_processing_hours" and workflow.sla is not None)
+    }
+
+
 def uncertainty_inputs(index: int, workflow: Workflow) -> UncertainWorkflow | None:
     """The "Uncertainty" section: a box per input; returns the workflow with its distributions, or None when every
     input is a point. Bad text is a one-line error in the section, and the point figures stand.
@@ -170,9 +181,17 @@ def uncertainty_inputs(index: int, workflow: Workflow) -> UncertainWorkflow | No
             "Leave a box empty for the form's value. A range gives P10-P90 beside each figure (the median is the "
             "headline), a band around the savings curve, a histogram and what drives the result."
         )
-        found: dict[str, Any] = {k: v for k, v in stored.items() if isinstance(v, Sample)}  # kept from a file
+        found = _kept(workflow, stored)
+        if found:
+            st.caption(
+                "Kept from a file, a pilot, a request log or the ledger (no box shows them): "
+                + "; ".join(
+                    f"{UNCERTAIN_FIELDS[k].label}: {describe(v, UNCERTAIN_FIELDS[k])}" for k, v in found.items()
+                )
+                + "."
+            )
         boxes = _fields(workflow)
-        left_out = {k: v for k, v in stored.items() if k not in boxes and not isinstance(v, Sample)}
+        left_out = {k: v for k, v in stored.items() if k not in boxes and k not in found}
         if left_out:  # e.g. a link's monthly volume range on a workflow whose volume is per day
             _, why = _with(workflow, left_out)
             st.warning(

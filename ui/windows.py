@@ -1095,3 +1095,15 @@ def calibration_figure(learned: LearnedTurnaround, inputs: SlaInputs) -> go.Figu
         "margin": {"t": 50, "b": 10},
     }
     return go.Figure({"data": data, "layout": layout})
+
+
+def learned_uncertainty(workflow: Workflow, learned: LearnedTurnaround, held: dict[str, Any]) -> dict[str, Any]:
+    """`held` (the workflow's uncertain inputs) with the learned median turnaround as uncertain as the fit says
+    (issue 12: the fit's 95 % interval of the median, `costmodel.uncertainty.turnaround_distribution`); `held`
+    unchanged without a fit or an SLA."""
+    from costmodel.uncertainty import turnaround_distribution, with_distributions
+
+    turnaround = turnaround_distribution(learned.fit)
+    if turnaround is None:
+        return dict(held)
+    return with_distributions(workflow, held, {"median_processing_hours": turnaround})[0]
