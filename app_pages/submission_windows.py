@@ -9,7 +9,6 @@ from costmodel.capacity import plan_with_queue
 from costmodel.deadlines import CalendarInputs, check_schedule_queue
 from costmodel.errors import problem_lines
 from costmodel.guard import DEFAULT_BUFFER_HOURS, DEFAULT_SYNC_DRAIN_HOURS, GuardSettings, clock_guard_timing
-from costmodel.sla import plan_submissions
 from ui import data, sharing, state, widgets, windows
 
 st.title("Submission windows")
@@ -149,7 +148,7 @@ if capacity is not None or guard_settings != scenario.deadline_guard:
     state.set_scenario(scenario)
 
 # ---- the core calls
-plan = plan_submissions(inputs)
+plan = windows.submission_plan(inputs)
 queue = windows.queue_check(inputs, plan, scenario.capacity)
 plan = plan_with_queue(plan, queue)
 
@@ -183,17 +182,16 @@ st.caption(
     "scheduled submission after the previous round ends (what a scheduled job does), not the instant they fail."
 )
 
-st.plotly_chart(windows.timeline_figure(inputs, plan), key="win_timeline")
-points, histogram = windows.typical_case_charts(inputs, plan)
+timeline_chart, latency_chart, miss_chart = windows.plan_figures(inputs, plan)
+st.plotly_chart(timeline_chart, key="win_timeline")
 left, right = st.columns(2)
 with left:
-    figure = windows.latency_figure(inputs, plan, histogram)
-    if figure is None:
+    if latency_chart is None:
         st.info("No interval keeps this SLA, so there is no typical case to show.")
     else:
-        st.plotly_chart(figure, key="win_latency")
+        st.plotly_chart(latency_chart, key="win_latency")
 with right:
-    st.plotly_chart(windows.miss_curve_figure(inputs, plan, points), key="win_miss_curve")
+    st.plotly_chart(miss_chart, key="win_miss_curve")
 
 with st.expander("Learned turnaround and calibration", expanded=False):
     st.caption(windows.learned_note(learned))

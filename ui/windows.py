@@ -31,6 +31,7 @@ from costmodel.sla import (
     SlaInputs,
     SlaPlan,
     TimelineBar,
+    plan_submissions,
     timeline,
 )
 from costmodel.sla import typical_case_charts as sla_typical_case_charts
@@ -388,9 +389,47 @@ def latency_figure(inputs: SlaInputs, plan: SlaPlan, histogram: LatencyHistogram
     return go.Figure({"data": [bar], "layout": layout})
 
 
+@st.cache_resource(show_spinner=False, max_entries=32)  # frozen results, shared and never mutated
+def _charts_cached(
+    inputs_json: str, interval_hours: float | None
+) -> tuple[tuple[MissCurvePoint, ...], LatencyHistogram | None]:
+    inputs = SlaInputs.model_validate_json(inputs_json)
+    points, histogram = sla_typical_case_charts(inputs, interval_hours, samples=PAGE_SAMPLES)
+    return tuple(points), histogram
+
+
 def typical_case_charts(inputs: SlaInputs, plan: SlaPlan) -> tuple[list[MissCurvePoint], LatencyHistogram | None]:
-    """The P(miss) curve and the latency histogram at the plan's interval, from one simulation."""
-    return sla_typical_case_charts(inputs, plan.interval_hours, samples=PAGE_SAMPLES)
+    """The P(miss) curve and the latency histogram at the plan's interval, from one simulation (cached on its
+    inputs: a rerun that changes neither simulates nothing)."""
+    points, histogram = _charts_cached(inputs.model_dump_json(), plan.interval_hours)
+    return list(points), histogram
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)  # a frozen plan, shared and never mutated
+def _plan_cached(inputs_json: str) -> SlaPlan:
+    return plan_submissions(SlaInputs.model_validate_json(inputs_json))
+
+
+def submission_plan(inputs: SlaInputs) -> SlaPlan:
+    """`costmodel.sla.plan_submissions` (its typical case is a simulation), cached on its inputs."""
+    return _plan_cached(inputs.model_dump_json())
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)  # shared, never mutated: a rerun skips plotly's validation
+def _plan_figures(inputs_json: str, plan_json: str) -> tuple[go.Figure, go.Figure | None, go.Figure]:
+    inputs, plan = SlaInputs.model_validate_json(inputs_json), SlaPlan.model_validate_json(plan_json)
+    points, histogram = typical_case_charts(inputs, plan)
+    return (
+        timeline_figure(inputs, plan),
+        latency_figure(inputs, plan, histogram),
+        miss_curve_figure(inputs, plan, points),
+    )
+
+
+def plan_figures(inputs: SlaInputs, plan: SlaPlan) -> tuple[go.Figure, go.Figure | None, go.Figure]:
+    """The timeline, the typical-case latency (None without an interval) and the P(miss) curve, cached on the
+    inputs and the plan."""
+    return _plan_figures(inputs.model_dump_json(), plan.model_dump_json())
 
 
 def miss_curve_figure(inputs: SlaInputs, plan: SlaPlan, points: Sequence[MissCurvePoint]) -> go.Figure:
