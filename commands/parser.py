@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from datetime import date
 from typing import Any, NoReturn
 
 from pydantic import BaseModel
@@ -11,7 +12,10 @@ from pydantic_core import PydanticUndefined
 
 from commands.errors import CliError
 
-__all__ = ["FIELD_HELP", "FLAG_FOR_FIELD", "Parser", "add_what_if_flags", "field_default", "field_help"]
+__all__ = [
+    "FIELD_HELP", "FLAG_FOR_FIELD", "Parser", "add_pricing_date", "add_what_if_flags", "day", "field_default",
+    "field_help",
+]  # fmt: skip
 
 # CLI flag for each model field, so a validation error says what to change
 FLAG_FOR_FIELD = {
@@ -124,3 +128,18 @@ def add_what_if_flags(group: Any) -> None:
         group.add_argument(
             FLAG_FOR_FIELD[field], default=field_default(Workflow, field), help=field_help(Workflow, field), **kwargs
         )
+
+
+def day(text: str) -> date:
+    """An argparse type: a calendar day written YYYY-MM-DD."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def add_pricing_date(parser: Any, *, default: str = "today") -> None:
+    """`--as-of YYYY-MM-DD`: the date whose prices price the figures; every command takes it."""
+    parser.add_argument(
+        "--as-of", type=day, default=None, metavar="YYYY-MM-DD", help=f"price date (default: {default})"
+    )

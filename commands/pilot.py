@@ -21,6 +21,7 @@ from typing import Any
 
 from commands.errors import EXIT_BAD_INPUT, EXIT_OK, CliError
 from commands.errors import EXIT_FAILED as EXIT_PROBLEM
+from commands.parser import add_pricing_date
 from pilot.checks import OutputCheck
 from pilot.clock import format_hours
 from pilot.report import PilotReport
@@ -75,6 +76,7 @@ def add_commands(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--ledger", type=Path, default=None, help=ledger_help)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--ledger", type=Path, default=argparse.SUPPRESS, help=ledger_help)
+    add_pricing_date(common, default="today; prices the estimates and reports")
     sub = parser.add_subparsers(dest="pilot_command", required=True, metavar="COMMAND")
 
     def add(name: str, **kwargs: Any) -> argparse.ArgumentParser:
@@ -169,10 +171,11 @@ def add_commands(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 # --- helpers ------------------------------------------------------------------------------------------
 
 
-def _catalog() -> Any:
+def _catalog(args: argparse.Namespace) -> Any:
+    """The price catalog on `--as-of` (default: today, UTC)."""
     from costmodel.prices import load_catalog
 
-    return load_catalog(as_of=datetime.now(UTC).date())
+    return load_catalog(as_of=args.as_of or datetime.now(UTC).date())
 
 
 def _ledger(args: argparse.Namespace) -> Any:
@@ -375,7 +378,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     with _runner(args) as runner:
         try:
             _, estimate = runner.estimate(
-                args.input, _catalog(), template=_template(args), count_tokens=args.count_tokens
+                args.input, _catalog(args), template=_template(args), count_tokens=args.count_tokens
             )
         except ValidationFailed as exc:
             raise _validation_failure(exc.result, args.input) from None
@@ -451,7 +454,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
     check = _check(args)
     template = _template(args)
     with _runner(args) as runner:
-        catalog = _catalog()
+        catalog = _catalog(args)
         try:
             _, estimate = runner.estimate(args.input, catalog, template=template, count_tokens=args.count_tokens)
         except ValidationFailed as exc:
@@ -557,7 +560,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         status = runner.status(pilot_id)
         if status.state == "ended":
             runner.download(pilot_id)
-        report = runner.report(pilot_id, _catalog())
+        report = runner.report(pilot_id, _catalog(args))
     try:
         measurement: dict[str, Any] | None = report.measurement().model_dump(mode="json")
     except ValueError as exc:
@@ -633,7 +636,7 @@ def cmd_cancel(args: argparse.Namespace) -> int:
 def cmd_retry_failed(args: argparse.Namespace) -> int:
     runner, pilot_id = _runner_for(args)
     with runner:
-        new_id = runner.retry_failed(pilot_id, _catalog(), budget_usd=args.budget_usd)
+        new_id = runner.retry_failed(pilot_id, _catalog(args), budget_usd=args.budget_usd)
         new = runner.status(new_id)
         if not args.json:
             print(_target_line(runner.endpoint, runner.simulated))

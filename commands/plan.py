@@ -17,7 +17,16 @@ from typing import Any
 from pydantic import ValidationError
 
 from commands.errors import EXIT_BAD_INPUT, CliError
-from commands.parser import FIELD_HELP, FLAG_FOR_FIELD, Parser, add_what_if_flags, field_default, field_help
+from commands.parser import (
+    FIELD_HELP,
+    FLAG_FOR_FIELD,
+    Parser,
+    add_pricing_date,
+    add_what_if_flags,
+    day,
+    field_default,
+    field_help,
+)
 
 __all__ = ["main"]
 
@@ -35,9 +44,7 @@ RESCUE_KEYS = ("rescue_cutoff_hours", "rescue_probability", "expected_rescue_cos
 
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
-    p.add_argument(
-        "--as-of", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD", help="price date (default: today)"
-    )
+    add_pricing_date(p)
     p.add_argument(
         "--refresh-prices", action="store_true",
         help="fetch the latest genai-prices data first (internet); falls back to the bundled data with a warning",
@@ -124,7 +131,7 @@ def _add_calendar(p: argparse.ArgumentParser) -> None:
     arrivals.add_argument("--arrivals-from", default=None, metavar="LOGFILE",
                           help="learn arrivals by hour from a request log's timestamps (CSV or JSONL)")
     g.add_argument("--submit-at", default=None, metavar="HH:MM,...", help="evaluate this schedule (default: plan one)")
-    g.add_argument("--start-date", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+    g.add_argument("--start-date", type=day, default=None, metavar="YYYY-MM-DD",
                    help="first simulated day (default: today); daylight-saving changes follow from it")
 
 

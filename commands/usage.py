@@ -14,14 +14,14 @@ import argparse
 import json
 import os
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from commands.errors import EXIT_BAD_INPUT, EXIT_FAILED, CliError
-from commands.parser import FIELD_HELP, add_what_if_flags
+from commands.parser import FIELD_HELP, add_pricing_date, add_what_if_flags, day
 
 ADMIN_KEY_ENV = "ANTHROPIC_ADMIN_KEY"
 EXIT_UNEXPECTED = EXIT_FAILED
@@ -45,13 +45,6 @@ def _pair(text: str) -> tuple[str, float]:
     return name, _share(value)
 
 
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
-
-
 PARSER_TEXT: dict[str, Any] = {
     "help": "import real usage (Admin API, Console CSV, request logs) and price it on batch",
     "description": "Price imported Anthropic usage (Admin API reports, Console CSV exports, request logs): "
@@ -68,10 +61,10 @@ def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument("--model-share", type=_pair, action="append", default=[], metavar="MODEL=SHARE")
     p.add_argument("--tag-share", type=_pair, action="append", default=[], metavar="TAG=SHARE")
     add_what_if_flags(p.add_argument_group("what if (how the traffic would run on batch)"))
-    p.add_argument("--as-of", type=_day, help="price date (default: the last day of the usage)")
+    add_pricing_date(p, default="the last day of the usage")
     p.add_argument("--fetch", action="store_true", help=f"fetch reports from the Admin API (key in ${ADMIN_KEY_ENV})")
-    p.add_argument("--start", type=_day, help="first UTC day to fetch")
-    p.add_argument("--end", type=_day, help="last UTC day to fetch (inclusive)")
+    p.add_argument("--start", type=day, help="first UTC day to fetch")
+    p.add_argument("--end", type=day, help="last UTC day to fetch (inclusive)")
     p.add_argument(
         "--admin-api",
         choices=("auto", "analytics", "legacy"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -98,3 +99,22 @@ def test_flag_defaults_and_help_come_from_the_model_fields() -> None:
         actions = {a.dest: a for a in commands[command]._actions}
         assert actions["max_batch_rounds"].default == Workflow.model_fields["max_batch_rounds"].default
         assert (Workflow.model_fields["success_rate"].description or "?") in (actions["success_rate"].help or "")
+
+
+@pytest.mark.parametrize("path", sorted(COMMANDS), ids=" ".join)
+def test_every_command_takes_a_pricing_date_and_json(path: tuple[str, ...]) -> None:
+    from tests.cli.test_cli_fuzz import all_commands
+
+    (command,) = [c for c in all_commands() if c.prefix == path]
+    flags = {f for a in command.options for f in a.option_strings}
+    assert {"--as-of", "--json"} <= flags
+
+
+def test_pilot_estimate_prices_on_the_as_of_date() -> None:
+    sample = str(ROOT / "data" / "pilot" / "sample_requests.jsonl")
+    code, out, err = run_cli(["pilot", "estimate", sample, "--json", "--as-of", "2025-06-01"])
+    assert code == 0, err
+    assert "prices as of 2025-06-01" in json.loads(out)["estimate"]["price_source"]
+    code, _, err = run_cli(["pilot", "estimate", sample, "--as-of", "June"])
+    assert (code, err) == (2, "error: argument --as-of: 'June' is not a date (YYYY-MM-DD) "
+                              "(see `python -m costmodel pilot estimate --help`)\n")  # fmt: skip
