@@ -840,19 +840,17 @@ def calendar_inputs(
         return None, problem_lines(exc)
 
 
-@st.cache_data(show_spinner="Simulating a month of arrivals …", max_entries=32)
-def _calendar_json(calendar_json: str, inputs_json: str, start: date) -> str:
+@st.cache_resource(show_spinner="Simulating a month of arrivals …", max_entries=32)  # frozen, shared, never mutated
+def _calendar_cached(calendar_json: str, inputs_json: str, start: date) -> CalendarPlan:
     from costmodel.deadlines import CalendarInputs, plan_calendar
 
     calendar = CalendarInputs.model_validate_json(calendar_json)
-    return plan_calendar(calendar, SlaInputs.model_validate_json(inputs_json), start=start).model_dump_json()
+    return plan_calendar(calendar, SlaInputs.model_validate_json(inputs_json), start=start)
 
 
 def calendar_plan(calendar: CalendarInputs, inputs: SlaInputs, *, start: date) -> CalendarPlan:
     """`costmodel.deadlines.plan_calendar` (a million simulated items), cached on its inputs."""
-    from costmodel.deadlines import CalendarPlan
-
-    return CalendarPlan.model_validate_json(_calendar_json(calendar.model_dump_json(), inputs.model_dump_json(), start))
+    return _calendar_cached(calendar.model_dump_json(), inputs.model_dump_json(), start)
 
 
 def calendar_tiles(plan: CalendarPlan) -> list[Headline]:
