@@ -199,6 +199,7 @@ def pilot_actions(runner: Runner, pilot_id: str, budget_usd: float, *, simulated
                     model=report.models[0] if len(report.models) == 1 else None,
                     simulated=simulated,
                     label=pilot_id,
+                    token_samples=panel.token_samples(runner.iter_results(pilot_id)),
                 )
                 st.success(
                     "The planner pages now offer this pilot's success rate, tokens and turnaround "

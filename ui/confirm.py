@@ -12,6 +12,7 @@ from typing import Any
 
 import streamlit as st
 
+from costmodel.uncertainty import with_distributions
 from costmodel.workflow import Workflow
 from ui import state, transitions
 
@@ -95,7 +96,14 @@ def pilot_measurement_offer(index: int, workflow: Workflow) -> None:
         return True
 
     def apply() -> None:
-        state.set_workflow(index, measurement.apply_to(workflow))
+        applied = measurement.apply_to(workflow)
+        state.set_workflow(index, applied)
+        samples = state.get_pilot_token_samples()  # issue 12: the pilot's per-request tokens, as ranges
+        if samples:
+            held, dropped = with_distributions(applied, state.get_uncertainty(index), samples)
+            state.set_uncertainty(index, held)
+            for line in dropped:
+                st.toast(f"Pilot tokens not used as a range: {line}")
         st.toast("Pilot measurement applied.")
 
     ask(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -490,3 +490,32 @@ def render_report(report: PilotReport) -> None:
         f"cache-read and {report.output_tokens_per_request:,.0f} output tokens. Same usage at sync prices: "
         f"${report.sync_cost_usd:,.4f}. {report.output_check}. Prices: {report.price_source}."
     )
+
+
+def _tokens(usage: Any, *names: str) -> float | None:
+    """The sum of these usage counts [tokens]; None when one is not a number ≥ 0 (a damaged record is left out)."""
+    values = [usage.get(name) or 0 for name in names] if isinstance(usage, dict) else [None]
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 for v in values):
+        return None
+    return float(sum(values))
+
+
+def token_samples(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """Issue 12: the input and output tokens of each succeeded result as `sample` distributions (input = uncached +
+    cache writes + cache reads, as the report averages them), for "Use in plan" to hand the planner pages."""
+    from costmodel.uncertainty import token_samples as samples_of
+
+    inputs: list[float] = []
+    outputs: list[float] = []
+    for record in records:
+        result = record.get("result")
+        if not isinstance(result, dict) or result.get("type") != "succeeded":
+            continue
+        message = result.get("message")
+        usage = message.get("usage") if isinstance(message, dict) else None
+        used_input = _tokens(usage, "input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+        used_output = _tokens(usage, "output_tokens")
+        if used_input is not None and used_output is not None:
+            inputs.append(used_input)
+            outputs.append(used_output)
+    return dict(samples_of(inputs, outputs))

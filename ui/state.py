@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 PILOT_MEASUREMENT = "bp_pilot_measurement"
 """The last pilot measurement the user chose to "Use in plan" (costmodel.measurement.PilotMeasurement)."""
+PILOT_TOKEN_SAMPLES = "bp_pilot_token_samples"
+"""That pilot's per-request tokens ({field: costmodel.uncertainty.Sample}), applied with it as uncertain inputs."""
 PILOT_ORIGIN = "bp_pilot_origin"
 """Where that measurement comes from (`PilotOrigin`): the model it ran on, and whether it was simulated."""
 IMPORTED_SCENARIO = "bp_imported_scenario"
@@ -104,10 +106,17 @@ def get_request_log_arrivals() -> RequestLogArrivals | None:
 
 
 def set_pilot_measurement(
-    measurement: PilotMeasurement, *, model: str | None = None, simulated: bool = False, label: str = ""
+    measurement: PilotMeasurement,
+    *,
+    model: str | None = None,
+    simulated: bool = False,
+    label: str = "",
+    token_samples: dict[str, Any] | None = None,
 ) -> None:
-    """Remember a pilot measurement (and where it comes from) for the planner pages to apply."""
+    """Remember a pilot measurement (and where it comes from) for the planner pages to apply; `token_samples`
+    (input/output tokens per request as sample distributions) become the workflow's uncertain tokens with it."""
     st.session_state[PILOT_MEASUREMENT] = measurement
+    st.session_state[PILOT_TOKEN_SAMPLES] = dict(token_samples or {})
     st.session_state[PILOT_ORIGIN] = PilotOrigin(model=model, simulated=simulated, label=label)
 
 
@@ -117,6 +126,12 @@ def get_pilot_measurement() -> PilotMeasurement | None:
 
     measurement = st.session_state.get(PILOT_MEASUREMENT)
     return measurement if isinstance(measurement, PilotMeasurement) else None
+
+
+def get_pilot_token_samples() -> dict[str, Any]:
+    """The chosen pilot's per-request token samples ({field: Sample}; empty when it kept none)."""
+    held = st.session_state.get(PILOT_TOKEN_SAMPLES)
+    return dict(held) if isinstance(held, dict) else {}
 
 
 def get_pilot_origin() -> PilotOrigin:
