@@ -1209,7 +1209,7 @@ def distributions_json(uncertain: Mapping[str, Any]) -> str:
 # --- where distributions come from: a pilot, a request log, the ledger's turnaround fit ---------------------
 
 
-def _thinned(values: Sequence[float], what: str) -> tuple[float, ...]:
+def _thinned(values: Sequence[float] | Array, what: str) -> tuple[float, ...]:
     """The observations as floats; more than `MAX_SAMPLE_VALUES` are cut to that many evenly spaced quantiles."""
     a = np.asarray(values, dtype=float)
     if a.size and (not np.all(np.isfinite(a)) or float(a.min()) < 0):
@@ -1219,7 +1219,7 @@ def _thinned(values: Sequence[float], what: str) -> tuple[float, ...]:
     return tuple(float(v) for v in a)
 
 
-def token_samples(input_tokens: Sequence[float], output_tokens: Sequence[float]) -> dict[str, Sample]:
+def token_samples(input_tokens: Sequence[float] | Array, output_tokens: Sequence[float] | Array) -> dict[str, Sample]:
     """Per-request token counts (a pilot's succeeded results, a request log's rows) as `sample` distributions of
     input and output tokens per request [tokens]; an empty list gives none. A log longer than `MAX_SAMPLE_VALUES`
     keeps that many evenly spaced quantiles of its counts, which keeps its distribution and average.

@@ -61,6 +61,7 @@ __all__ = [
     "UsageError",
     "WhatIfAssumptions",
     "price_usage",
+    "request_log_samples",
     "scenario_from_usage",
     "workflows_from_usage",
 ]
@@ -369,19 +370,9 @@ _VARIANTS = 4
 """Workflow variants per (tag, model): bit 1 = fast mode, bit 2 = `inference_geo: us`."""
 
 
-def workflows_from_usage(columns: UsageColumns, catalog: Catalog) -> tuple[Workflow, ...]:
-    """One workflow per (tag, model, speed, geo) — or per model without tags — with monthly volume and average tokens.
-
-    Fast-mode rows (on a model with fast mode) and `inference_geo: us` rows (on a model that has it)
-    become their own workflows with `speed: fast` / `inference_geo: us`, so the planner prices them as
-    such and never moves fast traffic to batch; their names end in ` · fast` / ` · us`.
-
-    Per request: input = total input / requests; cached prefix = (cache writes + reads) / requests;
-    cache hit rate = reads / (writes + reads); sync TTL = the TTL with more writes. Volumes are
-    scaled from the imported period to an average month (30.44 days). Unknown models are left out.
-    """
-    from costmodel.workflow import Workflow
-
+def _workflow_groups(columns: UsageColumns, catalog: Catalog) -> tuple[UsageColumns, IntArray, list[str], int, int]:
+    """The rows of known models, each row's workflow group (tag, model, speed, geo), the model ids, groups per tag
+    and the number of groups; raises UsageError when no row can be used."""
     if columns.n_rows == 0:
         raise UsageError("the import has no rows: there is nothing to build a scenario from")
     pricings = [catalog.find(name) for name in columns.model_names]
@@ -399,6 +390,23 @@ def workflows_from_usage(columns: UsageColumns, catalog: Catalog) -> tuple[Workf
     per_tag = len(keys) * _VARIANTS
     group = tag * per_tag + model_key * _VARIANTS + variant
     n_groups = (len(c.tag_names) + 1) * per_tag
+    return c, group, keys, per_tag, n_groups
+
+
+def workflows_from_usage(columns: UsageColumns, catalog: Catalog) -> tuple[Workflow, ...]:
+    """One workflow per (tag, model, speed, geo) — or per model without tags — with monthly volume and average tokens.
+
+    Fast-mode rows (on a model with fast mode) and `inference_geo: us` rows (on a model that has it)
+    become their own workflows with `speed: fast` / `inference_geo: us`, so the planner prices them as
+    such and never moves fast traffic to batch; their names end in ` · fast` / ` · us`.
+
+    Per request: input = total input / requests; cached prefix = (cache writes + reads) / requests;
+    cache hit rate = reads / (writes + reads); sync TTL = the TTL with more writes. Volumes are
+    scaled from the imported period to an average month (30.44 days). Unknown models are left out.
+    """
+    from costmodel.workflow import Workflow
+
+    c, group, keys, per_tag, n_groups = _workflow_groups(columns, catalog)
 
     def total(values: FloatArray) -> FloatArray:
         out: FloatArray = np.bincount(group, weights=values, minlength=n_groups).astype(np.float64)
@@ -454,3 +462,22 @@ def scenario_from_usage(columns: UsageColumns, catalog: Catalog, *, name: str, d
     from costmodel.scenario import Scenario
 
     return Scenario(name=name, description=description, workflows=workflows_from_usage(columns, catalog))
+
+
+def request_log_samples(columns: UsageColumns, catalog: Catalog) -> tuple[dict[str, Any], ...]:
+    """Per workflow of `workflows_from_usage` (same order), each request's input (cache included) and output tokens
+    as `sample` distributions (`costmodel.uncertainty.token_samples`) when every row of the workflow is one request
+    (a request log); `{}` for a workflow whose rows aggregate requests (a usage report: no per-request spread)."""
+    from costmodel.uncertainty import token_samples
+
+    c, group, _, _, n_groups = _workflow_groups(columns, catalog)
+    order = np.argsort(group, kind="stable")
+    rows: IntArray = np.bincount(group, minlength=n_groups)
+    starts = np.concatenate(([0], np.cumsum(rows)))
+    inputs, outputs = c.total_input_tokens()[order], c.output_tokens[order]
+    one_each = (c.requests == 1)[order]
+    found: list[dict[str, Any]] = []
+    for g in np.flatnonzero(rows):
+        span = slice(int(starts[g]), int(starts[g + 1]))
+        found.append(dict(token_samples(inputs[span], outputs[span])) if one_each[span].all() else {})
+    return tuple(found)
