@@ -222,7 +222,7 @@ clock_on = st.toggle(
 calendar = None
 if clock_on:
     request_log = state.get_request_log_arrivals()
-    arrival_choices = windows.arrival_choices(request_log)
+    arrival_choices = windows.arrival_choices(request_log, calendar_kept)
     if st.session_state[windows.CAL_KEYS["arrivals"]] not in arrival_choices:  # a link's log profile, no log here
         st.session_state[windows.CAL_KEYS["arrivals"]] = "hours"
     from_log = st.session_state[windows.CAL_KEYS["arrivals"]] == windows.LOG_ARRIVALS
@@ -249,6 +249,7 @@ if clock_on:
     calendar, calendar_problems = windows.calendar_inputs(
         deadline=f"{deadline:%H:%M}", timezone=zone, days=days, arrivals=arrivals,
         arrival_start=f"{opens:%H:%M}", arrival_end=f"{closes:%H:%M}", submit_at=submit_at, log=request_log,
+        kept=calendar_kept,
     )  # fmt: skip
     if calendar is None:
         st.error("The clock deadline cannot be planned:\n\n" + "\n".join(f"- {line}" for line in calendar_problems))

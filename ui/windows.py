@@ -770,11 +770,14 @@ LOG_ARRIVALS = "log"
 """The arrivals choice that uses the hourly profile and working days of the request log imported on Usage."""
 
 
-def arrival_choices(log: RequestLogArrivals | None) -> dict[str, str]:
-    """Arrival profile choice → label: uniform, business hours, and the imported request log when there is one."""
-    if log is None:
-        return dict(ARRIVALS)
-    return {**ARRIVALS, LOG_ARRIVALS: f"As in the imported log ({log.requests:,} requests)"}
+def arrival_choices(log: RequestLogArrivals | None, kept: CalendarInputs | None = None) -> dict[str, str]:
+    """Arrival profile choice → label: uniform, business hours, and the imported request log when there is one
+    (else the hourly profile the page's clock deadline holds, e.g. from a shared link)."""
+    if log is not None:
+        return {**ARRIVALS, LOG_ARRIVALS: f"As in the imported log ({log.requests:,} requests)"}
+    if kept is not None and kept.hourly_profile is not None:
+        return {**ARRIVALS, LOG_ARRIVALS: "As in the link's hourly profile"}
+    return dict(ARRIVALS)
 
 
 @functools.lru_cache(maxsize=16)
@@ -814,9 +817,11 @@ def calendar_inputs(
     arrival_end: str,
     submit_at: str,
     log: RequestLogArrivals | None = None,
+    kept: CalendarInputs | None = None,
 ) -> tuple[CalendarInputs | None, list[str]]:
     """The widgets' values as one validated `CalendarInputs`, or None and one line per problem; arrivals `log` take
-    the imported request log's hourly profile and the weekdays seen in it (as the CLI's `--arrivals-from`)."""
+    the imported request log's hourly profile and the weekdays seen in it (as the CLI's `--arrivals-from`), or
+    without a log those of `kept` (the page's clock deadline, e.g. from a shared link)."""
     from pydantic import ValidationError
 
     from costmodel.deadlines import CalendarInputs, parse_working_days
@@ -831,6 +836,8 @@ def calendar_inputs(
         except ValueError as exc:
             return None, [f"arrivals from the imported log: {exc}"]
         fields.update(hourly_profile=profile.weights, working_days=profile.working_days)
+    elif arrivals == LOG_ARRIVALS and kept is not None and kept.hourly_profile is not None:
+        fields.update(hourly_profile=kept.hourly_profile, working_days=kept.working_days)
     times = tuple(t.strip() for t in submit_at.replace(";", ",").split(",") if t.strip())
     if times:
         fields["submit_at"] = times

@@ -14,6 +14,7 @@ from .helpers import app, metrics
 
 LOG = SAMPLES_DIR / "request_log_2026-10.csv"
 ZONE = "Australia/Sydney"
+PAGE_WINDOWS = "app_pages/submission_windows.py"
 
 
 def _log_timestamps() -> list[datetime]:
@@ -57,3 +58,23 @@ def test_without_an_imported_log_the_choice_is_not_offered() -> None:
     at.toggle(key=windows.CLOCK_KEY).set_value(True).run()
     helpers.assert_clean(at)
     assert not [o for o in at.radio(key=windows.CAL_KEYS["arrivals"]).options if "imported log" in o]
+
+
+def test_a_link_with_a_log_profile_keeps_it_without_the_log() -> None:
+    from ui import sharing
+
+    profile = tuple([0.0] * 8 + [0.1] * 10 + [0.0] * 6)
+    linked = CalendarInputs(deadline="06:00", timezone=ZONE, hourly_profile=profile)
+    at = app(PAGE_WINDOWS)
+    at.query_params["c"] = sharing.encode(linked)
+    at.run()
+    helpers.assert_clean(at)
+    assert at.toggle(key=windows.CLOCK_KEY).value is True
+    radio = at.radio(key=windows.CAL_KEYS["arrivals"])
+    assert radio.value == windows.LOG_ARRIVALS
+    assert "As in the link's hourly profile" in radio.options
+    assert at.session_state[windows.CALENDAR_KEY] == linked
+    at.text_input(key=windows.CAL_KEYS["submit_at"]).set_value("02:00").run()  # another edit keeps the profile
+    helpers.assert_clean(at)
+    assert at.session_state[windows.CALENDAR_KEY].hourly_profile == profile
+    assert "P(ready by deadline)" in metrics(at)
