@@ -8,7 +8,7 @@ import streamlit as st
 
 from costmodel import formatting
 from costmodel.scenario import ScenarioError, scenario_from_json
-from costmodel.usage import UsageError, scenario_from_usage
+from costmodel.usage import UsageError, request_log_samples, scenario_from_usage
 from costmodel.workflow import WorkflowError
 from ui import data, state, usage_figures, usage_load
 from usageimport.analysis import analyze, default_as_of
@@ -172,7 +172,8 @@ with exports:
         except (UsageError, WorkflowError) as exc:
             st.error(str(exc), icon=":material/error:")
         else:
-            state.set_imported_scenario(imported)
+            per_request = request_log_samples(columns, analysis.catalog)  # a request log's tokens, as ranges
+            state.set_imported_scenario(imported, {i: s for i, s in enumerate(per_request) if s})
             st.success(
                 f"Scenario with {len(imported.workflows)} workflows ready: the planner pages can load it.",
                 icon=":material/check_circle:",

@@ -150,7 +150,7 @@ def render() -> None:
         if imported is not None and st.button(
             "Load imported usage as scenario", icon=":material/upload_file:", help=imported.description or None
         ):
-            _use(imported)
+            _use(imported, state.get_imported_uncertainty())
             st.rerun()
         st.divider()
         _prices(scenario)

@@ -25,6 +25,8 @@ PILOT_TOKEN_SAMPLES = "bp_pilot_token_samples"
 PILOT_ORIGIN = "bp_pilot_origin"
 """Where that measurement comes from (`PilotOrigin`): the model it ran on, and whether it was simulated."""
 IMPORTED_SCENARIO = "bp_imported_scenario"
+IMPORTED_UNCERTAINTY = "bp_imported_uncertainty"
+"""That scenario's uncertain inputs (workflow index → {field: distribution}, e.g. a request log's token samples)."""
 """A scenario built from imported usage, waiting to be loaded into the planner (costmodel.scenario.Scenario)."""
 SCENARIO = "bp_scenario"
 """The scenario the pages work on (costmodel.scenario.Scenario); the sidebar sets it."""
@@ -140,9 +142,16 @@ def get_pilot_origin() -> PilotOrigin:
     return origin if isinstance(origin, PilotOrigin) else PilotOrigin(model=None, simulated=False)
 
 
-def set_imported_scenario(scenario: Scenario) -> None:
-    """Offer a scenario built from imported usage to the planner pages."""
+def set_imported_scenario(scenario: Scenario, uncertain: dict[int, dict[str, Any]] | None = None) -> None:
+    """Offer a scenario built from imported usage to the planner pages, with its workflows' uncertain inputs."""
     st.session_state[IMPORTED_SCENARIO] = scenario
+    st.session_state[IMPORTED_UNCERTAINTY] = dict(uncertain or {})
+
+
+def get_imported_uncertainty() -> dict[int, dict[str, Any]]:
+    """The imported scenario's uncertain inputs by workflow index (empty when it has none)."""
+    held = st.session_state.get(IMPORTED_UNCERTAINTY)
+    return dict(held) if isinstance(held, dict) else {}
 
 
 def get_imported_scenario() -> Scenario | None:
