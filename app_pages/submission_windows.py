@@ -193,12 +193,18 @@ with left:
 with right:
     st.plotly_chart(miss_chart, key="win_miss_curve")
 
-with st.expander("Learned turnaround and calibration", expanded=False):
-    st.caption(windows.learned_note(learned))
-    if learned.batches:
-        st.plotly_chart(windows.calibration_figure(learned, inputs), key="win_calibration")
-    else:
-        st.info("No ended batch in the ledger yet: run a pilot to compare the assumed turnaround with the real one.")
+learned_box = st.expander(
+    "Learned turnaround and calibration", expanded=False, key=windows.LEARNED_OPEN_KEY, on_change="rerun"
+)
+if learned_box.open:  # lazy: closed, it draws nothing
+    with learned_box:
+        st.caption(windows.learned_note(learned))
+        if learned.batches:
+            st.plotly_chart(windows.calibration_figure(learned, inputs), key="win_calibration")
+        else:
+            st.info(
+                "No ended batch in the ledger yet: run a pilot to compare the assumed turnaround with the real one."
+            )
 
 # ---- the clock deadline: a view of this page (the workflow's SLA stays hours from arrival), carried as ?c=
 st.subheader("Clock deadline")

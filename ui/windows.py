@@ -1041,6 +1041,10 @@ class LearnedTurnaround:
     """Simulated batches not counted (made-up timings)."""
 
 
+LEARNED_OPEN_KEY = "win_learned_open"
+"""The "Learned turnaround and calibration" expander (lazy: its chart is drawn only while it is open)."""
+
+
 @st.cache_data(show_spinner=False, max_entries=4, ttl=60)
 def _learned_json(path: str) -> tuple[str, list[str], int, int]:
     from pilot.calibrate import observed_batches
