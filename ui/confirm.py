@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from costmodel.uncertainty import with_distributions
+from costmodel.uncertainty import UncertainWorkflow, with_distributions
 from costmodel.workflow import Workflow
 from ui import state, transitions
 
@@ -101,6 +101,8 @@ def pilot_measurement_offer(index: int, workflow: Workflow) -> None:
         samples = state.get_pilot_token_samples()  # issue 12: the pilot's per-request tokens, as ranges
         if samples:
             held, dropped = with_distributions(applied, state.get_uncertainty(index), samples)
+            # the workflow at the samples' means to the bit, so the Portfolio matches the row to its distributions
+            state.set_workflow(index, UncertainWorkflow(workflow=applied, uncertain=held).workflow)
             state.set_uncertainty(index, held)
             for line in dropped:
                 st.toast(f"Pilot tokens not used as a range: {line}")

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from costmodel.measurement import PilotMeasurement
-from costmodel.uncertainty import Sample
+from costmodel.uncertainty import Sample, UncertainWorkflow
 from ui import pilot_panel
-from ui.state import PILOT_MEASUREMENT, PILOT_ORIGIN, PILOT_TOKEN_SAMPLES, UNCERTAINTY, PilotOrigin
+from ui.state import PILOT_MEASUREMENT, PILOT_ORIGIN, PILOT_TOKEN_SAMPLES, SCENARIO, UNCERTAINTY, PilotOrigin
 
 from . import helpers
 
@@ -39,7 +39,7 @@ PILOT = PilotMeasurement(
     request_count=4, batch_count=1,
 )  # fmt: skip
 SAMPLES = {
-    "input_tokens": Sample(values=(14_000.0, 15_000.0, 16_000.0, 15_400.0)),
+    "input_tokens": Sample(values=(14_000.1, 15_000.2, 16_000.3, 15_400.7)),
     "output_tokens": Sample(values=(700.0, 800.0, 900.0, 880.0)),
 }
 
@@ -56,6 +56,8 @@ def test_applying_the_pilot_holds_its_token_samples(samples: dict[str, Any]) -> 
     helpers.assert_clean(at)
     held = at.session_state[UNCERTAINTY] if UNCERTAINTY in at.session_state else {}  # noqa: SIM401 (no .get)
     assert held.get(0, {}) == samples
+    workflow = at.session_state[SCENARIO].workflows[0]
+    assert UncertainWorkflow(workflow=workflow, uncertain=held.get(0, {})).workflow == workflow, "the Portfolio's match"
 
 
 def test_use_in_plan_keeps_the_pilots_per_request_tokens() -> None:
