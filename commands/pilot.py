@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from commands.errors import EXIT_BAD_INPUT, EXIT_OK, CliError
+from commands.errors import EXIT_BAD_INPUT, EXIT_OK, CliError, print_errors, scrubbed
 from commands.errors import EXIT_FAILED as EXIT_PROBLEM
 from commands.parser import add_pricing_date
 from pilot.checks import OutputCheck
@@ -194,18 +194,11 @@ def _api_key() -> str | None:
         raise _fail(str(exc), code=EXIT_BAD_INPUT) from None
 
 
-def _scrub(text: str) -> str:
-    """`text` without any key from the environment (a last line of defence for every line printed)."""
-    from costmodel.apikeys import scrub
-
-    return scrub(text, [os.environ.get(API_KEY_ENV), os.environ.get("ANTHROPIC_ADMIN_KEY")])
-
-
 def _runner(args: argparse.Namespace, *, base_url: str | None = None) -> Any:
     from pilot.runner import Runner
 
     def log(message: str) -> None:
-        print(_scrub(message), file=sys.stderr, flush=True)
+        print(scrubbed(message), file=sys.stderr, flush=True)
 
     return Runner(
         _ledger(args),
@@ -620,7 +613,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     from pilot.ledger import Ledger, default_ledger_path
 
     if args.min_batches < 2:
-        raise _fail(f"error: --min-batches {args.min_batches}: at least 2 batches are needed for a spread",
+        raise _fail(f"--min-batches {args.min_batches}: at least 2 batches are needed for a spread",
                     code=EXIT_BAD_INPUT)  # fmt: skip
     return run(args, Ledger(args.ledger or default_ledger_path()))
 
@@ -666,7 +659,7 @@ COMMANDS = {
 
 def _say(*lines: str) -> None:
     for line in lines:
-        print(_scrub(line), file=sys.stderr)
+        print(scrubbed(line), file=sys.stderr)
 
 
 def main(argv: list[str]) -> int:
@@ -685,23 +678,21 @@ def run(args: argparse.Namespace) -> int:
     try:
         return COMMANDS[args.pilot_command](args)
     except CliError as exc:
-        _say(*exc.lines)
+        print_errors(exc.lines)
         return exc.code
     except SourceError as exc:
-        _say(str(exc))
+        print_errors([str(exc)])
         return EXIT_BAD_INPUT
     except (PilotError, PermanentApiError, TransientApiError) as exc:
-        _say(str(exc))
+        print_errors([str(exc)])
     except KeyboardInterrupt:
-        _say("interrupted; the ledger keeps the pilot's state — run the command again to resume")
+        print_errors(["interrupted; the ledger keeps the pilot's state — run the command again to resume"])
     except BrokenPipeError:  # output piped into e.g. `head`: the command line ends quietly
         raise
     except sqlite3.Error as exc:  # the ledger reports its own problems; this is the last line of defence
-        _say(f"ledger {args.ledger or 'file'}: cannot be used ({exc}); move it aside or pass another --ledger")
+        ledger = args.ledger or "file"
+        print_errors([f"ledger {ledger}: cannot be used ({exc}); move it aside or pass another --ledger"])
     except OSError as exc:
-        _say(f"{getattr(exc, 'filename', '') or ''}: {exc.strerror or exc}".lstrip(": "))
-    except Exception as exc:  # never a traceback; BATCH_PLANNER_DEBUG=1 shows it
-        if os.environ.get("BATCH_PLANNER_DEBUG"):
-            raise
-        _say(f"error: unexpected failure ({type(exc).__name__}: {exc}); rerun with BATCH_PLANNER_DEBUG=1 and report it")
+        print_errors([f"{getattr(exc, 'filename', '') or ''}: {exc.strerror or exc}".lstrip(": ")])
+    # anything else reaches the one entry's last line of defence (commands.plan.main): one scrubbed line, exit 1
     return EXIT_PROBLEM

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from commands.errors import EXIT_BAD_INPUT, CliError
+from commands.errors import EXIT_BAD_INPUT, EXIT_FAILED, CliError, print_errors
 from commands.parser import (
     FIELD_HELP,
     FLAG_FOR_FIELD,
@@ -914,25 +914,10 @@ def _unexpected(exc: Exception) -> int:
     """Last line of defence: one line naming the failure, scrubbed of keys; exit 1 (BATCH_PLANNER_DEBUG=1: raise)."""
     import os
 
-    from costmodel.apikeys import scrub
-
     if os.environ.get("BATCH_PLANNER_DEBUG"):
         raise exc
-    keys = [os.environ.get("ANTHROPIC_API_KEY"), os.environ.get("ANTHROPIC_ADMIN_KEY")]
-    message = scrub(f"{type(exc).__name__}: {exc}", keys).replace("\n", " ")
-    print(f"error: unexpected failure ({message}); rerun with BATCH_PLANNER_DEBUG=1 and report it", file=sys.stderr)
-    return 1
-
-
-def _print_errors(lines: list[str]) -> None:
-    """One `error: ` line per problem on stderr, scrubbed of the keys in the environment."""
-    import os
-
-    from costmodel.apikeys import scrub
-
-    keys = [os.environ.get("ANTHROPIC_API_KEY"), os.environ.get("ANTHROPIC_ADMIN_KEY")]
-    for line in lines:
-        print(f"error: {scrub(line, keys)}", file=sys.stderr)
+    print_errors([f"unexpected failure ({type(exc).__name__}: {exc}); rerun with BATCH_PLANNER_DEBUG=1 and report it"])
+    return EXIT_FAILED
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -941,7 +926,7 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         args = parser.parse_args(args_list)
     except CliError as exc:
-        _print_errors(exc.lines)
+        print_errors(exc.lines)
         return exc.code
     except SystemExit as exc:  # --help printed
         return exc.code if isinstance(exc.code, int) else 0
@@ -955,7 +940,7 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         return COMMANDS[args.command](args)
     except CliError as exc:
-        _print_errors(exc.lines)
+        print_errors(exc.lines)
         return exc.code
     except ValidationError as exc:  # a model built from flags outside _validate: still the user's input
         from costmodel.errors import problem_lines

@@ -118,3 +118,24 @@ def test_pilot_estimate_prices_on_the_as_of_date() -> None:
     code, _, err = run_cli(["pilot", "estimate", sample, "--as-of", "June"])
     assert (code, err) == (2, "error: argument --as-of: 'June' is not a date (YYYY-MM-DD) "
                               "(see `python -m costmodel pilot estimate --help`)\n")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["pilot", "validate", "MISSING"],
+        ["pilot", "estimate", "MISSING"],
+        ["evaluate", "MISSING"],
+        ["export", "MISSING", "--format", "csv"],
+        ["usage", "MISSING"],
+        ["usage", USAGE_LOG, "--plan", "MISSING"],
+    ],
+    ids=" ".join,
+)
+def test_a_missing_file_is_one_error_line_naming_it_exit_2_under_every_command(argv: list[str], tmp_path: Path) -> None:
+    missing = tmp_path / "nope.json"
+    code, out, err = run_cli([str(missing) if a == "MISSING" else a for a in argv])
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1
+    assert err.startswith("error: ")
+    assert "nope.json" in err

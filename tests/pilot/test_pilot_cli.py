@@ -48,10 +48,10 @@ def test_validate_bad_file_one_line_per_problem(capsys, tmp_path) -> None:
     assert out == ""
     lines = err.strip().splitlines()
     assert lines == [
-        f"{bad}: line 1: params.max_tokens is 0: batches need at least 1",
-        f"{bad}: line 3: not valid JSON (Expecting property name enclosed in double quotes at column 2)",
-        f"{bad}: line 4: params.stream is true: batches cannot stream; remove stream",
-        f"{bad}: line 4: custom_id 'a' is already used on line 1: ids must be unique",
+        f"error: {bad}: line 1: params.max_tokens is 0: batches need at least 1",
+        f"error: {bad}: line 3: not valid JSON (Expecting property name enclosed in double quotes at column 2)",
+        f"error: {bad}: line 4: params.stream is true: batches cannot stream; remove stream",
+        f"error: {bad}: line 4: custom_id 'a' is already used on line 1: ids must be unique",
     ]
     assert "Traceback" not in err
 
@@ -76,7 +76,7 @@ def test_texts_problems_use_the_csv_line_numbers(capsys, tmp_path) -> None:
     texts.write_text("id,text\nx1,hello\nx2,\nx1,again\n")
     code, _, err = run(capsys, "validate", str(texts), "--template", str(SAMPLES / "sample_template.json"))
     assert code == 2
-    assert [line.split(": ")[1] for line in err.strip().splitlines()] == ["line 3", "line 4"]
+    assert [line.split(": ")[2] for line in err.strip().splitlines()] == ["line 3", "line 4"]  # error: FILE: line N
 
 
 @pytest.mark.parametrize(
@@ -185,8 +185,8 @@ def test_subprocess_bad_input_has_no_traceback(tmp_path) -> None:
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert proc.stderr.strip().splitlines() == [
-        f"{bad}: line 1: custom_id 'x y' is invalid: use 1-64 characters from a-z, A-Z, 0-9, _ and -",
-        f"{bad}: line 1: params is missing: give model, max_tokens and messages",
+        f"error: {bad}: line 1: custom_id 'x y' is invalid: use 1-64 characters from a-z, A-Z, 0-9, _ and -",
+        f"error: {bad}: line 1: params is missing: give model, max_tokens and messages",
     ]
 
 
