@@ -102,7 +102,7 @@ def test_the_week_view_places_each_day_against_its_deadline() -> None:
     figure = windows.calendar_figure(SYDNEY, plan)
     traces = {t.name: t for t in figure.data}
     assert list(traces["arrivals"].y) == [f"{d}'s work" for d in ("mon", "tue", "wed", "thu", "fri")]
-    assert list(traces["arrivals"].base)[0] == 8.0
+    assert next(iter(traces["arrivals"].base)) == 8.0
     deadlines = list(traces["deadline"].x)
     submissions = list(traces["submission"].x)
     assert deadlines[0] == 24 + 6  # Monday's work is due Tuesday 06:00
