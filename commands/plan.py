@@ -27,6 +27,7 @@ from commands.parser import (
     field_default,
     field_help,
 )
+from costmodel.limits import DEFAULT_BATCH_DISCOUNT
 
 __all__ = ["main"]
 
@@ -51,49 +52,60 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     )  # fmt: skip
 
 
+TTL_CHOICES = ["auto", "none", "5m", "1h"]
+WORKFLOW_FLAGS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("days_per_month", {"type": float}),
+    ("input_tokens", {"type": float}),
+    ("output_tokens", {"type": float}),
+    ("cached_input_tokens", {"type": float}),
+    ("cache_hit_rate", {"type": float}),
+    # no flag default: left out when not given, so the model's labelled default (an assumption) applies
+    ("batch_cache_hit_rate", {"type": float, "default": None}),
+    ("sync_cache_ttl", {"choices": TTL_CHOICES}),
+    ("batch_cache_ttl", {"choices": TTL_CHOICES}),
+    ("tool_turns", {"type": int}),
+    ("tool_choice", {"choices": ["off", "auto", "none", "any", "tool"]}),
+    ("thinking_tokens", {"type": float}),
+    ("web_searches_per_request", {"type": float}),
+    ("code_execution_hours_per_request", {"type": float}),
+    ("inference_geo", {"choices": ["global", "us"]}),
+    ("speed", {"choices": ["standard", "fast"]}),
+    ("batch_output_beta", {"action": "store_true"}),
+)
+"""Workflow fields taken as flags (`FLAG_FOR_FIELD`) before the what-if flags; default and help from the model."""
+COST_FLAGS = ("refinement_hours", "ops_hours_per_month", "hourly_rate_usd", "amortize_months",
+              "delay_cost_per_item_hour_usd", "batch_wait_hours")  # fmt: skip
+"""Workflow's one-off and running costs of batch, and the cost of waiting: float flags after the what-if flags."""
+
+
+def _field_flags(g: Any, fields: Any) -> None:
+    """One flag per Workflow field: its `FLAG_FOR_FIELD` name, the field's default and docstring."""
+    from costmodel.workflow import Workflow
+
+    for field, kwargs in fields:
+        options = {"default": field_default(Workflow, field), "help": field_help(Workflow, field), **kwargs}
+        g.add_argument(FLAG_FOR_FIELD[field], **options)
+
+
 def _add_workflow(p: argparse.ArgumentParser) -> None:
+    from costmodel.workflow import Workflow
+
     g = p.add_argument_group("workflow")
     g.add_argument("--name", default="workflow", help="label for the workflow")
-    g.add_argument("--model", default=None, help="catalog model id (see `models`); default claude-sonnet-4-6")
+    g.add_argument("--model", default=None, help=field_help(Workflow, "model") + " See `models`.")
     g.add_argument("--input-price", type=float, help="custom price, USD per million input tokens")
     g.add_argument("--output-price", type=float, help="custom price, USD per million output tokens")
     g.add_argument("--cache-write-price", type=float, help="custom 5-min cache-write price, USD/MTok")
     g.add_argument("--cache-read-price", type=float, help="custom cache-read price, USD/MTok")
-    g.add_argument("--batch-discount", type=float, default=0.5, help="batch discount where none is published (0.5)")
+    g.add_argument("--batch-discount", type=float, default=DEFAULT_BATCH_DISCOUNT,
+                   help=f"batch discount where none is published ({DEFAULT_BATCH_DISCOUNT:g})")  # fmt: skip
     vol = g.add_mutually_exclusive_group()
-    vol.add_argument("--requests-per-day", type=float)
-    vol.add_argument("--requests-per-month", type=float)
-    g.add_argument("--days-per-month", type=float, default=30.0)
-    g.add_argument("--input-tokens", type=float, help="total input tokens per request (cacheable prefix included)")
-    g.add_argument("--output-tokens", type=float, help="output tokens per request")
-    g.add_argument("--cached-input-tokens", type=float, default=0.0, help="cacheable prefix per request")
-    g.add_argument("--cache-hit-rate", type=float, default=0.0, help="sync cache hit rate (0-1)")
-    g.add_argument(
-        "--batch-cache-hit-rate", type=float, default=None,
-        help="batch cache hit rate (0-1); default 0.30, an assumption: the floor of Anthropic's documented 30-98 %%",
-    )  # fmt: skip
-    g.add_argument("--sync-cache-ttl", choices=["auto", "none", "5m", "1h"], default="auto",
-                   help="sync caching: auto = cheapest of none/5m/1h at the hit rate")  # fmt: skip
-    g.add_argument("--batch-cache-ttl", choices=["auto", "none", "5m", "1h"], default="auto",
-                   help="batch caching: auto = cheapest of none/5m/1h at the hit rate")  # fmt: skip
-    g.add_argument("--tool-turns", type=int, default=1,
-                   help="steps per item: sequential requests (client tool turns or pipeline stages), each billed")
-    g.add_argument("--tool-choice", choices=["off", "auto", "none", "any", "tool"], default="off",
-                   help="tool_choice when requests define tools (adds the tool system prompt); off = no tools")
-    g.add_argument("--thinking-tokens", type=float, default=0.0, help="extended-thinking tokens per request")
-    g.add_argument("--web-searches-per-request", type=float, default=0.0, help="web searches per request")
-    g.add_argument("--code-execution-hours-per-request", type=float, default=0.0, help="container hours per request")
-    g.add_argument("--inference-geo", choices=["global", "us"], default="global", help="data residency")
-    g.add_argument("--speed", choices=["standard", "fast"], default="standard", help="fast mode (sync only)")
-    g.add_argument("--batch-output-beta", action="store_true", help="batch-only 300k-output beta")
+    for field in ("requests_per_day", "requests_per_month"):
+        vol.add_argument(FLAG_FOR_FIELD[field], type=float, help=field_help(Workflow, field))
+    _field_flags(g, WORKFLOW_FLAGS)
     add_what_if_flags(g)
     g.add_argument("--failures-on-sync-too", action="store_true", help="sync fails as often and retries")
-    g.add_argument("--refinement-hours", type=float, default=0.0)
-    g.add_argument("--ops-hours-per-month", type=float, default=0.0)
-    g.add_argument("--hourly-rate", type=float, default=0.0, help="USD per engineering hour")
-    g.add_argument("--amortize-months", type=float, default=12.0)
-    g.add_argument("--delay-cost-per-item-hour", type=float, default=0.0, help="USD per item per hour of waiting")
-    g.add_argument("--wait-hours", type=float, default=1.0, help="extra latency per item on batch [h]")
+    _field_flags(g, ((field, {"type": float}) for field in COST_FLAGS))
 
 
 def _add_sla(p: argparse.ArgumentParser, *, volume: bool) -> None:
@@ -331,7 +343,7 @@ def _workflow(args: argparse.Namespace) -> Any:
 def _catalog(args: argparse.Namespace, *, batch_discount: float | None = None, include_retired: bool = False) -> Any:
     from costmodel.prices import load_catalog
 
-    discount = batch_discount if batch_discount is not None else getattr(args, "batch_discount", 0.5)
+    discount = batch_discount if batch_discount is not None else getattr(args, "batch_discount", DEFAULT_BATCH_DISCOUNT)
     if not 0 <= discount <= 1:
         raise CliError([f"--batch-discount = {discount!r}: must be between 0 and 1 (0.5 = half price)"])
     if getattr(args, "refresh_prices", False):

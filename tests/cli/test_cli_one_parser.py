@@ -139,3 +139,24 @@ def test_a_missing_file_is_one_error_line_naming_it_exit_2_under_every_command(a
     assert err.count("\n") == 1
     assert err.startswith("error: ")
     assert "nope.json" in err
+
+
+def test_workflow_flags_take_default_and_help_from_the_workflow_fields() -> None:
+    from commands.parser import FLAG_FOR_FIELD
+    from commands.plan import build_parser
+    from costmodel.workflow import Workflow
+    from tests.cli.test_cli_fuzz import _subparsers
+
+    field_of = {flag: field for field, flag in FLAG_FOR_FIELD.items() if field in Workflow.model_fields}
+    # no flag default: the model's own applies (a required field, or one whose default is labelled an assumption)
+    model_applies = {"model", "input_tokens", "output_tokens", "batch_cache_hit_rate", "requests_per_day",
+                     "requests_per_month"}  # fmt: skip
+    for command in ("compare", "recommend"):
+        for action in _subparsers(build_parser())[command]._actions:
+            field = next((field_of[o] for o in action.option_strings if o in field_of), None)
+            if field is None or field in ("urgent_share",):
+                continue
+            doc = (Workflow.model_fields[field].description or "?").replace("%", "%%")
+            assert (action.help or "").startswith(doc), (command, field)
+            if field not in model_applies:
+                assert action.default == Workflow.model_fields[field].default, (command, field)
