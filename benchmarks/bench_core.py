@@ -25,7 +25,7 @@ SIM_ITEMS = 1_000_000
 AS_OF = date(2026, 11, 21)
 MODEL = "claude-sonnet-4-5"  # has a long-context tier (200k), so the sweep crosses it
 CORE_MODULES = (
-    "costmodel.cost, costmodel.sla, costmodel.recommend, costmodel.finance, costmodel.scenario, commands"
+    "costmodel.cost, costmodel.sla, costmodel.recommend, costmodel.finance, costmodel.scenario, commands.plan"
 )
 
 
