@@ -519,11 +519,22 @@ def _with_ranges(
     return {**payload, **top}, "\n".join([text, *lines])
 
 
+CALENDAR_ONLY = (
+    ("--timezone", "timezone"), ("--working-days", "working_days"), ("--arrivals", "arrivals"),
+    ("--arrivals-from", "arrivals_from"), ("--submit-at", "submit_at"), ("--start-date", "start_date"),
+)  # fmt: skip
+"""Flags that only a clock deadline uses: with --sla-hours they would be ignored, so they are refused."""
+
+
 def cmd_sla(args: argparse.Namespace) -> int:
     from costmodel.sla import SlaInputs, plan_submissions
 
     if args.deadline is not None or args.sla_hours is None:
         return _cmd_calendar(args)
+    ignored = [flag for flag, dest in CALENDAR_ONLY if getattr(args, dest) is not None]
+    if ignored:
+        raise CliError([f"{', '.join(ignored)}: only for a clock deadline; add --deadline HH:MM --timezone ZONE "
+                        "(instead of --sla-hours), or leave it out"])  # fmt: skip
     inputs = _validate(
         SlaInputs,
         **_sla_fields(args),

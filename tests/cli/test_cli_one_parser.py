@@ -160,3 +160,12 @@ def test_workflow_flags_take_default_and_help_from_the_workflow_fields() -> None
             assert (action.help or "").startswith(doc), (command, field)
             if field not in model_applies:
                 assert action.default == Workflow.model_fields[field].default, (command, field)
+
+
+def test_a_clock_deadline_flag_beside_sla_hours_is_refused_not_ignored() -> None:
+    code, out, err = run_cli(["sla", "--sla-hours", "30", "--arrivals-from", "log.csv", "--timezone", "UTC"])
+    assert (code, out) == (2, "")
+    assert err == (
+        "error: --timezone, --arrivals-from: only for a clock deadline; add --deadline HH:MM --timezone ZONE "
+        "(instead of --sla-hours), or leave it out\n"
+    )
