@@ -391,12 +391,15 @@ ASSUMED_SUCCESS_RATE = 0.9
 
 def _pilot_size_flags(p: argparse.ArgumentParser) -> None:
     """How big the pilot should be (issue 12): the success rate expected, the precision wanted, the break-even."""
+    from costmodel.samplesize import DEFAULT_HALF_WIDTH
+
     g = p.add_argument_group("pilot size")
     g.add_argument("--expected-success-rate", type=float, default=None,
                    help=f"first-pass success rate you expect (default {ASSUMED_SUCCESS_RATE}, an assumption)")
     g.add_argument("--success-from-pilot", metavar="K/N", default=None,
                    help="an earlier pilot's K usable of N requests: the expected rate and the requests measured")
-    g.add_argument("--precision", type=float, default=0.02, help="pin the success rate to ± this at 90 %% (0.02)")
+    g.add_argument("--precision", type=float, default=DEFAULT_HALF_WIDTH,
+                   help=f"pin the success rate to ± this at 90 %% ({DEFAULT_HALF_WIDTH:g})")  # fmt: skip
     g.add_argument("--break-even", type=float, default=None,
                    help="the plan's break-even success rate: also size the pilot to settle batch vs sync")  # fmt: skip
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from costmodel.samplesize import DEFAULT_HALF_WIDTH
+
 __all__ = [
     "RANGE_FLAGS", "add_draw_flags", "add_range_flags", "check_draws", "evaluate_ranges", "ranges_section",
     "take_ranges",
@@ -65,7 +67,8 @@ def add_range_flags(p: argparse.ArgumentParser) -> None:
     )
     add_draw_flags(g)
     g.add_argument(
-        "--pilot-precision", type=float, default=0.02, help="pilot-size advice: ± this on the success rate (0.02)"
+        "--pilot-precision", type=float, default=DEFAULT_HALF_WIDTH,
+        help=f"pilot-size advice: ± this on the success rate ({DEFAULT_HALF_WIDTH:g})",
     )
 
 
@@ -112,7 +115,7 @@ def take_ranges(args: argparse.Namespace) -> dict[str, Any]:
             raise CliError(["give either --success-rate as a range or --success-from-pilot, not both"])
         uncertain["success_rate"] = pilot
         args.success_rate = point_of(pilot)
-    if not 0 < getattr(args, "pilot_precision", 0.02) < 1:
+    if not 0 < getattr(args, "pilot_precision", DEFAULT_HALF_WIDTH) < 1:
         problems.append(f"--pilot-precision = {args.pilot_precision}: give a share in (0, 1), e.g. 0.02")
     if problems:
         raise CliError(problems)

@@ -23,6 +23,8 @@ Z90_TWO_SIDED = 1.6448536269514722
 """Standard normal quantile at 0.95: a two-sided 90 % interval is p ± 1.645·sd."""
 MAX_ADVISED_REQUESTS = 10_000_000
 """Beyond this a pilot cannot settle the question: the break-even is too close to call [requests]."""
+DEFAULT_HALF_WIDTH = 0.02
+"""Precision a pilot pins the success rate to by default: ± this at 90 % [share]."""
 TOO_CLOSE_TO_CALL = 0.001
 """An expected rate this close to the break-even cannot be told apart from it by any pilot [share]."""
 
@@ -67,7 +69,7 @@ def _more(needed: int, already: int) -> str:
 def pilot_size_advice(
     success_rate: float,
     *,
-    half_width: float = 0.02,
+    half_width: float = DEFAULT_HALF_WIDTH,
     break_even_success_rate: float | None = None,
     requests_already: int = 0,
 ) -> PilotSizeAdvice:
