@@ -119,9 +119,11 @@ def _add_sla(p: argparse.ArgumentParser, *, volume: bool) -> None:
         g.add_argument(FLAG_FOR_FIELD[field], type=float, default=field_default(SlaSpec, field),
                        help=field_help(SlaSpec, field))  # fmt: skip
     if volume:
-        g.add_argument("--batch-rounds", type=int, default=1)
-        g.add_argument("--requests-per-day", type=float, default=0.0)
-        g.add_argument("--interval-hours", type=float, default=None, help="evaluate this interval instead")
+        from costmodel.sla import SlaInputs
+
+        for field, kind in (("batch_rounds", int), ("requests_per_day", float), ("interval_hours", float)):
+            g.add_argument(f"--{field.replace('_', '-')}", type=kind, default=field_default(SlaInputs, field),
+                           help=field_help(SlaInputs, field))  # fmt: skip
 
 
 def _add_capacity(p: argparse.ArgumentParser) -> None:
