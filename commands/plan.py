@@ -641,13 +641,14 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
     payload = plan.model_dump(mode="json")
     queue = None
     if args.requests_per_day:
-        from costmodel.capacity import check_queue, tier_limits
+        from costmodel.capacity import tier_limits
+        from costmodel.deadlines import check_schedule_queue
 
         if args.queue_limit is not None and not args.queue_limit > 0:
             raise CliError([f"--queue-limit = {args.queue_limit!r}: must be a positive number of requests"])
-        # the schedule's submissions are spread over the day: its average interval stands for I
+        # at the schedule itself (its largest gap and what arrives in it), as the windows page checks it
         limits = tier_limits(args.tier or "scale", queue_limit_requests=args.queue_limit)
-        queue = check_queue(turnaround, 24.0 / len(plan.schedule_local), limits)
+        _, queue = check_schedule_queue(calendar, plan.schedule_local, turnaround, limits)
         payload.update(_queue_payload(queue))
     rows = [
         ("deadline", f"{plan.deadline} {plan.timezone}"),
@@ -876,10 +877,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     generated = args.as_of or date.today()
     try:
-        scenario = _read_scenario(args.file).scenario  # distributions export at their point values
+        read = _read_scenario(args.file)  # inline distributions export with their ranges (issue 12)
     except ScenarioError as exc:
         raise CliError([f"{args.file}: {p}" for p in exc.problems]) from None
-    view = scenario_view(scenario, _catalog(args, batch_discount=scenario.batch_discount))
+    scenario = read.scenario
+    view = scenario_view(read, _catalog(args, batch_discount=scenario.batch_discount))
     target = Path(args.output or f"{portfolio.scenario_name(scenario.name, generated)}.{args.format}")
     if target.is_dir():
         example = target / f"portfolio.{args.format}"

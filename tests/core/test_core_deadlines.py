@@ -302,3 +302,23 @@ def test_an_uneven_schedule_is_checked_at_its_largest_gap_and_the_volume_arrivin
     _, start = check_schedule_queue(hours, ("12:00", "18:00"), turnaround, tier_limits("start"))
     assert not start.queue_feasible
     assert start.fixes
+
+
+def test_the_cli_checks_the_queue_at_the_schedule_as_the_windows_page_does(capsys: pytest.CaptureFixture[str]) -> None:
+    # Before: `sla --deadline` checked the queue at the schedule's average interval (24 h / 2 = 12 h: 450,000 in
+    # flight), while the page used the schedule's largest gap and what arrives in it (14.4 h: 480,000).
+    from costmodel.capacity import tier_limits
+    from costmodel.deadlines import check_schedule_queue
+
+    calendar = CalendarInputs(deadline="06:00", timezone="Australia/Sydney", working_days=(0, 1, 2, 3, 4),
+                              arrival_start="08:00", arrival_end="18:00", submit_at=("12:00", "18:00"))  # fmt: skip
+    code, out, _ = run_cli(capsys, "sla", "--deadline", "06:00", "--timezone", "Australia/Sydney", "--working-days",
+                           "mon-fri", "--arrivals", "08:00-18:00", "--submit-at", "12:00,18:00",
+                           "--requests-per-day", "300000", "--tier", "start", "--json")  # fmt: skip
+    assert code == 0
+    turnaround = SlaInputs(sla_hours=24.0, requests_per_day=300_000)
+    _, page = check_schedule_queue(calendar, ("12:00", "18:00"), turnaround, tier_limits("start"))
+    cli = json.loads(out)
+    assert cli["worst_case_in_flight_requests"] == pytest.approx(page.worst_case_in_flight_requests)
+    assert cli["worst_case_in_flight_requests"] == pytest.approx(480_000)
+    assert cli["queue_feasible"] is False

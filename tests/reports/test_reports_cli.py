@@ -93,3 +93,18 @@ def test_an_output_folder_is_bad_input(tmp_path: Path, capsys: Any) -> None:
     code, _, err = run_cli(capsys, "export", str(PRESET), "--format", "xlsx", "--output", str(tmp_path), *AS_OF_FLAG)
     assert code == 2
     assert "is a folder" in err
+
+
+def test_a_scenario_with_distributions_exports_its_ranges(tmp_path: Path, capsys: Any) -> None:
+    # Before: the command read the file's distributions and dropped them (point figures only), while the
+    # Portfolio page's downloads of the same scenario carried the ranges.
+    raw = json.loads(PRESET.read_text())
+    raw["workflows"][0]["success_rate"] = {"beta": [190, 200]}
+    source = tmp_path / "uncertain.json"
+    source.write_text(json.dumps(raw))
+    target = tmp_path / "out.md"
+    code, _, err = run_cli(capsys, "export", str(source), "--format", "md", "--output", str(target), *AS_OF_FLAG)
+    assert (code, err) == (0, "")
+    report = target.read_text()
+    assert "190/200" in report
+    assert "P10" in report
