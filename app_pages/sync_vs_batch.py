@@ -8,7 +8,6 @@ from pydantic import ValidationError
 from costmodel import formatting as fmt
 from costmodel.cost import effective_pricing, savings_curve
 from costmodel.errors import problem_lines
-from costmodel.recommend import evaluate_workflow
 from costmodel.routing import route_models
 from costmodel.workflow import WorkflowError, resolve_pricing
 from ui import confirm, data, figures, price_table, ranges, state, widgets
@@ -53,7 +52,9 @@ with headline:
     point = uncertain.workflow if uncertain is not None else workflow  # a range's centre stands for its input
     view = None
     try:
-        result = evaluate_workflow(point, catalog)
+        result = data.evaluated(
+            point, batch_discount=scenario.batch_discount, include_retired=state.show_retired_models()
+        )
         pricing = resolve_pricing(point, catalog)
         view = ranges.view_of(uncertain, pricing) if uncertain is not None else None
     except WorkflowError as exc:

@@ -9,7 +9,9 @@ import streamlit as st
 
 from costmodel.limits import DEFAULT_BATCH_DISCOUNT
 from costmodel.prices import Catalog, load_catalog
+from costmodel.recommend import WorkflowResult, evaluate_workflow
 from costmodel.scenario import Scenario, scenario_from_json
+from costmodel.workflow import Workflow
 
 ROOT = Path(__file__).resolve().parent.parent
 PRESETS_DIR = ROOT / "data" / "presets"
@@ -28,6 +30,16 @@ def catalog(
     """The Anthropic price catalog for `as_of` (default today), built once per process; retired models only when
     `include_retired` (a plan on a hidden one still prices, and warns)."""
     return load_catalog(as_of=as_of or today(), batch_discount=batch_discount, include_retired=include_retired)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)  # results are frozen models: shared, never copied
+def evaluated(
+    workflow: Workflow, *, batch_discount: float = DEFAULT_BATCH_DISCOUNT, include_retired: bool = False
+) -> WorkflowResult:
+    """`evaluate_workflow` on the catalog `catalog(batch_discount=..., include_retired=...)` gives, cached on the
+    workflow: a rerun that changes nothing in it (a tab, a chart option, a page visit) skips pricing and the SLA
+    simulation (the same seed and sample count as everywhere, so the figures are the uncached ones)."""
+    return evaluate_workflow(workflow, catalog(batch_discount=batch_discount, include_retired=include_retired))
 
 
 @st.cache_data(show_spinner=False)
