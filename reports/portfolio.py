@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
+from costmodel.cost import MONTHS_PER_YEAR
 from costmodel.finance import LABEL_12X_THIS_MONTH, LABEL_NEXT_12_MONTHS
 from costmodel.uncertainty import Range
 from reports.safe import csv_text, safe_cell
@@ -297,7 +298,7 @@ def table_records(view: PortfolioView) -> list[dict[str, Any]]:
                 savings_per_month_usd=row.savings_per_month_usd,
                 waiting_cost_per_month_usd=row.waiting_cost_per_month_usd,
                 net_benefit_per_month_usd=row.savings_per_month_usd - row.waiting_cost_per_month_usd,
-                savings_per_year_usd=row.savings_per_month_usd * 12,
+                savings_per_year_usd=row.savings_per_month_usd * MONTHS_PER_YEAR,
                 reason=row.reason,
             )
         spread = next(spreads, None) if outcome.result is not None else None
