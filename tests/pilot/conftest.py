@@ -120,3 +120,12 @@ def write_requests(
             params = {"model": model, "max_tokens": max_tokens, "messages": [{"role": "user", "content": f"text {i}"}]}
             handle.write(json.dumps({"custom_id": f"{prefix}{i:05d}", "params": params}) + "\n")
     return path
+
+
+def run_pilot(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """`python -m costmodel pilot *argv` in-process: the exit code, stdout and stderr."""
+    from commands import pilot as cli
+
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from commands import pilot as cli
 from emulator import Emulator, ManualClock
 from tests.pilot.conftest import FAKE_KEY, SAMPLES, write_requests
+from tests.pilot.conftest import run_pilot as run
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,12 +25,6 @@ def live_emu(monkeypatch: pytest.MonkeyPatch):
     with Emulator(turnaround_seconds=0.4, seed=2, result_mix={"succeeded": 0.75, "errored": 0.25}) as emu:
         monkeypatch.setenv("ANTHROPIC_BASE_URL", emu.base_url)
         yield emu
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_validate_bad_file_one_line_per_problem(capsys, tmp_path) -> None:

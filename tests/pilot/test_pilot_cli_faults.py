@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from commands import pilot as cli
 from emulator import Emulator
+from tests.pilot.conftest import run_pilot as run
 from tests.pilot.conftest import write_requests
 
 
@@ -17,12 +17,6 @@ def live_emu(monkeypatch: pytest.MonkeyPatch):
     with Emulator(turnaround_seconds=0.3, seed=3, result_mix={"succeeded": 0.75, "errored": 0.25}) as emu:
         monkeypatch.setenv("ANTHROPIC_BASE_URL", emu.base_url)
         yield emu
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def submitted(capsys, tmp_path) -> str:

@@ -6,16 +6,10 @@ import json
 
 import pytest
 
-from commands import pilot as cli
 from tests.pilot.conftest import SAMPLES
+from tests.pilot.conftest import run_pilot as _run
 
 SAMPLE = str(SAMPLES / "sample_requests.jsonl")
-
-
-def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_estimate_sizes_the_pilot_from_an_earlier_pilots_counts(capsys: pytest.CaptureFixture[str]) -> None:
