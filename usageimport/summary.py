@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from costmodel._base import StrictModel
-from costmodel.limits import INFERENCE_GEO_MULTIPLIERS
+from costmodel.limits import INFERENCE_GEO_MULTIPLIERS, WEB_SEARCH_USD_PER_USE
 from costmodel.prices import Catalog
 from costmodel.usage import (
     DAYS_PER_MONTH,
@@ -287,7 +287,7 @@ def summarize(
         f"inference_geo us rows pay {INFERENCE_GEO_MULTIPLIERS['us']:g}× on tokens (not on web search) "
         "on models that support it"
     )
-    notes.append("web search at $10 per 1,000 searches on both APIs (no batch rate)")
+    notes.append(f"web search at ${WEB_SEARCH_USD_PER_USE * 1000:g} per 1,000 searches on both APIs (no batch rate)")
     notes.append(
         "long-context prices: per request from its total input for request logs; for aggregated report rows "
         "from the report's context_window where given, else base prices"
