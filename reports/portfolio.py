@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from costmodel.cost import MONTHS_PER_YEAR
 from costmodel.finance import LABEL_12X_THIS_MONTH, LABEL_NEXT_12_MONTHS
+from costmodel.formatting import usd
 from costmodel.uncertainty import Range
 from reports.safe import csv_text, safe_cell
 from reports.view import PortfolioView
@@ -119,10 +120,6 @@ RANGE_COLUMNS: tuple[Column, ...] = (
 
 _MONEY_FORMAT = '"$"#,##0.00'
 _SHARE_FORMAT = "0.0%"
-
-
-def _money(value: float) -> str:
-    return f"${value:,.2f}"
 
 
 def _unique(lines: Sequence[str]) -> list[str]:
@@ -230,14 +227,14 @@ def _uncertain_lines(view: PortfolioView) -> list[str]:
 def _figure_text(value: float | str, kind: Kind) -> str:
     if isinstance(value, str):
         return value
-    return _money(value) if kind == "usd" else f"{value:.1%}" if kind == "share" else f"{value:,.2f}"
+    return usd(value) if kind == "usd" else f"{value:.1%}" if kind == "share" else f"{value:,.2f}"
 
 
 def export_header(view: PortfolioView, *, generated: date) -> list[str]:
     """The assumption lines every export carries: date, price source, finance, cash vs waiting, per workflow."""
     f = view.finance
     inference = (
-        _money(f.inference_cogs_per_month_usd)
+        usd(f.inference_cogs_per_month_usd)
         if f.inference_cogs_per_month_usd is not None
         else "the portfolio's all-sync spend"
     )
@@ -246,7 +243,7 @@ def export_header(view: PortfolioView, *, generated: date) -> list[str]:
         "Batch Planner: portfolio and finance",
         f"Generated: {generated.isoformat()}",
         f"Price source: {view.price_source.label()}",
-        f"Revenue: {_money(f.revenue_per_month_usd)}/month; COGS: {_money(f.cogs_per_month_usd)}/month; "
+        f"Revenue: {usd(f.revenue_per_month_usd)}/month; COGS: {usd(f.cogs_per_month_usd)}/month; "
         f"inference COGS: {inference}",
         f"Volume growth: {f.monthly_growth:.1%} per month over {f.projection_months} months; "
         "fixed overheads do not grow",
@@ -540,7 +537,7 @@ def export_report_markdown(view: PortfolioView, *, generated: date) -> str:
         last = view.portfolio.projection[-1]
         lines.append(
             f"- Over {len(view.portfolio.projection)} months at {view.finance.monthly_growth:.1%} growth per month: "
-            f"{_money(last.cumulative_savings_usd)} cumulative cash savings"
+            f"{usd(last.cumulative_savings_usd)} cumulative cash savings"
         )
     lines += [
         "",
@@ -559,8 +556,8 @@ def export_report_markdown(view: PortfolioView, *, generated: date) -> str:
         else:
             lines.append(
                 f"| {record['row']} | {_md_cell(record['workflow'])} | {record['verdict']} | "
-                f"{_money(record['sync_cost_per_month_usd'])} | {_money(record['planned_cost_per_month_usd'])} | "
-                f"{_money(record['savings_per_month_usd'])} | {_money(record['waiting_cost_per_month_usd'])} | "
+                f"{usd(record['sync_cost_per_month_usd'])} | {usd(record['planned_cost_per_month_usd'])} | "
+                f"{usd(record['savings_per_month_usd'])} | {usd(record['waiting_cost_per_month_usd'])} | "
                 f"{_md_cell(record['reason'])} |"
             )
     if view.ranges is not None:
@@ -604,7 +601,7 @@ def _projection_svg(view: PortfolioView) -> list[str]:
     rects = [
         f'<rect x="{i * bar + gap / 2:.1f}" y="{zero - max(m.savings_usd, 0.0) * height / span:.1f}" '
         f'width="{bar - gap:.1f}" height="{abs(m.savings_usd) * height / span:.1f}" fill="#2e7d32">'
-        f"<title>month {m.month}: {_money(m.savings_usd)}</title></rect>"
+        f"<title>month {m.month}: {usd(m.savings_usd)}</title></rect>"
         for i, m in enumerate(months)
     ]
     growth = view.finance.monthly_growth
@@ -616,7 +613,7 @@ def _projection_svg(view: PortfolioView) -> list[str]:
         f'<line x1="0" x2="{width:.0f}" y1="{zero:.1f}" y2="{zero:.1f}" stroke="#555" stroke-width="0.5"/>',
         f'<text x="0" y="{height + 13:.0f}" font-size="10">month 1</text>',
         f'<text x="{width:.0f}" y="{height + 13:.0f}" font-size="10" text-anchor="end">month {len(months)}: '
-        f"{_money(months[-1].savings_usd)}; cumulative {_money(months[-1].cumulative_savings_usd)}</text>",
+        f"{usd(months[-1].savings_usd)}; cumulative {usd(months[-1].cumulative_savings_usd)}</text>",
         "</svg>",
     ]
 
@@ -659,8 +656,8 @@ def export_report_html(view: PortfolioView, *, generated: date) -> str:
             f"<tr><td>{esc(r['workflow'])}</td><td>{esc(r['verdict'])}</td><td>"
             f'<span class="bar sync" style="width:{sync_pct:.1f}%"></span>'
             f'<span class="bar plan" style="width:{plan_pct:.1f}%"></span></td>'
-            f'<td class="n">{_money(r["sync_cost_per_month_usd"])}</td>'
-            f'<td class="n">{_money(r["planned_cost_per_month_usd"])}</td></tr>'
+            f'<td class="n">{usd(r["sync_cost_per_month_usd"])}</td>'
+            f'<td class="n">{usd(r["planned_cost_per_month_usd"])}</td></tr>'
         )
     parts.append("</table>")
     parts += _projection_svg(view)
