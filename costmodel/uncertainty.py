@@ -45,6 +45,7 @@ from costmodel._base import MAX_MAGNITUDE, StrictModel
 from costmodel.cost import Comparison, _monthly, compare, request_costs
 from costmodel.prices import ModelPricing
 from costmodel.scenario import Scenario
+from costmodel.sla import Z90
 from costmodel.workflow import Workflow, WorkflowError
 
 if TYPE_CHECKING:
@@ -93,8 +94,6 @@ DEFAULT_SEED = 20261130
 """Fixed seed: the same inputs always give the same ranges."""
 MAX_SAMPLE_VALUES = 1_000_000
 """Most observations one `sample` distribution may hold [values]."""
-Z90_TWO_SIDED = 1.6448536269514722
-"""Standard normal quantile at 0.95: a two-sided 90 % interval is ±1.645 sd."""
 
 
 # --- which inputs may be uncertain -----------------------------------------------------------------
@@ -337,7 +336,7 @@ def draw(d: Any, rng: np.random.Generator, size: int) -> Array:
     return point_of(d) + _sample_sd_of_mean(d) * rng.standard_normal(size)
 
 
-Z10 = -1.2815515655446004
+Z10 = -Z90
 """Standard normal quantile at 0.1."""
 
 
