@@ -168,7 +168,7 @@ else:
     margin_range = None if ranges is None else portfolio.margin_range_line(ranges)
     if margin_range:
         st.caption(margin_range + ".")
-st.plotly_chart(portfolio.projection_figure(totals), key="pf_projection")
+st.plotly_chart(portfolio.cached_projection_figure(totals), key="pf_projection")
 if ranges is not None:
     st.plotly_chart(portfolio.fan_figure(ranges), key="pf_projection_fan")
 

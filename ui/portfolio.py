@@ -58,6 +58,7 @@ __all__ = [
     "PortfolioView",
     "RowInput",
     "RowOutcome",
+    "cached_projection_figure",
     "capacity_from_widget",
     "edited_scenario",
     "evaluate_rows",
@@ -310,6 +311,17 @@ def projection_figure(portfolio: Portfolio) -> go.Figure:
         "margin": {"t": 50, "b": 10},
     }
     return go.Figure({"data": data, "layout": layout})
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)  # shared, never mutated: a rerun skips plotly's validation
+def _projection_figure(projection_json: str, _portfolio: Portfolio) -> go.Figure:
+    del projection_json  # only the cache key: the figure reads nothing but the projection
+    return projection_figure(_portfolio)
+
+
+def cached_projection_figure(portfolio: Portfolio) -> go.Figure:
+    """`projection_figure`, built once per projection."""
+    return _projection_figure(portfolio.model_dump_json(include={"projection"}), portfolio)
 
 
 def edited_scenario(
