@@ -42,7 +42,7 @@ def evaluated(
     return evaluate_workflow(workflow, catalog(batch_discount=batch_discount, include_retired=include_retired))
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False)  # frozen scenarios, shared: the sidebar reads them on every rerun
 def presets() -> dict[str, Scenario]:
     """Preset scenarios from data/presets, keyed by file stem, portfolio last."""
     found = {p.stem: scenario_from_json(p.read_bytes(), source=str(p)) for p in sorted(PRESETS_DIR.glob("*.json"))}
