@@ -120,9 +120,10 @@ charts, tables, plan_tab, exports = st.tabs(
 )
 if charts.open is not False:
     with charts:
-        if summary.daily_days:
-            st.plotly_chart(usage_figures.daily_spend_figure(summary), key="bp_usage_daily")
-        st.plotly_chart(usage_figures.actual_vs_whatif_figure(summary), key="bp_usage_models")
+        daily, models = usage_figures.cached_summary_figures(summary)
+        if daily is not None:
+            st.plotly_chart(daily, key="bp_usage_daily")
+        st.plotly_chart(models, key="bp_usage_models")
 if tables.open:
     with tables:
         st.subheader("Per model")

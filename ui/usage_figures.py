@@ -7,12 +7,14 @@ from collections.abc import Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
+import streamlit as st
 
 from usageimport.report import day_label
 from usageimport.summary import GroupTotals, PlanVsActualRow, UsageSummary
 
 __all__ = [
     "actual_vs_whatif_figure",
+    "cached_summary_figures",
     "daily_spend_figure",
     "groups_frame",
     "plan_frame",
@@ -63,6 +65,17 @@ def actual_vs_whatif_figure(summary: UsageSummary) -> go.Figure:
         )
     fig.update_layout(title="Actual vs batch what-if per model", yaxis_title="USD", **_LAYOUT)
     return fig
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)  # shared, never mutated: a rerun skips plotly's validation
+def _summary_figures(summary_json: str, _summary: UsageSummary) -> tuple[go.Figure | None, go.Figure]:
+    del summary_json  # only the cache key
+    return daily_spend_figure(_summary) if _summary.daily_days else None, actual_vs_whatif_figure(_summary)
+
+
+def cached_summary_figures(summary: UsageSummary) -> tuple[go.Figure | None, go.Figure]:
+    """`daily_spend_figure` (None without days) and `actual_vs_whatif_figure`, built once per summary."""
+    return _summary_figures(summary.model_dump_json(), summary)
 
 
 def plan_vs_actual_figure(rows: Sequence[PlanVsActualRow]) -> go.Figure:
