@@ -53,7 +53,8 @@ with headline:
     view = None
     try:
         result = data.evaluated(
-            point, batch_discount=scenario.batch_discount, include_retired=state.show_retired_models()
+            point, as_of=data.today(), batch_discount=scenario.batch_discount,
+            include_retired=state.show_retired_models(),
         )
         pricing = resolve_pricing(point, catalog)
         view = ranges.view_of(uncertain, pricing) if uncertain is not None else None

@@ -34,12 +34,18 @@ def catalog(
 
 @st.cache_resource(show_spinner=False, max_entries=64)  # results are frozen models: shared, never copied
 def evaluated(
-    workflow: Workflow, *, batch_discount: float = DEFAULT_BATCH_DISCOUNT, include_retired: bool = False
+    workflow: Workflow,
+    *,
+    as_of: date,
+    batch_discount: float = DEFAULT_BATCH_DISCOUNT,
+    include_retired: bool = False,
 ) -> WorkflowResult:
     """`evaluate_workflow` on the catalog `catalog(batch_discount=..., include_retired=...)` gives, cached on the
     workflow: a rerun that changes nothing in it (a tab, a chart option, a page visit) skips pricing and the SLA
-    simulation (the same seed and sample count as everywhere, so the figures are the uncached ones)."""
-    return evaluate_workflow(workflow, catalog(batch_discount=batch_discount, include_retired=include_retired))
+    simulation (the same seed and sample count as everywhere, so the figures are the uncached ones). `as_of` is in
+    the key so a result never outlives the day its prices were resolved for."""
+    catalog_for_date = catalog(as_of=as_of, batch_discount=batch_discount, include_retired=include_retired)
+    return evaluate_workflow(workflow, catalog_for_date)
 
 
 @st.cache_resource(show_spinner=False)  # frozen scenarios, shared: the sidebar reads them on every rerun
