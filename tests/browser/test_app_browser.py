@@ -162,7 +162,8 @@ def test_sidebar_saves_the_current_scenario(open_app) -> None:  # type: ignore[n
     shown = page.locator(".st-key-wf_success_rate [data-testid='stSliderThumbValue']").inner_text()
     button = page.locator("[data-testid='stSidebar'] [data-testid='stDownloadButton']").filter(has_text="Save scenario")
     expect(button).to_have_count(1)  # during a rerun the button drawn before the page may still be on screen
-    with page.expect_download() as info:
+    wait_for_app(page)  # a click during a rerun can land on the button being replaced and start no download
+    with page.expect_download(timeout=45_000) as info:
         button.click()
     download = info.value
     assert download.suggested_filename.endswith(".json")
