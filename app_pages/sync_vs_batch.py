@@ -10,7 +10,7 @@ from costmodel.cost import effective_pricing, savings_curve
 from costmodel.errors import problem_lines
 from costmodel.routing import route_models
 from costmodel.workflow import WorkflowError, resolve_pricing
-from ui import confirm, data, figures, price_table, ranges, state, widgets
+from ui import charts, confirm, data, figures, price_table, ranges, state, widgets
 
 PRICES_TAB = ":material/sell: Prices & one request"
 RANGES_TAB = ":material/ssid_chart: Uncertainty"
@@ -53,7 +53,9 @@ with headline:
     view = None
     try:
         result = data.evaluated(
-            point, as_of=data.today(), batch_discount=scenario.batch_discount,
+            point,
+            as_of=data.today(),
+            batch_discount=scenario.batch_discount,
             include_retired=state.show_retired_models(),
         )
         pricing = resolve_pricing(point, catalog)
@@ -123,18 +125,27 @@ with results:
         with breakdown:
             left, right = st.columns(2)
             if view is not None:
-                curve = figures.savings_band_figure(view.band, current_rate=point.success_rate, break_even=be)
+                charts.show(
+                    figures.savings_band_figure,
+                    view.band,
+                    current_rate=point.success_rate,
+                    break_even=be,
+                    key="savings_curve",
+                    container=left,
+                )
             else:
                 rates, savings = savings_curve(point, pricing)
-                curve = figures.savings_curve_figure(
-                    rates,
-                    savings,
+                charts.show(
+                    figures.savings_curve_figure,
+                    tuple(rates),
+                    tuple(savings),
                     current_rate=point.success_rate,
-                    current_savings_usd=c.net_benefit_per_month_usd,  # the curve is net benefit
+                    current_savings_usd=c.net_benefit_per_month_usd,
                     break_even=be,
-                )
-            left.plotly_chart(curve, key="savings_curve")
-            right.plotly_chart(figures.waterfall_figure(c.waterfall), key="waterfall")
+                    key="savings_curve",
+                    container=left,
+                )  # the curve is net benefit
+            charts.show(figures.waterfall_figure, tuple(c.waterfall), key="waterfall", container=right)
     if routing.open:
         with routing:
             route = widgets.routing_inputs(workflow, catalog=catalog)
