@@ -1,7 +1,8 @@
 """The one workflow form: every workflow input as a what-if control, read back into one validated `Workflow`.
 
 Every page that edits a workflow (Sync vs batch, Submission windows) draws this form with its own
-*layout*, a list of sections; the mechanism is the same everywhere:
+*layout*, a list of sections. The mechanism is `ui.forms` (shared with the Portfolio page); this module
+declares the workflow's fields (`FORM`) and sections:
 
 - **seed**: widgets are filled from the workflow whenever it changes underneath the form (a preset, a
   loaded file, a shared link, an applied pilot measurement, an edit on another page);
@@ -26,7 +27,7 @@ from pydantic import ValidationError
 from costmodel.errors import problem_lines
 from costmodel.prices import Catalog, CustomPrices
 from costmodel.workflow import SlaSpec, Workflow
-from ui import sharing, state
+from ui import forms, sharing, state
 
 __all__ = [
     "COMPARE_LAYOUT",
@@ -44,8 +45,6 @@ __all__ = [
 KEY_PREFIX = "wf_"
 """Widget keys are `wf_<workflow field>` (plus `wf_price_mode`, `wf_volume_unit`, `wf_volume`, `wf_cp_*`,
 `wf_has_sla` and `wf_sla.<SLA field>`)."""
-_SOURCE = state.FORM_SOURCE
-
 _LAYOUT = state.FORM_LAYOUT
 
 DEFAULT_SLA = SlaSpec(sla_hours=30.0)
@@ -150,13 +149,10 @@ def _pct(share: float) -> float:
     return round(share * 100.0, 9)  # 9 places: a link's 1e-9 success rate must not round to an invalid 0
 
 
-def _seed_values(base: Workflow, catalog: Catalog) -> dict[str, Any]:
-    """Widget key → the value that shows `base`."""
-    values: dict[str, Any] = {}
-    for name in _WIDGET_FIELDS:
-        value = getattr(base, name)
-        values[_k(name)] = _pct(value) if name in _PERCENT_FIELDS else value
-    values[_k("price_mode")] = CUSTOM if base.custom_prices is not None else CATALOG
+def _derived_values(base: Workflow, *, catalog: Catalog) -> dict[str, Any]:
+    """Widget key → value for the widgets that stand for several fields: price mode and custom prices, volume and
+    its unit, the SLA switch and the SLA's fields (the default SLA's while the workflow has none)."""
+    values: dict[str, Any] = {_k("price_mode"): CUSTOM if base.custom_prices is not None else CATALOG}
     by_day = base.requests_per_day is not None
     values[_k("volume_unit")] = PER_DAY if by_day else PER_MONTH
     values[_k("volume")] = float(base.requests_per_day if by_day else base.monthly_requests)
@@ -172,34 +168,24 @@ def _seed_values(base: Workflow, catalog: Catalog) -> dict[str, Any]:
     return values
 
 
+FORM: forms.Form[Workflow] = forms.Form(
+    Workflow,
+    source=state.FORM_SOURCE,
+    link="w",
+    fields=[
+        forms.Field(_k(name), name, scale=100.0, digits=9) if name in _PERCENT_FIELDS else forms.Field(_k(name), name)
+        for name in _WIDGET_FIELDS
+    ],
+    derived=_derived_values,
+    derived_keys=[k for k in _ALL_KEYS if k.removeprefix(KEY_PREFIX) not in _WIDGET_FIELDS],
+)
+"""The workflow form: a widget per simple field (shares in per cent, 9 places so a link's 1e-9 success rate does
+not round to an invalid 0), and the composite widgets."""
+
+
 def _section_keys(section: str) -> list[str]:
     fields = _SECTIONS[section]
     return [k for k in _ALL_KEYS if k.removeprefix(KEY_PREFIX).removeprefix("cp_").removeprefix("sla.") in fields]
-
-
-def _seed(base: Workflow, catalog: Catalog, *, section: str | None = None) -> None:
-    """Put `base` into the widgets' session state before they are drawn: every widget, or one section's
-    widgets that have no state yet (a closed section keeps no widget state)."""
-    state = st.session_state
-    keys = _ALL_KEYS if section is None else [k for k in _section_keys(section) if k not in state]
-    if keys:
-        values = _seed_values(base, catalog)
-        for key in keys:
-            state[key] = values[key]
-
-
-def _refill(source: Workflow, catalog: Catalog, section: str, *, adopt: bool) -> None:
-    """Before a section is drawn: refill the widgets Streamlit dropped while another page ran, and (`adopt`,
-    on the first run after another layout drew the form) adopt the ones it kept. Another page draws the same
-    key as a different widget, which would start from its default rather than the value the user set;
-    written back once through the Session State API, the value carries over. (Writing on every run would
-    make the browser send every value back, and rerun forever.)"""
-    state = st.session_state
-    if adopt:
-        for key in _section_keys(section):
-            if key in state:
-                state[key] = state[key]
-    _seed(source, catalog, section=section)
 
 
 def _prices_like(model_id: str, catalog: Catalog) -> CustomPrices:
@@ -457,7 +443,12 @@ def _sla_section() -> dict[str, Any]:
 def _has_sla() -> bool:
     """The SLA switch as drawn on this run, else (its section closed) whether the form's workflow has an SLA."""
     state = st.session_state
-    return bool(state[_k("has_sla")]) if _k("has_sla") in state else state[_SOURCE].sla is not None
+    return bool(state[_k("has_sla")]) if _k("has_sla") in state else _form_sla_on()
+
+
+def _form_sla_on() -> bool:
+    source = FORM.source()
+    return source is not None and source.sla is not None
 
 
 def _timing_section() -> dict[str, Any]:
@@ -569,9 +560,7 @@ def workflow_form(base: Workflow, *, catalog: Catalog, layout: Layout = COMPARE_
     """
     state = st.session_state
     sections = [name for name, _ in layout]
-    if state.get(_SOURCE) != base:
-        _seed(base, catalog)
-        state[_SOURCE] = base
+    FORM.seed(base, catalog=catalog)
     adopt = state.get(_LAYOUT) != tuple(sections)
     state[_LAYOUT] = tuple(sections)
     values: dict[str, Any] = {}
@@ -588,7 +577,9 @@ def workflow_form(base: Workflow, *, catalog: Catalog, layout: Layout = COMPARE_
                     if key in state:
                         del state[key]
                 continue
-            _refill(state[_SOURCE], catalog, section, adopt=adopt)
+            # Widgets Streamlit dropped while another page ran come back from the form's last workflow; on the
+            # first run after another layout, kept ones are adopted (that page drew them as other widgets).
+            FORM.refill(_section_keys(section), adopt=adopt, catalog=catalog)
             _merge(values, draw(base, catalog))
             slots[section] = st.empty()
     general = st.empty()
@@ -611,28 +602,25 @@ def workflow_form(base: Workflow, *, catalog: Catalog, layout: Layout = COMPARE_
         if elsewhere:
             general.error("\n".join(elsewhere), icon=":material/error:")
         return None
-    state[_SOURCE] = workflow
+    FORM.produced(workflow)
     return workflow
 
 
 def take_shared_link(index: int) -> None:
     """A shared link (`?w=` workflow, `?a=` assumptions) the session did not write wins over the scenario."""
-    shared_assumptions = sharing.read_params(sharing.SharedAssumptions, "a")
-    if shared_assumptions is not None and sharing.params_changed("a"):
+    shared_assumptions = forms.take_link(sharing.SharedAssumptions, "a")
+    if shared_assumptions is not None:
         state.set_scenario(state.get_scenario().model_copy(update=shared_assumptions.model_dump()))
-    shared = sharing.read_params(Workflow, "w")
-    if shared is not None and sharing.params_changed("w"):
+    shared = FORM.take_link()
+    if shared is not None:
         state.set_workflow(index, shared)
 
 
 def keep(index: int, workflow: Workflow, *, link: bool = True) -> None:
     """The one write-back rule: a valid form result replaces the scenario's workflow at once, and the page's
     link carries it (`link=False` on an untouched first visit: see the windows page)."""
-    state.set_workflow(index, workflow)
-    if link:
-        sharing.write_params(workflow, "w")
-        assumptions = sharing.SharedAssumptions(batch_discount=state.get_scenario().batch_discount)
-        sharing.write_params(assumptions.for_link(), "a")
+    assumptions = sharing.SharedAssumptions(batch_discount=state.get_scenario().batch_discount)
+    FORM.keep(workflow, lambda kept: state.set_workflow(index, kept), link=link, also={"a": assumptions.for_link()})
 
 
 def routing_inputs(workflow: Workflow, *, catalog: Catalog) -> dict[str, Any] | None:
