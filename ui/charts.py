@@ -4,17 +4,21 @@
   Anthropic orange, good (saves, meets the SLA) is green, bad (costs more, misses) is red, a reference
   line (median, p90, chosen interval) is neutral grey, and a P10-P90 band is translucent batch orange.
 - **Style** (`LAYOUT`, `layout()`): one height, margin and hover mode; a builder overrides only what differs.
-- **Showing** (`show()`): a figure is built once per distinct inputs and shared by every session (Streamlit's
-  `cache_resource`); a rerun that changes nothing in a chart's inputs skips plotly's validation, which is most
-  of a small figure's cost. Builders stay plain functions of their inputs (testable without Streamlit) and
-  never mutate a figure they return, so a shared figure is never changed under another session.
+- **Showing** (`show()`): a figure is built once per distinct inputs and shared by every session (a bounded
+  store held by Streamlit's `cache_resource`, so clearing Streamlit's caches clears it); a rerun that changes
+  nothing in a chart's inputs skips plotly's validation and its deep copy into a plain dict, which are most of a
+  small figure's cost. Builders stay plain functions of their inputs (testable without Streamlit) and never
+  mutate a figure they return, so a shared figure is never changed under another session.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from typing import Any
 
+import plotly.graph_objects as go
 import streamlit as st
 
 __all__ = ["LAYOUT", "PALETTE", "layout", "show"]
@@ -33,26 +37,69 @@ PALETTE = {
 LAYOUT: dict[str, Any] = {"height": 360, "margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "hovermode": "x unified"}
 """The shared layout of every chart (a builder overrides what differs, e.g. the height of a long bar chart)."""
 
+MAX_FIGURES = 128
+"""Figures kept in the shared store; the least recently shown goes first [figures]."""
+
 
 def layout(**overrides: Any) -> dict[str, Any]:
     """`LAYOUT` with `overrides` on top (plotly layout keys)."""
     return {**LAYOUT, **overrides}
 
 
-@st.cache_resource(show_spinner=False, max_entries=128)  # shared, never mutated: see the module docstring
-def _built(name: str, args: tuple[Any, ...], kwargs: tuple[tuple[str, Any], ...], _build: Callable[..., Any]) -> Any:
-    """The figure `_build(*args, **kwargs)`, cached on the builder's name and the inputs (hashed by Streamlit)."""
-    return _build(*args, **dict(kwargs))
+class _Shown(go.Figure):
+    """A built figure as the store keeps it: its plain-dict form (what `st.plotly_chart` serialises on every
+    draw, a deep copy of the whole figure and template) is made once. Shared figures are never mutated, so
+    the dict stays true."""
+
+    _as_dict: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        if self._as_dict is None:
+            self._as_dict = super().to_dict()
+        return self._as_dict
 
 
-def show(build: Callable[..., Any], *args: Any, key: str, container: Any = None, **kwargs: Any) -> Any:
+class _Store:
+    """Built figures keyed on (builder, inputs) with Python's own hashing: a tuple of a few hundred floats or a
+    frozen model hashes in microseconds, where Streamlit's cache hasher takes milliseconds."""
+
+    def __init__(self) -> None:
+        self._figures: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._figures:
+                self._figures.move_to_end(key)
+                return self._figures[key]
+        figure = build()
+        if type(figure) is go.Figure:
+            figure.__class__ = _Shown  # same layout, one method more: no second validation of the figure
+        with self._lock:
+            self._figures[key] = figure
+            while len(self._figures) > MAX_FIGURES:
+                self._figures.popitem(last=False)
+        return figure
+
+
+@st.cache_resource(show_spinner=False)  # one store per process, shared by every session
+def _store() -> _Store:
+    return _Store()
+
+
+def figure(build: Callable[..., Any], *args: Hashable, **kwargs: Hashable) -> Any:
+    """`build(*args, **kwargs)` from the shared store: built once per distinct inputs, then the same object."""
+    key = (build.__module__, build.__qualname__, args, tuple(sorted(kwargs.items())))
+    return _store().get(key, lambda: build(*args, **kwargs))
+
+
+def show(build: Callable[..., Any], *args: Hashable, key: str, container: Any = None, **kwargs: Hashable) -> Any:
     """Draw `build(*args, **kwargs)` (a plotly figure, or None for "nothing to draw") with `st.plotly_chart` in
-    `container` (default: the current one) under widget `key`; returns the figure.
+    `container` (default: the current one) under element `key`; returns the figure.
 
-    The inputs must be hashable by Streamlit (numbers, strings, tuples, frozen pydantic models): they are the
-    cache key, so a chart changes exactly when its inputs do."""
-    name = f"{build.__module__}.{build.__qualname__}"
-    figure = _built(name, args, tuple(sorted(kwargs.items())), build)
-    if figure is not None:
-        (container or st).plotly_chart(figure, key=key)
-    return figure
+    The inputs are the cache key, so they must be hashable (numbers, strings, tuples, frozen pydantic models whose
+    fields are hashable): a chart changes exactly when its inputs do."""
+    shown = figure(build, *args, **kwargs)
+    if shown is not None:
+        (container or st).plotly_chart(shown, key=key)
+    return shown
