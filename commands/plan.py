@@ -803,6 +803,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                 "name": r.workflow.name,
                 "verdict": r.recommendation.verdict,
                 "reasons": list(r.recommendation.reasons),
+                "planned_savings_per_month_usd": r.recommendation.planned_savings_per_month_usd,
                 "comparison": _comparison_payload(r.comparison),
                 "sla": None if r.sla is None else _sla_payload(r.sla),
                 **(_queue_payload(r.queue) if r.queue is not None else {"queue_feasible": None}),

@@ -34,7 +34,8 @@ RANGE_FLAGS = {
 MAX_DRAWS = 1_000_000
 WORKFLOW_RANGE_KEYS = (
     "sync_cost_per_month_usd", "batch_tokens_per_month_usd", "batch_cost_per_month_usd", "net_savings_per_month_usd",
-    "net_savings_per_year_usd", "net_benefit_per_month_usd", "savings_share", "break_even_success_rate",
+    "net_savings_per_year_usd", "net_benefit_per_month_usd", "waiting_cost_per_month_usd", "savings_share",
+    "break_even_success_rate",
 )  # fmt: skip
 """Comparison keys that get a `<key>_range` beside them."""
 
@@ -156,12 +157,10 @@ def ranges_section(
 
     `result` (a WorkflowResult) adds the planned savings under the verdict as a range.
     """
-    import numpy as np
-
     from commands.errors import CliError
     from costmodel.samplesize import pilot_size_advice
     from costmodel.sensitivity import tornado
-    from costmodel.uncertainty import PilotCounts, Range, point_of, ranges_of, simulate
+    from costmodel.uncertainty import PilotCounts, point_of, ranges_of, simulate
     from costmodel.workflow import WorkflowError
 
     uw = _uncertain_workflow(workflow, uncertain)
@@ -169,7 +168,10 @@ def ranges_section(
         sim = simulate(uw, pricing, draws=args.draws, seed=args.seed)
     except WorkflowError as exc:
         raise CliError([str(exc)]) from None
-    r = ranges_of(sim, sla_plan=sla_plan)
+    plan: dict[str, Any] = {} if result is None else {
+        "verdict": result.recommendation.verdict, "rescue_probability": result.rescue_probability,
+    }  # fmt: skip
+    r = ranges_of(sim, sla_plan=sla_plan, **plan)
     for key in WORKFLOW_RANGE_KEYS:
         comparison_payload[f"{key}_range"] = _range_json(getattr(r, key))
     t = tornado(sim)
@@ -193,10 +195,7 @@ def ranges_section(
         "miss_probability_range": _range_json(r.miss_probability),
     }
     if result is not None:
-        from costmodel.uncertainty import _planned
-
-        planned, _ = _planned(sim, result)
-        top["planned_savings_per_month_usd_range"] = Range.of(np.asarray(sim.outcome.sync_total - planned)).model_dump()
+        top["planned_savings_per_month_usd_range"] = _range_json(r.planned_savings_per_month_usd)
 
     def row(label: str, rng: Any, fmt: Any) -> str:
         return f"  {label:<30} {fmt(rng.p10):>12} {fmt(rng.p50):>12} {fmt(rng.p90):>12}"
@@ -209,6 +208,9 @@ def ranges_section(
              row("batch cash per month", r.batch_cost_per_month_usd, usd),
              row("net savings (cash) per month", r.net_savings_per_month_usd, usd),
              row("net benefit per month", r.net_benefit_per_month_usd, usd),
+             row("cost of waiting per month", r.waiting_cost_per_month_usd, usd),
+             *([] if r.planned_savings_per_month_usd is None
+               else [row("planned savings per month", r.planned_savings_per_month_usd, usd)]),
              row("break-even success rate", r.break_even_success_rate, share)]  # fmt: skip
     if r.miss_probability is not None:
         from costmodel.formatting import probability
@@ -272,6 +274,7 @@ def evaluate_ranges(
     for entry, wr in zip(payload["workflows"], pr.workflows, strict=True):
         for key in WORKFLOW_RANGE_KEYS:
             entry["comparison"][f"{key}_range"] = _range_json(getattr(wr, key))
+        entry["planned_savings_per_month_usd_range"] = _range_json(wr.planned_savings_per_month_usd)
         entry["probability_batch_saves"] = wr.probability_batch_saves
         entry["probability_verdict_flips"] = wr.probability_verdict_flips
         entry["uncertain_inputs"] = [i.model_dump(mode="json") for i in wr.uncertain_inputs]

@@ -30,6 +30,7 @@ __all__ = [
     "WorkflowResult",
     "evaluate_workflow",
     "guard_for",
+    "hybrid_cost",
     "queue_check_for",
     "recommend",
     "sla_inputs_for",
@@ -69,8 +70,9 @@ def sla_inputs_for(workflow: Workflow) -> SlaInputs | None:
     )
 
 
-def _hybrid_cost(workflow: Workflow, comparison: Comparison) -> tuple[float, float]:
-    """(cash, waiting): urgent share at sync cost, the rest on batch, fixed overheads in full [USD/month]."""
+def hybrid_cost(workflow: Workflow, comparison: Comparison) -> tuple[float, float]:
+    """(cash, waiting) of a hybrid plan: urgent share at sync cost, the rest on batch, fixed overheads in full, no
+    rescues [USD/month]. The comparison's figures may be numpy arrays (one per Monte Carlo draw)."""
     u = workflow.urgent_share
     c = comparison
     cash = u * c.sync_cost_per_month_usd + (1 - u) * c.batch_tokens_per_month_usd + c.overhead_per_month_usd
@@ -164,7 +166,7 @@ def recommend(
             planned_savings_per_month_usd=0.0,
         )
     if workflow.urgent_share > 0:
-        hybrid, hybrid_waiting = _hybrid_cost(workflow, c)
+        hybrid, hybrid_waiting = hybrid_cost(workflow, c)
         hybrid += (1 - workflow.urgent_share) * rescue_extra
         return Recommendation(
             verdict="hybrid",
@@ -203,6 +205,11 @@ class WorkflowResult(StrictModel):
     """The processing-queue check of the batched part (None when the SLA cannot be met on time)."""
     guard: DeadlineGuard | None = None
     """The deadline guard, when asked for and the plan has a schedule to guard."""
+
+    @property
+    def rescue_probability(self) -> float:
+        """The deadline guard's P(an item is rescued to sync), 0 without a guard [share]."""
+        return 0.0 if self.guard is None else self.guard.rescue_probability
 
 
 def queue_check_for(
@@ -262,7 +269,7 @@ def guard_for(
         requests_per_month=(1 - u) * c.requests_per_month,
         sync_item_usd=c.sync_item_usd,
         batch_item_usd=c.batch_item_usd,
-        batch_cost_per_month_usd=_hybrid_cost(workflow, c)[0] if u > 0 else c.batch_cost_per_month_usd,
+        batch_cost_per_month_usd=hybrid_cost(workflow, c)[0] if u > 0 else c.batch_cost_per_month_usd,
         samples=samples,
     )
 

@@ -50,7 +50,7 @@ from costmodel.workflow import Workflow, WorkflowError
 
 if TYPE_CHECKING:
     from costmodel.finance import FinanceInputs
-    from costmodel.recommend import WorkflowResult
+    from costmodel.recommend import Verdict, WorkflowResult
     from costmodel.sla import SlaPlan
     from costmodel.turnaround import TurnaroundFit
 
@@ -72,6 +72,7 @@ __all__ = [
     "draw",
     "net_savings_histogram",
     "parse_distribution",
+    "planned_spend",
     "point_of",
     "portfolio_ranges",
     "savings_band",
@@ -572,6 +573,9 @@ class Outcome:
     """What the verdict weighs: cash savings − cost of waiting."""
     overhead: float
     """Fixed overheads (not uncertain)."""
+    rescue_all: Array
+    """What running every batched item sync instead would add: N·(sync item − batch item) (cash; the deadline
+    guard rescues a share of it)."""
 
 
 KNOT_DEPTH = 12
@@ -694,13 +698,14 @@ def evaluate(
     shaped = workflow.model_copy(
         update={k: values[k] for k in ("billed_failure_share", *VOLUME_FIELDS) if k in values}
     )
-    _, _, sync_total, batch_tokens, overhead, waiting = _monthly(
+    sync_item, batch_item, sync_total, batch_tokens, overhead, waiting = _monthly(
         shaped, c_sync, c_batch, values.get("success_rate", workflow.success_rate)
     )
     batch_total = batch_tokens + overhead
     net = sync_total - batch_total
     benefit = net - waiting
-    shape = np.broadcast(sync_total, batch_tokens, waiting, benefit).shape
+    rescue_all = shaped.monthly_requests * (sync_item - batch_item)
+    shape = np.broadcast(sync_total, batch_tokens, waiting, benefit, rescue_all).shape
 
     def full(a: Any) -> Array:
         return np.broadcast_to(np.asarray(a, dtype=float), shape)
@@ -713,6 +718,7 @@ def evaluate(
         net_savings=full(net),
         net_benefit=full(benefit),
         overhead=float(overhead),
+        rescue_all=full(rescue_all),
     )
 
 
@@ -891,6 +897,11 @@ class WorkflowRanges(StrictModel):
     """Net savings × 12 [USD/year]."""
     net_benefit_per_month_usd: Range
     """Cash savings − cost of waiting: what the verdict weighs [USD/month]."""
+    waiting_cost_per_month_usd: Range
+    """Cost of waiting if all of it ran on batch, as `Comparison.waiting_cost_per_month_usd` (economic) [USD/month]."""
+    planned_savings_per_month_usd: Range | None = None
+    """Sync total − spend under the verdict, rescues included, as `Recommendation.planned_savings_per_month_usd`
+    (None when no verdict was given) [USD/month]."""
     savings_share: Range
     """Net savings / sync total [share]."""
     break_even_success_rate: Range
@@ -933,8 +944,14 @@ def _percentiles(arrays: Mapping[str, Any]) -> dict[str, Range]:
     return out
 
 
-def ranges_of(sim: Simulation, *, sla_plan: SlaPlan | None = None) -> WorkflowRanges:
-    """The ranges of a simulation."""
+def ranges_of(
+    sim: Simulation, *, sla_plan: SlaPlan | None = None, verdict: Verdict | None = None, rescue_probability: float = 0.0
+) -> WorkflowRanges:
+    """The ranges of a simulation.
+
+    `verdict` (the point verdict, kept fixed) adds the savings under it; `rescue_probability` is the deadline
+    guard's P(rescued) at the plan (0 without a guard), see `planned_spend`.
+    """
     o, point = sim.outcome, sim.point
     sync, waiting = _constant(o.sync_total), _constant(o.waiting)
     closed: dict[str, tuple[float, float, float] | None] = {
@@ -943,6 +960,7 @@ def ranges_of(sim: Simulation, *, sla_plan: SlaPlan | None = None) -> WorkflowRa
     figures: dict[str, Any] = {
         "sync_cost_per_month_usd": o.sync_total,
         "batch_tokens_per_month_usd": o.batch_tokens,
+        "waiting_cost_per_month_usd": o.waiting,
         # an input's percentiles in closed form where there is one (the draws agree to sampling error)
         **{f"input:{k}": v for k, v in sim.values.items() if closed.get(k) is None},
     }
@@ -952,6 +970,9 @@ def ranges_of(sim: Simulation, *, sla_plan: SlaPlan | None = None) -> WorkflowRa
         figures["savings_share"] = share
     if waiting is None:
         figures["net_benefit_per_month_usd"] = o.net_benefit
+    if verdict is not None:
+        planned, _ = planned_spend(sim, verdict, rescue_probability=rescue_probability)
+        figures["planned_savings_per_month_usd"] = o.sync_total - planned
     ranges = _percentiles(figures)
     # figures that move with another one by a constant shift or scale take its percentiles (no partition)
     tokens = ranges["batch_tokens_per_month_usd"]
@@ -1000,11 +1021,14 @@ def workflow_ranges(
     pricing: ModelPricing,
     *,
     sla_plan: SlaPlan | None = None,
+    verdict: Verdict | None = None,
+    rescue_probability: float = 0.0,
     draws: int = DEFAULT_DRAWS,
     seed: int = DEFAULT_SEED,
 ) -> WorkflowRanges:
-    """P10/P50/P90 of a workflow's figures, P(batch saves) and P(the verdict flips)."""
-    return ranges_of(simulate(uncertain, pricing, draws=draws, seed=seed), sla_plan=sla_plan)
+    """P10/P50/P90 of a workflow's figures, P(batch saves) and P(the verdict flips) (arguments as `ranges_of`)."""
+    sim = simulate(uncertain, pricing, draws=draws, seed=seed)
+    return ranges_of(sim, sla_plan=sla_plan, verdict=verdict, rescue_probability=rescue_probability)
 
 
 # --- portfolio ---------------------------------------------------------------------------------------
@@ -1053,15 +1077,24 @@ def _item(a: Any, i: int) -> float:
     return float(a if np.ndim(a) == 0 else a[i])
 
 
-def _planned(sim: Simulation, result: WorkflowResult) -> tuple[Array, float]:
-    """Spend under the workflow's verdict on each draw, and its fixed part [USD/month]."""
-    from costmodel.recommend import _hybrid_cost
+def planned_spend(sim: Simulation, verdict: Verdict, *, rescue_probability: float = 0.0) -> tuple[Array, float]:
+    """Cash spend under a verdict on each draw, and its fixed part [USD/month]: `recommend`'s planned cost, per draw.
 
-    o, verdict = sim.outcome, result.recommendation.verdict
+    sync: the sync total. batch: the batch total plus the deadline guard's rescues, `p·N·(C_s − C_b)` with `N`,
+    `C_s`, `C_b` (requests, expected sync / batch cost per item) from the draw. hybrid: the recommender's own
+    formula (`recommend.hybrid_cost`) plus `(1 − u)` of the rescues. Assumption: `p` (`rescue_probability`, the
+    guard's P(rescued) at the plan's point figures) depends on the turnaround and the schedule, not on tokens,
+    volume or success rates, so it is held fixed while each draw's volume and item costs scale the rescue spend;
+    with an uncertain turnaround the rescue share does not move with it (a stated understatement of the spread).
+    """
+    from costmodel.recommend import hybrid_cost
+
+    o = sim.outcome
+    rescues = rescue_probability * o.rescue_all
     if verdict == "sync":
         return o.sync_total, 0.0
     if verdict == "batch":
-        return o.batch_total, o.overhead
+        return np.asarray(o.batch_total + rescues, dtype=float), o.overhead
     # the recommender's own hybrid formula, fed arrays through an unvalidated copy of the comparison
     arrays = sim.point.model_copy(
         update={
@@ -1071,9 +1104,10 @@ def _planned(sim: Simulation, result: WorkflowResult) -> tuple[Array, float]:
             "batch_cost_per_month_usd": o.batch_total,
         }
     )
-    hybrid = _hybrid_cost(result.workflow, arrays)
-    cash = hybrid[0] if isinstance(hybrid, tuple) else hybrid  # (cash, waiting) where waiting is kept apart
-    return np.broadcast_to(np.asarray(cash, dtype=float), o.sync_total.shape), o.overhead
+    workflow = sim.uncertain.workflow
+    cash, _ = hybrid_cost(workflow, arrays)
+    spend = np.asarray(cash + (1 - workflow.urgent_share) * rescues, dtype=float)
+    return np.broadcast_to(spend, o.sync_total.shape), o.overhead
 
 
 def portfolio_ranges(
@@ -1105,7 +1139,9 @@ def portfolio_ranges(
     fixed = 0.0
     planned_each = []
     for sim, result in zip(sims, results, strict=True):
-        planned, fixed_part = _planned(sim, result)
+        planned, fixed_part = planned_spend(
+            sim, result.recommendation.verdict, rescue_probability=result.rescue_probability
+        )
         planned_each.append(planned)
         sync_total = sync_total + sim.outcome.sync_total
         planned_total = planned_total + planned
@@ -1196,7 +1232,10 @@ def portfolio_ranges(
             if growth_dist is None or isinstance(growth_dist, PointValue)
             else describe(growth_dist, UNCERTAIN_FIELDS["monthly_growth"])
         ),
-        workflows=tuple(ranges_of(s, sla_plan=r.sla) for s, r in zip(sims, results, strict=True)),
+        workflows=tuple(
+            ranges_of(s, sla_plan=r.sla, verdict=r.recommendation.verdict, rescue_probability=r.rescue_probability)
+            for s, r in zip(sims, results, strict=True)
+        ),
     )
 
 

@@ -395,8 +395,13 @@ def _range_sheets(book: Any, view: PortfolioView) -> list[Any]:
         rows: list[tuple[str, Range, Kind]] = [
             (f"{w.workflow_name}: batch savings (all by batch) [USD/month]", w.net_savings_per_month_usd, "usd"),
             (f"{w.workflow_name}: net benefit (all by batch) [USD/month]", w.net_benefit_per_month_usd, "usd"),
+            (f"{w.workflow_name}: cost of waiting (all by batch, not cash) [USD/month]",
+             w.waiting_cost_per_month_usd, "usd"),
             (f"{w.workflow_name}: break-even first-pass success", w.break_even_success_rate, "share"),
         ]
+        if w.planned_savings_per_month_usd is not None:
+            rows.append((f"{w.workflow_name}: planned savings (under the verdict) [USD/month]",
+                         w.planned_savings_per_month_usd, "usd"))  # fmt: skip
         if w.miss_probability is not None:
             rows.append((f"{w.workflow_name}: P(miss SLA)", w.miss_probability, "share"))
         for label, spread, kind in rows:

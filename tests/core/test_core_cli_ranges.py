@@ -12,7 +12,7 @@ from tests.core.core_support import AS_OF_FLAG, CHECK_FLAGS, PRESETS
 
 RANGE_KEYS = (
     "sync_cost_per_month_usd", "batch_cost_per_month_usd", "net_savings_per_month_usd", "net_benefit_per_month_usd",
-    "net_savings_per_year_usd", "savings_share", "break_even_success_rate",
+    "net_savings_per_year_usd", "waiting_cost_per_month_usd", "savings_share", "break_even_success_rate",
 )  # fmt: skip
 
 
@@ -185,3 +185,33 @@ def test_evaluate_names_a_bad_distribution_by_workflow_and_field(
     assert "Traceback" not in err
     assert "workflows[0].success_rate" in err
     assert "unknown distribution 'gauss'" in err
+
+
+def test_a_guarded_recommend_ranges_waiting_and_planned_savings_to_the_cent_with_point_inputs(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    data = _json(capsys, "recommend", *CHECK_FLAGS, "--success-rate", "0.95:0.95", "--sla-hours", "16",
+                 "--sla-kind", "soft", "--max-miss-probability", "0.05", "--delay-cost-per-item-hour", "0.001",
+                 "--wait-hours", "4", "--rescue-to-sync")  # fmt: skip
+    assert data["verdict"] == "batch"
+    assert data["expected_rescue_cost_per_month_usd"] > 0, "the plan must price rescues"
+    planned = data["planned_savings_per_month_usd_range"]
+    waiting = data["comparison"]["waiting_cost_per_month_usd_range"]
+    for q in ("p10", "p50", "p90"):
+        assert planned[q] == pytest.approx(data["planned_savings_per_month_usd"], abs=0.005)
+        assert waiting[q] == pytest.approx(data["comparison"]["waiting_cost_per_month_usd"], abs=0.005)
+    assert data["comparison"]["waiting_cost_per_month_usd"] > 0
+
+
+def test_evaluate_ranges_each_workflows_planned_savings(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    scenario = {"name": "two", "workflows": [
+        {"name": "a", "custom_prices": {"input_usd_per_mtok": 3, "output_usd_per_mtok": 15}, "requests_per_day": 500,
+         "input_tokens": 15000, "output_tokens": {"range": [600, 1000]}},
+    ]}  # fmt: skip
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(scenario))
+    data = _json(capsys, "evaluate", str(path), "--draws", "2000")
+    entry = data["workflows"][0]
+    planned = entry["planned_savings_per_month_usd_range"]
+    assert planned["p10"] < entry["planned_savings_per_month_usd"] < planned["p90"]
+    assert "waiting_cost_per_month_usd_range" in entry["comparison"]

@@ -477,3 +477,103 @@ def test_histogram_counts_every_draw(catalog: Catalog) -> None:
     assert sum(h.counts) == sim.draws
     assert len(h.edges_usd) == 31
     assert h.edges_usd[0] == pytest.approx(float(np.min(sim.outcome.net_savings)))
+
+
+# --- the cost of waiting and the savings under the verdict (guard included) ------------------------------
+
+VERDICT_CASES = [
+    ({"delay_cost_per_item_hour_usd": 0.01, "batch_wait_hours": 6}, None),
+    ({"urgent_share": 0.2, "delay_cost_per_item_hour_usd": 0.002, "batch_wait_hours": 4}, None),
+    ({"success_rate": 0.2, "hourly_rate_usd": 150, "ops_hours_per_month": 40}, None),
+    ({"sla": {"sla_hours": 16, "kind": "soft", "max_miss_probability": 0.05}}, {}),
+    ({"urgent_share": 0.2, "sla": {"sla_hours": 16, "kind": "soft", "max_miss_probability": 0.05}}, {}),
+]
+
+
+@pytest.mark.parametrize(("overrides", "guard"), VERDICT_CASES)
+@pytest.mark.parametrize("degenerate", [False, True], ids=["points", "zero-width-ranges"])
+def test_waiting_and_planned_savings_collapse_to_the_verdicts_figures_to_the_cent(
+    catalog: Catalog, overrides: dict[str, Any], guard: dict[str, Any] | None, degenerate: bool
+) -> None:
+    from costmodel.guard import GuardSettings
+
+    w = check_workflow(**overrides)
+    settings = None if guard is None else GuardSettings(**guard)
+    result = evaluate_workflow(w, catalog, sla_samples=2_000, guard=settings, guard_samples=20_000)
+    if guard is not None:
+        assert result.guard is not None
+        assert 0 < result.guard.rescue_probability < 1, "the case must price some rescues"
+    fields = ["success_rate", "input_tokens", "output_tokens", "requests_per_day"]
+    uncertain = {f: (f"{getattr(w, f)!r}:{getattr(w, f)!r}" if degenerate else getattr(w, f)) for f in fields}
+    r = workflow_ranges(
+        UncertainWorkflow(workflow=w, uncertain=uncertain),
+        _pricing(w, catalog),
+        sla_plan=result.sla,
+        verdict=result.recommendation.verdict,
+        rescue_probability=result.rescue_probability,
+    )
+    c, rec = result.comparison, result.recommendation
+    assert r.planned_savings_per_month_usd is not None
+    for q in (r.waiting_cost_per_month_usd.p10, r.waiting_cost_per_month_usd.p50, r.waiting_cost_per_month_usd.p90):
+        assert q == pytest.approx(c.waiting_cost_per_month_usd, abs=CENT)
+    planned = r.planned_savings_per_month_usd
+    for q in (planned.p10, planned.p50, planned.p90):
+        assert q == pytest.approx(rec.planned_savings_per_month_usd, abs=CENT), rec.verdict
+
+
+def test_without_a_verdict_there_is_no_planned_savings_range(catalog: Catalog) -> None:
+    w = check_workflow()
+    r = workflow_ranges(UncertainWorkflow(workflow=w, uncertain={"success_rate": "0.9:0.98"}), _pricing(w, catalog))
+    assert r.planned_savings_per_month_usd is None
+
+
+def test_the_cost_of_waiting_moves_with_the_drawn_volume(catalog: Catalog) -> None:
+    w = check_workflow(delay_cost_per_item_hour_usd=0.01, batch_wait_hours=6)
+    r = workflow_ranges(UncertainWorkflow(workflow=w, uncertain={"requests_per_day": "400:600"}), _pricing(w, catalog))
+    per_request = 0.01 * 6 * 30  # USD per (request/day) per month
+    assert r.waiting_cost_per_month_usd.p10 == pytest.approx(420 * per_request, rel=0.01)
+    assert r.waiting_cost_per_month_usd.p90 == pytest.approx(580 * per_request, rel=0.01)
+
+
+def test_rescues_scale_with_the_drawn_volume_and_costs(catalog: Catalog) -> None:
+    """With a guard, each draw pays p·N·(C_s − C_b) on its own volume and attempt costs (p held at the plan's)."""
+    from costmodel.guard import GuardSettings
+    from costmodel.uncertainty import planned_spend
+
+    w = check_workflow(sla={"sla_hours": 16, "kind": "soft", "max_miss_probability": 0.05})
+    result = evaluate_workflow(w, catalog, sla_samples=2_000, guard=GuardSettings(), guard_samples=20_000)
+    p = result.rescue_probability
+    assert result.recommendation.verdict == "batch"
+    assert 0 < p < 1
+    uw = UncertainWorkflow(workflow=w, uncertain={"requests_per_day": "400:600", "output_tokens": "600:1000"})
+    sim = simulate(uw, _pricing(w, catalog), draws=2_000)
+    guarded, _ = planned_spend(sim, "batch", rescue_probability=p)
+    plain, _ = planned_spend(sim, "batch")
+    n = sim.values["requests_per_day"] * w.days_per_month
+    c_sync, c_batch = (np.asarray(a) for a in sim.attempt)
+    # one attempt each (s = 1 on sync; batch retries by sync): the gap per item is C_s − C_b times the first-pass
+    # share that stays on batch, so check against the core's item costs instead of restating them
+    from costmodel.cost import expected_item_costs
+
+    item_sync, item_batch = expected_item_costs(
+        c_sync, c_batch, success_rate=w.success_rate, billed_failure_share=w.billed_failure_share,
+        retry_route=w.retry_route, max_batch_rounds=w.max_batch_rounds, failures_on_sync_too=w.failures_on_sync_too,
+    )  # fmt: skip
+    np.testing.assert_allclose(guarded - plain, p * n * (item_sync - item_batch), rtol=1e-9)
+
+
+def test_portfolio_ranges_collapse_to_a_guarded_portfolio(catalog: Catalog) -> None:
+    """The portfolio's planned spend includes the guard's rescues, as the point portfolio's does."""
+    from costmodel.guard import GuardSettings
+
+    sla = {"sla_hours": 16, "kind": "soft", "max_miss_probability": 0.05}
+    workflows = [check_workflow(name="a", sla=sla), check_workflow(name="b", urgent_share=0.2, sla=sla)]
+    results = [evaluate_workflow(w, catalog, sla_samples=5_000, guard=GuardSettings(), guard_samples=20_000)
+               for w in workflows]  # fmt: skip
+    assert all(r.rescue_probability > 0 for r in results)
+    point = build_portfolio(results, FinanceInputs())
+    r = portfolio_ranges([UncertainWorkflow(workflow=w) for w in workflows], results,
+                         [_pricing(w, catalog) for w in workflows])  # fmt: skip
+    for key in ("planned_cost_per_month_usd", "savings_per_month_usd"):
+        for q in (getattr(r, key).p10, getattr(r, key).p90):
+            assert q == pytest.approx(getattr(point, key), abs=CENT), key

@@ -118,3 +118,17 @@ def test_excel_has_ranges_and_uncertain_inputs_sheets(ranged: PortfolioView, poi
     assert by_field["success_rate"][3] == "pilot 190/200 usable: Beta(191, 11)"
     assert json.loads(by_field["success_rate"][4]) == {"beta": [190, 200]}
     assert json.loads(by_field["output_tokens"][4]) == {"range": [600.0, 1100.0]}
+
+
+def test_excel_ranges_carry_each_workflows_planned_savings_and_cost_of_waiting(ranged: PortfolioView) -> None:
+    book = load_workbook(io.BytesIO(portfolio.export_excel(ranged, generated=GENERATED)))
+    rows = {row[0]: row[1:4] for row in book["Ranges"].iter_rows(values_only=True)}
+    assert ranged.ranges is not None
+    for w in ranged.ranges.workflows:
+        planned = w.planned_savings_per_month_usd
+        assert planned is not None
+        got = rows[f"{w.workflow_name}: planned savings (under the verdict) [USD/month]"]
+        assert got == tuple(round(v, 2) for v in (planned.p10, planned.p50, planned.p90))  # type: ignore[arg-type]
+        waiting = w.waiting_cost_per_month_usd
+        got = rows[f"{w.workflow_name}: cost of waiting (all by batch, not cash) [USD/month]"]
+        assert got == tuple(round(v, 2) for v in (waiting.p10, waiting.p50, waiting.p90))  # type: ignore[arg-type]
