@@ -59,7 +59,9 @@ with headline:
             include_retired=state.show_retired_models(),
         )
         pricing = resolve_pricing(point, catalog)
-        view = ranges.view_of(uncertain, pricing) if uncertain is not None else None
+        view = None if uncertain is None else ranges.view_of(
+            uncertain, pricing, verdict=result.recommendation.verdict, rescue_probability=result.rescue_probability
+        )
     except WorkflowError as exc:
         st.error(str(exc), icon=":material/error:")
         st.stop()
@@ -83,11 +85,12 @@ with headline:
         ("Net savings", r and r.net_savings_per_month_usd, c.net_savings_per_month_usd,
          f"{fmt.share(c.savings_share)} of sync",
          f"sync − batch spend per month, if all of it ran on batch; {fmt.usd(c.net_savings_per_year_usd)} per year"),
-        ("Planned savings", None, rec.planned_savings_per_month_usd, f"under the {rec.verdict} verdict",
+        ("Planned savings", r and r.planned_savings_per_month_usd, rec.planned_savings_per_month_usd,
+         f"under the {rec.verdict} verdict",
          "sync spend − spend under the verdict, per month (the Portfolio's figure): $0 when the verdict is sync"),
         ("Break-even rate", r and r.break_even_success_rate, be_shown, None,
          f"First-pass success rate where batch costs as much as sync: {be.statement}"),
-        ("Cost of waiting", None, c.waiting_cost_per_month_usd, None,
+        ("Cost of waiting", r and r.waiting_cost_per_month_usd, c.waiting_cost_per_month_usd, None,
          "economic, not cash: what the extra latency on batch costs per month (Overheads & cost of waiting)"),
         ("Net benefit", r and r.net_benefit_per_month_usd, c.net_benefit_per_month_usd, "what the verdict weighs",
          "cash savings − cost of waiting, per month: the figure the verdict weighs"),

@@ -18,6 +18,7 @@ from costmodel import formatting as fmt
 from costmodel._base import StrictModel
 from costmodel.errors import problem_lines
 from costmodel.prices import ModelPricing
+from costmodel.recommend import Verdict
 from costmodel.sensitivity import Tornado, tornado
 from costmodel.uncertainty import (
     UNCERTAIN_FIELDS,
@@ -237,18 +238,26 @@ class RangeView:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _simulated(uncertain_json: str, pricing_json: str) -> RangeView:
+def _simulated(uncertain_json: str, pricing_json: str, verdict: Verdict | None, rescue_probability: float) -> RangeView:
     uncertain = UncertainWorkflow.model_validate_json(uncertain_json)
     sim = simulate(uncertain, ModelPricing.model_validate_json(pricing_json))
-    return RangeView(ranges_of(sim), savings_band(sim), net_savings_histogram(sim), tornado(sim))
+    figures = ranges_of(sim, verdict=verdict, rescue_probability=rescue_probability)
+    return RangeView(figures, savings_band(sim), net_savings_histogram(sim), tornado(sim))
 
 
-def view_of(uncertain: UncertainWorkflow, pricing: ModelPricing) -> RangeView:
+def view_of(
+    uncertain: UncertainWorkflow,
+    pricing: ModelPricing,
+    *,
+    verdict: Verdict | None = None,
+    rescue_probability: float = 0.0,
+) -> RangeView:
     """The Monte Carlo's figures, cached on the inputs' JSON (the same inputs never draw twice).
 
+    `verdict` (the point verdict) and the guard's `rescue_probability` add the planned savings' range.
     Raises WorkflowError when a draw could not be priced (e.g. output above the model's limit).
     """
-    return _simulated(uncertain.model_dump_json(), pricing.model_dump_json())
+    return _simulated(uncertain.model_dump_json(), pricing.model_dump_json(), verdict, rescue_probability)
 
 
 def interval(r: Range | None, *, as_share: bool = False) -> str | None:

@@ -167,3 +167,33 @@ def test_a_garbage_range_link_warns_and_the_point_figures_stand() -> None:
     assert_clean(page)
     assert any("could not be used" in w.value for w in page.warning)
     assert "P10–P90" not in " ".join(_deltas(page).values())
+
+
+def test_planned_savings_and_cost_of_waiting_tiles_carry_their_ranges(at) -> None:  # type: ignore[no-untyped-def]
+    from costmodel.recommend import evaluate_workflow
+
+    open_sections(at, "overheads")
+    at.number_input(key="wf_delay_cost_per_item_hour_usd").set_value(0.002)
+    at.number_input(key="wf_batch_wait_hours").set_value(4.0).run()
+    workflow = at.session_state["bp_scenario"].workflows[0]
+    field = "requests_per_day" if workflow.requests_per_day is not None else "requests_per_month"
+    volume = getattr(workflow, field)
+    at.text_input(key=f"unc_{field}").set_value(f"{volume * 0.8:g}:{volume * 1.2:g}").run()
+    assert_clean(at)
+    shown, deltas = metrics(at), _deltas(at)
+    point = at.session_state["bp_scenario"].workflows[0]
+    catalog = load_catalog(as_of=date.today())
+    result = evaluate_workflow(point, catalog)
+    expected = workflow_ranges(
+        UncertainWorkflow(workflow=point, uncertain={field: f"{volume * 0.8:g}:{volume * 1.2:g}"}),
+        catalog.get(point.model),
+        verdict=result.recommendation.verdict,
+        rescue_probability=result.rescue_probability,
+    )
+    planned, waiting = expected.planned_savings_per_month_usd, expected.waiting_cost_per_month_usd
+    assert planned is not None
+    assert result.recommendation.verdict != "sync", "the preset must plan batch work for its savings to spread"
+    assert _usd(shown["Planned savings"]) == pytest.approx(planned.p50, abs=0.01), "the median is the headline"
+    assert deltas["Planned savings"] == f"P10–P90: ${planned.p10:,.2f} – ${planned.p90:,.2f}"
+    assert result.comparison.waiting_cost_per_month_usd > 0, "the preset must price waiting for its cost to spread"
+    assert deltas["Cost of waiting"] == f"P10–P90: ${waiting.p10:,.2f} – ${waiting.p90:,.2f}"
