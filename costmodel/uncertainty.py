@@ -79,6 +79,7 @@ __all__ = [
     "simulate",
     "split_uncertain",
     "to_json_value",
+    "to_text",
     "token_samples",
     "turnaround_distribution",
     "uncertain_scenario_from_json",
@@ -169,7 +170,7 @@ class UniformRange(StrictModel):
     @model_validator(mode="after")
     def _ordered(self) -> UniformRange:
         if self.hi < self.lo:
-            raise ValueError(f"range {self.lo:g}:{self.hi:g} runs backwards: give the lower end first")
+            raise ValueError(f"range {to_text(self)} runs backwards: give the lower end first")
         return self
 
 
@@ -188,7 +189,7 @@ class Triangular(StrictModel):
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
         if not self.lo <= self.mode <= self.hi:
-            raise ValueError(f"triangular {self.lo:g}:{self.mode:g}:{self.hi:g}: give lo ≤ most likely ≤ hi")
+            raise ValueError(f"triangular {to_text(self)}: give lo ≤ most likely ≤ hi")
         return self
 
 
@@ -205,7 +206,7 @@ class PilotCounts(StrictModel):
     @model_validator(mode="after")
     def _k_within_n(self) -> PilotCounts:
         if self.usable > self.requests:
-            raise ValueError(f"pilot {self.usable}/{self.requests}: usable results cannot exceed requests")
+            raise ValueError(f"pilot {to_text(self)}: usable results cannot exceed requests")
         return self
 
 
@@ -374,6 +375,20 @@ def describe(d: Any, spec: FieldSpec | None = None) -> str:
     if isinstance(d, PilotCounts):
         return f"pilot {d.usable}/{d.requests} usable: Beta({d.usable + 1}, {d.requests - d.usable + 1})"
     return f"average of {len(d.values):,} observations: {fmt(point_of(d))} ± {fmt(_sample_sd_of_mean(d))} (1 sd)"
+
+
+def to_text(d: Any) -> str:
+    """The distribution in the command line's syntax, what `parse_distribution` reads back (`0.95`, `0.9:0.98`,
+    `600:800:1100`, `190/200`); a sample, which has no short syntax, reads `sample of N values`."""
+    if isinstance(d, PointValue):
+        return f"{d.value:g}"
+    if isinstance(d, UniformRange):
+        return f"{d.lo:g}:{d.hi:g}"
+    if isinstance(d, Triangular):
+        return f"{d.lo:g}:{d.mode:g}:{d.hi:g}"
+    if isinstance(d, PilotCounts):
+        return f"{d.usable}/{d.requests}"
+    return f"sample of {len(d.values):,} values"
 
 
 def to_json_value(d: Any) -> Any:

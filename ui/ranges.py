@@ -24,15 +24,11 @@ from costmodel.uncertainty import (
     UNCERTAIN_FIELDS,
     Distribution,
     Histogram,
-    PilotCounts,
-    PointValue,
     Range,
     Sample,
     SavingsBand,
-    Triangular,
     UncertainField,
     UncertainWorkflow,
-    UniformRange,
     WorkflowRanges,
     describe,
     net_savings_histogram,
@@ -41,6 +37,7 @@ from costmodel.uncertainty import (
     savings_band,
     simulate,
     to_json_value,
+    to_text,
 )
 from costmodel.workflow import Workflow
 from ui import sharing, state
@@ -50,7 +47,6 @@ __all__ = [
     "OPEN_KEY",
     "RangeView",
     "SharedUncertainty",
-    "as_text",
     "headline",
     "input_lines",
     "interval",
@@ -89,20 +85,6 @@ class SharedUncertainty(StrictModel):
         return {name: to_json_value(d) for name, d in uncertain.items()}
 
 
-def as_text(d: Any) -> str:
-    """A distribution in the CLI's syntax (what the box shows); a sample reads as its JSON."""
-    if isinstance(d, PointValue):
-        return f"{d.value:g}"
-    if isinstance(d, UniformRange):
-        return f"{d.lo:g}:{d.hi:g}"
-    if isinstance(d, Triangular):
-        return f"{d.lo:g}:{d.mode:g}:{d.hi:g}"
-    if isinstance(d, PilotCounts):
-        return f"{d.usable}/{d.requests}"
-    assert isinstance(d, Sample)
-    return f"sample of {len(d.values):,} values"
-
-
 def _fields(workflow: Workflow) -> tuple[str, ...]:
     volume = "requests_per_day" if workflow.requests_per_day is not None else "requests_per_month"
     return ("success_rate", "batch_cache_hit_rate", "input_tokens", "output_tokens", volume)
@@ -116,7 +98,7 @@ def _seed(index: int, workflow: Workflow) -> None:
     stored = state.get_uncertainty(index)
     for field in _fields(workflow):
         d = stored.get(field)
-        ss[KEY_PREFIX + field] = "" if d is None or isinstance(d, Sample) else as_text(d)
+        ss[KEY_PREFIX + field] = "" if d is None or isinstance(d, Sample) else to_text(d)
     ss[state.UNCERTAINTY_FORM] = index
 
 

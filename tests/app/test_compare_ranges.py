@@ -10,7 +10,7 @@ import pytest
 from pydantic import BaseModel
 
 from costmodel.prices import load_catalog
-from costmodel.uncertainty import PilotCounts, UncertainWorkflow, workflow_ranges
+from costmodel.uncertainty import PilotCounts, UncertainWorkflow, to_text, workflow_ranges
 from tests.app.helpers import app, assert_clean, metrics, open_sections, verdict
 from ui import ranges, sharing
 
@@ -64,7 +64,7 @@ def test_the_link_carries_the_distributions(at) -> None:  # type: ignore[no-unty
     token = at.query_params["u"]
     token = token[0] if isinstance(token, list) else token
     shared = sharing.decode(ranges.SharedUncertainty, token)
-    assert ranges.as_text(shared.uncertain["output_tokens"]) == "600:1100"
+    assert to_text(shared.uncertain["output_tokens"]) == "600:1100"
     fresh = app()
     fresh.query_params["u"] = token
     fresh.run()

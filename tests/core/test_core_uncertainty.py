@@ -577,3 +577,22 @@ def test_portfolio_ranges_collapse_to_a_guarded_portfolio(catalog: Catalog) -> N
     for key in ("planned_cost_per_month_usd", "savings_per_month_usd"):
         for q in (getattr(r, key).p10, getattr(r, key).p90):
             assert q == pytest.approx(getattr(point, key), abs=CENT), key
+
+
+@pytest.mark.parametrize(
+    "d",
+    [PointValue(value=0.95), UniformRange(lo=0.9, hi=0.98), Triangular(lo=600, mode=800, hi=1100),
+     PilotCounts(usable=190, requests=200), UniformRange(lo=12_000, hi=18_000)],
+)  # fmt: skip
+def test_to_text_writes_what_the_command_line_reads_back(d: Any) -> None:
+    from costmodel.uncertainty import to_text
+
+    assert parse_distribution(to_text(d)) == d
+
+
+def test_to_text_names_a_sample_by_its_size_and_bad_ranges_quote_the_typed_syntax() -> None:
+    from costmodel.uncertainty import to_text
+
+    assert to_text(Sample(values=(1.0, 2.0, 3.0))) == "sample of 3 values"
+    with pytest.raises(ValueError, match=r"range 0\.98:0\.9 runs backwards"):
+        parse_distribution("0.98:0.9")
