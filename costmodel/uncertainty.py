@@ -380,15 +380,13 @@ def describe(d: Any, spec: FieldSpec | None = None) -> str:
 def to_text(d: Any) -> str:
     """The distribution in the command line's syntax, what `parse_distribution` reads back (`0.95`, `0.9:0.98`,
     `600:800:1100`, `190/200`); a sample, which has no short syntax, reads `sample of N values`."""
-    if isinstance(d, PointValue):
-        return f"{d.value:g}"
-    if isinstance(d, UniformRange):
-        return f"{d.lo:g}:{d.hi:g}"
-    if isinstance(d, Triangular):
-        return f"{d.lo:g}:{d.mode:g}:{d.hi:g}"
-    if isinstance(d, PilotCounts):
-        return f"{d.usable}/{d.requests}"
-    return f"sample of {len(d.values):,} values"
+    short = to_json_value(d)  # the short JSON form's numbers, in order, joined as the CLI writes them
+    if not isinstance(short, dict):
+        return f"{short:g}"
+    ((kind, numbers),) = short.items()
+    if kind == "sample":
+        return f"sample of {len(numbers):,} values"
+    return ("/" if kind == "beta" else ":").join(f"{n:g}" for n in numbers)
 
 
 def to_json_value(d: Any) -> Any:
