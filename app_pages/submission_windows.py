@@ -9,7 +9,7 @@ from costmodel.capacity import plan_with_queue
 from costmodel.deadlines import CalendarInputs, check_schedule_queue
 from costmodel.errors import problem_lines
 from costmodel.guard import DEFAULT_BUFFER_HOURS, DEFAULT_SYNC_DRAIN_HOURS, GuardSettings, clock_guard_timing
-from ui import data, sharing, state, widgets, windows
+from ui import charts, data, sharing, state, widgets, windows
 
 st.title("Submission windows")
 st.caption(
@@ -182,16 +182,12 @@ st.caption(
     "scheduled submission after the previous round ends (what a scheduled job does), not the instant they fail."
 )
 
-timeline_chart, latency_chart, miss_chart = windows.plan_figures(inputs, plan)
-st.plotly_chart(timeline_chart, key="win_timeline")
+charts.show(windows.timeline_figure, inputs, plan, key="win_timeline")
+miss_points, histogram = windows.typical_case_charts(inputs, plan)
 left, right = st.columns(2)
-with left:
-    if latency_chart is None:
-        st.info("No interval keeps this SLA, so there is no typical case to show.")
-    else:
-        st.plotly_chart(latency_chart, key="win_latency")
-with right:
-    st.plotly_chart(miss_chart, key="win_miss_curve")
+if charts.show(windows.latency_figure, inputs, plan, histogram, key="win_latency", container=left) is None:
+    left.info("No interval keeps this SLA, so there is no typical case to show.")
+charts.show(windows.miss_curve_figure, inputs, plan, miss_points, key="win_miss_curve", container=right)
 
 learned_box = st.expander(
     "Learned turnaround and calibration", expanded=False, key=windows.LEARNED_OPEN_KEY, on_change="rerun"
@@ -200,7 +196,7 @@ if learned_box.open:  # lazy: closed, it draws nothing
     with learned_box:
         st.caption(windows.learned_note(learned))
         if learned.batches:
-            st.plotly_chart(windows.calibration_figure(learned, inputs), key="win_calibration")
+            charts.show(windows.calibration_figure, learned, inputs, key="win_calibration")
         else:
             st.info(
                 "No ended batch in the ledger yet: run a pilot to compare the assumed turnaround with the real one."
@@ -285,7 +281,7 @@ if calendar is not None:
         column.metric(tile.label, tile.value, help=tile.help)
     if clock_fixes := windows.clock_queue_fixes(schedule_load, clock_queue):
         st.markdown("**What would fit the queue:**\n" + "\n".join(f"- {fix}" for fix in clock_fixes))
-    st.plotly_chart(windows.cached_calendar_figure(calendar, calendar_plan), key="win_calendar")
+    charts.show(windows.calendar_figure, calendar, calendar_plan, key="win_calendar")
     st.markdown(windows.deadline_table(calendar_plan))
     st.markdown("**Cron** (local, then UTC)")
     st.code("\n".join([calendar_plan.cron_local, *calendar_plan.cron_utc]), language="bash")

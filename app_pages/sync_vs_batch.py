@@ -98,10 +98,11 @@ with headline:
     if r is not None:
         tiles.append(("P(batch saves)", None, fmt.share(r.probability_batch_saves), f"{r.draws:,} draws",
                       "share of Monte Carlo draws in which batch costs less than sync (cash)"))  # fmt: skip
-    for column, (label, spread, figure, note, about) in zip([*st.columns(5), *st.columns(5)], tiles, strict=False):
+    row = st.container(horizontal=True)  # one block for every tile (two rows of columns were twelve)
+    for label, spread, figure, note, about in tiles:
         shown = ranges.headline(figure, spread)
         interval = ranges.interval(spread, as_share=label == "Break-even rate")
-        column.metric(
+        row.metric(
             label,
             shown if isinstance(shown, str) else fmt.usd(shown),
             interval or note,
@@ -163,7 +164,7 @@ with results:
                     )
                 else:
                     st.warning("No model meets the quality bar: lower it or raise a model's success rate.")
-                st.plotly_chart(figures.routing_figure(routed), key="routing")
+                charts.show(figures.routing_figure, routed, key="routing")
                 for line in routed.skipped:
                     st.caption(f"Skipped {line}")
                 st.caption(
@@ -186,8 +187,8 @@ with results:
             else:
                 st.markdown(ranges.probability_line(view.ranges))
                 left, right = st.columns(2)
-                left.plotly_chart(figures.histogram_figure(view.histogram), key="net_savings_histogram")
-                right.plotly_chart(figures.tornado_figure(view.tornado), key="tornado")
+                charts.show(figures.histogram_figure, view.histogram, key="net_savings_histogram", container=left)
+                charts.show(figures.tornado_figure, view.tornado, key="tornado", container=right)
                 st.markdown("\n".join(f"- {line}" for line in ranges.input_lines(view.ranges)))
 
     with st.expander("Assumptions, formulas and price source", icon=":material/info:"):

@@ -1,8 +1,10 @@
 """Charts: one palette, one style, and one way to put a figure on a page.
 
 - **Palette** (`PALETTE`): the same thing has the same colour on every page: sync is grey, batch is
-  Anthropic orange, good (saves, meets the SLA) is green, bad (costs more, misses) is red, a reference
-  line (median, p90, chosen interval) is neutral grey, and a P10-P90 band is translucent batch orange.
+  Anthropic orange, good (saves, meets the SLA) is green, bad (costs more, misses) is red, so is a deadline or SLA
+  limit (beyond it is a miss), a reference
+  line (median, p90, chosen interval, zero) is neutral grey, context (arrivals, connectors) is muted grey, a P10-P90
+  band is translucent batch orange, and a marker's outline is white.
 - **Style** (`LAYOUT`, `layout()`): one height, margin and hover mode; a builder overrides only what differs.
 - **Showing** (`show()`): a figure is built once per distinct inputs and shared by every session (a bounded
   store held by Streamlit's `cache_resource`, so clearing Streamlit's caches clears it); a rerun that changes
@@ -23,14 +25,17 @@ import streamlit as st
 
 __all__ = ["LAYOUT", "PALETTE", "layout", "show"]
 
+_RED = "#c62828"
 PALETTE = {
     "sync": "#8c8c8c",
     "batch": "#d97757",
     "good": "#2e7d32",
-    "bad": "#c62828",
+    "bad": _RED,
+    "deadline": _RED,
     "neutral": "#7f7f7f",
     "muted": "#c7c7c7",
     "band": "rgba(217, 119, 87, 0.22)",
+    "outline": "#ffffff",
 }
 """Role → colour, for every chart in the app."""
 

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
 
+from ui.charts import PALETTE, layout
+
 if TYPE_CHECKING:
     from costmodel.cost import BreakEven, WaterfallStep
     from costmodel.routing import RoutingResult
@@ -23,11 +25,6 @@ __all__ = [
     "waterfall_figure",
 ]
 
-SYNC_COLOR = "#8c8c8c"
-BATCH_COLOR = "#d97757"
-GOOD, BAD = "#2e7d32", "#c62828"
-_LAYOUT = {"height": 360, "margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "hovermode": "x unified"}
-
 
 def _usd(amount: float) -> str:
     return f"−${-amount:,.0f}" if amount < 0 else f"${amount:,.0f}"
@@ -42,9 +39,8 @@ def savings_curve_figure(
     break_even: BreakEven,
 ) -> go.Figure:
     """Net savings [USD/month] against first-pass success rate [share], break-even and current value marked."""
-    shapes: list[dict[str, object]] = [
-        {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": 0, "y1": 0, "line": {"color": "#555", "width": 1}}
-    ]
+    zero = {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": 0, "y1": 0}
+    shapes: list[dict[str, object]] = [{**zero, "line": {"color": PALETTE["neutral"], "width": 1}}]
     notes: list[dict[str, object]] = []
     if break_even.status == "crosses" and break_even.success_rate is not None:
         x = break_even.success_rate
@@ -56,7 +52,7 @@ def savings_curve_figure(
                 "x1": x,
                 "y0": 0,
                 "y1": 1,
-                "line": {"dash": "dash", "color": BAD},
+                "line": {"dash": "dash", "color": PALETTE["bad"]},
             },
         )
         notes.append(
@@ -81,7 +77,7 @@ def savings_curve_figure(
                 "y": list(savings_usd),
                 "mode": "lines",
                 "name": "Net savings",
-                "line": {"color": BATCH_COLOR, "width": 3},
+                "line": {"color": PALETTE["batch"], "width": 3},
                 "hovertemplate": "success %{x:.1%}<br>net savings $%{y:,.0f}/month<extra></extra>",
             },
             {
@@ -92,8 +88,8 @@ def savings_curve_figure(
                 "name": "Current",
                 "marker": {
                     "size": 13,
-                    "color": GOOD if current_savings_usd > 0 else BAD,
-                    "line": {"width": 2, "color": "#fff"},
+                    "color": PALETTE["good"] if current_savings_usd > 0 else PALETTE["bad"],
+                    "line": {"width": 2, "color": PALETTE["outline"]},
                 },
                 "text": [f"now: {_usd(current_savings_usd)}"],
                 "textposition": "top left",
@@ -107,7 +103,7 @@ def savings_curve_figure(
             "shapes": shapes,
             "annotations": notes,
             "showlegend": False,
-            **_LAYOUT,
+            **layout(),
         },
     )
 
@@ -123,10 +119,10 @@ def waterfall_figure(steps: Sequence[WaterfallStep]) -> go.Figure:
                 "measure": ["absolute" if s.kind == "total" else "relative" for s in steps],
                 "text": [_usd(s.amount_usd) for s in steps],
                 "textposition": "outside",
-                "connector": {"line": {"color": "#bbb"}},
-                "decreasing": {"marker": {"color": GOOD}},
-                "increasing": {"marker": {"color": BAD}},
-                "totals": {"marker": {"color": SYNC_COLOR}},
+                "connector": {"line": {"color": PALETTE["muted"]}},
+                "decreasing": {"marker": {"color": PALETTE["good"]}},
+                "increasing": {"marker": {"color": PALETTE["bad"]}},
+                "totals": {"marker": {"color": PALETTE["sync"]}},
                 "hovertemplate": "%{x}: $%{y:,.2f}<extra></extra>",
             }
         ],
@@ -134,7 +130,7 @@ def waterfall_figure(steps: Sequence[WaterfallStep]) -> go.Figure:
             "title": {"text": "Where the money goes (per month)"},
             "yaxis": {"title": {"text": "USD/month"}, "tickformat": "$,.0f"},
             "showlegend": False,
-            **{**_LAYOUT, "hovermode": "closest"},
+            **layout(hovermode="closest"),
         },
     )
 
@@ -143,7 +139,7 @@ def routing_figure(result: RoutingResult) -> go.Figure:
     """Monthly cost per model and API; options below the quality bar are faded, the cheapest that meets it starred."""
     models = list(dict.fromkeys(o.display_name for o in sorted(result.options, key=lambda o: -o.cost_per_month_usd)))
     bars = []
-    for api, color in (("sync", SYNC_COLOR), ("batch", BATCH_COLOR)):
+    for api in ("sync", "batch"):
         opts = {o.display_name: o for o in result.options if o.api == api}
         shown = [opts[m] for m in models if m in opts]
         bars.append(
@@ -153,7 +149,7 @@ def routing_figure(result: RoutingResult) -> go.Figure:
                 "x": [o.cost_per_month_usd for o in shown],
                 "orientation": "h",
                 "name": api,
-                "marker": {"color": color, "opacity": [1.0 if o.meets_quality_bar else 0.3 for o in shown]},
+                "marker": {"color": PALETTE[api], "opacity": [1.0 if o.meets_quality_bar else 0.3 for o in shown]},
                 "text": [("★ " if result.cheapest == o else "") + _usd(o.cost_per_month_usd) for o in shown],
                 "textposition": "auto",
                 "hovertemplate": "%{y} · " + api + "<br>$%{x:,.2f}/month<extra></extra>",
@@ -166,15 +162,12 @@ def routing_figure(result: RoutingResult) -> go.Figure:
             "barmode": "group",
             "xaxis": {"title": {"text": "USD/month"}, "tickformat": "$,.0f"},
             "legend": {"orientation": "h", "y": -0.15},
-            **{**_LAYOUT, "height": max(260, 70 * len(models) + 80), "hovermode": "closest"},
+            **layout(height=max(260, 70 * len(models) + 80), hovermode="closest"),
         },
     )
 
 
 # --- ranges (issue 12): band, histogram, tornado ---------------------------------------------------------------
-
-BAND_COLOR = "rgba(217, 119, 87, 0.22)"
-"""BATCH_COLOR, translucent: the P10-P90 band around the savings curve."""
 
 
 def savings_band_figure(band: SavingsBand, *, current_rate: float, break_even: BreakEven) -> go.Figure:
@@ -188,7 +181,7 @@ def savings_band_figure(band: SavingsBand, *, current_rate: float, break_even: B
     fig.add_traces(
         [
             {**edge, "y": list(band.p10_usd), "name": "P10"},
-            {**edge, "y": list(band.p90_usd), "name": "P10–P90", "fill": "tonexty", "fillcolor": BAND_COLOR},
+            {**edge, "y": list(band.p90_usd), "name": "P10–P90", "fill": "tonexty", "fillcolor": PALETTE["band"]},
         ]
     )
     fig.update_layout(title={"text": "Net benefit vs first-pass success rate, P10–P90 band"})
@@ -206,7 +199,7 @@ def histogram_figure(histogram: Histogram) -> go.Figure:
                 "x": mids,
                 "y": list(histogram.counts),
                 "width": [b - a for a, b in pairs],
-                "marker": {"color": [GOOD if m > 0 else BAD for m in mids]},
+                "marker": {"color": [PALETTE["good"] if m > 0 else PALETTE["bad"] for m in mids]},
                 "hovertemplate": "net savings ≈ $%{x:,.0f}/month<br>%{y} draws<extra></extra>",
             }
         ],
@@ -216,7 +209,7 @@ def histogram_figure(histogram: Histogram) -> go.Figure:
             "yaxis": {"title": {"text": "draws"}},
             "showlegend": False,
             "bargap": 0,
-            **{**_LAYOUT, "hovermode": "closest"},
+            **layout(hovermode="closest"),
         },
     )
 
@@ -226,7 +219,10 @@ def tornado_figure(result: Tornado) -> go.Figure:
     bars = list(reversed(result.bars))  # plotly draws the first category at the bottom
     base = result.base_net_savings_usd
     traces = []
-    swings = (("at P10", SYNC_COLOR, "net_savings_at_low_usd"), ("at P90", BATCH_COLOR, "net_savings_at_high_usd"))
+    swings = (
+        ("at P10", PALETTE["sync"], "net_savings_at_low_usd"),
+        ("at P90", PALETTE["batch"], "net_savings_at_high_usd"),
+    )
     for name, color, value in swings:
         traces.append(
             {
@@ -246,8 +242,18 @@ def tornado_figure(result: Tornado) -> go.Figure:
             "title": {"text": "What moves net savings (P10 → P90 of each input)"},
             "barmode": "overlay",
             "xaxis": {"title": {"text": "net savings [USD/month]"}, "tickformat": "$,.0f"},
-            "shapes": [{"type": "line", "yref": "paper", "x0": base, "x1": base, "y0": 0, "y1": 1}],
+            "shapes": [
+                {
+                    "type": "line",
+                    "yref": "paper",
+                    "x0": base,
+                    "x1": base,
+                    "y0": 0,
+                    "y1": 1,
+                    "line": {"color": PALETTE["neutral"]},
+                }
+            ],
             "legend": {"orientation": "h", "y": -0.2},
-            **{**_LAYOUT, "height": max(240, 60 * len(bars) + 120), "hovermode": "closest"},
+            **layout(height=max(240, 60 * len(bars) + 120), hovermode="closest"),
         },
     )

@@ -37,6 +37,7 @@ from costmodel.sla import (
 from costmodel.sla import typical_case_charts as sla_typical_case_charts
 from costmodel.turnaround import ObservedBatch, TurnaroundFit, calibration_curve, fit_turnaround
 from costmodel.workflow import SlaSpec, Workflow
+from ui.charts import LAYOUT, PALETTE, layout
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -270,7 +271,7 @@ def timeline_figure(inputs: SlaInputs, plan: SlaPlan) -> go.Figure:
     interval, illustration = timeline_interval(plan)
     bars = timeline(inputs, interval)
     ys = [b.submission for b in bars]
-    processing_colors = ["#1f77b4" if b.meets_sla else "#d62728" for b in bars]
+    processing_colors = [PALETTE["batch"] if b.meets_sla else PALETTE["bad"] for b in bars]
     data = [
         {
             "type": "bar",
@@ -279,7 +280,7 @@ def timeline_figure(inputs: SlaInputs, plan: SlaPlan) -> go.Figure:
             "y": ys,
             "base": [b.collect_start_hours for b in bars],
             "x": [b.submit_hours - b.collect_start_hours for b in bars],
-            "marker": {"color": "#c7c7c7"},
+            "marker": {"color": PALETTE["muted"]},
             "hovertemplate": "submission %{y}: arrivals from %{base:.2f} h for %{x:.2f} h<extra></extra>",
         },
         {
@@ -299,26 +300,30 @@ def timeline_figure(inputs: SlaInputs, plan: SlaPlan) -> go.Figure:
             "mode": "markers",
             "y": ys,
             "x": [b.deadline_hours for b in bars],
-            "marker": {"symbol": "line-ns-open", "size": 14, "line": {"width": 3}, "color": "#2ca02c"},
+            "marker": {"symbol": "line-ns-open", "size": 14, "line": {"width": 3}, "color": PALETTE["deadline"]},
             "hovertemplate": "submission %{y}: deadline %{x:.2f} h<extra></extra>",
         },
     ]
     title = f"Two days of submissions every {format_hours(interval)}"
     if illustration:
         title += " (illustration: no interval keeps the SLA; red = misses in the worst case)"
-    layout = {
-        "title": {"text": title},
-        "barmode": "overlay",
-        "xaxis": {"title": {"text": "hours since the first arrival"}},
-        "yaxis": {"title": {"text": "submission"}, "autorange": "reversed"},
-        "legend": {"orientation": "h", "y": -0.25},
-        "height": 360 if len(bars) <= 12 else 460,
-        "margin": {"t": 50, "b": 10},
-    }
-    return go.Figure({"data": data, "layout": layout})
+    shape = layout(
+        title={"text": title},
+        barmode="overlay",
+        xaxis={"title": {"text": "hours since the first arrival"}},
+        yaxis={"title": {"text": "submission"}, "autorange": "reversed"},
+        legend={"orientation": "h", "y": -0.25},
+        height=360 if len(bars) <= 12 else 460,
+        margin=_MARGIN,
+        hovermode="closest",
+    )
+    return go.Figure({"data": data, "layout": shape})
 
 
 # ---------------------------------------------------------------- typical case
+
+_MARGIN = {**LAYOUT["margin"], "t": 50}
+"""This page's charts carry two-line titles: a taller top margin than the shared layout's [px]."""
 
 
 def _vline(x: float, text: str, *, color: str, dash: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -362,31 +367,32 @@ def latency_figure(inputs: SlaInputs, plan: SlaPlan, histogram: LatencyHistogram
         "x": centres,
         "y": [share * 100 for share in shares],
         "width": width,
-        "marker": {"color": "#1f77b4"},
+        "marker": {"color": PALETTE["batch"]},
         "hovertemplate": "%{x:.2f} h: %{y:.2f} % of items<extra></extra>",
     }
     t = plan.typical
     markers = [
-        _vline(t.p50_hours, "p50", color="#7f7f7f", dash="dot"),
-        _vline(t.p90_hours, "p90", color="#7f7f7f", dash="dot"),
-        _vline(t.p99_hours, "p99", color="#7f7f7f", dash="dash"),
-        _vline(inputs.sla_hours, f"SLA {inputs.sla_hours:g} h", color="#d62728", dash="solid"),
+        _vline(t.p50_hours, "p50", color=PALETTE["neutral"], dash="dot"),
+        _vline(t.p90_hours, "p90", color=PALETTE["neutral"], dash="dot"),
+        _vline(t.p99_hours, "p99", color=PALETTE["neutral"], dash="dash"),
+        _vline(inputs.sla_hours, f"SLA {inputs.sla_hours:g} h", color=PALETTE["deadline"], dash="solid"),
     ]
     title = f"Typical-case latency at {format_hours(plan.interval_hours)} windows ({t.samples:,} simulated items)"
     if beyond > 0:
         title += f"; {beyond:.2%} beyond the axis"
-    layout = {
-        "title": {"text": title},
-        "xaxis": {"title": {"text": "arrival → usable latency [h]"}},
-        "yaxis": {"title": {"text": "share of items [%]"}},
-        "bargap": 0,
-        "showlegend": False,
-        "shapes": [shape for shape, _ in markers],
-        "annotations": [note for _, note in markers],
-        "height": 340,
-        "margin": {"t": 50, "b": 10},
-    }
-    return go.Figure({"data": [bar], "layout": layout})
+    shape = layout(
+        title={"text": title},
+        xaxis={"title": {"text": "arrival → usable latency [h]"}},
+        yaxis={"title": {"text": "share of items [%]"}},
+        bargap=0,
+        showlegend=False,
+        shapes=[line for line, _ in markers],
+        annotations=[note for _, note in markers],
+        height=340,
+        margin=_MARGIN,
+        hovermode="closest",
+    )
+    return go.Figure({"data": [bar], "layout": shape})
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)  # frozen results, shared and never mutated
@@ -398,11 +404,10 @@ def _charts_cached(
     return tuple(points), histogram
 
 
-def typical_case_charts(inputs: SlaInputs, plan: SlaPlan) -> tuple[list[MissCurvePoint], LatencyHistogram | None]:
+def typical_case_charts(inputs: SlaInputs, plan: SlaPlan) -> tuple[tuple[MissCurvePoint, ...], LatencyHistogram | None]:
     """The P(miss) curve and the latency histogram at the plan's interval, from one simulation (cached on its
     inputs: a rerun that changes neither simulates nothing)."""
-    points, histogram = _charts_cached(inputs.model_dump_json(), plan.interval_hours)
-    return list(points), histogram
+    return _charts_cached(inputs.model_dump_json(), plan.interval_hours)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)  # a frozen plan, shared and never mutated
@@ -413,23 +418,6 @@ def _plan_cached(inputs_json: str) -> SlaPlan:
 def submission_plan(inputs: SlaInputs) -> SlaPlan:
     """`costmodel.sla.plan_submissions` (its typical case is a simulation), cached on its inputs."""
     return _plan_cached(inputs.model_dump_json())
-
-
-@st.cache_resource(show_spinner=False, max_entries=32)  # shared, never mutated: a rerun skips plotly's validation
-def _plan_figures(inputs_json: str, plan_json: str) -> tuple[go.Figure, go.Figure | None, go.Figure]:
-    inputs, plan = SlaInputs.model_validate_json(inputs_json), SlaPlan.model_validate_json(plan_json)
-    points, histogram = typical_case_charts(inputs, plan)
-    return (
-        timeline_figure(inputs, plan),
-        latency_figure(inputs, plan, histogram),
-        miss_curve_figure(inputs, plan, points),
-    )
-
-
-def plan_figures(inputs: SlaInputs, plan: SlaPlan) -> tuple[go.Figure, go.Figure | None, go.Figure]:
-    """The timeline, the typical-case latency (None without an interval) and the P(miss) curve, cached on the
-    inputs and the plan."""
-    return _plan_figures(inputs.model_dump_json(), plan.model_dump_json())
 
 
 def miss_curve_figure(inputs: SlaInputs, plan: SlaPlan, points: Sequence[MissCurvePoint]) -> go.Figure:
@@ -444,7 +432,8 @@ def miss_curve_figure(inputs: SlaInputs, plan: SlaPlan, points: Sequence[MissCur
             "x": xs,
             "y": [p.miss_probability * 100 for p in points],
             "mode": "lines+markers",
-            "marker": {"color": "#1f77b4"},
+            "marker": {"color": PALETTE["batch"]},
+            "line": {"color": PALETTE["batch"]},
             "customdata": [p.worst_case_latency_hours for p in points],
             "hovertemplate": "every %{x:g} h: %{y:.2f} % miss; worst case %{customdata:g} h<extra></extra>",
         }
@@ -458,13 +447,13 @@ def miss_curve_figure(inputs: SlaInputs, plan: SlaPlan, points: Sequence[MissCur
                 "x": [rec.interval_hours],
                 "y": [rec.miss_probability * 100],
                 "mode": "markers",
-                "marker": {"symbol": "star", "size": 16, "color": "#2ca02c"},
+                "marker": {"symbol": "star", "size": 16, "color": PALETTE["good"]},
             }
         )
     shapes: list[dict[str, Any]] = []
     notes: list[dict[str, Any]] = []
     if plan.interval_hours is not None and plan.interval_hours != plan.recommended_interval_hours:
-        shape, note = _vline(plan.interval_hours, "chosen", color="#7f7f7f", dash="dot")
+        shape, note = _vline(plan.interval_hours, "chosen", color=PALETTE["neutral"], dash="dot")
         shapes.append(shape)
         notes.append({**note, "x": math.log10(plan.interval_hours)})  # annotations on a log axis take log10
     if inputs.kind == "soft":
@@ -478,7 +467,7 @@ def miss_curve_figure(inputs: SlaInputs, plan: SlaPlan, points: Sequence[MissCur
                 "x1": 1,
                 "y0": budget,
                 "y1": budget,
-                "line": {"color": "#d62728", "dash": "dash", "width": 1},
+                "line": {"color": PALETTE["deadline"], "dash": "dash", "width": 1},
             }
         )
         notes.append(
@@ -491,7 +480,7 @@ def miss_curve_figure(inputs: SlaInputs, plan: SlaPlan, points: Sequence[MissCur
                 "xanchor": "left",
                 "yanchor": "bottom",
                 "text": f"miss budget {inputs.max_miss_probability:.2%}",
-                "font": {"color": "#d62728", "size": 11},
+                "font": {"color": PALETTE["deadline"], "size": 11},
             }
         )
     if plan.max_interval_hours < max(xs):
@@ -505,7 +494,7 @@ def miss_curve_figure(inputs: SlaInputs, plan: SlaPlan, points: Sequence[MissCur
                 "x1": max(xs),
                 "y0": 0,
                 "y1": 1,
-                "fillcolor": "#d62728",
+                "fillcolor": PALETTE["bad"],
                 "opacity": 0.08,
                 "line": {"width": 0},
                 "layer": "below",
@@ -521,25 +510,25 @@ def miss_curve_figure(inputs: SlaInputs, plan: SlaPlan, points: Sequence[MissCur
                 "xanchor": "left",
                 "yanchor": "top",
                 "text": "worst case breaks the SLA",
-                "font": {"color": "#d62728", "size": 11},
+                "font": {"color": PALETTE["bad"], "size": 11},
             }
         )
-    layout = {
-        "title": {"text": "P(miss SLA) against the submission interval (typical case)"},
-        "xaxis": {
+    shape = layout(
+        title={"text": "P(miss SLA) against the submission interval (typical case)"},
+        xaxis={
             "title": {"text": "submission interval [h]"},
             "type": "log",
             "tickvals": [x for x in xs if x in AXIS_TICKS_HOURS],
             "ticktext": [f"{x:g}" for x in xs if x in AXIS_TICKS_HOURS],
         },
-        "yaxis": {"title": {"text": "items that miss the SLA [%]"}},
-        "legend": {"orientation": "h", "y": -0.3},
-        "shapes": shapes,
-        "annotations": notes,
-        "height": 360,
-        "margin": {"t": 50, "b": 10},
-    }
-    return go.Figure({"data": data, "layout": layout})
+        yaxis={"title": {"text": "items that miss the SLA [%]"}},
+        legend={"orientation": "h", "y": -0.3},
+        shapes=shapes,
+        annotations=notes,
+        margin=_MARGIN,
+        hovermode="closest",
+    )
+    return go.Figure({"data": data, "layout": shape})
 
 
 # ---------------------------------------------------------------- capacity (issue 11)
@@ -914,19 +903,6 @@ def _week_hours(label: str, *, not_before: float = 0.0) -> float:
     return hours
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)  # shared, never mutated: a rerun skips plotly's validation
-def _calendar_figure(calendar_json: str, plan_json: str) -> go.Figure:
-    from costmodel.deadlines import CalendarInputs, CalendarPlan
-
-    calendar, plan = CalendarInputs.model_validate_json(calendar_json), CalendarPlan.model_validate_json(plan_json)
-    return calendar_figure(calendar, plan)
-
-
-def cached_calendar_figure(calendar: CalendarInputs, plan: CalendarPlan) -> go.Figure:
-    """`calendar_figure`, built once per (calendar, plan)."""
-    return _calendar_figure(calendar.model_dump_json(), plan.model_dump_json())
-
-
 def deadline_table(plan: CalendarPlan) -> str:
     """`deadline_rows` as a markdown table (cheaper on a rerun than a dataframe)."""
     rows = deadline_rows(plan)
@@ -941,7 +917,6 @@ def calendar_figure(calendar: CalendarInputs, plan: CalendarPlan) -> go.Figure:
     import plotly.graph_objects as go
 
     from costmodel.deadlines import WEEKDAYS
-    from ui.figures import BAD, BATCH_COLOR, GOOD, SYNC_COLOR
 
     rows = []
     for c in plan.deadlines:
@@ -958,42 +933,43 @@ def calendar_figure(calendar: CalendarInputs, plan: CalendarPlan) -> go.Figure:
     ys = [f"{c.arrival_day}'s work" for c, *_ in rows]
     data = [
         {"type": "bar", "orientation": "h", "name": "arrivals", "y": ys, "base": [r[1] for r in rows],
-         "x": [r[2] - r[1] for r in rows], "marker": {"color": SYNC_COLOR}, "opacity": 0.5,
+         "x": [r[2] - r[1] for r in rows], "marker": {"color": PALETTE["muted"]},
          "hovertemplate": "%{y}: arrivals<extra></extra>"},
         {"type": "bar", "orientation": "h", "name": "worst case: submission → ready", "y": ys,
          "base": [r[3] for r in rows], "x": [r[5] - r[3] for r in rows],
-         "marker": {"color": [GOOD if r[0].guaranteed else BAD for r in rows]}, "opacity": 0.35,
+         "marker": {"color": [PALETTE["good"] if r[0].guaranteed else PALETTE["bad"] for r in rows]}, "opacity": 0.35,
          "customdata": [r[0].worst_case_ready for r in rows],
          "hovertemplate": "%{y}: ready by %{customdata} in the worst case<extra></extra>"},
         {"type": "scatter", "mode": "markers", "name": "submission", "y": ys, "x": [r[3] for r in rows],
          "customdata": [r[0].last_submission for r in rows], "marker": {"symbol": "triangle-right", "size": 11,
-         "color": BATCH_COLOR}, "hovertemplate": "%{y}: submitted %{customdata}<extra></extra>"},
+         "color": PALETTE["batch"]}, "hovertemplate": "%{y}: submitted %{customdata}<extra></extra>"},
         {"type": "scatter", "mode": "markers", "name": "typical: half ready", "y": ys,
          "x": [r[4] - r[0].typical_p50_hours_before_due for r in rows],
-         "marker": {"symbol": "circle", "size": 9, "color": BATCH_COLOR}},
+         "marker": {"symbol": "circle", "size": 9, "color": PALETTE["batch"]}},
         {"type": "scatter", "mode": "markers", "name": "typical: 90 % ready", "y": ys,
          "x": [r[4] - r[0].typical_p90_hours_before_due for r in rows],
-         "marker": {"symbol": "circle-open", "size": 10, "color": BATCH_COLOR}},
+         "marker": {"symbol": "circle-open", "size": 10, "color": PALETTE["batch"]}},
         {"type": "scatter", "mode": "markers", "name": "deadline", "y": ys, "x": [r[4] for r in rows],
-         "customdata": [r[0].due for r in rows], "marker": {"symbol": "line-ns-open", "size": 18,
-         "line": {"width": 3}, "color": GOOD}, "hovertemplate": "%{y}: due %{customdata}<extra></extra>"},
+         "customdata": [r[0].due for r in rows], "hovertemplate": "%{y}: due %{customdata}<extra></extra>",
+         "marker": {"symbol": "line-ns-open", "size": 18, "line": {"width": 3}, "color": PALETTE["deadline"]}},
     ]  # fmt: skip
     end = max(r[5] for r in rows) + 2
-    layout = {
-        "title": {"text": f"A week in {plan.timezone}: arrivals, submissions and completions against each deadline"},
-        "barmode": "overlay",
-        "xaxis": {
+    shape = layout(
+        title={"text": f"A week in {plan.timezone}: arrivals, submissions and completions against each deadline"},
+        barmode="overlay",
+        xaxis={
             "title": {"text": "local time"},
             "tickvals": list(range(0, int(end) + 1, 24)),
             "ticktext": [f"{WEEKDAYS[(k // 24) % 7]} 00:00" for k in range(0, int(end) + 1, 24)],
             "range": [min(r[1] for r in rows) - 2, end],
         },
-        "yaxis": {"autorange": "reversed"},
-        "legend": {"orientation": "h", "y": -0.2},
-        "height": 120 + 40 * len(rows),
-        "margin": {"t": 50, "b": 10},
-    }
-    return go.Figure({"data": data, "layout": layout})
+        yaxis={"autorange": "reversed"},
+        legend={"orientation": "h", "y": -0.2},
+        height=120 + 40 * len(rows),
+        margin=_MARGIN,
+        hovermode="closest",
+    )
+    return go.Figure({"data": data, "layout": shape})
 
 
 def _hours(clock: str) -> float:
@@ -1118,8 +1094,6 @@ def calibration_figure(learned: LearnedTurnaround, inputs: SlaInputs) -> go.Figu
     """Predicted (the plan's turnaround) vs observed (the ledger's batches) P(batch done within t), log time axis."""
     import plotly.graph_objects as go
 
-    from ui.figures import BATCH_COLOR, SYNC_COLOR
-
     curve = calibration_curve(
         learned.batches,
         median_hours=inputs.median_processing_hours,
@@ -1130,19 +1104,20 @@ def calibration_figure(learned: LearnedTurnaround, inputs: SlaInputs) -> go.Figu
     xs = [p.hours for p in curve]
     data = [
         {"type": "scatter", "mode": "lines", "name": "predicted (the plan's turnaround)", "x": xs,
-         "y": [p.predicted * 100 for p in curve], "line": {"color": SYNC_COLOR, "dash": "dash"}},
+         "y": [p.predicted * 100 for p in curve], "line": {"color": PALETTE["neutral"], "dash": "dash"}},
         {"type": "scatter", "mode": "lines+markers", "name": f"observed ({len(learned.batches)} batches)", "x": xs,
-         "y": [p.observed * 100 for p in curve], "line": {"color": BATCH_COLOR, "shape": "hv"}},
+         "y": [p.observed * 100 for p in curve], "line": {"color": PALETTE["batch"], "shape": "hv"}},
     ]  # fmt: skip
-    layout = {
-        "title": {"text": "Calibration: P(batch done within t), predicted vs observed"},
-        "xaxis": {"title": {"text": "t [h]"}, "type": "log"},
-        "yaxis": {"title": {"text": "batches done [%]"}, "range": [0, 101]},
-        "legend": {"orientation": "h", "y": -0.25},
-        "height": 340,
-        "margin": {"t": 50, "b": 10},
-    }
-    return go.Figure({"data": data, "layout": layout})
+    shape = layout(
+        title={"text": "Calibration: P(batch done within t), predicted vs observed"},
+        xaxis={"title": {"text": "t [h]"}, "type": "log"},
+        yaxis={"title": {"text": "batches done [%]"}, "range": [0, 101]},
+        legend={"orientation": "h", "y": -0.25},
+        height=340,
+        margin=_MARGIN,
+        hovermode="closest",
+    )
+    return go.Figure({"data": data, "layout": shape})
 
 
 def learned_uncertainty(workflow: Workflow, learned: LearnedTurnaround, held: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from costmodel.deadlines import CalendarInputs, parse_working_days, plan_calendar
 from costmodel.sla import SlaInputs
-from ui import sharing, windows
+from ui import charts, sharing, windows
 
 from . import helpers
 from .helpers import app, metrics
@@ -113,7 +113,7 @@ def test_the_week_view_places_each_day_against_its_deadline() -> None:
     assert all(w > d for w, d in zip(worst, deadlines, strict=True))  # not guaranteed
     assert windows.calendar_tiles(plan)[0].value == "no"
     assert "| mon | tue 06:00 | tue 02:00 | wed 02:00 | no |" in windows.deadline_table(plan)
-    assert windows.cached_calendar_figure(SYDNEY, plan) is windows.cached_calendar_figure(SYDNEY, plan)
+    assert charts.figure(windows.calendar_figure, SYDNEY, plan) is charts.figure(windows.calendar_figure, SYDNEY, plan)
     assert 0.985 < plan.ready_by_deadline_probability < 0.999
 
 

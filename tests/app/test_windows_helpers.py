@@ -9,7 +9,7 @@ import pytest
 from costmodel.measurement import PilotMeasurement
 from costmodel.sla import CLOCK_FRIENDLY_INTERVALS_HOURS, SlaInputs, plan_submissions, typical_case_charts
 from costmodel.workflow import SlaSpec, Workflow
-from ui import windows
+from ui import charts, windows
 
 WORKFLOW = Workflow(name="contract review", requests_per_day=500, input_tokens=15_000, output_tokens=800)
 
@@ -131,7 +131,7 @@ def test_figures_for_an_infeasible_plan() -> None:
     plan = plan_submissions(inputs, samples=5_000)
     timeline = windows.timeline_figure(inputs, plan)
     assert "illustration" in timeline.layout.title.text
-    assert set(timeline.data[1].marker.color) == {"#d62728"}  # every submission misses in the worst case
+    assert set(timeline.data[1].marker.color) == {charts.PALETTE["bad"]}  # every submission misses in the worst case
     points, histogram = typical_case_charts(inputs, plan.interval_hours, samples=2_000)
     assert histogram is None
     assert windows.latency_figure(inputs, plan, histogram) is None

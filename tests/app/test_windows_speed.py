@@ -26,7 +26,7 @@ def simulations(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
         return real(*args, **kwargs)
 
     monkeypatch.setattr(costmodel.sla, "simulate_latency", counting)
-    for cached in (windows._plan_cached, windows._charts_cached, windows._plan_figures):
+    for cached in (windows._plan_cached, windows._charts_cached):
         cached.clear()
     return calls
 
