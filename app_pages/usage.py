@@ -10,7 +10,7 @@ from costmodel import formatting
 from costmodel.scenario import ScenarioError, scenario_from_json
 from costmodel.usage import UsageError, request_log_samples, scenario_from_usage
 from costmodel.workflow import WorkflowError
-from ui import data, state, usage_figures, usage_load
+from ui import charts, data, state, usage_figures, usage_load
 from usageimport.analysis import analyze, default_as_of
 from usageimport.report import day_label, groups_csv, plan_csv, usage_assumptions
 
@@ -68,7 +68,8 @@ if assumptions is None:
     st.stop()
 
 # 3. one core call
-analysis = analyze(result, as_of=default_as_of(result, today), assumptions=assumptions)
+as_of = default_as_of(result, today)
+analysis = analyze(result, as_of=as_of, assumptions=assumptions, catalog=data.catalog(as_of, include_retired=True))
 summary = analysis.summary
 
 # 4. render
@@ -115,15 +116,13 @@ if m5:
 
 # Lazy tabs: charts and tables draw only while their tab is open; the plan's inputs always run,
 # since the exports tab needs the plan comparison
-charts, tables, plan_tab, exports = st.tabs(
+charts_tab, tables, plan_tab, exports = st.tabs(
     ["Charts", "Tables", "Plan vs actual", "Exports & scenario"], key="bp_usage_tab", on_change="rerun"
 )
-if charts.open is not False:
-    with charts:
-        daily, models = usage_figures.cached_summary_figures(summary)
-        if daily is not None:
-            st.plotly_chart(daily, key="bp_usage_daily")
-        st.plotly_chart(models, key="bp_usage_models")
+if charts_tab.open is not False:
+    with charts_tab:
+        charts.show(usage_figures.daily_spend_figure, summary, key="bp_usage_daily")
+        charts.show(usage_figures.actual_vs_whatif_figure, summary, key="bp_usage_models")
 if tables.open:
     with tables:
         st.subheader("Per model")
@@ -153,7 +152,7 @@ with plan_tab:
             st.error(str(exc), icon=":material/error:")
     if plan_rows and plan_tab.open:
         st.caption(f"“{plan.name}” against the import, both per month; ⚠ = more than 20 % off.")  # type: ignore[union-attr]
-        st.plotly_chart(usage_figures.plan_vs_actual_figure(plan_rows), key="bp_usage_plan_chart")
+        charts.show(usage_figures.plan_vs_actual_figure, tuple(plan_rows), key="bp_usage_plan_chart")
         st.dataframe(usage_figures.plan_frame(plan_rows), hide_index=True)
 with exports:
     st.caption("The CSVs open as is in a spreadsheet or pandas; price source and assumptions are in the text file.")

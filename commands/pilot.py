@@ -173,9 +173,9 @@ def add_commands(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 def _catalog(args: argparse.Namespace) -> Any:
     """The price catalog on `--as-of` (default: today, UTC)."""
-    from costmodel.prices import load_catalog
+    from commands.prices import catalog
 
-    return load_catalog(as_of=args.as_of or datetime.now(UTC).date())
+    return catalog(args.as_of or datetime.now(UTC).date())
 
 
 def _ledger(args: argparse.Namespace) -> Any:

@@ -343,7 +343,7 @@ def _workflow(args: argparse.Namespace) -> Any:
 
 
 def _catalog(args: argparse.Namespace, *, batch_discount: float | None = None, include_retired: bool = False) -> Any:
-    from costmodel.prices import load_catalog
+    from commands.prices import catalog
 
     discount = batch_discount if batch_discount is not None else getattr(args, "batch_discount", DEFAULT_BATCH_DISCOUNT)
     if not 0 <= discount <= 1:
@@ -354,7 +354,7 @@ def _catalog(args: argparse.Namespace, *, batch_discount: float | None = None, i
         problem = refresh_prices()
         if problem:
             print(f"warning: {problem}", file=sys.stderr)
-    return load_catalog(as_of=args.as_of or date.today(), batch_discount=discount, include_retired=include_retired)
+    return catalog(args.as_of or date.today(), discount, include_retired)
 
 
 def _pricing(workflow: Any, catalog: Any) -> Any:

@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["refresh_prices"]
+from costmodel.limits import DEFAULT_BATCH_DISCOUNT
+
+if TYPE_CHECKING:
+    from costmodel.prices import Catalog
+
+__all__ = ["catalog", "refresh_prices"]
+
+
+@functools.cache
+def catalog(as_of: date, batch_discount: float = DEFAULT_BATCH_DISCOUNT, include_retired: bool = False) -> Catalog:
+    """The price catalog a command prices with: built once per process and arguments (the core keeps no cache, so
+    a command that prices several times, e.g. `evaluate` with ranges, builds it once); `refresh_prices` empties it."""
+    from costmodel.prices import load_catalog
+
+    return load_catalog(as_of=as_of, batch_discount=batch_discount, include_retired=include_retired)
 
 
 def refresh_prices(*, timeout_seconds: float = 10.0, updater: Any = None) -> str | None:
@@ -24,4 +40,5 @@ def refresh_prices(*, timeout_seconds: float = 10.0, updater: Any = None) -> str
         return f"price refresh failed ({type(exc).__name__}: {exc}); using the bundled price data"
     finally:
         instance.stop()
+    catalog.cache_clear()  # the next catalog builds from the refreshed snapshot
     return None

@@ -125,6 +125,7 @@ def _err(line: str) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from commands.prices import catalog
     from costmodel.usage import WhatIfAssumptions
     from usageimport.analysis import analyze, default_as_of, load_files
     from usageimport.tables import ImportResult, UsageImportError
@@ -146,7 +147,8 @@ def _run(args: argparse.Namespace) -> int:
     if result.usage_rows == 0 and result.billed_rows == 0:
         raise UsageImportError(["no usable rows in the input", *result.skipped_lines()[:20]])
     today = datetime.now(UTC).date()
-    analysis = analyze(result, as_of=args.as_of or default_as_of(result, today), assumptions=assumptions)
+    as_of = args.as_of or default_as_of(result, today)
+    analysis = analyze(result, as_of=as_of, assumptions=assumptions, catalog=catalog(as_of, include_retired=True))
     plan_rows = None
     if args.plan is not None:
         from commands.files import load_scenario

@@ -398,11 +398,6 @@ def genai_prices_version() -> str:
     return version("genai-prices")
 
 
-_CATALOGS: dict[tuple[Any, ...], Catalog] = {}
-"""Built catalogs keyed by the genai-prices snapshot they came from: a runtime refresh installs a new snapshot,
-and the next `load_catalog` builds from it instead of returning the old prices."""
-
-
 def load_catalog(
     *, as_of: date, batch_discount: float = DEFAULT_BATCH_DISCOUNT, include_retired: bool = False
 ) -> Catalog:
@@ -411,17 +406,10 @@ def load_catalog(
     Where genai-prices has no batch variant for a model (it would silently return standard
     prices), batch = standard × (1 − `batch_discount`) and `batch_rate_published` is False.
     Retired models are left out of `models` unless `include_retired`, and flagged `retired`.
+    Built on every call (the core keeps no cache): the edges keep one per process or session
+    (`commands.prices.catalog`, `ui.data.catalog`), and a runtime refresh's new snapshot is what the next build reads.
     """
-    snapshot = _snapshot()
-    key = (id(snapshot), getattr(snapshot, "timestamp", None), as_of, batch_discount, include_retired)
-    cached = _CATALOGS.get(key)
-    if cached is None:
-        if len(_CATALOGS) > 64:  # bounded: a long-running app evaluates on many dates
-            _CATALOGS.clear()
-        cached = _CATALOGS[key] = _build_catalog(
-            snapshot, as_of=as_of, batch_discount=batch_discount, include_retired=include_retired
-        )
-    return cached
+    return _build_catalog(_snapshot(), as_of=as_of, batch_discount=batch_discount, include_retired=include_retired)
 
 
 def _build_catalog(snapshot: Any, *, as_of: date, batch_discount: float, include_retired: bool) -> Catalog:

@@ -70,9 +70,14 @@ class Analysis:
         return plan_vs_actual(workflows, self.summary, self.catalog)  # type: ignore[arg-type]
 
 
-def analyze(result: ImportResult, *, as_of: date, assumptions: WhatIfAssumptions) -> Analysis:
-    """Price an import at the catalog in force on `as_of` (retired models included) and summarize it."""
-    catalog = load_catalog(as_of=as_of, include_retired=True)
+def analyze(
+    result: ImportResult, *, as_of: date, assumptions: WhatIfAssumptions, catalog: Catalog | None = None
+) -> Analysis:
+    """Price an import at the catalog in force on `as_of` (retired models included) and summarize it.
+
+    `catalog`: that catalog when the caller keeps one (a page's cached catalog, a command's), else built here.
+    """
+    catalog = catalog if catalog is not None else load_catalog(as_of=as_of, include_retired=True)
     columns = result.usage_columns()
     priced = price_usage(columns, catalog, assumptions)
     summary = summarize(

@@ -110,6 +110,32 @@ def _is_pure_module(name: str) -> bool:
     return name in PURE_MODULES
 
 
+CACHE_DECORATORS = {"cache", "lru_cache", "cached_property"}
+"""Decorators that keep results between calls: state a pure module leaves to the edges (`ui.data`, `commands`)."""
+
+
+def _state(rel: str, tree: ast.Module) -> list[str]:
+    """Module-level state: an empty container a module fills as it runs (a cache), or a memoising decorator."""
+    bad: list[str] = []
+    for node in tree.body:
+        value = node.value if isinstance(node, ast.Assign | ast.AnnAssign) else None
+        empty_literal = isinstance(value, ast.Dict | ast.List | ast.Set) and not getattr(
+            value, "keys" if isinstance(value, ast.Dict) else "elts"
+        )
+        empty_call = (isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and not value.args
+                      and value.func.id in ("dict", "list", "set", "OrderedDict", "defaultdict"))  # fmt: skip
+        if empty_literal or empty_call:
+            bad.append(f"{rel}:{node.lineno} keeps module-level state (an empty container filled at run time)")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            for d in node.decorator_list:
+                target = d.func if isinstance(d, ast.Call) else d
+                name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+                if name in CACHE_DECORATORS:
+                    bad.append(f"{rel}:{d.lineno} keeps state between calls (@{name} on {node.name})")
+    return bad
+
+
 def impurities(rel: str, source: str) -> list[str]:
     """What makes the module at `rel` (path from the repository root) with text `source` impure, one line each."""
     tree = ast.parse(source, filename=rel)
@@ -123,6 +149,7 @@ def impurities(rel: str, source: str) -> list[str]:
             bad.append(f"{rel}:{line} imports {name}: the core imports no other package")
         elif top in SHELL_PACKAGES and not _is_pure_module(name):
             bad.append(f"{rel}:{line} imports {name}, which is not a pure module")
+    bad += _state(rel, tree)
     for node in ast.walk(tree):
         named = isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
         pair = (node.value.id, node.attr) if named else None  # type: ignore[attr-defined]
@@ -184,6 +211,13 @@ def test_scanners_catch_what_they_look_for() -> None:
         assert text in found, (text, found)
     assert "json" not in found
     assert impurities("pilot/sample.py", "from pilot.requests import split_ranges\nimport pilot\n") == []
+    stateful = "_CACHE: dict[str, int] = {}\nSEEN = set()\n@functools.lru_cache(maxsize=8)\ndef f(x):\n    return x\n"
+    assert impurities("costmodel/sample.py", stateful) == [
+        "costmodel/sample.py:1 keeps module-level state (an empty container filled at run time)",
+        "costmodel/sample.py:2 keeps module-level state (an empty container filled at run time)",
+        "costmodel/sample.py:3 keeps state between calls (@lru_cache on f)",
+    ]
+    assert impurities("costmodel/sample.py", "LIMITS = {'a': 1}\nNAMES = ('a',)\n") == []
     not_pure = "pilot/sample.py:1 imports usageimport, which is not a pure module"
     assert impurities("pilot/sample.py", "import usageimport\n") == [not_pure]
     assert impurities("reports/sample.py", "from pilot.runner import Runner\nfrom pilot import ledger\n") == [
