@@ -24,7 +24,7 @@ from pydantic import model_validator
 
 from costmodel._base import NonNegFloat, PosFloat, StrictModel
 from costmodel.limits import BATCH_TIER_LIMITS, BATCH_TIER_LIMITS_AS_OF, BATCH_TIER_LIMITS_SOURCE
-from costmodel.sla import CLOCK_FRIENDLY_INTERVALS_HOURS, SlaInputs, SlaPlan, _lognormal_sigma, batches_for
+from costmodel.sla import CLOCK_FRIENDLY_INTERVALS_HOURS, SlaInputs, SlaPlan, batches_for, lognormal_sigma
 
 __all__ = [
     "TIERS",
@@ -148,7 +148,7 @@ def _survival(t: float, inputs: SlaInputs) -> float:
         return 0.0
     if t <= 0:
         return 1.0
-    sigma = _lognormal_sigma(inputs.median_processing_hours, inputs.p90_processing_hours)
+    sigma = lognormal_sigma(inputs.median_processing_hours, inputs.p90_processing_hours)
     mu = math.log(inputs.median_processing_hours)
     if sigma == 0:
         lognormal = 1.0 if t < inputs.median_processing_hours else 0.0

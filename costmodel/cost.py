@@ -48,6 +48,7 @@ __all__ = [
     "compare",
     "effective_pricing",
     "expected_item_costs",
+    "monthly_figures",
     "net_benefit_per_month_usd",
     "request_costs",
     "savings_curve",
@@ -341,14 +342,15 @@ def _free_hours_credit_usd(container_hours_per_month: Any) -> Any:
     return used_free * CODE_EXECUTION_USD_PER_HOUR
 
 
-def _monthly(
+def monthly_figures(
     workflow: Workflow, c_sync: float, c_batch: float, success_rate: Any
 ) -> tuple[Any, Any, Any, Any, Any, Any]:
-    """(sync item, batch item, sync total, batch requests, overhead, waiting) per month, for a success rate.
+    """(sync item, batch item [USD]; sync total, batch requests, overhead, waiting [USD/month]) at a success rate.
 
-    `c_sync`/`c_batch` are one attempt of one request; an item makes K = `tool_turns` requests. Totals are
-    cash, net of the free code-execution hours; waiting is the economic cost, kept apart.
-    `success_rate` may be a float or a numpy array (break-even scans).
+    The monthly formula of `compare`, shared with the Monte Carlo (`uncertainty`), which feeds it arrays of
+    draws through an unvalidated copy of the workflow. `c_sync`/`c_batch` are one attempt of one request [USD];
+    an item makes K = `tool_turns` requests. Totals are cash, net of the free code-execution hours; waiting is
+    the economic cost, kept apart. `success_rate` may be a float or a numpy array (break-even scans).
     """
     kwargs: dict[str, Any] = {
         "success_rate": success_rate,
@@ -379,7 +381,7 @@ def net_benefit_per_month_usd(workflow: Workflow, c_sync: float, c_batch: float,
 
     What the verdict weighs: sync total − (batch requests + overheads) − waiting.
     """
-    _, _, sync_total, batch_tokens, overhead, waiting = _monthly(workflow, c_sync, c_batch, success_rate)
+    _, _, sync_total, batch_tokens, overhead, waiting = monthly_figures(workflow, c_sync, c_batch, success_rate)
     return sync_total - (batch_tokens + overhead) - waiting
 
 
@@ -573,7 +575,7 @@ def compare(workflow: Workflow, pricing: ModelPricing) -> Comparison:
     """
     rc = request_costs(workflow, pricing)
     c_sync, c_batch = rc.sync_usd, rc.batch_usd
-    sync_item, batch_item, sync_total, batch_tokens, overhead, waiting = _monthly(
+    sync_item, batch_item, sync_total, batch_tokens, overhead, waiting = monthly_figures(
         workflow, c_sync, c_batch, workflow.success_rate
     )
     n = workflow.monthly_requests

@@ -31,7 +31,7 @@ from pydantic import field_validator, model_validator
 
 from costmodel._base import StrictModel
 from costmodel.capacity import BatchTierLimits, QueueCheck, check_queue
-from costmodel.sla import SlaInputs, _lognormal_sigma
+from costmodel.sla import SlaInputs, lognormal_sigma
 
 __all__ = [
     "WEEKDAYS",
@@ -433,7 +433,7 @@ def _simulate(
     else:
         arrival += offsets.ravel()[day_index * 24 + np.minimum(local_hour.astype(np.int64), 23)]
 
-    sigma = _lognormal_sigma(turnaround.median_processing_hours, turnaround.p90_processing_hours)
+    sigma = lognormal_sigma(turnaround.median_processing_hours, turnaround.p90_processing_hours)
     mu = math.log(turnaround.median_processing_hours)
 
     def turnaround_hours(n: int) -> Any:

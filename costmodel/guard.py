@@ -27,7 +27,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from costmodel._base import NonNegFloat, StrictModel
-from costmodel.sla import SlaInputs, _lognormal_sigma, next_submission_hours
+from costmodel.sla import SlaInputs, lognormal_sigma, next_submission_hours
 
 if TYPE_CHECKING:
     from costmodel.deadlines import CalendarPlan
@@ -68,7 +68,7 @@ def rescue_probability(
 
     rng = np.random.default_rng(seed)
     w, r = inputs.worst_case_hours, inputs.batch_rounds
-    sigma = _lognormal_sigma(inputs.median_processing_hours, inputs.p90_processing_hours)
+    sigma = lognormal_sigma(inputs.median_processing_hours, inputs.p90_processing_hours)
     mu = math.log(inputs.median_processing_hours)
     interval = 0.0 if inputs.resubmit_at == "immediately" else interval_hours
 

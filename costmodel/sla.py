@@ -34,6 +34,7 @@ __all__ = [
     "SlaPlan",
     "TypicalCase",
     "batches_for",
+    "lognormal_sigma",
     "miss_curve",
     "next_submission_hours",
     "plan_submissions",
@@ -150,7 +151,8 @@ def batches_for(requests: float, avg_request_bytes: float) -> int:
     return max(1, by_count, by_bytes)
 
 
-def _lognormal_sigma(median: float, p90: float) -> float:
+def lognormal_sigma(median: float, p90: float) -> float:
+    """σ of the lognormal turnaround with this median and p90 [h]: p90 = median·exp(σ·Z90); 0 when p90 ≤ median."""
     return math.log(p90 / median) / Z90 if p90 > median else 0.0
 
 
@@ -167,7 +169,7 @@ def simulate_latency(
 
     rng = np.random.default_rng(seed)
     intervals = np.atleast_1d(np.asarray(interval_hours, dtype=float))
-    sigma = _lognormal_sigma(inputs.median_processing_hours, inputs.p90_processing_hours)
+    sigma = lognormal_sigma(inputs.median_processing_hours, inputs.p90_processing_hours)
     mu = math.log(inputs.median_processing_hours)
     wait_fraction = rng.random(samples)
     # next_window: a later round waits for the next scheduled submission (a multiple of I after the first)

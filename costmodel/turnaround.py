@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import Field
 
 from costmodel._base import StrictModel
-from costmodel.sla import Z90, _lognormal_sigma
+from costmodel.sla import Z90, lognormal_sigma
 
 __all__ = [
     "DEFAULT_TURNAROUND",
@@ -227,7 +227,7 @@ def calibration_curve(
     points: int = 40,
 ) -> list[CalibrationPoint]:
     """Chart data: for `points` log-spaced `t` from 1 minute to `W`, predicted and observed P(done within t)."""
-    sigma = _lognormal_sigma(median_hours, p90_hours)
+    sigma = lognormal_sigma(median_hours, p90_hours)
     observed = sorted(b.turnaround_hours for b in batches)
     low, high = math.log(1 / 60), math.log(worst_case_hours)
     curve = []

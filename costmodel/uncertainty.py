@@ -20,7 +20,7 @@ Glossary:
 
 The cost formula is the core's, never restated: attempt costs come from `cost.request_costs` (called
 at the knots of each input's piecewise-linear curve, see `attempt_costs`), monthly figures from
-`cost._monthly` fed the draws as numpy arrays (it calls `expected_item_costs` elementwise). With
+`cost.monthly_figures` fed the draws as numpy arrays (it calls `expected_item_costs` elementwise). With
 only point inputs every range is the point figure of `compare`, to the cent.
 
 Portfolio ranges keep each workflow's verdict at its point figures (the plan you commit to) and let
@@ -42,7 +42,7 @@ import numpy.typing as npt
 from pydantic import BeforeValidator, Field, TypeAdapter, ValidationError, model_validator
 
 from costmodel._base import MAX_MAGNITUDE, StrictModel
-from costmodel.cost import Comparison, _monthly, compare, request_costs
+from costmodel.cost import Comparison, compare, monthly_figures, request_costs
 from costmodel.prices import ModelPricing
 from costmodel.scenario import Scenario
 from costmodel.sla import Z90
@@ -704,14 +704,14 @@ def evaluate(
     """Monthly figures at arrays of input values (missing inputs at the workflow's point values).
 
     `attempt`: (C_sync, C_batch) already priced for these values. The monthly formula is the core's
-    own (`cost._monthly`, as `compare` uses it), fed the arrays through an unvalidated copy of the
+    own (`cost.monthly_figures`, as `compare` uses it), fed the arrays through an unvalidated copy of the
     workflow; the last three lines are `compare`'s.
     """
     c_sync, c_batch = attempt if attempt is not None else attempt_costs(workflow, pricing, point, values)
     shaped = workflow.model_copy(
         update={k: values[k] for k in ("billed_failure_share", *VOLUME_FIELDS) if k in values}
     )
-    sync_item, batch_item, sync_total, batch_tokens, overhead, waiting = _monthly(
+    sync_item, batch_item, sync_total, batch_tokens, overhead, waiting = monthly_figures(
         shaped, c_sync, c_batch, values.get("success_rate", workflow.success_rate)
     )
     batch_total = batch_tokens + overhead
@@ -821,7 +821,7 @@ def _break_even_draws(sim: Simulation, count: int) -> Array:
     c_sync, c_batch = (np.broadcast_to(np.asarray(c, dtype=float), (sim.draws,))[:size] for c in sim.attempt)
 
     def benefit(s: Any, shaped: Workflow, c_sync: Any, c_batch: Any) -> Array:
-        _, _, sync_total, batch_tokens, overhead, waiting = _monthly(shaped, c_sync, c_batch, s)
+        _, _, sync_total, batch_tokens, overhead, waiting = monthly_figures(shaped, c_sync, c_batch, s)
         return np.asarray(sync_total - (batch_tokens + overhead) - waiting, dtype=float)
 
     grid = (1e-6 + (1 - 1e-6) * np.arange(BREAK_EVEN_GRID) / (BREAK_EVEN_GRID - 1))[:, None]
