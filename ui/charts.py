@@ -22,6 +22,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 import streamlit as st
+from pydantic import BaseModel
 
 __all__ = ["LAYOUT", "PALETTE", "layout", "show"]
 
@@ -92,18 +93,34 @@ def _store() -> _Store:
     return _Store()
 
 
-def figure(build: Callable[..., Any], *args: Hashable, **kwargs: Hashable) -> Any:
+def _key_part(value: Any) -> Hashable:
+    """`value` itself when Python can hash it; a frozen model holding a dict or list by its JSON (slower, exact)."""
+    try:
+        hash(value)
+    except TypeError:
+        if isinstance(value, BaseModel):
+            return (type(value).__qualname__, value.model_dump_json())
+        raise TypeError(f"charts: a figure's inputs must be hashable or pydantic models, not {type(value)}") from None
+    return value
+
+
+def figure(build: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """`build(*args, **kwargs)` from the shared store: built once per distinct inputs, then the same object."""
-    key = (build.__module__, build.__qualname__, args, tuple(sorted(kwargs.items())))
+    key = (
+        build.__module__,
+        build.__qualname__,
+        tuple(_key_part(a) for a in args),
+        tuple(sorted((k, _key_part(v)) for k, v in kwargs.items())),
+    )
     return _store().get(key, lambda: build(*args, **kwargs))
 
 
-def show(build: Callable[..., Any], *args: Hashable, key: str, container: Any = None, **kwargs: Hashable) -> Any:
+def show(build: Callable[..., Any], *args: Any, key: str, container: Any = None, **kwargs: Any) -> Any:
     """Draw `build(*args, **kwargs)` (a plotly figure, or None for "nothing to draw") with `st.plotly_chart` in
     `container` (default: the current one) under element `key`; returns the figure.
 
-    The inputs are the cache key, so they must be hashable (numbers, strings, tuples, frozen pydantic models whose
-    fields are hashable): a chart changes exactly when its inputs do."""
+    The inputs are the cache key, so a chart changes exactly when its inputs do: numbers, strings, tuples and frozen
+    pydantic models (hashed by Python in microseconds; a model holding a dict or list is keyed by its JSON)."""
     shown = figure(build, *args, **kwargs)
     if shown is not None:
         (container or st).plotly_chart(shown, key=key)
