@@ -22,6 +22,7 @@ from costmodel.capacity import CapacitySettings, PortfolioQueue, SpendCapWarning
 from costmodel.recommend import WorkflowResult
 
 __all__ = [
+    "GROSS_MARGIN_FORMULA",
     "LABEL_12X_THIS_MONTH",
     "LABEL_NEXT_12_MONTHS",
     "MARGIN_MODE_LABELS",
@@ -34,6 +35,8 @@ __all__ = [
     "margin_impact",
 ]
 
+GROSS_MARGIN_FORMULA = "gross margin = (revenue − COGS) / revenue"
+"""The gross margin's definition, as every figure and export states it."""
 MarginMode = Literal["modelled", "share_of_inference"]
 MARGIN_MODE_LABELS = {
     "modelled": "COGS moved by the portfolio's modelled savings (USD)",
@@ -227,7 +230,7 @@ def margin_impact(
         gross_margin_after=(revenue - cogs_after) / revenue,
         mode=finance.margin_mode,
         mode_label=MARGIN_MODE_LABELS[finance.margin_mode],
-        formula=f"{formula} = ${cogs_after:,.2f}; gross margin = (revenue − COGS) / revenue",
+        formula=f"{formula} = ${cogs_after:,.2f}; {GROSS_MARGIN_FORMULA}",
     )
 
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from costmodel.cost import MONTHS_PER_YEAR
-from costmodel.finance import LABEL_12X_THIS_MONTH, LABEL_NEXT_12_MONTHS
+from costmodel.cost import FORMULAS, MONTHS_PER_YEAR
+from costmodel.finance import GROSS_MARGIN_FORMULA, LABEL_12X_THIS_MONTH, LABEL_NEXT_12_MONTHS
 from costmodel.formatting import usd
 from costmodel.uncertainty import Range
 from reports.safe import csv_text, safe_cell
@@ -573,11 +573,8 @@ def export_report_markdown(view: PortfolioView, *, generated: date) -> str:
     return "\n".join(lines)
 
 
-_FORMULAS = (
-    "Formulas: sync_item = C_sync; batch_item = C_batch·β·Σ_{k<A}(1 − s)^k + (1 − s)^A·sync_item with "
-    "β = s + (1 − s)·f; monthly cash = N·item + overheads; net benefit = cash savings − cost of waiting; "
-    "gross margin = (revenue − COGS) / revenue."
-)
+_FORMULAS = "Formulas: " + "; ".join((*FORMULAS, GROSS_MARGIN_FORMULA)) + "."
+"""The core's formulas (`costmodel.cost.FORMULAS`) and the gross margin's, as the reports state them."""
 
 _CSS = """
 body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#1a1a1a;max-width:190mm;margin:12mm auto;

@@ -167,3 +167,18 @@ def test_scenario_name_is_file_safe() -> None:
     )
     assert portfolio.scenario_name("???", GENERATED) == "portfolio-2026-11-21"
     assert portfolio.scenario_name(HOSTILE, GENERATED) == "hyperlink-http-x-y-2026-11-21"
+
+
+def test_the_reports_state_the_cores_formulas_word_for_word(mixed_view: PortfolioView) -> None:
+    """One source of the formulas: the reports print `costmodel.cost.FORMULAS` (K·C_sync included), never a copy."""
+    import html
+
+    from costmodel.cost import FORMULAS
+    from costmodel.finance import GROSS_MARGIN_FORMULA
+
+    markdown = portfolio.export_report_markdown(mixed_view, generated=GENERATED)
+    page = portfolio.export_report_html(mixed_view, generated=GENERATED)
+    for formula in (*FORMULAS, GROSS_MARGIN_FORMULA):
+        assert formula in markdown, formula
+        assert html.escape(formula) in page, formula
+    assert "sync_item = K·C_sync" in markdown
