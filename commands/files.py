@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from costmodel.errors import file_reason
 from costmodel.scenario import Scenario, ScenarioError, scenario_from_json
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ def read_bytes(path: str | Path) -> bytes:
     try:
         return p.read_bytes()
     except OSError as exc:
-        raise ScenarioError(str(p), [f"cannot read the file ({exc.strerror or exc})"]) from None
+        raise ScenarioError(str(p), [file_reason(exc)]) from None
 
 
 def load_scenario(path: str | Path) -> Scenario:

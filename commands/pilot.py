@@ -696,6 +696,9 @@ def run(args: argparse.Namespace) -> int:
         ledger = args.ledger or "file"
         print_errors([f"ledger {ledger}: cannot be used ({exc}); move it aside or pass another --ledger"])
     except OSError as exc:
-        print_errors([f"{getattr(exc, 'filename', '') or ''}: {exc.strerror or exc}".lstrip(": ")])
+        from costmodel.errors import unreadable_file
+
+        filename = getattr(exc, "filename", None)
+        print_errors([unreadable_file(filename, exc) if filename else str(exc.strerror or exc)])
     # anything else reaches the one entry's last line of defence (commands.plan.main): one scrubbed line, exit 1
     return EXIT_PROBLEM

@@ -702,7 +702,12 @@ def _learned_profile(path: str, timezone_name: str, problems: list[str]) -> Any:
             if text:
                 stamps.append(datetime.fromisoformat(str(text).replace("Z", "+00:00")))
         return hourly_profile_from_timestamps(stamps, timezone_name)
-    except (OSError, ValueError) as exc:
+    except OSError as exc:
+        from costmodel.errors import unreadable_file
+
+        problems.append(f"--arrivals-from {unreadable_file(path, exc)}")
+        return None
+    except ValueError as exc:
         problems.append(f"--arrivals-from {path}: {exc} (a request log with a timestamp column, CSV or JSONL)")
         return None
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-__all__ = ["problem_lines"]
+__all__ = ["file_reason", "problem_lines", "unreadable_file"]
 
 
 def _location(loc: tuple[Any, ...]) -> str:
@@ -49,3 +49,19 @@ def problem_lines(exc: ValidationError | ValueError, *, field_help: dict[str, st
             msg = "unknown field; check its spelling or remove it"
         lines.append(f"{loc}{shown}: {msg}{hint}")
     return lines
+
+
+def file_reason(exc: OSError | None = None) -> str:
+    """Why a file cannot be read, in the one wording every command and page uses (None: it does not exist)."""
+    if exc is None or isinstance(exc, FileNotFoundError):
+        return "no such file; check the path"
+    if isinstance(exc, IsADirectoryError):
+        return "is a folder; give a file"
+    if isinstance(exc, PermissionError):
+        return "cannot read it (permission denied)"
+    return f"cannot read it ({exc.strerror or exc})"
+
+
+def unreadable_file(path: object, exc: OSError | None = None) -> str:
+    """`<path>: <why>`: the one line for a file that cannot be read (see `file_reason`)."""
+    return f"{path}: {file_reason(exc)}"

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from costmodel import safejson
+from costmodel.errors import unreadable_file
 from pilot.requests import LineProblem, PromptTemplate, TextRow, ValidationResult, build_requests
 from pilot.requests import validate_numbered_lines as _validate
 
@@ -29,8 +30,8 @@ def load_template(path: Path | str) -> PromptTemplate:
     try:
         data = safejson.loads(path.read_text(encoding="utf-8"))
         return PromptTemplate.model_validate(data)
-    except FileNotFoundError:
-        raise SourceError(f"{path}: template file not found") from None
+    except OSError as exc:
+        raise SourceError(unreadable_file(path, exc)) from None
     except json.JSONDecodeError as exc:
         raise SourceError(f"{path}: line {exc.lineno}: template is not valid JSON ({exc.msg})") from None
     except ValueError as exc:  # pydantic ValidationError
@@ -97,8 +98,8 @@ def _text_rows_jsonl(lines: list[str], template: PromptTemplate, problems: list[
 def _read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise SourceError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise SourceError(unreadable_file(path, exc)) from None
     except UnicodeDecodeError as exc:
         raise SourceError(f"{path}: not UTF-8 text (byte {exc.start})") from None
 
@@ -114,8 +115,8 @@ def numbered_request_lines(
     if template is None:
         try:
             handle = path.open(encoding="utf-8-sig")
-        except FileNotFoundError:
-            raise SourceError(f"{path}: file not found") from None
+        except OSError as exc:
+            raise SourceError(unreadable_file(path, exc)) from None
         with handle:
             try:
                 yield from enumerate(handle, start=1)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from costmodel.errors import unreadable_file
 from costmodel.usage import WhatIfAssumptions
 from usageimport import ImportResult, UsageImportError, load_files
 
@@ -71,7 +72,7 @@ def load_paths(paths: Sequence[str | Path]) -> LoadedUsage:
     """Import files from disk (samples or paths put in session state), cached on path and mtime."""
     missing = [str(p) for p in paths if not Path(p).is_file()]
     if missing:
-        return LoadedUsage(None, [f"{Path(p).name}: no such file" for p in missing])
+        return LoadedUsage(None, [unreadable_file(Path(p).name) for p in missing])
     stamps = tuple(Path(p).stat().st_mtime for p in paths)
     loaded = _load_cached(tuple(str(p) for p in paths), stamps)
     if isinstance(loaded, list):

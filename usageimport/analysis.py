@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from costmodel.errors import unreadable_file
 from costmodel.prices import Catalog, load_catalog
 from costmodel.usage import PricedUsage, WhatIfAssumptions, price_usage
 from usageimport.csvfiles import read_csv
@@ -27,7 +28,8 @@ def load_files(paths: Iterable[str | Path], *, names: Sequence[str] | None = Non
         path = Path(raw)
         name = names[i] if names is not None else path.name
         if not path.is_file():
-            problems.append(f"{name}: no such file")
+            given = name if names is not None else raw  # the path as typed: what to check
+            problems.append(unreadable_file(given, IsADirectoryError() if path.is_dir() else None))
             continue
         try:
             if path.suffix.lower() in _JSON_SUFFIXES:

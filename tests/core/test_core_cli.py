@@ -213,7 +213,7 @@ def _bad_cases(tmp: Path) -> list[tuple[list[str], list[str]]]:
     wf = ["--input-tokens", "100", "--output-tokens", "10"]
     big = ["--input-tokens", "10", "--output-tokens", "40000"]
     return [
-        (["evaluate", str(tmp / "missing.json")], ["cannot read the file"]),
+        (["evaluate", str(tmp / "missing.json")], [f"{tmp / 'missing.json'}: no such file; check the path"]),
         (["evaluate", str(broken)], ["not valid JSON"]),
         (["compare", "--requests-per-day", "-5", *wf], ["requests_per_day = -5.0", "(set --requests-per-day)"]),
         (["compare", "--model", "claude-nope", "--requests-per-day", "500", *wf], ["unknown model 'claude-nope'"]),

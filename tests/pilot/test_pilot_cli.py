@@ -76,8 +76,8 @@ def test_texts_problems_use_the_csv_line_numbers(capsys, tmp_path) -> None:
 @pytest.mark.parametrize(
     ("argv", "message", "exit_code"),
     [
-        (["validate", "missing.jsonl"], "missing.jsonl: file not found", 2),
-        (["validate", "x.csv", "--template", "missing.json"], "missing.json: template file not found", 2),
+        (["validate", "missing.jsonl"], "missing.jsonl: no such file; check the path", 2),
+        (["validate", "x.csv", "--template", "missing.json"], "missing.json: no such file; check the path", 2),
         (["submit", "SAMPLE", "--check", "regex", "--yes"], "--check: a regex check needs a pattern", 2),
         (["status", "pilot-nope"], "no pilot 'pilot-nope'", 1),
         (["report", "latest"], "no pilots in", 1),

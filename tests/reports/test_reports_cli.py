@@ -75,7 +75,7 @@ def test_a_hostile_workflow_name_from_a_scenario_file_stays_text(tmp_path: Path,
 @pytest.mark.parametrize(
     ("argv", "code", "needle"),
     [
-        (["export", "/no/such.json", "--format", "csv"], 2, "cannot read the file"),
+        (["export", "/no/such.json", "--format", "csv"], 2, "/no/such.json: no such file; check the path"),
         (["export", str(PRESET), "--format", "pdf"], 2, "invalid choice"),
         (["export", str(PRESET)], 2, "--format"),
         (["export", str(PRESET), "--format", "md", "--output", "/no/such/dir/x.md"], 1, "cannot write"),

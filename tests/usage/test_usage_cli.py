@@ -82,7 +82,7 @@ def test_to_scenario_then_plan_round_trip(
         (["{log}", "--bogus"], "unrecognized arguments: --bogus"),
         (["--fetch"], "--fetch needs --start and --end"),
         (["{usage}", "--to-scenario", "{out}"], "does not count requests"),
-        (["{log}", "--plan", "{missing_plan}"], "cannot read the file"),
+        (["{log}", "--plan", "{missing_plan}"], "nope.json: no such file; check the path"),
         (["{bad}"], "bad.csv: no output token column"),
     ],
 )
@@ -109,7 +109,8 @@ def test_bad_input_exits_2_with_one_line_per_problem(
 def test_two_bad_files_give_two_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run([str(tmp_path / "a.csv"), str(tmp_path / "b.csv")], capsys)
     assert code == 2
-    assert err.strip().splitlines() == ["error: a.csv: no such file", "error: b.csv: no such file"]
+    want = [f"error: {tmp_path / name}: no such file; check the path" for name in ("a.csv", "b.csv")]
+    assert err.strip().splitlines() == want
 
 
 def test_skipped_rows_are_listed_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -206,7 +207,7 @@ def test_python_m_costmodel_usage_dispatches_here(files: dict[str, Path]) -> Non
         [sys.executable, "-m", "costmodel", "usage", "nope.csv"], capture_output=True, text=True, cwd=root, check=False
     )
     assert bad.returncode == 2
-    assert bad.stderr.strip() == "error: nope.csv: no such file"
+    assert bad.stderr.strip() == "error: nope.csv: no such file; check the path"
 
 
 def test_an_unreachable_admin_api_is_a_failed_operation_exit_1(
