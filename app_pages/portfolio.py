@@ -7,9 +7,10 @@ from pydantic import ValidationError
 
 from costmodel.errors import problem_lines
 from costmodel.finance import MARGIN_MODE_LABELS
-from costmodel.scenario import Scenario
 from reports.view import with_ranges
-from ui import confirm, data, portfolio, sharing, state
+from ui import charts, confirm, data, portfolio, state
+
+KEY = state.PORTFOLIO_WIDGET.format
 
 st.title("Portfolio & finance")
 st.caption(
@@ -21,7 +22,7 @@ top_left, top_right = st.columns([3, 1], vertical_alignment="bottom")
 with top_right:
     confirm.ask(
         "Load the field portfolio",
-        key="pf_load_field",
+        key=KEY("load_field"),
         question="Replace this table and its finance inputs with the field portfolio?",
         confirm="Replace the table",
         on_confirm=lambda: (state.clear_uncertainty(), state.set_scenario(data.presets()["portfolio"])),
@@ -29,9 +30,9 @@ with top_right:
         help="Pre-merge check, nightly test generation, weekly security audit, overnight report, "
         "contract review, claims triage and support analytics, with finance figures. Asks first.",
     )
-first_visit = portfolio.SOURCE_KEY not in st.session_state
-shared = sharing.read_params(Scenario, "portfolio")
-if shared is not None and sharing.params_changed("portfolio"):
+first_visit = portfolio.FORM.source() is None
+shared = portfolio.FORM.take_link()
+if shared is not None:
     state.set_scenario(shared)  # a shared link wins over the session's scenario
 scenario = state.get_scenario()
 
@@ -87,7 +88,7 @@ c.number_input(
 d.number_input("Volume growth [%/month]", min_value=-50.0, max_value=500.0, step=1.0, key=k["growth_percent"])
 e.number_input("Months", min_value=1, max_value=60, step=1, key=k["months"])
 try:
-    finance = portfolio.finance_from_widgets(st.session_state)
+    finance = portfolio.finance_from_widgets(st.session_state)  # the form's finance fields, validated
 except ValidationError as exc:
     c.error("; ".join(problem_lines(exc)) + ". Showing the last valid finance inputs.", icon=":material/error:")
     finance = scenario.finance
@@ -102,7 +103,7 @@ st.radio(
 )
 capacity = portfolio.capacity_from_widget(st.session_state.get(portfolio.TIER_KEY), scenario.capacity)
 
-portfolio.remember(st.session_state, edited, finance)
+portfolio.remember(st.session_state, edited)
 view = portfolio.evaluate_rows_cached(
     rows,
     finance,
@@ -116,14 +117,13 @@ held = {i: state.get_uncertainty(i) for i in range(len(scenario.workflows))}
 uncertain, dropped = portfolio.uncertain_workflows(view.results, scenario, held)
 ranges = portfolio.portfolio_ranges_cached(uncertain, view.results, finance, scenario.batch_discount)
 edited_scenario = portfolio.edited_scenario(scenario, rows, finance, name=name, capacity=capacity)
-complete = edited_scenario is not None and not view.problems
-if complete and edited_scenario is not None:
-    # The one write-back rule: a complete, valid table is the scenario at once (other pages, Save, links).
-    portfolio.keep(st.session_state, edited_scenario)
-    if shared is not None or not first_visit:
-        # Writing the URL on a session's very first run of a deep link makes Streamlit show a spurious
-        # "Page not found" dialog (streamlit#9992), so an untouched page waits for the first change.
-        sharing.write_params(edited_scenario, "portfolio")
+kept = portfolio.kept_scenario(
+    scenario, edited_scenario, finance, name=name, capacity=capacity, table_complete=not view.problems
+)
+# The one write-back rule: what is valid is the scenario at once (other pages, Save) and goes into the link.
+# Writing the URL on a session's very first run of a deep link makes Streamlit show a spurious "Page not found"
+# dialog (streamlit#9992), so an untouched page waits for the first change.
+portfolio.keep(kept, link=shared is not None or not first_visit)
 
 with results_area:
     if view.problems:
@@ -140,7 +140,7 @@ with results_area:
         portfolio.results_frame(view),
         column_config=portfolio.results_column_config(),
         hide_index=True,
-        key="pf_results",
+        key=KEY("results"),
     )
     tiles = portfolio.total_tiles(totals)
     for start in range(0, len(tiles), 4):
@@ -168,9 +168,9 @@ else:
     margin_range = None if ranges is None else portfolio.margin_range_line(ranges)
     if margin_range:
         st.caption(margin_range + ".")
-st.plotly_chart(portfolio.cached_projection_figure(totals), key="pf_projection")
+charts.show(portfolio.projection_figure, totals.projection, key=KEY("projection"))
 if ranges is not None:
-    st.plotly_chart(portfolio.fan_figure(ranges), key="pf_projection_fan")
+    charts.show(portfolio.fan_figure, portfolio.fan_points(ranges), ranges.draws, key=KEY("projection_fan"))
 
 st.subheader("Capacity: tier, shared queue and spend cap")
 st.selectbox(
@@ -190,17 +190,17 @@ st.caption(
 )
 today = data.today()
 exported = with_ranges(view, ranges)  # the downloads carry the P10–P90 shown above and the uncertain inputs
-stem = portfolio.scenario_name(edited_scenario.name if edited_scenario else scenario.name, today)
+stem = portfolio.scenario_name(kept.name, today)
 EXPORTS = (  # label, builder, file name, mime, icon, key: built only when clicked
-    ("Download CSV", portfolio.export_csv, f"{stem}.csv", "text/csv", ":material/download:", "pf_csv"),
+    ("Download CSV", portfolio.export_csv, f"{stem}.csv", "text/csv", ":material/download:", KEY("csv")),
     ("Download CSV assumptions (text)", portfolio.export_assumptions, f"{stem}-assumptions.txt", "text/plain",
-     ":material/notes:", "pf_csv_notes"),
+     ":material/notes:", KEY("csv_notes")),
     ("Download Excel", portfolio.export_excel, f"{stem}.xlsx",
-     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ":material/table:", "pf_xlsx"),
+     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ":material/table:", KEY("xlsx")),
     ("Download report (HTML, printable)", portfolio.export_report_html, f"{stem}.html", "text/html", ":material/print:",
-     "pf_html"),
+     KEY("html")),
     ("Download report (Markdown)", portfolio.export_report_markdown, f"{stem}.md", "text/markdown",
-     ":material/description:", "pf_report"),
+     ":material/description:", KEY("report")),
 )  # fmt: skip
 for column, (label, build, file_name, mime, icon, key) in zip(st.columns(len(EXPORTS)), EXPORTS, strict=True):
     column.download_button(

@@ -24,8 +24,10 @@ from costmodel.finance import (
     FinanceInputs,
     MarginImpact,
     Portfolio,
+    ProjectionMonth,
     build_portfolio,
 )
+from costmodel.scenario import Scenario
 from costmodel.sla import SIMULATION_SAMPLES
 from costmodel.uncertainty import UncertainWorkflow
 from costmodel.workflow import SlaSpec, Workflow
@@ -39,7 +41,9 @@ from reports.portfolio import (
     scenario_name,
 )
 from reports.view import PortfolioView, RowInput, RowOutcome, evaluate_rows
+from ui import forms
 from ui import state as state_keys
+from ui.charts import PALETTE, layout
 from ui.windows import Headline
 
 if TYPE_CHECKING:
@@ -48,17 +52,16 @@ if TYPE_CHECKING:
 
     from costmodel.guard import GuardSettings
     from costmodel.recommend import WorkflowResult
-    from costmodel.scenario import Scenario
     from costmodel.uncertainty import PortfolioRanges, Range
 
 __all__ = [
     "COLUMNS",
     "EDITABLE_COLUMNS",
+    "FORM",
     "NEW_ROW",
     "PortfolioView",
     "RowInput",
     "RowOutcome",
-    "cached_projection_figure",
     "capacity_from_widget",
     "edited_scenario",
     "evaluate_rows",
@@ -70,10 +73,12 @@ __all__ = [
     "export_report_html",
     "export_report_markdown",
     "fan_figure",
+    "fan_points",
     "finance_from_widgets",
     "finance_widget_values",
     "frame_to_rows",
     "keep",
+    "kept_scenario",
     "margin_range_line",
     "margin_tiles",
     "portfolio_ranges_cached",
@@ -85,7 +90,6 @@ __all__ = [
     "results_frame",
     "scenario_name",
     "scenario_name_from_widget",
-    "scenario_widget_values",
     "tier_options",
     "total_tiles",
     "uncertain_workflows",
@@ -263,42 +267,25 @@ def results_frame(view: PortfolioView) -> pd.DataFrame:
     return pd.DataFrame(records, columns=list(RESULT_COLUMNS))
 
 
-def projection_figure(portfolio: Portfolio) -> go.Figure:
-    """Monthly all-sync vs planned spend (bars) and cumulative savings (line, right axis)."""
+def projection_figure(projection: Sequence[ProjectionMonth]) -> go.Figure:
+    """Monthly all-sync vs planned spend (bars) and cumulative savings (line, right axis) [USD]."""
     import plotly.graph_objects as go
 
-    months = [m.month for m in portfolio.projection]
+    months = [m.month for m in projection]
     data = [
-        {
-            "type": "bar",
-            "name": "all sync",
-            "x": months,
-            "y": [m.sync_cost_usd for m in portfolio.projection],
-            "marker": {"color": "#9e9e9e"},
-        },
-        {
-            "type": "bar",
-            "name": "planned",
-            "x": months,
-            "y": [m.planned_cost_usd for m in portfolio.projection],
-            "marker": {"color": "#1f77b4"},
-        },
-        {
-            "type": "scatter",
-            "name": "cumulative savings",
-            "x": months,
-            "mode": "lines+markers",
-            "yaxis": "y2",
-            "y": [m.cumulative_savings_usd for m in portfolio.projection],
-            "marker": {"color": "#2ca02c"},
-        },
-    ]
-    layout = {
-        "title": {"text": f"{len(months)}-month projection: all sync vs planned spend"},
-        "barmode": "group",
-        "xaxis": {"title": {"text": "month"}, "dtick": 1},
-        "yaxis": {"title": {"text": "spend [USD/month]"}, "tickprefix": "$", "rangemode": "tozero"},
-        "yaxis2": {
+        {"type": "bar", "name": "all sync", "x": months, "y": [m.sync_cost_usd for m in projection],
+         "marker": {"color": PALETTE["sync"]}},
+        {"type": "bar", "name": "planned", "x": months, "y": [m.planned_cost_usd for m in projection],
+         "marker": {"color": PALETTE["batch"]}},
+        {"type": "scatter", "name": "cumulative savings", "x": months, "mode": "lines+markers", "yaxis": "y2",
+         "y": [m.cumulative_savings_usd for m in projection], "marker": {"color": PALETTE["good"]}},
+    ]  # fmt: skip
+    figure_layout = layout(
+        title={"text": f"{len(months)}-month projection: all sync vs planned spend"},
+        barmode="group",
+        xaxis={"title": {"text": "month"}, "dtick": 1},
+        yaxis={"title": {"text": "spend [USD/month]"}, "tickprefix": "$", "rangemode": "tozero"},
+        yaxis2={
             "title": {"text": "cumulative savings [USD]"},
             "overlaying": "y",
             "side": "right",
@@ -306,22 +293,11 @@ def projection_figure(portfolio: Portfolio) -> go.Figure:
             "rangemode": "tozero",
             "showgrid": False,
         },
-        "legend": {"orientation": "h", "y": -0.2},
-        "height": 380,
-        "margin": {"t": 50, "b": 10},
-    }
-    return go.Figure({"data": data, "layout": layout})
-
-
-@st.cache_resource(show_spinner=False, max_entries=16)  # shared, never mutated: a rerun skips plotly's validation
-def _projection_figure(projection_json: str, _portfolio: Portfolio) -> go.Figure:
-    del projection_json  # only the cache key: the figure reads nothing but the projection
-    return projection_figure(_portfolio)
-
-
-def cached_projection_figure(portfolio: Portfolio) -> go.Figure:
-    """`projection_figure`, built once per projection."""
-    return _projection_figure(portfolio.model_dump_json(include={"projection"}), portfolio)
+        legend={"orientation": "h", "y": -0.2},
+        height=380,
+        margin={"t": 50, "b": 10},
+    )
+    return go.Figure({"data": data, "layout": figure_layout})
 
 
 def edited_scenario(
@@ -345,9 +321,9 @@ def edited_scenario(
     return scenario.model_copy(update=update)
 
 
-NAME_KEY = "pf_scenario_name"
+NAME_KEY = state_keys.PORTFOLIO_WIDGET.format("scenario_name")
 """The scenario-name text input's widget key."""
-TIER_KEY = "pf_tier"
+TIER_KEY = state_keys.PORTFOLIO_WIDGET.format("tier")
 """The tier selectbox's widget key."""
 TIER_NOT_GIVEN = "not given"
 """The tier option for a scenario without `capacity.tier` (checked against the largest published tier)."""
@@ -376,11 +352,6 @@ def capacity_from_widget(value: str | None, capacity: CapacitySettings) -> Capac
     if tier == capacity.tier:
         return capacity
     return CapacitySettings.model_validate({**capacity.model_dump(), "tier": tier})
-
-
-def scenario_widget_values(scenario: Scenario) -> dict[str, Any]:
-    """Session-state values that show the scenario's name and tier in the page's widgets."""
-    return {NAME_KEY: scenario.name, TIER_KEY: scenario.capacity.tier or TIER_NOT_GIVEN}
 
 
 # ---------------------------------------------------------------- headline figures
@@ -449,12 +420,42 @@ def margin_tiles(margin: MarginImpact) -> list[Headline]:
 
 # ---------------------------------------------------------------- page state
 
-EDITOR_KEY = "pf_editor"
+EDITOR_KEY = state_keys.PORTFOLIO_WIDGET.format("editor")
 """The data editor's widget key (its session value is the edit state)."""
-SOURCE_KEY = state_keys.PORTFOLIO_SOURCE
 FRAME_KEY = state_keys.PORTFOLIO_FRAME
 BASE_KEY = state_keys.PORTFOLIO_BASE
 LAST_KEY = state_keys.PORTFOLIO_LAST
+
+FINANCE_KEYS = {
+    name: state_keys.PORTFOLIO_WIDGET.format(key)
+    for name, key in {
+        "revenue": "revenue_per_month_usd",
+        "cogs": "cogs_per_month_usd",
+        "inference": "inference_cogs_per_month_usd",
+        "growth_percent": "monthly_growth_percent",
+        "months": "projection_months",
+        "margin_mode": "margin_mode",
+    }.items()
+}
+"""Finance widget → session-state key."""
+
+FORM: forms.Form[Scenario] = forms.Form(
+    Scenario,
+    source=state_keys.PORTFOLIO_SOURCE,
+    link="portfolio",
+    fields=[
+        forms.Field(NAME_KEY, "name"),
+        forms.Field(TIER_KEY, "capacity.tier", to_widget=lambda tier: tier or TIER_NOT_GIVEN),
+        forms.Field(FINANCE_KEYS["revenue"], "finance.revenue_per_month_usd", cast=float),
+        forms.Field(FINANCE_KEYS["cogs"], "finance.cogs_per_month_usd", cast=float),
+        forms.Field(FINANCE_KEYS["inference"], "finance.inference_cogs_per_month_usd", cast=float),
+        forms.Field(FINANCE_KEYS["growth_percent"], "finance.monthly_growth", scale=100.0, cast=float),
+        forms.Field(FINANCE_KEYS["months"], "finance.projection_months", cast=int),
+        forms.Field(FINANCE_KEYS["margin_mode"], "finance.margin_mode"),
+    ],
+)
+"""The Portfolio page's form over the scenario: its name, tier and finance inputs (growth in per cent). The table
+is its editor's: seeded with the form, refilled from the table as last edited (`LAST_KEY`, invalid rows kept)."""
 
 
 def rebase(frame: pd.DataFrame, base: Sequence[Workflow]) -> tuple[pd.DataFrame, tuple[Workflow, ...]]:
@@ -464,80 +465,60 @@ def rebase(frame: pd.DataFrame, base: Sequence[Workflow]) -> tuple[pd.DataFrame,
 
 
 def prepare_table(state: MutableMapping[str, Any], scenario: Scenario) -> tuple[pd.DataFrame, tuple[Workflow, ...]]:
-    """The editor's input table and the workflows under it, before the editor is drawn.
+    """Seed or refill the page before it is drawn; the editor's input table and the workflows under it.
 
-    A new scenario rebuilds the table and the finance inputs from it. Coming back from another
-    page (Streamlit dropped the editor's and the finance widgets' state) restores the last edits.
+    A scenario the form did not produce (a preset, a file, a link, another page's edit) re-seeds the widgets and
+    rebuilds the table. Coming back from another page (Streamlit dropped the widgets' and the editor's state), the
+    widgets are refilled from the scenario the page last kept and the table from its last edits.
     """
-    last = state.get(LAST_KEY)
-    if state.get(SOURCE_KEY) != scenario:
-        state[SOURCE_KEY] = scenario
+    if FORM.seed(scenario, session=state):
         state[BASE_KEY] = scenario.workflows
         state[FRAME_KEY] = workflows_to_frame(scenario.workflows)
         state.pop(LAST_KEY, None)
-        state.update(finance_widget_values(scenario.finance))
-        state.update(scenario_widget_values(scenario))
     else:
+        FORM.refill(session=state)
+        last = state.get(LAST_KEY)
         if EDITOR_KEY not in state and last is not None:
-            state[FRAME_KEY], state[BASE_KEY] = rebase(last[0], state[BASE_KEY])
-        finance = last[1] if last is not None else scenario.finance
-        for key, value in {**finance_widget_values(finance), **scenario_widget_values(scenario)}.items():
-            state.setdefault(key, value)
+            state[FRAME_KEY], state[BASE_KEY] = rebase(last, state[BASE_KEY])
     return state[FRAME_KEY], state[BASE_KEY]
 
 
-def keep(session: MutableMapping[str, Any], scenario: Scenario) -> None:
-    """Make the edited table the scenario every page uses, without rebuilding the editor from it (the editor's
-    edits already hold it)."""
-    if session.get(SOURCE_KEY) != scenario:
-        session[SOURCE_KEY] = scenario
-        state_keys.set_scenario(scenario)
+def remember(state: MutableMapping[str, Any], edited: pd.DataFrame) -> None:
+    """Keep the table as edited (invalid rows too), to restore it after a visit to another page."""
+    state[LAST_KEY] = edited
 
 
-def remember(state: MutableMapping[str, Any], edited: pd.DataFrame, finance: FinanceInputs) -> None:
-    """Keep the edited table and the finance inputs, to restore them after a visit to another page."""
-    state[LAST_KEY] = (edited, finance)
+def kept_scenario(
+    scenario: Scenario, edited: Scenario | None, finance: FinanceInputs, *, name: str | None,
+    capacity: CapacitySettings, table_complete: bool,
+) -> Scenario:  # fmt: skip
+    """What the page writes back: the edited scenario when the table is complete; otherwise its valid parts only
+    (finance, name, tier) over the scenario's last complete table, so an unusable row changes no workflow."""
+    if table_complete and edited is not None:
+        return edited
+    update: dict[str, Any] = {"finance": finance, "capacity": capacity, **({"name": name} if name else {})}
+    return scenario.model_copy(update=update)
 
 
-# ---------------------------------------------------------------- widgets (Streamlit only below)
+def keep(scenario: Scenario, *, link: bool) -> None:
+    """The one write-back rule (`ui.forms`): the page's valid result is the scenario every page uses at once, and
+    goes into its link (`?portfolio=`), without rebuilding the editor from it (the editor's edits already hold it)."""
 
-FINANCE_KEYS = {
-    "revenue": "pf_revenue_per_month_usd",
-    "cogs": "pf_cogs_per_month_usd",
-    "inference": "pf_inference_cogs_per_month_usd",
-    "growth_percent": "pf_monthly_growth_percent",
-    "months": "pf_projection_months",
-    "margin_mode": "pf_margin_mode",
-}
-"""Finance widget → session-state key."""
+    def apply(kept: Scenario) -> None:
+        if state_keys.get_scenario() != kept:
+            state_keys.set_scenario(kept)
+
+    FORM.keep(scenario, apply, link=link)
 
 
 def finance_widget_values(finance: FinanceInputs) -> dict[str, Any]:
     """Session-state values that show `finance` in the page's widgets (growth in per cent)."""
-    return {
-        FINANCE_KEYS["revenue"]: float(finance.revenue_per_month_usd),
-        FINANCE_KEYS["cogs"]: float(finance.cogs_per_month_usd),
-        FINANCE_KEYS["inference"]: (
-            None if finance.inference_cogs_per_month_usd is None else float(finance.inference_cogs_per_month_usd)
-        ),
-        FINANCE_KEYS["growth_percent"]: float(finance.monthly_growth * 100),
-        FINANCE_KEYS["months"]: int(finance.projection_months),
-        FINANCE_KEYS["margin_mode"]: finance.margin_mode,
-    }
+    return FORM.widget_values_under("finance", finance)
 
 
 def finance_from_widgets(state: Any) -> FinanceInputs:
     """The validated finance model from the widgets' session state; raises pydantic's ValidationError."""
-    growth = state.get(FINANCE_KEYS["growth_percent"])
-    data = {
-        "revenue_per_month_usd": state.get(FINANCE_KEYS["revenue"]),
-        "cogs_per_month_usd": state.get(FINANCE_KEYS["cogs"]),
-        "inference_cogs_per_month_usd": state.get(FINANCE_KEYS["inference"]),
-        "monthly_growth": growth / 100 if isinstance(growth, int | float) else growth,
-        "projection_months": state.get(FINANCE_KEYS["months"]),
-        "margin_mode": state.get(FINANCE_KEYS["margin_mode"]),
-    }
-    return FinanceInputs.model_validate({k: v for k, v in data.items() if v is not None})
+    return FinanceInputs.model_validate(FORM.read("finance", state))
 
 
 def editor_column_config(model_ids: Sequence[str]) -> dict[str, Any]:
@@ -691,31 +672,40 @@ def margin_range_line(ranges: PortfolioRanges) -> str | None:
     return f"Gross margin with the plan, P10–P90 over the uncertain inputs: {m.p10:.2%}–{m.p90:.2%}"
 
 
-def fan_figure(ranges: PortfolioRanges) -> go.Figure:
-    """The projection's cumulative savings as a fan: P10–P90 band and the P50 line [USD]."""
+FanPoint = tuple[int, float | None, float | None, float | None]
+"""(month, P10, P50, P90 of the cumulative savings [USD]): one month of the fan chart."""
+
+
+def fan_points(ranges: PortfolioRanges) -> tuple[FanPoint, ...]:
+    """The fan chart's inputs from the ranges, as plain numbers (the chart's cache key)."""
+    return tuple(
+        (m.month, m.cumulative_savings_usd.p10, m.cumulative_savings_usd.p50, m.cumulative_savings_usd.p90)
+        for m in ranges.projection
+    )
+
+
+def fan_figure(points: Sequence[FanPoint], draws: int) -> go.Figure:
+    """The projection's cumulative savings as a fan over `draws` draws: P10–P90 band and the P50 line [USD]."""
     import plotly.graph_objects as go
 
-    from ui.figures import BAND_COLOR, BATCH_COLOR
-
-    months = [m.month for m in ranges.projection]
-    cumulative = [m.cumulative_savings_usd for m in ranges.projection]
+    months = [p[0] for p in points]
     data = [
-        {"type": "scatter", "name": "P90", "x": months, "y": [c.p90 for c in cumulative], "mode": "lines",
+        {"type": "scatter", "name": "P90", "x": months, "y": [p[3] for p in points], "mode": "lines",
          "line": {"width": 0}, "showlegend": False},
-        {"type": "scatter", "name": "P10–P90", "x": months, "y": [c.p10 for c in cumulative], "mode": "lines",
-         "line": {"width": 0}, "fill": "tonexty", "fillcolor": BAND_COLOR},
-        {"type": "scatter", "name": "cumulative savings P50", "x": months, "y": [c.p50 for c in cumulative],
-         "mode": "lines+markers", "marker": {"color": BATCH_COLOR}},
+        {"type": "scatter", "name": "P10–P90", "x": months, "y": [p[1] for p in points], "mode": "lines",
+         "line": {"width": 0}, "fill": "tonexty", "fillcolor": PALETTE["band"]},
+        {"type": "scatter", "name": "cumulative savings P50", "x": months, "y": [p[2] for p in points],
+         "mode": "lines+markers", "marker": {"color": PALETTE["batch"]}},
     ]  # fmt: skip
-    layout = {
-        "title": {"text": f"Cumulative savings, P10–P90 over {ranges.draws:,} draws"},
-        "xaxis": {"title": {"text": "month"}, "dtick": 1},
-        "yaxis": {"title": {"text": "cumulative savings [USD]"}, "tickprefix": "$"},
-        "legend": {"orientation": "h", "y": -0.2},
-        "height": 340,
-        "margin": {"t": 50, "b": 10},
-    }
-    return go.Figure({"data": data, "layout": layout})
+    figure_layout = layout(
+        title={"text": f"Cumulative savings, P10–P90 over {draws:,} draws"},
+        xaxis={"title": {"text": "month"}, "dtick": 1},
+        yaxis={"title": {"text": "cumulative savings [USD]"}, "tickprefix": "$"},
+        legend={"orientation": "h", "y": -0.2},
+        height=340,
+        margin={"t": 50, "b": 10},
+    )
+    return go.Figure({"data": data, "layout": figure_layout})
 
 
 def _ranges_uncached(

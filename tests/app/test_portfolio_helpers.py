@@ -169,7 +169,7 @@ def test_finance_widgets_round_trip() -> None:
 
 def test_projection_figure(field: Scenario, catalog: Catalog) -> None:
     view = view_of(field.workflows, catalog, field.finance)
-    figure = portfolio.projection_figure(view.portfolio)
+    figure = portfolio.projection_figure(view.portfolio.projection)
     assert [trace.name for trace in figure.data] == ["all sync", "planned", "cumulative savings"]
     assert len(figure.data[0].x) == 12
     assert figure.data[2].y[-1] == pytest.approx(view.portfolio.projection[-1].cumulative_savings_usd)
@@ -192,12 +192,14 @@ def test_prepare_table_rebuilds_on_a_new_scenario_and_restores_after_another_pag
     frame, base = portfolio.prepare_table(state, field)
     assert base == field.workflows
     assert state[portfolio.FINANCE_KEYS["revenue"]] == field.finance.revenue_per_month_usd
-    portfolio.remember(state, frame.drop(index=0), field.finance.model_copy(update={"revenue_per_month_usd": 1.0}))
+    portfolio.remember(state, frame.drop(index=0))  # an edit that is not (yet) the scenario: a deleted row
+    kept = field.model_copy(update={"finance": field.finance.model_copy(update={"revenue_per_month_usd": 1.0})})
+    portfolio.FORM.produced(kept, session=state)  # what the page's write-back does with a valid finance edit
     del state[portfolio.FINANCE_KEYS["revenue"]]  # Streamlit dropped the widgets while another page ran
-    frame, base = portfolio.prepare_table(state, field)
-    assert len(frame) == 6
+    frame, base = portfolio.prepare_table(state, kept)
+    assert len(frame) == 6, "the table comes back as last edited"
     assert base == field.workflows[1:]
-    assert state[portfolio.FINANCE_KEYS["revenue"]] == 1.0
+    assert state[portfolio.FINANCE_KEYS["revenue"]] == 1.0, "the widget comes back from the kept scenario"
     other = Scenario(name="other", workflows=(CONTRACT,))
     frame, base = portfolio.prepare_table(state, other)
     assert base == (CONTRACT,)

@@ -56,7 +56,7 @@ def test_uncertain_inputs_show_ranges_fan_chart_and_margin_range() -> None:
     assert margin is not None
     assert f"{margin.p10:.2%}–{margin.p90:.2%}" in shown
     assert len(at.get("plotly_chart")) == 2, "the projection and its fan chart"
-    fan = portfolio.fan_figure(ranges)
+    fan = portfolio.fan_figure(portfolio.fan_points(ranges), ranges.draws)
     assert [t.name for t in fan.data][-1] == "cumulative savings P50"
     assert fan.data[-1].y[-1] == ranges.projection[-1].cumulative_savings_usd.p50
 
