@@ -22,8 +22,8 @@ from typing import Any
 from commands.errors import EXIT_BAD_INPUT, EXIT_OK, CliError, print_errors, scrubbed
 from commands.errors import EXIT_FAILED as EXIT_PROBLEM
 from commands.parser import add_pricing_date
+from costmodel.formatting import hours
 from pilot.checks import OutputCheck
-from pilot.clock import format_hours
 from pilot.report import PilotReport
 from pilot.requests import PromptTemplate
 from pilot.spend import DEFAULT_BUDGET_USD, SpendEstimate
@@ -300,7 +300,7 @@ def _emit_status(args: argparse.Namespace, status: Any) -> None:
 def _report_lines(report: PilotReport) -> list[str]:
     counts = ", ".join(f"{k} {v}" for k, v in report.counts.items())
     errors = ", ".join(f"{k} {v}" for k, v in report.error_types.items()) or "none"
-    turnaround = ", ".join(format_hours(h) for h in report.turnaround_hours) or "n/a"
+    turnaround = ", ".join(hours(h) for h in report.turnaround_hours) or "n/a"
     return [
         f"results: {report.result_count} of {report.request_count} requests ({counts})",
         f"error types: {errors}",

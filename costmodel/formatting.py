@@ -35,11 +35,13 @@ def probability(value: float | None) -> str:
 
 
 def hours(value: float | None) -> str:
-    """Hours for people: `15 min`, `4 h`, `2 d 6 h`; `–` for none or not finite [h]."""
+    """Hours for people: `20 s`, `15 min`, `4 h`, `2 d 6 h`; `–` for none or not finite [h]."""
     if value is None or not math.isfinite(value):
         return NONE
     sign = "−" if value < 0 else ""
     h = abs(value)
+    if h < 1 / 60:
+        return f"{sign}{h * 3600:.0f} s"
     if h < 1:
         return f"{sign}{h * 60:.0f} min"
     if h < 48:

@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from costmodel._base import NonNegFloat, PosFloat, Share, StrictModel
+from costmodel.formatting import hours
 from costmodel.limits import WORST_CASE_PROCESSING_HOURS
 
-__all__ = ["BatchClock", "batch_clock", "format_hours"]
+__all__ = ["BatchClock", "batch_clock"]
 
 # --- clock --------------------------------------------------------------------------------------
 
@@ -32,22 +33,13 @@ class BatchClock(StrictModel):
     """created_at + window: by then every request has a result [UTC]."""
 
     def describe(self) -> str:
-        """One line, e.g. `running 30.0 min of 24 h (2%); ends by 2026-11-22 10:00 UTC at the latest`."""
+        """One line, e.g. `running 30 min of 24 h (2%); ends by 2026-11-22 10:00 UTC at the latest`."""
         if self.ended:
-            return f"ended after {format_hours(self.elapsed_hours)} of the {self.window_hours:g} h window"
+            return f"ended after {hours(self.elapsed_hours)} of the {self.window_hours:g} h window"
         return (
-            f"running {format_hours(self.elapsed_hours)} of {self.window_hours:g} h "
+            f"running {hours(self.elapsed_hours)} of {self.window_hours:g} h "
             f"({self.window_share:.0%}); ends by {self.deadline:%Y-%m-%d %H:%M} UTC at the latest"
         )
-
-
-def format_hours(hours: float) -> str:
-    """A duration for people: seconds, minutes or hours, whichever reads best."""
-    if hours < 1 / 60:
-        return f"{hours * 3600:.0f} s"
-    if hours < 1:
-        return f"{hours * 60:.1f} min"
-    return f"{hours:.2f} h"
 
 
 def batch_clock(

@@ -18,8 +18,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from costmodel.formatting import hours
 from pilot.checks import OutputCheck
-from pilot.clock import format_hours
 from pilot.ledger import Ledger, default_ledger_path, open_private, private_dir
 from pilot.report import PilotReport
 from pilot.requests import PromptTemplate, ValidationResult
@@ -475,7 +475,7 @@ def render_report(report: PilotReport) -> None:
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("First-pass success", f"{report.first_pass_success_rate:.1%}", help=report.output_check)
     turnaround = max(report.turnaround_hours) if report.turnaround_hours else 0.0
-    m2.metric("Turnaround", format_hours(turnaround), help="created → ended, longest batch")
+    m2.metric("Turnaround", hours(turnaround), help="created → ended, longest batch")
     m3.metric("Batch cost", f"${report.batch_cost_usd:,.4f}")
     m4.metric("Savings vs sync", f"${report.savings_usd:,.4f}", f"{report.savings_share:.0%}")
     counts = pd.DataFrame([{"result": k, "count": v} for k, v in report.counts.items()])

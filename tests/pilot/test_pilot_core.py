@@ -307,8 +307,20 @@ def test_batch_clock_is_a_function_of_now() -> None:
     created = datetime(2026, 11, 21, 10, tzinfo=UTC)
     running = batch_clock(created, created + timedelta(hours=6))
     assert (running.elapsed_hours, running.remaining_hours, running.window_share, running.ended) == (6, 18, 0.25, False)
-    assert "running 6.00 h of 24 h (25%); ends by 2026-11-22 10:00" in running.describe()
-    assert batch_clock(created, created + timedelta(minutes=3)).describe().startswith("running 3.0 min")
+    assert "running 6 h of 24 h (25%); ends by 2026-11-22 10:00" in running.describe()
+    assert batch_clock(created, created + timedelta(minutes=3)).describe().startswith("running 3 min")
+    assert batch_clock(created, created + timedelta(seconds=20)).describe().startswith("running 20 s")
+
+
+def test_the_pilot_shows_durations_in_the_one_format() -> None:
+    """One formatting of each figure: the pilot's durations are `costmodel.formatting.hours`, not a second format."""
+    import pilot.clock
+    from costmodel.formatting import hours
+
+    assert not hasattr(pilot.clock, "format_hours")
+    created = datetime(2026, 11, 21, 10, tzinfo=UTC)
+    done = batch_clock(created, created, ended_at=created + timedelta(minutes=95))
+    assert done.describe() == f"ended after {hours(95 / 60)} of the 24 h window"
     done = batch_clock(created, created + timedelta(hours=30), ended_at=created + timedelta(minutes=30))
     assert (done.elapsed_hours, done.remaining_hours, done.ended) == (0.5, 0, True)
 
