@@ -15,7 +15,6 @@ import os
 import shutil
 import sqlite3
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -172,10 +171,11 @@ def add_commands(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def _catalog(args: argparse.Namespace) -> Any:
-    """The price catalog on `--as-of` (default: today, UTC)."""
+    """The price catalog on `--as-of` (default: today, `commands.clock.today`)."""
+    from commands.clock import today
     from commands.prices import catalog
 
-    return catalog(args.as_of or datetime.now(UTC).date())
+    return catalog(args.as_of or today())
 
 
 def _ledger(args: argparse.Namespace) -> Any:

@@ -11,11 +11,11 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
 
+from commands.clock import today
 from commands.errors import EXIT_BAD_INPUT, EXIT_FAILED, CliError, print_errors
 from commands.parser import (
     FIELD_HELP,
@@ -354,7 +354,7 @@ def _catalog(args: argparse.Namespace, *, batch_discount: float | None = None, i
         problem = refresh_prices()
         if problem:
             print(f"warning: {problem}", file=sys.stderr)
-    return catalog(args.as_of or date.today(), discount, include_retired)
+    return catalog(args.as_of or today(), discount, include_retired)
 
 
 def _pricing(workflow: Any, catalog: Any) -> Any:
@@ -637,7 +637,7 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
         SlaInputs, **{**_sla_fields(args), "sla_hours": args.sla_hours or 24.0}, batch_rounds=args.batch_rounds,
         requests_per_day=args.requests_per_day,
     )
-    plan = plan_calendar(calendar, turnaround, start=args.start_date or date.today())
+    plan = plan_calendar(calendar, turnaround, start=args.start_date or today())
     payload = plan.model_dump(mode="json")
     queue = None
     if args.requests_per_day:
@@ -792,7 +792,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     try:
         ranged = _read_scenario(args.file)  # inline distributions allowed (issue 12)
         scenario = ranged.scenario
-        month = args.as_of or date.today()
+        month = args.as_of or today()
         result = evaluate_scenario(scenario, _catalog(args, batch_discount=scenario.batch_discount),
                                    capacity=_capacity(args, scenario.capacity), guard=_guard_settings(args),
                                    days_in_month=calendar.monthrange(month.year, month.month)[1])  # fmt: skip
@@ -881,7 +881,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from reports import portfolio
     from reports.view import scenario_view
 
-    generated = args.as_of or date.today()
+    generated = args.as_of or today()
     try:
         read = _read_scenario(args.file)  # inline distributions export with their ranges (issue 12)
     except ScenarioError as exc:

@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -125,6 +124,7 @@ def _err(line: str) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from commands.clock import today
     from commands.prices import catalog
     from costmodel.usage import WhatIfAssumptions
     from usageimport.analysis import analyze, default_as_of, load_files
@@ -146,8 +146,7 @@ def _run(args: argparse.Namespace) -> int:
         _fetch(args, result)
     if result.usage_rows == 0 and result.billed_rows == 0:
         raise UsageImportError(["no usable rows in the input", *result.skipped_lines()[:20]])
-    today = datetime.now(UTC).date()
-    as_of = args.as_of or default_as_of(result, today)
+    as_of = args.as_of or default_as_of(result, today())
     analysis = analyze(result, as_of=as_of, assumptions=assumptions, catalog=catalog(as_of, include_retired=True))
     plan_rows = None
     if args.plan is not None:

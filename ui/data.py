@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from commands import clock
 from costmodel.limits import DEFAULT_BATCH_DISCOUNT
 from costmodel.prices import Catalog, load_catalog
 from costmodel.recommend import WorkflowResult, evaluate_workflow
@@ -19,8 +20,8 @@ DEFAULT_PRESET = "contract-review"
 
 
 def today() -> date:
-    """The shell's clock: prices are resolved for today's date."""
-    return date.today()
+    """The shell's clock: prices are resolved for today's date (`commands.clock.today`, the commands' own)."""
+    return clock.today()
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)  # a shared link picks the discount: keep the cache bounded

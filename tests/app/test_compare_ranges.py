@@ -182,7 +182,9 @@ def test_planned_savings_and_cost_of_waiting_tiles_carry_their_ranges(at) -> Non
     assert_clean(at)
     shown, deltas = metrics(at), _deltas(at)
     point = at.session_state["bp_scenario"].workflows[0]
-    catalog = load_catalog(as_of=date.today())
+    from commands.clock import today
+
+    catalog = load_catalog(as_of=today())
     result = evaluate_workflow(point, catalog)
     expected = workflow_ranges(
         UncertainWorkflow(workflow=point, uncertain={field: f"{volume * 0.8:g}:{volume * 1.2:g}"}),
