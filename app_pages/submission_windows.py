@@ -9,7 +9,7 @@ from costmodel.capacity import plan_with_queue
 from costmodel.deadlines import CalendarInputs, check_schedule_queue
 from costmodel.errors import problem_lines
 from costmodel.guard import DEFAULT_BUFFER_HOURS, DEFAULT_SYNC_DRAIN_HOURS, GuardSettings, clock_guard_timing
-from ui import charts, data, sharing, state, widgets, windows
+from ui import charts, data, sharing, state, tiles, widgets, windows
 
 st.title("Submission windows")
 st.caption(
@@ -160,23 +160,18 @@ else:
 if plan.fixes:
     st.markdown("**What would fix it:**\n" + "\n".join(f"- {fix}" for fix in plan.fixes))
 
-tiles = windows.headline(plan, inputs)
-for row_start in range(0, len(tiles), 5):
-    for column, tile in zip(st.columns(5), tiles[row_start : row_start + 5], strict=False):
-        column.metric(tile.label, tile.value, help=tile.help)
+tiles.rows(windows.headline(plan, inputs))
 
 if queue is not None:
     st.markdown(f"**Processing queue.** {queue.reason[:1].upper()}{queue.reason[1:]}.")
-    for column, tile in zip(st.columns(5), windows.queue_tiles(queue), strict=True):
-        column.metric(tile.label, tile.value, help=tile.help)
+    tiles.rows(windows.queue_tiles(queue))
 if guard_settings is not None:
     guard = windows.deadline_guard(workflow, plan, guard_settings, batch_discount=scenario.batch_discount)
     if guard is None:
         st.info("No submission interval keeps this SLA, so there is no schedule to guard.")
     else:
         st.markdown(f"**Deadline guard.** {guard.reason[:1].upper()}{guard.reason[1:]}.")
-        for column, tile in zip(st.columns(4), windows.guard_tiles(guard), strict=True):
-            column.metric(tile.label, tile.value, help=tile.help)
+        tiles.rows(windows.guard_tiles(guard))
 st.caption(
     "Retries at the next window: batch retry rounds, tool turns and expired requests are resubmitted at the next "
     "scheduled submission after the previous round ends (what a scheduled job does), not the instant they fail."
@@ -266,8 +261,7 @@ if calendar is not None:
         st.warning(
             f"**Not guaranteed.** {calendar_plan.reason.removeprefix('not guaranteed: ')}.", icon=":material/alarm:"
         )
-    for column, tile in zip(st.columns(3), windows.calendar_tiles(calendar_plan), strict=True):
-        column.metric(tile.label, tile.value, help=tile.help)
+    tiles.rows(windows.calendar_tiles(calendar_plan))
     if calendar_plan.fixes:
         st.markdown(
             "**What deadline or arrival cut-off would be guaranteed:**\n"
@@ -277,8 +271,7 @@ if calendar is not None:
         calendar, calendar_plan.schedule_local, inputs, scenario.capacity.limits()
     )
     st.markdown(windows.clock_queue_text(schedule_load, clock_queue))
-    for column, tile in zip(st.columns(4), windows.clock_queue_tiles(schedule_load, clock_queue), strict=True):
-        column.metric(tile.label, tile.value, help=tile.help)
+    tiles.rows(windows.clock_queue_tiles(schedule_load, clock_queue))
     if clock_fixes := windows.clock_queue_fixes(schedule_load, clock_queue):
         st.markdown("**What would fit the queue:**\n" + "\n".join(f"- {fix}" for fix in clock_fixes))
     charts.show(windows.calendar_figure, calendar, calendar_plan, key="win_calendar")
@@ -297,8 +290,7 @@ if calendar is not None:
         if clock_guard is not None:
             st.markdown(f"**Deadline guard at the clock deadline.** {clock_guard.reason[:1].upper()}"
                         f"{clock_guard.reason[1:]}.")  # fmt: skip
-            for column, tile in zip(st.columns(4), windows.guard_tiles(clock_guard), strict=True):
-                column.metric(tile.label, tile.value, help=tile.help)
+            tiles.rows(windows.guard_tiles(clock_guard))
 
 with st.expander("Assumptions and formulas"):
     st.markdown(

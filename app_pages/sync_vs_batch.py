@@ -11,6 +11,7 @@ from costmodel.errors import problem_lines
 from costmodel.routing import route_models
 from costmodel.workflow import WorkflowError, resolve_pricing
 from ui import charts, confirm, data, figures, price_table, ranges, state, widgets
+from ui.tiles import PER_ROW
 
 PRICES_TAB = ":material/sell: Prices & one request"
 RANGES_TAB = ":material/ssid_chart: Uncertainty"
@@ -98,11 +99,11 @@ with headline:
     if r is not None:
         tiles.append(("P(batch saves)", None, fmt.share(r.probability_batch_saves), f"{r.draws:,} draws",
                       "share of Monte Carlo draws in which batch costs less than sync (cash)"))  # fmt: skip
-    row = st.container(horizontal=True)  # one block for every tile (two rows of columns were twelve)
-    for label, spread, figure, note, about in tiles:
+    rows = [st.container(horizontal=True) for _ in range(0, len(tiles), PER_ROW)]  # 2 blocks; 2 st.columns(5): 12
+    for i, (label, spread, figure, note, about) in enumerate(tiles):
         shown = ranges.headline(figure, spread)
         interval = ranges.interval(spread, as_share=label == "Break-even rate")
-        row.metric(
+        rows[i // PER_ROW].metric(
             label,
             shown if isinstance(shown, str) else fmt.usd(shown),
             interval or note,

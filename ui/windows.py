@@ -38,6 +38,7 @@ from costmodel.sla import typical_case_charts as sla_typical_case_charts
 from costmodel.turnaround import ObservedBatch, TurnaroundFit, calibration_curve, fit_turnaround
 from costmodel.workflow import SlaSpec, Workflow
 from ui.charts import LAYOUT, PALETTE, layout
+from ui.tiles import Headline
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -179,18 +180,6 @@ def verdict_text(plan: SlaPlan) -> str:
     head = formatting.feasibility(plan)
     reason = plan.reason.removeprefix("feasible: ")
     return f"**{head}.** {reason[:1].upper()}{reason[1:]}."
-
-
-@dataclass(frozen=True)
-class Headline:
-    """One metric tile: label, value, the formula behind it, and an optional delta line."""
-
-    label: str
-    value: str
-    help: str
-    delta: str | None = None
-    inverse: bool = False
-    """Whether a negative delta is good news (a cost that falls)."""
 
 
 def headline(plan: SlaPlan, inputs: SlaInputs) -> list[Headline]:
