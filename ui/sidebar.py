@@ -32,9 +32,12 @@ BLANK = "blank"
 """The preset selector's first choice: a new workflow with none of a preset's hidden settings."""
 
 
+BLANK_SCENARIO = Scenario(name="New workflow", workflows=(transitions.BLANK_WORKFLOW,))
+"""What the blank choice loads (frozen: built once, not on every rerun)."""
+
+
 def _starting_points() -> dict[str, Scenario]:
-    blank = Scenario(name="New workflow", workflows=(transitions.BLANK_WORKFLOW,))
-    return {BLANK: blank, **data.presets()}
+    return {BLANK: BLANK_SCENARIO, **data.presets()}
 
 
 def _pick_preset() -> None:
@@ -78,8 +81,14 @@ def _prices(scenario: Scenario) -> None:
     """Price source, the price data's own date beside the evaluation date, its stale warning, the two switches."""
     source = data.catalog(batch_discount=scenario.batch_discount).source
     data_date = source.data_date.isoformat() if source.data_date else "undated"
-    st.caption(f":material/sell: Prices: {source.label()}")
-    st.caption(f"Price data dated **{data_date}** · evaluated for **{source.as_of.isoformat()}**")
+    note = st.session_state.get(state.PRICE_REFRESH_NOTE)
+    in_use = note if isinstance(note, str) and note.endswith("in use.") else None
+    # one caption, not three: every element costs a rerun time, and this sidebar runs on every page
+    st.caption(
+        f":material/sell: Prices: {source.label()}\n\n"
+        f"Price data dated **{data_date}** · evaluated for **{source.as_of.isoformat()}**"
+        + (f"\n\n{in_use}" if in_use else "")
+    )
     if source.stale_warning:
         st.warning(source.stale_warning[0].upper() + source.stale_warning[1:], icon=":material/history:")
     st.toggle(
@@ -88,9 +97,8 @@ def _prices(scenario: Scenario) -> None:
         on_change=_refresh_prices,
         help="Fetch genai-prices' latest price data once (needs the internet); without it, the bundled data is used",
     )
-    note = st.session_state.get(state.PRICE_REFRESH_NOTE)
-    if isinstance(note, str) and note:
-        (st.caption if note.endswith("in use.") else st.warning)(note)
+    if isinstance(note, str) and note and in_use is None:
+        st.warning(note)
     st.toggle(
         "Show retired models",
         key=state.SHOW_RETIRED,
