@@ -114,7 +114,7 @@ def new_pilot() -> None:
         except API_ERRORS as exc:
             fail(exc)
             return
-    st.session_state[panel.SELECTED_PILOT] = pilot_id
+    state.select_pilot(pilot_id)
     st.success(f"Submitted pilot {pilot_id}: follow it in the Pilots tab.", icon=":material/check:")
 
 
@@ -126,7 +126,7 @@ def pilot_view() -> None:
         return
     ids = [p.pilot_id for p in pilots]
     labels = {p.pilot_id: f"{p.pilot_id} — {p.label}{'  [SIMULATED]' if p.simulated else ''}" for p in pilots}
-    chosen = st.session_state.get(panel.SELECTED_PILOT)
+    chosen = state.selected_pilot()
     pilot_id = st.selectbox("Pilot", ids, index=ids.index(chosen) if chosen in ids else 0, format_func=labels.get)
     row = next(p for p in pilots if p.pilot_id == pilot_id)
     with panel.runner(base_url=row.endpoint, api_key=None, owner=identity.owner) as offline:
@@ -211,7 +211,7 @@ def pilot_actions(runner: Runner, pilot_id: str, budget_usd: float, *, simulated
             new_id = panel.prepare_and_submit(
                 runner, settings, lambda: runner.retry_failed(pilot_id, catalog, budget_usd=cap)
             )
-            st.session_state[panel.SELECTED_PILOT] = new_id
+            state.select_pilot(new_id)
             st.rerun()
     except API_ERRORS as exc:
         fail(exc)

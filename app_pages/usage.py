@@ -22,7 +22,7 @@ st.caption(
 today = data.today()
 
 # 1. where the usage comes from
-injected = st.session_state.get(usage_load.USAGE_PATHS)
+injected = st.session_state.get(state.USAGE_PATHS)
 if injected:
     st.info(f"Files: {', '.join(Path(p).name for p in injected)}", icon=":material/description:")
     loaded = usage_load.load_paths(injected)
@@ -47,7 +47,7 @@ else:
         loaded = usage_load.load_uploads(uploads) if uploads else None
     else:
         usage_load.fetch_form(today)
-        fetched = st.session_state.get(usage_load.USAGE_FETCHED)
+        fetched = st.session_state.get(state.USAGE_FETCHED)
         loaded = usage_load.LoadedUsage(fetched, label="Admin API") if fetched is not None else None
 
 if loaded is None:

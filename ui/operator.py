@@ -36,6 +36,7 @@ from typing import Any
 import streamlit as st
 
 from costmodel.apikeys import KeyFormatError, clean_api_key
+from ui import state
 
 __all__ = [
     "Identity",
@@ -53,8 +54,6 @@ __all__ = [
 
 ENV_PREFIX = "BATCH_PLANNER_"
 SECRETS_SECTION = "pilot"
-OWNER_KEY = "bp_pilot_owner"
-"""Session key: this browser session's owner id ("session:<uuid4>") when nobody is signed in."""
 
 
 @dataclass(frozen=True)
@@ -178,15 +177,15 @@ def identity_from(user: Mapping[str, Any], session_id: str) -> Identity:
 
 def current_identity() -> Identity:
     """The signed-in user when authentication is configured and they signed in; else this browser session."""
-    if OWNER_KEY not in st.session_state:
-        st.session_state[OWNER_KEY] = f"session:{uuid.uuid4()}"
+    if state.PILOT_OWNER not in st.session_state:
+        st.session_state[state.PILOT_OWNER] = f"session:{uuid.uuid4()}"
     user: Mapping[str, Any] = {}
     if auth_configured():
         try:
             user = st.user.to_dict()
         except Exception:  # no script context (a bare import), or a user proxy without claims
             user = {}
-    return identity_from(user, str(st.session_state[OWNER_KEY]))
+    return identity_from(user, str(st.session_state[state.PILOT_OWNER]))
 
 
 # --- keys ---------------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from pilot.ledger import Ledger, default_ledger_path, open_private, private_dir
 from pilot.report import PilotReport
 from pilot.requests import PromptTemplate, ValidationResult
 from pilot.spend import BudgetDecision, SpendEstimate
-from ui import operator
+from ui import operator, state
 from ui.operator import Identity, OperatorSettings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,8 +35,6 @@ SANDBOX_POLL_SECONDS = 2.0
 API_POLL_SECONDS = 60.0
 SANDBOX_BUDGET_MAX_USD = 1_000.0
 """Upper bound of the budget field for sandbox pilots, which spend nothing [USD]."""
-SELECTED_PILOT = "bp_pilot_selected"
-"""Session key: the pilot id shown in the Pilots tab (an id, not a secret)."""
 API_KEY_FIELD = "bp_pilot_api_key"
 """Session key of the masked key field: the visitor's key lives only here, in this session's memory."""
 
@@ -173,10 +171,6 @@ def budget_input(target: Target, settings: OperatorSettings) -> float:
     )
 
 
-COUNTED = "bp_pilot_counted"
-"""Session key: the last (sample-set digest, API-counted estimate), so counting runs once per sample set."""
-
-
 def counted_memo_key(source: Path, template: PromptTemplate | None) -> str:
     """A digest of the sample set and its template: the counted estimate is reused while both are unchanged."""
     digest = hashlib.sha256(Path(source).read_bytes())
@@ -186,14 +180,14 @@ def counted_memo_key(source: Path, template: PromptTemplate | None) -> str:
 
 def counted_memo(key: str | None) -> Any:
     """The counted `(validation, estimate)` remembered for `key`, or None."""
-    memo = st.session_state.get(COUNTED)
+    memo = st.session_state.get(state.PILOT_COUNTED)
     return memo[1] if key is not None and memo is not None and memo[0] == key else None
 
 
 def remember_counted(key: str | None, estimated: Any) -> None:
     """Keep one counted estimate per session (bounded: a new sample set replaces it)."""
     if key is not None:
-        st.session_state[COUNTED] = (key, estimated)
+        st.session_state[state.PILOT_COUNTED] = (key, estimated)
 
 
 def endpoint_for(target: Target) -> str | None:
@@ -334,7 +328,7 @@ def remove_control(pilot_id: str, owner: str, *, pending: bool) -> None:
         )
         if st.button("Remove permanently", type="primary", key=f"bp_remove_{pilot_id}"):
             remove_pilot(pilot_id, owner)
-            st.session_state.pop(SELECTED_PILOT, None)
+            state.select_pilot(None)
             st.rerun()
 
 

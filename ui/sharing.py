@@ -31,6 +31,7 @@ from costmodel import safejson
 from costmodel._base import Share, StrictModel
 from costmodel.errors import problem_lines
 from costmodel.limits import DEFAULT_BATCH_DISCOUNT
+from ui import state
 
 __all__ = [
     "ShareLinkError",
@@ -48,8 +49,6 @@ MAX_PARAM_CHARS = 8_000
 """Longest accepted query parameter [characters]; browsers and proxies start truncating URLs near 8 KB."""
 MAX_JSON_BYTES = 64_000
 """Largest decompressed payload [bytes]; guards against a compressed bomb in a hand-made link."""
-_LAST_WRITTEN = "bp_share_last_written"
-"""Session key: {query key: encoded value this session last put in the URL}."""
 
 
 class SharedAssumptions(StrictModel):
@@ -100,10 +99,10 @@ def decode(model_cls: type[M], token: str, *, key: str = "param") -> M:
 
 
 def _last_written() -> dict[str, str]:
-    written = st.session_state.get(_LAST_WRITTEN)
+    written = st.session_state.get(state.SHARE_LAST_WRITTEN)
     if written is None:
         written = {}
-        st.session_state[_LAST_WRITTEN] = written
+        st.session_state[state.SHARE_LAST_WRITTEN] = written
     return written
 
 

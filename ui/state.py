@@ -25,9 +25,9 @@ PILOT_TOKEN_SAMPLES = "bp_pilot_token_samples"
 PILOT_ORIGIN = "bp_pilot_origin"
 """Where that measurement comes from (`PilotOrigin`): the model it ran on, and whether it was simulated."""
 IMPORTED_SCENARIO = "bp_imported_scenario"
+"""A scenario built from imported usage, waiting to be loaded into the planner (costmodel.scenario.Scenario)."""
 IMPORTED_UNCERTAINTY = "bp_imported_uncertainty"
 """That scenario's uncertain inputs (workflow index → {field: distribution}, e.g. a request log's token samples)."""
-"""A scenario built from imported usage, waiting to be loaded into the planner (costmodel.scenario.Scenario)."""
 SCENARIO = "bp_scenario"
 """The scenario the pages work on (costmodel.scenario.Scenario); the sidebar sets it."""
 WORKFLOW_INDEX = "bp_workflow_index"
@@ -60,6 +60,25 @@ UNCERTAINTY = "bp_uncertainty"
 """Uncertain inputs per workflow (dict: workflow index → {field: distribution}, `costmodel.uncertainty`)."""
 UNCERTAINTY_FORM = "bp_uncertainty_form"
 """Which workflow (int index) the Uncertainty boxes were last filled from; another one re-seeds them."""
+PILOT_SELECTED = "bp_pilot_selected"
+"""The pilot the Live pilot page's Pilots tab shows (str: a pilot id, not a secret)."""
+PILOT_COUNTED = "bp_pilot_counted"
+"""The last (sample-set digest, API-counted estimate) on Live pilot, so token counting runs once per sample set."""
+PILOT_OWNER = "bp_pilot_owner"
+"""This browser session's pilot owner id (str, "session:<uuid4>"), used when nobody is signed in."""
+USAGE_PATHS = "bp_usage_paths"
+"""Files the Usage page imports (list of paths): the sample picker sets it; AppTests set it to drive the page."""
+USAGE_FETCHED = "bp_usage_fetched"
+"""The `ImportResult` of the Usage page's last Admin API fetch (the admin key itself is never kept)."""
+USAGE_FETCH_ERROR = "bp_usage_fetch_error"
+"""The last Admin API fetch's error lines (list of str)."""
+USAGE_ADMIN_BASE_URL = "bp_usage_admin_base_url"
+"""Where the Admin API lives (str; default Anthropic's): tests point it at the local emulator."""
+SHARE_LAST_WRITTEN = "bp_share_last_written"
+"""What this session last put in the URL ({query key: encoded value}), so a link the session wrote is not re-read."""
+WINDOWS_CALENDAR = "win_calendar"
+"""Submission windows' clock deadline (`CalendarInputs`), None when it plans hours from arrival only: a view of that
+page, not part of the workflow (whose SLA stays hours from arrival, as the verdict uses it); its link key is `?c=`."""
 REQUEST_LOG_ARRIVALS = "bp_request_log_arrivals"
 """When the requests of the request log last imported on Usage arrived (`RequestLogArrivals`), for the clock deadline's
 "arrivals as in the imported log" on Submission windows."""
@@ -277,3 +296,17 @@ def clear_uncertainty() -> None:
     """Forget every workflow's uncertain inputs (a new scenario was loaded); the boxes re-seed."""
     uncertainty_holder().clear()
     st.session_state.pop(UNCERTAINTY_FORM, None)
+
+
+def selected_pilot() -> str | None:
+    """The pilot id the Live pilot page shows, None before one is chosen."""
+    chosen = st.session_state.get(PILOT_SELECTED)
+    return None if chosen is None else str(chosen)
+
+
+def select_pilot(pilot_id: str | None) -> None:
+    """Show this pilot on the Live pilot page (None: forget the choice, e.g. after removing it)."""
+    if pilot_id is None:
+        st.session_state.pop(PILOT_SELECTED, None)
+    else:
+        st.session_state[PILOT_SELECTED] = pilot_id

@@ -1,11 +1,7 @@
 """Usage import page, input side: where the usage comes from (samples, uploads, Admin API) and the what-if widgets.
 
-Session keys (named here, typed values only):
-- `USAGE_PATHS`: list of file paths to import; set it to drive the page without an upload
-  (AppTest: `at.session_state[USAGE_PATHS] = [...]`; the sample picker sets it too).
-- `USAGE_FETCHED`: the `ImportResult` of the last Admin API fetch (the key itself is never kept).
-- `USAGE_FETCH_ERROR`: the last fetch's error lines.
-- `ADMIN_BASE_URL`: where the Admin API lives (default Anthropic's); tests point it at the local emulator.
+Its session keys are named in `ui.state` (`USAGE_PATHS`, `USAGE_FETCHED`, `USAGE_FETCH_ERROR`, `USAGE_ADMIN_BASE_URL`):
+set `state.USAGE_PATHS` to drive the page without an upload (AppTests; the sample picker sets it too).
 """
 
 from __future__ import annotations
@@ -20,14 +16,11 @@ import streamlit as st
 
 from costmodel.errors import unreadable_file
 from costmodel.usage import WhatIfAssumptions
+from ui import state
 from usageimport import ImportResult, UsageImportError, load_files
 
 __all__ = [
-    "ADMIN_BASE_URL",
     "SAMPLES_DIR",
-    "USAGE_FETCHED",
-    "USAGE_FETCH_ERROR",
-    "USAGE_PATHS",
     "LoadedUsage",
     "assumption_widgets",
     "fetch_form",
@@ -38,10 +31,6 @@ __all__ = [
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES_DIR = ROOT / "data" / "usage"
-USAGE_PATHS = "bp_usage_paths"
-USAGE_FETCHED = "bp_usage_fetched"
-USAGE_FETCH_ERROR = "bp_usage_fetch_error"
-ADMIN_BASE_URL = "bp_usage_admin_base_url"
 _KEY_WIDGET = "bp_usage_admin_key"
 
 
@@ -111,22 +100,22 @@ def _fetch_now(start_key: str, end_key: str) -> None:
 
     key = str(st.session_state.get(_KEY_WIDGET, "")).strip()
     st.session_state[_KEY_WIDGET] = ""
-    st.session_state.pop(USAGE_FETCH_ERROR, None)
+    st.session_state.pop(state.USAGE_FETCH_ERROR, None)
     try:
         reports = fetch_reports(
             admin_key=key,
             start=st.session_state[start_key],
             end=st.session_state[end_key],
-            base_url=st.session_state.get(ADMIN_BASE_URL) or DEFAULT_BASE_URL,
+            base_url=st.session_state.get(state.USAGE_ADMIN_BASE_URL) or DEFAULT_BASE_URL,
         )
         result = ImportResult()
         fetch_into(result, reports)
     except UsageImportError as exc:  # a FetchError, or a report of the wrong shape
-        st.session_state[USAGE_FETCH_ERROR] = exc.problems
+        st.session_state[state.USAGE_FETCH_ERROR] = exc.problems
         return
     finally:
         del key
-    st.session_state[USAGE_FETCHED] = result
+    st.session_state[state.USAGE_FETCHED] = result
 
 
 def fetch_form(today: date) -> None:
@@ -149,7 +138,7 @@ def fetch_form(today: date) -> None:
             on_click=_fetch_now,
             args=("bp_usage_start", "bp_usage_end"),
         )
-    for line in st.session_state.get(USAGE_FETCH_ERROR, []):
+    for line in st.session_state.get(state.USAGE_FETCH_ERROR, []):
         st.error(line, icon=":material/error:")
 
 

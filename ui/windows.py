@@ -37,6 +37,7 @@ from costmodel.sla import (
 from costmodel.sla import typical_case_charts as sla_typical_case_charts
 from costmodel.turnaround import ObservedBatch, TurnaroundFit, calibration_curve, fit_turnaround
 from costmodel.workflow import SlaSpec, Workflow
+from ui import state
 from ui.charts import LAYOUT, PALETTE, layout
 from ui.tiles import Headline
 
@@ -730,9 +731,8 @@ def changed_capacity(
 
 # ---------------------------------------------------------------- clock deadline (issue 11)
 
-CALENDAR_KEY = "win_calendar"
-"""The page's clock deadline (`CalendarInputs`), None when it plans hours from arrival only: a view of this page,
-not part of the workflow (whose SLA stays hours from arrival, as the verdict uses it); its link key is `?c=`."""
+CALENDAR_KEY = state.WINDOWS_CALENDAR
+"""The page's clock deadline (`CalendarInputs`): the session key `ui.state.WINDOWS_CALENDAR`, under the page's name."""
 CLOCK_KEY = "win_clock"
 """The "Plan against a clock deadline" toggle."""
 CAL_KEYS = {

@@ -1,7 +1,7 @@
 """AppTest of app_pages/usage.py: empty page, every sample format, messy and bad files, scenario, plan, Admin API fetch.
 
 Uploads are awkward in AppTest, so the page is driven two ways: the sample picker (shipped files)
-and session-state injection of file paths (`ui.usage_load.USAGE_PATHS`) for test fixtures.
+and session-state injection of file paths (`ui.state.USAGE_PATHS`) for test fixtures.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from streamlit.testing.v1 import AppTest
 from emulator.admin_api import AdminApiEmulator
 from tests.app.conftest import _clear_streamlit_caches  # noqa: F401  (autouse: empty caches per test)
 from tests.usage import samples
-from ui.state import IMPORTED_SCENARIO
-from ui.usage_load import ADMIN_BASE_URL, USAGE_PATHS, sample_files
+from ui.state import IMPORTED_SCENARIO, USAGE_PATHS
+from ui.state import USAGE_ADMIN_BASE_URL as ADMIN_BASE_URL
+from ui.usage_load import sample_files
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "app_pages" / "usage.py")
