@@ -6,7 +6,7 @@ import streamlit as st
 from pydantic import ValidationError
 
 from costmodel import formatting as fmt
-from costmodel.cost import effective_pricing, savings_curve
+from costmodel.cost import effective_pricing
 from costmodel.errors import problem_lines
 from costmodel.routing import route_models
 from costmodel.workflow import WorkflowError, resolve_pricing
@@ -128,7 +128,7 @@ with results:
     )
     if breakdown.open is not False:
         with breakdown:
-            left, right = st.columns(2)
+            pair = st.container(horizontal=True)  # side by side in one block (st.columns(2) is three)
             if view is not None:
                 charts.show(
                     figures.savings_band_figure,
@@ -136,21 +136,19 @@ with results:
                     current_rate=point.success_rate,
                     break_even=be,
                     key="savings_curve",
-                    container=left,
+                    container=pair,
                 )
-            else:
-                rates, savings = savings_curve(point, pricing)
+            else:  # the curve is net benefit, computed where the figure is cached
                 charts.show(
-                    figures.savings_curve_figure,
-                    tuple(rates),
-                    tuple(savings),
-                    current_rate=point.success_rate,
+                    figures.net_benefit_curve_figure,
+                    point,
+                    pricing,
                     current_savings_usd=c.net_benefit_per_month_usd,
                     break_even=be,
                     key="savings_curve",
-                    container=left,
-                )  # the curve is net benefit
-            charts.show(figures.waterfall_figure, tuple(c.waterfall), key="waterfall", container=right)
+                    container=pair,
+                )
+            charts.show(figures.waterfall_figure, tuple(c.waterfall), key="waterfall", container=pair)
     if routing.open:
         with routing:
             route = widgets.routing_inputs(workflow, catalog=catalog)
@@ -187,14 +185,16 @@ with results:
                 )
             else:
                 st.markdown(ranges.probability_line(view.ranges))
-                left, right = st.columns(2)
-                charts.show(figures.histogram_figure, view.histogram, key="net_savings_histogram", container=left)
-                charts.show(figures.tornado_figure, view.tornado, key="tornado", container=right)
+                pair = st.container(horizontal=True)
+                charts.show(figures.histogram_figure, view.histogram, key="net_savings_histogram", container=pair)
+                charts.show(figures.tornado_figure, view.tornado, key="tornado", container=pair)
                 st.markdown("\n".join(f"- {line}" for line in ranges.input_lines(view.ranges)))
 
     with st.expander("Assumptions, formulas and price source", icon=":material/info:"):
-        st.markdown("**Assumptions**\n" + "\n".join(f"- {a}" for a in c.assumptions))
-        st.markdown("**Formulas**\n" + "\n".join(f"- `{f}`" for f in c.formulas))
+        st.markdown(
+            "**Assumptions**\n" + "\n".join(f"- {a}" for a in c.assumptions)
+            + "\n\n**Formulas**\n" + "\n".join(f"- `{f}`" for f in c.formulas)
+        )
         st.caption(f"Prices: {c.price_source.label()}. Method and glossary: *Assumptions & method* page.")
     st.caption(
         ":material/link: This page's address carries these inputs: copy it from the address bar to share exactly "

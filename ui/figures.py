@@ -8,16 +8,20 @@ from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
 
+from costmodel.cost import savings_curve
 from ui.charts import PALETTE, layout
 
 if TYPE_CHECKING:
     from costmodel.cost import BreakEven, WaterfallStep
+    from costmodel.prices import ModelPricing
     from costmodel.routing import RoutingResult
     from costmodel.sensitivity import Tornado
     from costmodel.uncertainty import Histogram, SavingsBand
+    from costmodel.workflow import Workflow
 
 __all__ = [
     "histogram_figure",
+    "net_benefit_curve_figure",
     "routing_figure",
     "savings_band_figure",
     "savings_curve_figure",
@@ -105,6 +109,21 @@ def savings_curve_figure(
             "showlegend": False,
             **layout(),
         },
+    )
+
+
+def net_benefit_curve_figure(
+    workflow: Workflow, pricing: ModelPricing, *, current_savings_usd: float, break_even: BreakEven
+) -> go.Figure:
+    """`savings_curve_figure` of `cost.savings_curve(workflow, pricing)`: net benefit [USD/month] against the
+    first-pass success rate, the workflow's own rate marked (the curve is computed only when the figure is built)."""
+    rates, savings_usd = savings_curve(workflow, pricing)
+    return savings_curve_figure(
+        rates,
+        savings_usd,
+        current_rate=workflow.success_rate,
+        current_savings_usd=current_savings_usd,
+        break_even=break_even,
     )
 
 
