@@ -138,8 +138,9 @@ def day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
-def add_pricing_date(parser: Any, *, default: str = "today") -> None:
-    """`--as-of YYYY-MM-DD`: the date whose prices price the figures; every command takes it."""
+def add_pricing_date(parser: Any, *, default: str = "today, the UTC date") -> None:
+    """`--as-of YYYY-MM-DD`: the date whose prices price the figures; every command takes it (default: today,
+    `commands.clock.today`)."""
     parser.add_argument(
         "--as-of", type=day, default=None, metavar="YYYY-MM-DD", help=f"price date (default: {default})"
     )

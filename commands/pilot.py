@@ -75,7 +75,7 @@ def add_commands(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--ledger", type=Path, default=None, help=ledger_help)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--ledger", type=Path, default=argparse.SUPPRESS, help=ledger_help)
-    add_pricing_date(common, default="today; prices the estimates and reports")
+    add_pricing_date(common, default="today, the UTC date; prices the estimates and reports")
     sub = parser.add_subparsers(dest="pilot_command", required=True, metavar="COMMAND")
 
     def add(name: str, **kwargs: Any) -> argparse.ArgumentParser:
