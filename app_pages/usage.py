@@ -100,19 +100,19 @@ if result.other_tier_values:
     )
 
 total = summary.total
-m1, m2, m3, m4, *m5 = st.columns(5 if summary.unknown_tier_rows else 4)
-m1.metric("Actual spend", f"${total.actual_usd:,.2f}", help="catalog prices, each row at its own tier", border=True)
-m2.metric("Batch what-if", f"${total.whatif_usd:,.2f}", help="standard traffic moved to batch", border=True)
-m3.metric("Savings", f"${total.savings_usd:,.2f}", f"{total.savings_share:.1%} of actual", border=True)
+row = st.container(horizontal=True)  # the tiles in one block (st.columns(n) is n + 1)
+row.metric("Actual spend", f"${total.actual_usd:,.2f}", help="catalog prices, each row at its own tier", border=True)
+row.metric("Batch what-if", f"${total.whatif_usd:,.2f}", help="standard traffic moved to batch", border=True)
+row.metric("Savings", f"${total.savings_usd:,.2f}", f"{total.savings_share:.1%} of actual", border=True)
 if total.billed_usd is not None:
-    m4.metric("Billed (cost report)", f"${total.billed_usd:,.2f}", f"{total.billed_difference_usd:+,.2f} vs catalog",
-              delta_color="off", border=True)  # fmt: skip
+    row.metric("Billed (cost report)", f"${total.billed_usd:,.2f}", f"{total.billed_difference_usd:+,.2f} vs catalog",
+               delta_color="off", border=True)  # fmt: skip
 else:
-    m4.metric("Already on batch", f"${total.batch_usd:,.2f}", help="never discounted again", border=True)
-if m5:
-    m5[0].metric("Tier unknown", formatting.usd(summary.unknown_tier_usd),
-                 f"{formatting.share(summary.unknown_tier_share)} of spend", delta_color="off", border=True,
-                 help="rows with no service tier: priced at standard rates, not discounted, not moved")  # fmt: skip
+    row.metric("Already on batch", f"${total.batch_usd:,.2f}", help="never discounted again", border=True)
+if summary.unknown_tier_rows:
+    row.metric("Tier unknown", formatting.usd(summary.unknown_tier_usd),
+               f"{formatting.share(summary.unknown_tier_share)} of spend", delta_color="off", border=True,
+               help="rows with no service tier: priced at standard rates, not discounted, not moved")  # fmt: skip
 
 # Lazy tabs: charts and tables draw only while their tab is open; the plan's inputs always run,
 # since the exports tab needs the plan comparison

@@ -146,13 +146,13 @@ def assumption_widgets(model_ids: Sequence[str], tag_names: Sequence[str]) -> Wh
     """The batch what-if inputs; None (with errors shown) when they do not validate."""
     from pydantic import ValidationError
 
-    c1, c2 = st.columns(2)
-    share = c1.slider("Batchable share of standard traffic [%]", 0, 100, 100, key="bp_usage_share")
-    success = c2.slider("Batch first-pass success rate [%]", 1.0, 100.0, 100.0, step=0.5, key="bp_usage_success")
-    c3, c4, c5 = st.columns(3)
-    billed = c3.slider("Billed share of a failed attempt [%]", 0, 100, 100, key="bp_usage_billed")
-    route = c4.radio("Failures rerun", ["sync", "batch"], horizontal=True, key="bp_usage_route")
-    rounds = c5.number_input("Batch rounds in total", 1, 10, 1, key="bp_usage_rounds", disabled=route == "sync")
+    top = st.container(horizontal=True)  # a row is one block (st.columns(n) is n + 1)
+    share = top.slider("Batchable share of standard traffic [%]", 0, 100, 100, key="bp_usage_share")
+    success = top.slider("Batch first-pass success rate [%]", 1.0, 100.0, 100.0, step=0.5, key="bp_usage_success")
+    bottom = st.container(horizontal=True)
+    billed = bottom.slider("Billed share of a failed attempt [%]", 0, 100, 100, key="bp_usage_billed")
+    route = bottom.radio("Failures rerun", ["sync", "batch"], horizontal=True, key="bp_usage_route")
+    rounds = bottom.number_input("Batch rounds in total", 1, 10, 1, key="bp_usage_rounds", disabled=route == "sync")
     by_model: dict[str, float] = {}
     by_tag: dict[str, float] = {}
     with st.expander("Batchable share per model or workflow tag"):
