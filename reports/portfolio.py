@@ -114,6 +114,16 @@ RANGE_COLUMNS: tuple[Column, ...] = (
         )
         for q in ("p10", "p50", "p90")
     ),
+    *(
+        Column(
+            f"savings_{q}_usd",
+            f"Cash savings / month, {q.upper()} (USD)",
+            "usd",
+            f"sync spend − planned spend under the verdict (rescues included), {q.upper()} over the uncertain inputs; "
+            "the Total line leaves it empty (percentiles do not add)",
+        )
+        for q in ("p10", "p50", "p90")
+    ),
     Column("probability_batch_saves", "P(batch saves) (share)", "share", "share of draws where batch costs less"),
 )
 """Columns appended to the table when the inputs carry distributions (none for point inputs)."""
@@ -307,6 +317,9 @@ def table_records(view: PortfolioView) -> list[dict[str, Any]]:
                 batch_savings_p90_usd=savings.p90,
                 probability_batch_saves=spread.probability_batch_saves,
             )
+            planned = spread.planned_savings_per_month_usd
+            if planned is not None:
+                record.update(savings_p10_usd=planned.p10, savings_p50_usd=planned.p50, savings_p90_usd=planned.p90)
         for column in (*EXPORT_COLUMNS, *RANGE_COLUMNS):
             if column.kind == "usd" and record.get(column.key) is not None:
                 record[column.key] = round(record[column.key], 2) + 0.0  # no "-0.0"

@@ -132,3 +132,20 @@ def test_excel_ranges_carry_each_workflows_planned_savings_and_cost_of_waiting(r
         waiting = w.waiting_cost_per_month_usd
         got = rows[f"{w.workflow_name}: cost of waiting (all by batch, not cash) [USD/month]"]
         assert got == tuple(round(v, 2) for v in (waiting.p10, waiting.p50, waiting.p90))  # type: ignore[arg-type]
+
+
+def test_csv_rows_carry_the_cash_savings_range_under_each_verdict(field: Scenario, catalog: Catalog) -> None:
+    data = json.loads(field.model_dump_json())
+    data["workflows"][2]["output_tokens"] = "300:900"  # a workflow planned for batch: its cash savings spread
+    view = scenario_view(uncertain_scenario_from_json(json.dumps(data)), catalog, sla_samples=2_000, draws=DRAWS)
+    frame = pd.read_csv(io.StringIO(portfolio.export_csv(view, generated=GENERATED)))
+    assert view.ranges is not None
+    header = {c.key: c.header for c in portfolio.RANGE_COLUMNS}
+    for i, w in enumerate(view.ranges.workflows):
+        planned = w.planned_savings_per_month_usd
+        assert planned is not None
+        got = [frame[header[f"savings_{q}_usd"]][i] for q in ("p10", "p50", "p90")]
+        assert got == pytest.approx([planned.p10, planned.p50, planned.p90], abs=0.005)
+    assert view.results[2].recommendation.verdict != "sync"
+    assert frame[header["savings_p10_usd"]][2] < frame[header["savings_p90_usd"]][2]
+    assert pd.isna(frame[header["savings_p50_usd"]].iloc[-1])
