@@ -112,3 +112,25 @@ def test_catalog_honours_a_refreshed_snapshot(monkeypatch: pytest.MonkeyPatch) -
     assert after.source.data_date == date(2026, 11, 20)
     monkeypatch.setattr(data_snapshot, "_custom_snapshot", None)
     assert load_catalog(as_of=AS_OF).get("claude-sonnet-4-6").sync == before.sync
+
+
+def _every_start_date(value: object, seen: set[int]) -> list[date]:
+    """Reference: every `start_date` anywhere in a genai-prices structure (every field of every dataclass)."""
+    if value is None or isinstance(value, str | int | float | bool | date) or id(value) in seen:
+        return []
+    seen.add(id(value))
+    if isinstance(value, list | tuple):
+        return [d for item in value for d in _every_start_date(item, seen)]
+    fields = getattr(type(value), "__dataclass_fields__", None) or {}
+    found = [value.start_date] if isinstance(getattr(value, "start_date", None), date) else []  # type: ignore[attr-defined]
+    return found + [d for name in fields if name != "start_date" for d in _every_start_date(getattr(value, name), seen)]
+
+
+def test_the_price_data_date_walk_finds_every_dated_price_change() -> None:
+    """`constraint_dates` follows only the fields that lead to dates; it must miss none the snapshot holds."""
+    from costmodel.prices import _snapshot, constraint_dates
+
+    providers = list(_snapshot().providers)
+    want = sorted(_every_start_date(providers, set()))
+    assert want, "the bundled snapshot dates its price changes"
+    assert sorted(constraint_dates(providers)) == want
