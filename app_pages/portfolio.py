@@ -63,11 +63,12 @@ results_area = st.container()
 
 st.subheader("Gross margin and projection")
 k = portfolio.FINANCE_KEYS
-a, b, c, d, e = st.columns(5)
-a.number_input(
+# One horizontal row, not five columns: one block instead of six on every rerun (Streamlit's per-block cost).
+finance_row = st.container(horizontal=True)
+finance_row.number_input(
     "Revenue [$/month]", min_value=0.0, step=10_000.0, format="%.0f", key=k["revenue"], help="0 = no margin view."
 )
-b.number_input(
+finance_row.number_input(
     "COGS [$/month]",
     min_value=0.0,
     step=1_000.0,
@@ -75,7 +76,7 @@ b.number_input(
     key=k["cogs"],
     help="Cost of goods sold, inference included.",
 )
-c.number_input(
+finance_row.number_input(
     "Inference COGS [$/month]",
     min_value=0.0,
     step=1_000.0,
@@ -85,12 +86,12 @@ c.number_input(
     placeholder="portfolio all-sync spend",
     help="Empty = the portfolio's all-sync spend.",
 )
-d.number_input("Volume growth [%/month]", min_value=-50.0, max_value=500.0, step=1.0, key=k["growth_percent"])
-e.number_input("Months", min_value=1, max_value=60, step=1, key=k["months"])
+finance_row.number_input("Volume growth [%/month]", min_value=-50.0, max_value=500.0, step=1.0, key=k["growth_percent"])
+finance_row.number_input("Months", min_value=1, max_value=60, step=1, key=k["months"])
 try:
     finance = portfolio.finance_from_widgets(st.session_state)  # the form's finance fields, validated
 except ValidationError as exc:
-    c.error("; ".join(problem_lines(exc)) + ". Showing the last valid finance inputs.", icon=":material/error:")
+    st.error("; ".join(problem_lines(exc)) + ". Showing the last valid finance inputs.", icon=":material/error:")
     finance = scenario.finance
 st.radio(
     "Gross-margin mode",
@@ -137,15 +138,14 @@ with results_area:
     elif edited_scenario is None:
         st.info("The table is empty: the scenario keeps its last workflows until you add a row.")
     st.dataframe(
-        portfolio.results_frame(view),
+        portfolio.results_table(view),
         column_config=portfolio.results_column_config(),
         hide_index=True,
         key=KEY("results"),
     )
-    tiles = portfolio.total_tiles(totals)
-    for start in range(0, len(tiles), 4):
-        for column, tile in zip(st.columns(4), tiles[start : start + 4], strict=False):
-            column.metric(tile.label, tile.value, tile.delta, help=tile.help)
+    tiles_row = st.container(horizontal=True)  # wraps: one block rather than two rows of four columns
+    for tile in portfolio.total_tiles(totals):
+        tiles_row.metric(tile.label, tile.value, tile.delta, help=tile.help)
     if ranges is not None:
         st.caption(
             f"**P10–P90** over the uncertain inputs ({ranges.draws:,} draws, each row on its verdict): "
@@ -160,8 +160,9 @@ with results_area:
 if totals.margin is None:
     st.info("Enter monthly revenue to see the gross-margin impact.")
 else:
-    for column, tile in zip(st.columns(3), portfolio.margin_tiles(totals.margin), strict=True):
-        column.metric(
+    margin_row = st.container(horizontal=True)
+    for tile in portfolio.margin_tiles(totals.margin):
+        margin_row.metric(
             tile.label, tile.value, tile.delta, help=tile.help, delta_color="inverse" if tile.inverse else "normal"
         )
     st.caption(f"Margin mode: {totals.margin.mode_label}. {totals.margin.formula}.")
@@ -184,13 +185,14 @@ st.selectbox(
 portfolio.show_capacity(totals)
 
 st.subheader("Exports")
-st.caption(
-    f"The CSV opens as is in a spreadsheet or pandas; its assumptions are in the sidecar text file, on their own "
-    f"sheet in Excel, and in both reports. Prices: {view.price_source.label()}."
-)
 today = data.today()
 exported = with_ranges(view, ranges)  # the downloads carry the P10–P90 shown above and the uncertain inputs
 stem = portfolio.scenario_name(kept.name, today)
+st.caption(
+    f"Files are named after the scenario: `{stem}.*`. The CSV opens as is in a spreadsheet or pandas; its "
+    f"assumptions are in the sidecar text file, on their own sheet in Excel, and in both reports. "
+    f"Prices: {view.price_source.label()}."
+)
 EXPORTS = (  # label, builder, file name, mime, icon, key: built only when clicked
     ("Download CSV", portfolio.export_csv, f"{stem}.csv", "text/csv", ":material/download:", KEY("csv")),
     ("Download CSV assumptions (text)", portfolio.export_assumptions, f"{stem}-assumptions.txt", "text/plain",
@@ -202,8 +204,9 @@ EXPORTS = (  # label, builder, file name, mime, icon, key: built only when click
     ("Download report (Markdown)", portfolio.export_report_markdown, f"{stem}.md", "text/markdown",
      ":material/description:", KEY("report")),
 )  # fmt: skip
-for column, (label, build, file_name, mime, icon, key) in zip(st.columns(len(EXPORTS)), EXPORTS, strict=True):
-    column.download_button(
+exports_row = st.container(horizontal=True)
+for label, build, file_name, mime, icon, key in EXPORTS:
+    exports_row.download_button(
         label,
         lambda build=build: build(exported, generated=today),
         file_name=file_name,
@@ -212,6 +215,6 @@ for column, (label, build, file_name, mime, icon, key) in zip(st.columns(len(EXP
         icon=icon,
         key=key,
     )
-st.caption(f"Files are named after the scenario: `{stem}.*`.")
-with st.expander("Assumptions and price source"):
-    st.markdown("\n".join(f"- {line}" for line in portfolio.export_header(view, generated=today)[2:]))
+assumptions = st.expander("Assumptions and price source", key=KEY("assumptions"), on_change="rerun")
+if assumptions.open:  # built only while open (a closed expander runs nothing)
+    assumptions.markdown("\n".join(f"- {line}" for line in portfolio.export_header(view, generated=today)[2:]))

@@ -26,6 +26,7 @@ import streamlit as st
 from pydantic import BaseModel
 
 from ui import sharing
+from ui.state import FORM_LINKS as LINKS
 
 __all__ = ["Field", "Form", "take_link"]
 
@@ -56,10 +57,11 @@ class Field:
     from_widget: Callable[[Any], Any] | None = None
     """Custom widget value → model value (replaces dividing by scale)."""
 
-    def widget_value(self, model: BaseModel) -> Any:
-        """The value that shows `model`'s field in the widget."""
+    def widget_value(self, model: BaseModel, *, under: str = "") -> Any:
+        """The value that shows `model`'s field in the widget; `under` names the part `model` is (`finance`)."""
         value: Any = model
-        for part in self.path.split("."):
+        path = self.path.removeprefix(f"{under}.") if under else self.path
+        for part in path.split("."):
             value = getattr(value, part)
         if self.to_widget is not None:
             return self.to_widget(value)
@@ -110,6 +112,10 @@ class Form(Generic[M]):
         if self._derived is not None:
             values.update(self._derived(model, **context))
         return values
+
+    def widget_values_under(self, prefix: str, part: BaseModel) -> dict[str, Any]:
+        """Widget key → value for the fields under `prefix`, shown from `part` (the model's `prefix` part)."""
+        return {f.key: f.widget_value(part, under=prefix) for f in self.fields if f.path.startswith(f"{prefix}.")}
 
     def source(self, session: Session | None = None) -> M | None:
         """The model the widgets last showed or produced (None before the form first ran)."""
@@ -183,10 +189,17 @@ class Form(Generic[M]):
         leaves the URL alone, streamlit#9992). An invalid result is never kept: the page shows its problems."""
         self.produced(value, session)
         apply(value)
-        if link:
-            sharing.write_params(value, self.link)
-            for key, extra in (also or {}).items():
-                sharing.write_params(extra, key)
+        if not link:
+            return
+        state = _session(session)
+        links = state.setdefault(LINKS, {})
+        params = {self.link: value, **(also or {})}
+        for key, model in params.items():
+            last = links.get(key)
+            if last is not None and last[0] == model and sharing.current(key) == last[1]:
+                continue  # the URL already says this: skip encoding (compact JSON + zlib) on every rerun
+            sharing.write_params(model, key)
+            links[key] = (model, sharing.current(key))
 
     def take_link(self) -> M | None:
         """The model in the page's link when this session did not write it (a shared or hand-edited link)."""
@@ -195,5 +208,6 @@ class Form(Generic[M]):
 
 def take_link(model: type[M], key: str) -> M | None:
     """The model `?key=` carries when this session did not write it; None otherwise (an invalid one is reported)."""
-    shared = sharing.read_params(model, key)
-    return shared if shared is not None and sharing.params_changed(key) else None
+    if not sharing.params_changed(key):  # absent, or what this session wrote: nothing to decode
+        return None
+    return sharing.read_params(model, key)

@@ -9,7 +9,6 @@ package, shared with `python -m costmodel export`; they are re-exported here for
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +48,7 @@ from ui.windows import Headline
 if TYPE_CHECKING:
     import pandas as pd
     import plotly.graph_objects as go
+    import pyarrow as pa
 
     from costmodel.guard import GuardSettings
     from costmodel.recommend import WorkflowResult
@@ -87,7 +87,7 @@ __all__ = [
     "range_lines",
     "rebase",
     "remember",
-    "results_frame",
+    "results_table",
     "scenario_name",
     "scenario_name_from_widget",
     "tier_options",
@@ -176,8 +176,10 @@ def frame_to_rows(frame: pd.DataFrame, base: Sequence[Workflow]) -> list[RowInpu
     The editor keeps an edited row's index, so index `i < len(base)` is `base[i]` with edits.
     """
     rows = []
-    for position, (index, record) in enumerate(frame.to_dict("index").items()):
-        cells = {column: _cell(record.get(column)) for column in EDITABLE_COLUMNS}
+    count = len(frame)
+    columns = {c: frame[c].tolist() if c in frame.columns else [None] * count for c in EDITABLE_COLUMNS}  # no per-row
+    for position, index in enumerate(frame.index.tolist()):  # Series: plain Python values, fast on every rerun
+        cells = {column: _cell(values[position]) for column, values in columns.items()}
         underlying = base[index] if isinstance(index, int) and 0 <= index < len(base) else NEW_ROW
         data = underlying.model_dump(exclude={"requests_per_month", "sla"})
         problems: list[str] = []
@@ -235,9 +237,11 @@ RESULT_COLUMNS = {
 economic cost of waiting are separate columns; the net benefit is all-batch cash savings − waiting."""
 
 
-def results_frame(view: PortfolioView) -> pd.DataFrame:
-    """One row per editor row: verdict and spend, or `invalid` with its problems."""
-    import pandas as pd
+def results_table(view: PortfolioView) -> pa.Table:
+    """One row per editor row: verdict and spend, or `invalid` with its problems (money null when invalid).
+
+    An Arrow table, which `st.dataframe` sends as is: no pandas frame built and converted on every rerun."""
+    import pyarrow as pa
 
     by_name = iter(view.portfolio.rows)
     records = []
@@ -260,11 +264,10 @@ def results_frame(view: PortfolioView) -> pd.DataFrame:
                 reason=row.reason,
             )
         records.append(record)
-    money = [c for c in RESULT_COLUMNS if c.endswith("_usd")]
-    for record in records:  # NaN (not None) for an invalid row keeps the money columns float64 without astype
-        for column in money:
-            record.setdefault(column, math.nan)
-    return pd.DataFrame(records, columns=list(RESULT_COLUMNS))
+    def kind(column: str) -> pa.DataType:
+        return pa.float64() if column.endswith("_usd") else pa.int64() if column == "row" else pa.string()
+
+    return pa.table({c: pa.array([r.get(c) for r in records], type=kind(c)) for c in RESULT_COLUMNS})
 
 
 def projection_figure(projection: Sequence[ProjectionMonth]) -> go.Figure:

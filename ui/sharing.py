@@ -36,6 +36,7 @@ from ui import state
 __all__ = [
     "ShareLinkError",
     "SharedAssumptions",
+    "current",
     "decode",
     "encode",
     "params_changed",
@@ -106,14 +107,15 @@ def _last_written() -> dict[str, str]:
     return written
 
 
-def _current(key: str) -> str | None:
+def current(key: str) -> str | None:
+    """The value `?key=` holds in the page URL now (None when absent or empty)."""
     value = st.query_params.get(key)
     return value if value else None
 
 
 def read_params(model_cls: type[M], key: str) -> M | None:
     """The model carried by `?key=` in the page URL; None when absent or invalid (then a warning says why)."""
-    token = _current(key)
+    token = current(key)
     if token is None:
         return None
     try:
@@ -129,7 +131,7 @@ def read_params(model_cls: type[M], key: str) -> M | None:
 
 def params_changed(key: str) -> bool:
     """True when `?key=` holds a value this session did not write: a shared link or a hand-edited URL."""
-    token = _current(key)
+    token = current(key)
     return token is not None and token != _last_written().get(key)
 
 
@@ -143,5 +145,5 @@ def write_params(model: BaseModel | None, key: str) -> None:
         return
     token = encode(model)
     written[key] = token
-    if _current(key) != token:
+    if current(key) != token:
         st.query_params[key] = token

@@ -128,7 +128,7 @@ def test_an_unknown_model_stays_on_its_row_and_other_rows_evaluate(catalog: Cata
     assert view.outcomes[1].result is None
     assert view.problems[0].startswith("row 2 (Typo): model: unknown model 'claude-nope'")
     assert len(view.portfolio.rows) == 1
-    table = portfolio.results_frame(view)
+    table = portfolio.results_table(view).to_pandas()
     assert list(table["verdict"]) == ["batch", "invalid"]
     assert table.loc[1, "name"] == "Typo"
     assert pd.isna(table.loc[1, "sync_cost_per_month_usd"])
@@ -136,7 +136,8 @@ def test_an_unknown_model_stays_on_its_row_and_other_rows_evaluate(catalog: Cata
 
 def test_field_portfolio_verdicts(field: Scenario, catalog: Catalog) -> None:
     view = view_of(field.workflows, catalog, field.finance)
-    verdicts = dict(zip(portfolio.results_frame(view)["name"], portfolio.results_frame(view)["verdict"], strict=True))
+    table = portfolio.results_table(view)
+    verdicts = dict(zip(table["name"].to_pylist(), table["verdict"].to_pylist(), strict=True))
     assert verdicts["Pre-merge code check"] == "sync"
     assert verdicts["Nightly test generation"] == "batch"
     assert verdicts["Weekly security audit"] == "batch"
