@@ -3,6 +3,21 @@
 A workflow shows the same text for the same number wherever it appears: a probability of
 missing an SLA is `0.64%` on a page, in a table and in the CLI, never `0.639%` in one place
 and `0.62%` in another. Round only for display; the models keep full floats.
+
+One rule per kind of figure (every page, command, report and export uses these functions; a test
+scans the tree for hand-rolled money and share formats):
+
+- money in tables, the command line, reports, exports and messages: to the cent, `usd` → `$1,234.56`;
+- money on headline tiles, chart titles and annotations: whole dollars, `usd_whole` → `$1,235`;
+- sub-dollar amounts (one request, one pilot, a per-MTok price): `usd_small` keeps four decimals
+  below $1 (`$0.0123`) and cents above, so a fraction of a cent never shows as `$0.00`;
+- a monthly amount carries its period: `per_month` → `$1,234.56/month`;
+- negative money puts the minus before the dollar sign (`−$1,234.56`, the typographic minus);
+- shares (savings share, success rate, growth): one decimal, `share` → `12.3%`; a change, signed
+  (`change` → `+12.3%`); small probabilities (P(miss), miss budgets): two decimals, `probability`;
+- counts (items, requests, tokens): whole numbers with thousands separators, `count` → `12,345`;
+- durations: `hours` (`20 s`, `15 min`, `4 h`, `2 d 6 h`);
+- a figure that does not exist: `NONE` (`–`).
 """
 
 from __future__ import annotations
@@ -13,20 +28,59 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from costmodel.sla import SlaPlan
 
-__all__ = ["NONE", "feasibility", "hours", "interval", "interval_rows", "probability", "share", "usd"]
+__all__ = [
+    "NONE", "change", "count", "feasibility", "hours", "interval", "interval_rows", "per_month", "probability", "share",
+    "usd", "usd_small", "usd_whole",
+]  # fmt: skip
 
 NONE = "–"
 """Shown for a figure that does not exist (no interval keeps the SLA, no break-even)."""
 
 
+def _money(amount_usd: float, decimals: int) -> str:
+    text = f"${abs(amount_usd):,.{decimals}f}"
+    return f"−{text}" if amount_usd < 0 and text.strip("$0.,") else text
+
+
 def usd(amount_usd: float | None) -> str:
-    """Money to the cent: `$1,234.56`; `–` for none [USD]."""
-    return NONE if amount_usd is None else f"${amount_usd:,.2f}"
+    """Money to the cent: `$1,234.56`, `−$12.50`; `–` for none [USD]."""
+    return NONE if amount_usd is None else _money(amount_usd, 2)
+
+
+def usd_whole(amount_usd: float | None) -> str:
+    """Money in whole dollars, for tiles and charts: `$1,235`, `−$724`; `–` for none [USD]."""
+    return NONE if amount_usd is None else _money(amount_usd, 0)
+
+
+def usd_small(amount_usd: float | None) -> str:
+    """Money that is often a fraction of a cent (one request, one pilot, a price per MTok): four decimals
+    below $1 (`$0.0123`), cents from $1 (`$12.50`); `–` for none [USD]."""
+    if amount_usd is None:
+        return NONE
+    return _money(amount_usd, 4) if abs(amount_usd) < 1 and amount_usd != 0 else _money(amount_usd, 2)
+
+
+def per_month(amount_usd: float | None) -> str:
+    """A monthly amount to the cent: `$1,234.56/month`; `–` for none [USD/month]."""
+    return NONE if amount_usd is None else f"{usd(amount_usd)}/month"
+
+
+def count(value: float | None) -> str:
+    """A count of items, requests or tokens: `12,345` (rounded to a whole number); `–` for none [count]."""
+    return NONE if value is None else f"{value:,.0f}"
 
 
 def share(value: float | None) -> str:
     """A share as a percentage with one decimal: `12.3%` [share]."""
     return NONE if value is None else f"{value:.1%}"
+
+
+def change(value: float | None) -> str:
+    """A relative change, signed, with one decimal: `+12.3%`, `−4.0%`; `–` for none [share]."""
+    if value is None:
+        return NONE
+    text = f"{value:+.1%}"
+    return "−" + text[1:] if text.startswith("-") else text
 
 
 def probability(value: float | None) -> str:

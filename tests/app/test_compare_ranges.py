@@ -18,7 +18,7 @@ SPREAD_TAB = ":material/ssid_chart: Uncertainty"
 
 
 def _usd(text: str) -> float:
-    return float(text.replace("$", "").replace(",", ""))
+    return float(text.replace("$", "").replace(",", "").replace("−", "-"))  # formatting.usd: −$12.50
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ PAGE = "app_pages/sync_vs_batch.py"
 
 
 def _usd(text: str) -> float:
-    return float(text.replace("$", "").replace(",", ""))
+    return float(text.replace("$", "").replace(",", "").replace("−", "-"))  # formatting.usd: −$12.50
 
 
 @pytest.fixture

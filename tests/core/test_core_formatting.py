@@ -25,3 +25,33 @@ def test_money_shares_and_probabilities() -> None:
     assert formatting.share(0.123) == "12.3%"
     assert formatting.probability(0.00639) == "0.64%"
     assert formatting.usd(None) == formatting.share(None) == formatting.probability(None) == formatting.NONE
+
+
+@pytest.mark.parametrize(
+    ("amount", "cents", "whole", "small"),
+    [
+        (1234.567, "$1,234.57", "$1,235", "$1,234.57"),
+        (-723.6, "−$723.60", "−$724", "−$723.60"),
+        (0.01234, "$0.01", "$0", "$0.0123"),
+        (-0.001, "$0.00", "$0", "−$0.0010"),
+        (0.0, "$0.00", "$0", "$0.00"),
+        (None, "–", "–", "–"),
+    ],
+)  # fmt: skip
+def test_money_in_cents_whole_dollars_or_fractions_of_a_cent(
+    amount: float | None, cents: str, whole: str, small: str
+) -> None:
+    """The minus goes before the dollar sign, and an amount that rounds to zero shows no minus."""
+    assert formatting.usd(amount) == cents
+    assert formatting.usd_whole(amount) == whole
+    assert formatting.usd_small(amount) == small
+
+
+def test_monthly_amounts_counts_and_changes() -> None:
+    assert formatting.per_month(1234.5) == "$1,234.50/month"
+    assert formatting.per_month(None) == formatting.NONE
+    assert formatting.count(12345.4) == "12,345"
+    assert formatting.count(None) == formatting.NONE
+    assert formatting.change(0.1234) == "+12.3%"
+    assert formatting.change(-0.04) == "−4.0%"
+    assert formatting.change(None) == formatting.NONE
