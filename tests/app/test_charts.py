@@ -151,3 +151,17 @@ def test_a_model_holding_a_dict_is_keyed_by_its_contents() -> None:
 def test_unhashable_inputs_are_named() -> None:
     with pytest.raises(TypeError, match="hashable"):
         charts.figure(usage_figures.plan_vs_actual_figure, [])
+
+
+def test_only_ui_charts_puts_a_figure_on_a_page() -> None:
+    """One mechanism: every page draws through `charts.show` (cached, shared), none calls plotly_chart itself."""
+    root = Path(__file__).resolve().parents[2]
+    direct = [
+        f"{path.relative_to(root)}:{number}"
+        for folder in ("ui", "app_pages")
+        for path in sorted((root / folder).glob("*.py"))
+        if path.name != "charts.py"
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if "plotly_chart(" in line
+    ]
+    assert direct == []
