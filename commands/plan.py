@@ -27,6 +27,7 @@ from commands.parser import (
     field_default,
     field_help,
 )
+from costmodel import formatting as fmt
 from costmodel.limits import DEFAULT_BATCH_DISCOUNT
 
 __all__ = ["main"]
@@ -369,20 +370,6 @@ def _pricing(workflow: Any, catalog: Any) -> Any:
 # --- output ------------------------------------------------------------------------------------
 
 
-def _usd(x: float | None) -> str:
-    return "—" if x is None else f"${x:,.2f}"
-
-
-def _pct(x: float | None) -> str:
-    return "—" if x is None else f"{x:.1%}"
-
-
-def _hours(x: float | None) -> str:
-    from costmodel import formatting
-
-    return formatting.hours(x)
-
-
 def _table(rows: Sequence[tuple[str, str]]) -> str:
     width = max(len(k) for k, _ in rows)
     return "\n".join(f"  {k:<{width}}  {v}" for k, v in rows)
@@ -424,19 +411,19 @@ def _comparison_text(c: Any) -> str:
         ("model", c.model_id),
         ("items per month", f"{c.requests_per_month:,.0f}"),
         ("requests per item (steps)", f"{c.steps_per_item}"),
-        ("one sync attempt", f"${c.request_costs.sync_usd:,.6f}"),
-        ("one batch attempt", f"${c.request_costs.batch_usd:,.6f}"),
-        ("sync per month", _usd(c.sync_cost_per_month_usd)),
-        ("batch tokens per month", _usd(c.batch_tokens_per_month_usd)),
-        ("  of which resubmissions", _usd(c.resubmission_cost_per_month_usd)),
-        ("overheads per month", _usd(c.overhead_per_month_usd)),
-        ("batch cash per month", _usd(c.batch_cost_per_month_usd)),
-        ("net savings (cash) per month", _usd(c.net_savings_per_month_usd)),
-        ("cost of waiting (not cash)", _usd(c.waiting_cost_per_month_usd)),
-        ("net benefit per month", _usd(c.net_benefit_per_month_usd)),
-        ("net savings, 12 × this month", _usd(c.net_savings_per_year_usd)),
-        ("savings share", _pct(c.savings_share)),
-        ("break-even success rate", _pct(c.break_even.success_rate) if c.break_even.success_rate else "—"),
+        ("one sync attempt", fmt.usd_small(c.request_costs.sync_usd)),
+        ("one batch attempt", fmt.usd_small(c.request_costs.batch_usd)),
+        ("sync per month", fmt.usd(c.sync_cost_per_month_usd)),
+        ("batch tokens per month", fmt.usd(c.batch_tokens_per_month_usd)),
+        ("  of which resubmissions", fmt.usd(c.resubmission_cost_per_month_usd)),
+        ("overheads per month", fmt.usd(c.overhead_per_month_usd)),
+        ("batch cash per month", fmt.usd(c.batch_cost_per_month_usd)),
+        ("net savings (cash) per month", fmt.usd(c.net_savings_per_month_usd)),
+        ("cost of waiting (not cash)", fmt.usd(c.waiting_cost_per_month_usd)),
+        ("net benefit per month", fmt.usd(c.net_benefit_per_month_usd)),
+        ("net savings, 12 × this month", fmt.usd(c.net_savings_per_year_usd)),
+        ("savings share", fmt.share(c.savings_share)),
+        ("break-even success rate", fmt.share(c.break_even.success_rate) if c.break_even.success_rate else "—"),
     ]
     lines = ["Sync vs batch", _table(rows), "", f"  {c.break_even.statement}"]
     lines += ["", "Warnings", *[f"  ! {w}" for w in c.warnings]] if c.warnings else []
@@ -459,26 +446,25 @@ def _sla_payload(plan: Any) -> dict[str, Any]:
 
 
 def _sla_text(plan: Any, *, max_miss_probability: float) -> str:
-    from costmodel import formatting
 
     t = plan.typical
     rows = [
         ("feasible", ("yes" if plan.worst_case_feasible else "yes, as a soft SLA (typical case)")
                      if plan.feasible else "NO"),
         *((label[:1].lower() + label[1:], value)
-          for label, value in formatting.interval_rows(plan, max_miss_probability=max_miss_probability)),
+          for label, value in fmt.interval_rows(plan, max_miss_probability=max_miss_probability)),
         ("submissions per day", "—" if plan.submissions_per_day is None else f"{plan.submissions_per_day:g}"),
         (
             "requests per submission",
             "—" if plan.requests_per_submission is None else f"{plan.requests_per_submission:,.0f}",
         ),
         ("batches per submission", "—" if plan.batches_per_submission is None else str(plan.batches_per_submission)),
-        ("worst-case latency", _hours(plan.worst_case_latency_hours)),
+        ("worst-case latency", fmt.hours(plan.worst_case_latency_hours)),
         (
             "typical p50 / p90 / p99",
             "—" if t is None else f"{t.p50_hours:.2f} / {t.p90_hours:.2f} / {t.p99_hours:.2f} h",
         ),
-        ("P(miss SLA), typical", formatting.probability(None if t is None else t.miss_probability)),
+        ("P(miss SLA), typical", fmt.probability(None if t is None else t.miss_probability)),
     ]
     lines = ["Submission windows", _table(rows), "", f"  {plan.reason}"]
     if plan.fixes:
@@ -655,7 +641,7 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
         ("schedule (local)", ", ".join(plan.schedule_local)),
         ("recommended schedule", ", ".join(plan.recommended_schedule_local)),
         ("guaranteed (worst case)", "yes" if plan.guaranteed else "NO"),
-        ("P(ready by deadline), typical", f"{plan.ready_by_deadline_probability:.2%}"),
+        ("P(ready by deadline), typical", fmt.probability(plan.ready_by_deadline_probability)),
         ("cron (local)", plan.cron_local),
         *(("cron (UTC)", line) for line in plan.cron_utc),
     ]
@@ -663,7 +649,7 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
     lines = ["Clock deadline", _table(rows), "", header]
     lines += [
         f"  {c.arrival_day:<11}  {c.due:<9}  {c.last_submission:<9}  {c.worst_case_ready:<16}  "
-        f"{'yes' if c.guaranteed else 'NO':<10}  {c.ready_probability:<8.2%}  "
+        f"{'yes' if c.guaranteed else 'NO':<10}  {fmt.probability(c.ready_probability):<8}  "
         f"{c.typical_p50_hours_before_due:.2f} / {c.typical_p90_hours_before_due:.2f} h"
         for c in plan.deadlines
     ]
@@ -773,7 +759,7 @@ def cmd_models(args: argparse.Namespace) -> int:
         lines.append(
             f"{m.model_id:<26} {m.sync.input_usd_per_mtok:>8g} {m.sync.output_usd_per_mtok:>9g} "
             f"{m.batch.input_usd_per_mtok:>9g} {m.batch.output_usd_per_mtok:>10g}  "
-            + ("published" if m.batch_rate_published else f"assumed {m.batch_discount:.0%} off")
+            + ("published" if m.batch_rate_published else f"assumed {fmt.share(m.batch_discount)} off")
             + ("; RETIRED" if m.retired else "")
             + (f"; above {m.long_context.threshold_input_tokens:,} input tokens: tier prices" if m.long_context else "")
         )
@@ -823,32 +809,33 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     lines = [f"Scenario: {scenario.name}", header, "-" * len(header)]
     for row in p.rows:
         lines.append(
-            f"{row.name[:40]:<40} {row.verdict:<7} {_usd(row.sync_cost_per_month_usd):>12} "
-            f"{_usd(row.batch_cost_per_month_usd):>12} {_usd(row.planned_cost_per_month_usd):>12} "
-            f"{_usd(row.savings_per_month_usd):>11}"
+            f"{row.name[:40]:<40} {row.verdict:<7} {fmt.usd(row.sync_cost_per_month_usd):>12} "
+            f"{fmt.usd(row.batch_cost_per_month_usd):>12} {fmt.usd(row.planned_cost_per_month_usd):>12} "
+            f"{fmt.usd(row.savings_per_month_usd):>11}"
         )
     lines += [
         "-" * len(header),
-        f"{'portfolio':<48} {_usd(p.sync_cost_per_month_usd):>12} {'':>12} "
-        f"{_usd(p.planned_cost_per_month_usd):>12} {_usd(p.savings_per_month_usd):>11}",
+        f"{'portfolio':<48} {fmt.usd(p.sync_cost_per_month_usd):>12} {'':>12} "
+        f"{fmt.usd(p.planned_cost_per_month_usd):>12} {fmt.usd(p.savings_per_month_usd):>11}",
         "",
-        f"  savings per year, {LABEL_12X_THIS_MONTH}: {_usd(p.savings_per_year_usd)} "
-        f"({_pct(p.savings_share)} of all-sync spend)",
-        f"  savings, {LABEL_NEXT_12_MONTHS}: {_usd(p.savings_next_12_months_usd)}",
+        f"  savings per year, {LABEL_12X_THIS_MONTH}: {fmt.usd(p.savings_per_year_usd)} "
+        f"({fmt.share(p.savings_share)} of all-sync spend)",
+        f"  savings, {LABEL_NEXT_12_MONTHS}: {fmt.usd(p.savings_next_12_months_usd)}",
     ]
     if p.waiting_cost_per_month_usd:
-        lines.append(f"  cost of waiting (not cash): {_usd(p.waiting_cost_per_month_usd)}/month")
+        lines.append(f"  cost of waiting (not cash): {fmt.per_month(p.waiting_cost_per_month_usd)}")
     if p.margin is not None:
         lines.append(
-            f"  gross margin {_pct(p.margin.gross_margin_before)} → {_pct(p.margin.gross_margin_after)} "
+            f"  gross margin {fmt.share(p.margin.gross_margin_before)} → {fmt.share(p.margin.gross_margin_after)} "
             f"({p.margin.mode_label})"
         )
     lines += ["", "Why"] + [f"  {r.workflow.name}: {r.recommendation.reasons[0]}" for r in result.results]
     guarded = [r for r in result.results if r.guard is not None and r.recommendation.verdict != "sync"]
     if guarded:
         lines += ["", "Deadline guard (planned costs include the rescues)"] + [
-            f"  {r.workflow.name}: rescue {_hours(r.guard.rescue_cutoff_hours)} after each submission, "
-            f"{r.guard.rescue_probability:.3%} of items, {_usd(r.guard.expected_rescue_cost_per_month_usd)}/month"
+            f"  {r.workflow.name}: rescue {fmt.hours(r.guard.rescue_cutoff_hours)} after each submission, "
+            f"{fmt.probability(r.guard.rescue_probability)} of items, "
+            f"{fmt.per_month(r.guard.expected_rescue_cost_per_month_usd)}"
             for r in guarded
             if r.guard is not None
         ]
@@ -1056,10 +1043,10 @@ def _guard_section(args: argparse.Namespace, payload: dict[str, Any], inputs: An
         rescue_assumptions=list(guard.assumptions),
     )
     rows = [
-        ("cutoff after submission", _hours(guard.rescue_cutoff_hours)),
-        ("P(item rescued)", f"{guard.rescue_probability:.3%}"),
-        ("rescue spend per month", _usd(guard.expected_rescue_cost_per_month_usd)),
-        ("batch with rescues per month", _usd(guard.batch_cost_with_rescue_per_month_usd)),
+        ("cutoff after submission", fmt.hours(guard.rescue_cutoff_hours)),
+        ("P(item rescued)", fmt.probability(guard.rescue_probability)),
+        ("rescue spend per month", fmt.usd(guard.expected_rescue_cost_per_month_usd)),
+        ("batch with rescues per month", fmt.usd(guard.batch_cost_with_rescue_per_month_usd)),
     ]
     note = "" if comparison is not None else "\n  (prices: run `recommend --rescue-to-sync` for the cost)"
     return f"Deadline guard\n{_table(rows)}\n\n  {guard.reason}{note}"

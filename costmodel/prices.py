@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import Field
 
+from costmodel import formatting
 from costmodel._base import Api, Share, StrictModel, UsdPerMtok
 from costmodel.limits import (
     BATCH_OUTPUT_BETA_MODELS,
@@ -428,7 +429,7 @@ def _build_catalog(snapshot: Any, *, as_of: date, batch_discount: float, include
         name="genai-prices",
         version=genai_prices_version(),
         as_of=as_of,
-        note=f"batch discount {batch_discount:.0%} assumed where no batch rate is published; "
+        note=f"batch discount {formatting.share(batch_discount)} assumed where no batch rate is published; "
         f"output limits as of {LIMITS_AS_OF.isoformat()}; bill modifiers as of {MODIFIERS_AS_OF.isoformat()}",
         data_date=fetched.date() if refreshed and isinstance(fetched, datetime) else price_data_date(
             snapshot.providers, as_of=as_of

@@ -171,7 +171,7 @@ def test_models_json_and_human(capsys: pytest.CaptureFixture[str]) -> None:
     assert "claude-2" in {m["model_id"] for m in _json(capsys, "models", "--all")["models"]}
     code, out, _ = _run(capsys, "models", "--include-retired", *AS_OF_FLAG)
     assert code == 0
-    assert "assumed 50% off" in out
+    assert "assumed 50.0% off" in out  # costmodel.formatting.share
     assert "above 100,000 input tokens: tier prices" in out
     assert f"prices as of {AS_OF.isoformat()}" in out
 
