@@ -57,7 +57,7 @@ edited = st.data_editor(
     column_config=portfolio.editor_column_config(model_ids),
     width="stretch",
 )
-rows = portfolio.frame_to_rows(edited, base)
+rows = portfolio.table_rows(st.session_state, edited, base)
 
 results_area = st.container()
 

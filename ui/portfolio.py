@@ -90,6 +90,7 @@ __all__ = [
     "results_table",
     "scenario_name",
     "scenario_name_from_widget",
+    "table_rows",
     "tier_options",
     "total_tiles",
     "uncertain_workflows",
@@ -147,7 +148,14 @@ def workflows_to_frame(workflows: Sequence[Workflow]) -> pd.DataFrame:
         for w in workflows
     ]
     frame = pd.DataFrame(rows, columns=list(EDITABLE_COLUMNS))
-    return frame.astype({"sla_hours": "float64", "blocking": "boolean"})  # nullable: added rows start blank
+    # Arrow-backed, nullable columns (added rows start blank): the editor sends the table as Arrow on every rerun,
+    # and converting these is about half the cost of converting NumPy and Python-string columns.
+    return frame.astype({c: _ARROW_TYPES.get(c, "double[pyarrow]") for c in EDITABLE_COLUMNS})
+
+
+_ARROW_TYPES = {"name": "string[pyarrow]", "model": "string[pyarrow]", "sla_kind": "string[pyarrow]",
+                "blocking": "bool[pyarrow]"}  # fmt: skip
+"""Editor column → its pandas dtype where it is not `double[pyarrow]`."""
 
 
 def _cell(value: Any) -> Any:
@@ -428,6 +436,7 @@ EDITOR_KEY = state_keys.PORTFOLIO_WIDGET.format("editor")
 FRAME_KEY = state_keys.PORTFOLIO_FRAME
 BASE_KEY = state_keys.PORTFOLIO_BASE
 LAST_KEY = state_keys.PORTFOLIO_LAST
+ROWS_KEY = state_keys.PORTFOLIO_ROWS
 
 FINANCE_KEYS = {
     name: state_keys.PORTFOLIO_WIDGET.format(key)
@@ -484,6 +493,20 @@ def prepare_table(state: MutableMapping[str, Any], scenario: Scenario) -> tuple[
         if EDITOR_KEY not in state and last is not None:
             state[FRAME_KEY], state[BASE_KEY] = rebase(last, state[BASE_KEY])
     return state[FRAME_KEY], state[BASE_KEY]
+
+
+def table_rows(state: MutableMapping[str, Any], edited: pd.DataFrame, base: Sequence[Workflow]) -> list[RowInput]:
+    """`frame_to_rows(edited, base)`, reused while the table under the editor, its edits and `base` are unchanged
+    (a finance, name or tier edit reruns the page without touching the table)."""
+    import json
+
+    edits = json.dumps(state.get(EDITOR_KEY), sort_keys=True, default=str)
+    memo = state.get(ROWS_KEY)
+    if memo is not None and memo[0] is state.get(FRAME_KEY) and memo[1] is base and memo[2] == edits:
+        return list(memo[3])
+    rows = frame_to_rows(edited, base)
+    state[ROWS_KEY] = (state.get(FRAME_KEY), base, edits, tuple(rows))
+    return rows
 
 
 def remember(state: MutableMapping[str, Any], edited: pd.DataFrame) -> None:
