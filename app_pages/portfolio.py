@@ -169,7 +169,7 @@ else:
     margin_range = None if ranges is None else portfolio.margin_range_line(ranges)
     if margin_range:
         st.caption(margin_range + ".")
-charts.show(portfolio.projection_figure, totals.projection, key=KEY("projection"))
+charts.show(portfolio.projection_figure, portfolio.projection_points(totals.projection), key=KEY("projection"))
 if ranges is not None:
     charts.show(portfolio.fan_figure, portfolio.fan_points(ranges), ranges.draws, key=KEY("projection_fan"))
 

@@ -84,6 +84,7 @@ __all__ = [
     "portfolio_ranges_cached",
     "prepare_table",
     "projection_figure",
+    "projection_points",
     "range_lines",
     "rebase",
     "remember",
@@ -278,18 +279,27 @@ def results_table(view: PortfolioView) -> pa.Table:
     return pa.table({c: pa.array([r.get(c) for r in records], type=kind(c)) for c in RESULT_COLUMNS})
 
 
-def projection_figure(projection: Sequence[ProjectionMonth]) -> go.Figure:
+ProjectionPoint = tuple[int, float, float, float]
+"""(month, all-sync spend, planned spend, cumulative savings [USD]): one month of the projection chart."""
+
+
+def projection_points(projection: Sequence[ProjectionMonth]) -> tuple[ProjectionPoint, ...]:
+    """The projection chart's inputs as plain numbers (its cache key: cheap to hash on every rerun)."""
+    return tuple((m.month, m.sync_cost_usd, m.planned_cost_usd, m.cumulative_savings_usd) for m in projection)
+
+
+def projection_figure(points: Sequence[ProjectionPoint]) -> go.Figure:
     """Monthly all-sync vs planned spend (bars) and cumulative savings (line, right axis) [USD]."""
     import plotly.graph_objects as go
 
-    months = [m.month for m in projection]
+    months = [p[0] for p in points]
     data = [
-        {"type": "bar", "name": "all sync", "x": months, "y": [m.sync_cost_usd for m in projection],
+        {"type": "bar", "name": "all sync", "x": months, "y": [p[1] for p in points],
          "marker": {"color": PALETTE["sync"]}},
-        {"type": "bar", "name": "planned", "x": months, "y": [m.planned_cost_usd for m in projection],
+        {"type": "bar", "name": "planned", "x": months, "y": [p[2] for p in points],
          "marker": {"color": PALETTE["batch"]}},
         {"type": "scatter", "name": "cumulative savings", "x": months, "mode": "lines+markers", "yaxis": "y2",
-         "y": [m.cumulative_savings_usd for m in projection], "marker": {"color": PALETTE["good"]}},
+         "y": [p[3] for p in points], "marker": {"color": PALETTE["good"]}},
     ]  # fmt: skip
     figure_layout = layout(
         title={"text": f"{len(months)}-month projection: all sync vs planned spend"},
@@ -437,6 +447,7 @@ FRAME_KEY = state_keys.PORTFOLIO_FRAME
 BASE_KEY = state_keys.PORTFOLIO_BASE
 LAST_KEY = state_keys.PORTFOLIO_LAST
 ROWS_KEY = state_keys.PORTFOLIO_ROWS
+VIEW_KEY = state_keys.PORTFOLIO_VIEW
 
 FINANCE_KEYS = {
     name: state_keys.PORTFOLIO_WIDGET.format(key)
@@ -822,21 +833,29 @@ def evaluate_rows_cached(
 ) -> PortfolioView:
     """The page's evaluation (`evaluate_rows` against `ui.data.catalog(batch_discount=...)`), cached on its inputs,
     so a rerun that changes nothing the rows depend on runs no SLA simulation. `prices_key` names the catalog
-    (evaluation date and price source): a new day or refreshed prices evaluate afresh."""
+    (evaluation date and price source): a new day or refreshed prices evaluate afresh. The session keeps the last
+    evaluation, so a rerun with the same rows (a finance edit) skips even the cache's key and copy."""
     import json
 
-    rows_json = json.dumps(
-        [
-            [row.label, row.name, None if row.workflow is None else row.workflow.model_dump_json(), list(row.problems)]
-            for row in rows
-        ]
-    )
-    evaluated = _view_of_json(
-        rows_json,  # the rows do not depend on finance: a finance edit reuses them
-        batch_discount,
-        capacity.model_dump_json(),
-        None if guard is None else guard.model_dump_json(),
-        prices_key,
-    )
+    key = (tuple(rows), batch_discount, capacity, guard, prices_key)
+    last = st.session_state.get(VIEW_KEY)
+    if last is not None and last[0] == key:
+        evaluated = last[1]
+    else:
+        rows_json = json.dumps(
+            [
+                [row.label, row.name, None if row.workflow is None else row.workflow.model_dump_json(),
+                 list(row.problems)]
+                for row in rows
+            ]
+        )  # fmt: skip
+        evaluated = _view_of_json(
+            rows_json,  # the rows do not depend on finance: a finance edit reuses them
+            batch_discount,
+            capacity.model_dump_json(),
+            None if guard is None else guard.model_dump_json(),
+            prices_key,
+        )
+        st.session_state[VIEW_KEY] = (key, evaluated)
     totals = build_portfolio(evaluated.results, finance, capacity=capacity)  # what evaluate_rows totals with
     return dataclasses.replace(evaluated, portfolio=totals, finance=finance)

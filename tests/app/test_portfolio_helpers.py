@@ -170,7 +170,7 @@ def test_finance_widgets_round_trip() -> None:
 
 def test_projection_figure(field: Scenario, catalog: Catalog) -> None:
     view = view_of(field.workflows, catalog, field.finance)
-    figure = portfolio.projection_figure(view.portfolio.projection)
+    figure = portfolio.projection_figure(portfolio.projection_points(view.portfolio.projection))
     assert [trace.name for trace in figure.data] == ["all sync", "planned", "cumulative savings"]
     assert len(figure.data[0].x) == 12
     assert figure.data[2].y[-1] == pytest.approx(view.portfolio.projection[-1].cumulative_savings_usd)
