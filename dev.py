@@ -2,10 +2,15 @@
 """Set up and run Batch Planner with nothing but Python 3.11+.
 
     python3 dev.py app      start the web app (creates .venv and installs on first use)
-    python3 dev.py test     run every check: ruff, mypy on the core, the whole pytest suite
+    python3 dev.py test     run every check: ruff, mypy on the core, the whole pytest suite in two lanes
     python3 dev.py bench    print the benchmark figures (ratios against in-run baselines)
 
-Any other arguments after `test` go to pytest; after `app` to `streamlit run`.
+The test lanes: the fast lane (`pytest`, which leaves out tests marked `browser`) on every core with
+pytest-xdist (BATCH_PLANNER_TEST_WORKERS=N to choose), then the browser lane (`pytest -m browser`:
+Playwright on the system Chromium against a real `streamlit run`) on its own, so the browser and the
+app server never compete with the fast lane for the CPU.
+
+Any other arguments after `test` go to pytest, in both lanes; after `app` to `streamlit run`.
 """
 
 from __future__ import annotations
@@ -48,6 +53,29 @@ def run(cmd: list[str]) -> int:
     return subprocess.call(cmd, cwd=ROOT)
 
 
+NO_TESTS_SELECTED = 5
+"""pytest's exit code when its selection is empty (e.g. arguments that name only browser tests): not a failure."""
+
+
+def run_test_lanes(args: list[str]) -> list[str]:
+    """The fast lane on every core, then the browser lane on its own; the names of the lanes that failed."""
+    pytest = [str(PY), "-m", "pytest"]
+    workers = os.environ.get("BATCH_PLANNER_TEST_WORKERS", "auto")
+    lanes = [
+        (f"pytest, fast lane (not browser; {workers} workers)", [*pytest, "-n", workers, "--dist", "worksteal", *args]),
+        ("pytest, browser lane (-m browser)", [*pytest, "-m", "browser", *args]),
+    ]
+    # Byte-code caching on (some shells turn it off): each pytest process, xdist worker and app server would
+    # otherwise recompile every module and pytest re-rewrite every test module's asserts (~7 s of CPU each).
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    failed = []
+    for name, cmd in lanes:
+        print(f"\n==> {name}", flush=True)
+        if subprocess.call(cmd, cwd=ROOT, env=env) not in (0, NO_TESTS_SELECTED):
+            failed.append(name)
+    return failed
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in {"app", "test", "bench"}:
         print(__doc__)
@@ -61,13 +89,13 @@ def main(argv: list[str]) -> int:
     steps = [
         ("ruff", [str(PY), "-m", "ruff", "check", "."]),
         ("mypy (strict, core)", [str(PY), "-m", "mypy", "costmodel"]),
-        ("pytest", [str(PY), "-m", "pytest", *rest]),
     ]
     failed = []
     for name, cmd in steps:
         print(f"\n==> {name}", flush=True)
         if run(cmd) != 0:
             failed.append(name)
+    failed += run_test_lanes(rest)
     if failed:
         print(f"\nFAILED: {', '.join(failed)}")
         return 1

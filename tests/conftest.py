@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from costmodel.prices import Catalog, load_catalog
+from tests.core.core_support import AS_OF
+
 
 @pytest.fixture(autouse=True)
 def _private_home(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -14,3 +17,9 @@ def _private_home(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.Temp
     home = tmp_path_factory.mktemp("bp-home")
     monkeypatch.setenv("BATCH_PLANNER_HOME", str(home))
     return home
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    """The planning catalog on the fixed test date (AS_OF), built once per test process and shared."""
+    return load_catalog(as_of=AS_OF)

@@ -11,6 +11,7 @@ from costmodel.uncertainty import Sample, UncertainWorkflow
 from ui import pilot_panel
 from ui.state import PILOT_MEASUREMENT, PILOT_ORIGIN, PILOT_TOKEN_SAMPLES, SCENARIO, UNCERTAINTY, PilotOrigin
 
+from ..pilot.page_support import fresh_page_state  # noqa: F401 (autouse: the fast sandbox, stopped afterwards)
 from . import helpers
 
 

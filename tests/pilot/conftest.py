@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from costmodel.prices import Catalog, load_catalog
 from emulator import Emulator, ManualClock
 
 FAKE_KEY = "sk-ant-test-PILOTKEY-0123456789abcdef"
@@ -54,11 +53,6 @@ def loopback_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("ANTHROPIC_BASE_URL", raising=False)
     monkeypatch.delenv("ANTHROPIC_AUTH_TOKEN", raising=False)
     monkeypatch.setenv("BATCH_PLANNER_HOME", str(tmp_path / "home"))
-
-
-@pytest.fixture(scope="session")
-def catalog() -> Catalog:
-    return load_catalog(as_of=TODAY)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Fixtures for the reports tests: the core's catalog (same price date) and the field portfolio."""
+"""Fixtures for the reports tests: the field portfolio (the catalog is tests/conftest.py's)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,7 @@ import pytest
 
 from commands.files import load_scenario
 from costmodel.scenario import Scenario
-from tests.core.conftest import catalog
 from tests.core.core_support import PRESETS
-
-__all__ = ["catalog", "field"]
 
 
 @pytest.fixture(scope="module")
