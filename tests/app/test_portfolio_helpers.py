@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pandas as pd
 import pytest
 
 from commands.files import load_scenario
 from costmodel.finance import FinanceInputs
-from costmodel.prices import Catalog, load_catalog
+from costmodel.prices import Catalog
 from costmodel.scenario import Scenario
 from costmodel.workflow import SlaSpec, Workflow
 from ui import portfolio
 from ui.data import PRESETS_DIR
 
-GENERATED = date(2026, 11, 21)
 CONTRACT = Workflow(name="Contract review", requests_per_day=500, input_tokens=15_000, output_tokens=800)
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog(as_of=GENERATED)
 
 
 @pytest.fixture(scope="module")
