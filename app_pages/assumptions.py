@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from costmodel import cost, limits, sla
+from costmodel import formatting as fmt
 from costmodel.finance import FinanceInputs
 from costmodel.prices import CustomPrices
 from costmodel.workflow import LOW_VOLUME_REQUESTS_PER_DAY, SlaSpec, Workflow
@@ -21,7 +22,7 @@ st.header("Sources", divider="gray")
 st.markdown(
     f"""
 - **Prices**: {source.label()}. Batch rates are the published ones where a model has them; otherwise batch =
-  standard × (1 − discount), default discount {limits.DEFAULT_BATCH_DISCOUNT:.0%}, and the output says so.
+  standard × (1 − discount), default discount {fmt.share(limits.DEFAULT_BATCH_DISCOUNT)}, and the output says so.
   Every price can be overridden with *Custom prices*.
 - **API limits** (checked against Anthropic's documentation on {limits.LIMITS_AS_OF.isoformat()}): at most
   {limits.MAX_REQUESTS_PER_BATCH:,} requests and {limits.MAX_BATCH_BYTES // 2**20} MB per batch; every batch
@@ -36,7 +37,7 @@ st.markdown(
   W + D + M cannot be guaranteed; negative net savings mean sync.
 - **Typical turnaround** defaults (median {SlaSpec.model_fields["median_processing_hours"].default:g} h, p90
   {SlaSpec.model_fields["p90_processing_hours"].default:g} h, expired share
-  {SlaSpec.model_fields["expired_share"].default:.1%}) are published observations, labelled as assumptions
+  {fmt.share(SlaSpec.model_fields["expired_share"].default)}) are published observations, labelled as assumptions
   until a live pilot measures them.
 """
 )

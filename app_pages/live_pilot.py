@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
+from costmodel import formatting as fmt
 from costmodel.apikeys import scrub
 from pilot.api import PermanentApiError, TransientApiError
 from pilot.files import SourceError
@@ -94,7 +95,7 @@ def new_pilot() -> None:
         st.error(f"Refused: {ceiling}.", icon=":material/block:")
     confirmed = st.checkbox(
         f"Submit {estimate.request_count} requests to the {target.label}; worst case "
-        f"${estimate.worst_case_batch_usd:,.4f}",
+        f"{fmt.usd_small(estimate.worst_case_batch_usd)}",
         disabled=not decision.allowed or not target.api_key or bool(ceiling),
     )
     if not st.button("Submit pilot", type="primary", disabled=not confirmed, icon=":material/send:"):

@@ -21,6 +21,7 @@ from typing import Any
 from commands.errors import EXIT_BAD_INPUT, EXIT_OK, CliError, print_errors, scrubbed
 from commands.errors import EXIT_FAILED as EXIT_PROBLEM
 from commands.parser import add_pricing_date
+from costmodel import formatting as fmt
 from costmodel.formatting import hours
 from pilot.checks import OutputCheck
 from pilot.report import PilotReport
@@ -256,11 +257,11 @@ def _estimate_lines(estimate: SpendEstimate, budget_usd: float) -> list[str]:
         f"input tokens: {estimate.input_tokens:,} ({estimate.input_tokens_source})",
         f"output bound: {estimate.max_output_tokens:,} tokens (max_tokens, or a larger thinking budget, "
         "per sampling iteration)",
-        f"worst case at batch prices: ${estimate.worst_case_batch_usd:,.4f} "
-        f"(sync would be ${estimate.worst_case_sync_usd:,.4f})",
+        f"worst case at batch prices: {fmt.usd_small(estimate.worst_case_batch_usd)} "
+        f"(sync would be {fmt.usd_small(estimate.worst_case_sync_usd)})",
         *(
             [
-                f"web search fees: ${estimate.web_search_usd:,.4f} ({estimate.web_search_uses:,} searches, "
+                f"web search fees: {fmt.usd_small(estimate.web_search_usd)} ({estimate.web_search_uses:,} searches, "
                 "no batch discount), included in the worst case"
             ]
             if estimate.web_search_uses
@@ -304,14 +305,14 @@ def _report_lines(report: PilotReport) -> list[str]:
     return [
         f"results: {report.result_count} of {report.request_count} requests ({counts})",
         f"error types: {errors}",
-        f"usable: {report.usable_count} — first-pass success rate {report.first_pass_success_rate:.1%} "
+        f"usable: {report.usable_count} — first-pass success rate {fmt.share(report.first_pass_success_rate)} "
         f"({report.output_check})",
         f"turnaround (created → ended): {turnaround}",
         f"tokens per succeeded request: input {report.uncached_input_tokens_per_request:,.1f} uncached + "
         f"{report.cache_write_tokens_per_request:,.1f} cache write + {report.cache_read_tokens_per_request:,.1f} "
         f"cache read; output {report.output_tokens_per_request:,.1f}",
-        f"cost: batch ${report.batch_cost_usd:,.4f}; same usage sync ${report.sync_cost_usd:,.4f}; "
-        f"savings ${report.savings_usd:,.4f} ({report.savings_share:.0%})",
+        f"cost: batch {fmt.usd_small(report.batch_cost_usd)}; same usage sync {fmt.usd_small(report.sync_cost_usd)}; "
+        f"savings {fmt.usd_small(report.savings_usd)} ({fmt.share(report.savings_share)})",
         f"prices: {report.price_source}",
     ] + (
         [
@@ -430,7 +431,10 @@ def _pilot_size(args: argparse.Namespace) -> Any:
     except ValueError as exc:
         raise _fail(f"--precision: {exc}", code=EXIT_BAD_INPUT) from None
     if assumed:
-        note = f"; the expected {expected:.0%} is an assumption: pass --expected-success-rate or --success-from-pilot"
+        note = (
+            f"; the expected {fmt.share(expected)} is an assumption: pass --expected-success-rate or "
+            "--success-from-pilot"
+        )
         advice = advice.model_copy(update={"statement": advice.statement + note})
     return advice
 
@@ -461,7 +465,8 @@ def cmd_submit(args: argparse.Namespace) -> int:
         decision = budget_decision(estimate, args.budget_usd)
         if not decision.allowed:
             raise _fail(f"not submitted: {decision.reason}")
-        _confirm(args, f"Submit {estimate.request_count} requests (worst case ${estimate.worst_case_batch_usd:,.4f})?")
+        worst_text = fmt.usd_small(estimate.worst_case_batch_usd)
+        _confirm(args, f"Submit {estimate.request_count} requests (worst case {worst_text})?")
         pilot_id = runner.prepare(
             args.input,
             catalog,
@@ -639,7 +644,7 @@ def cmd_retry_failed(args: argparse.Namespace) -> int:
             made = "new pilot" if new.state == "prepared" else "retry pilot (made before)"
             print(f"{made} {new_id}: {new.pilot.request_count} failed or expired requests of {pilot_id}")
         worst = float(new.pilot.estimate["worst_case_batch_usd"])
-        _confirm(args, f"Submit {new.pilot.request_count} requests (worst case ${worst:,.4f})?")
+        _confirm(args, f"Submit {new.pilot.request_count} requests (worst case {fmt.usd_small(worst)})?")
         status = runner.submit(new_id)
     _emit_status(args, status)
     return EXIT_OK

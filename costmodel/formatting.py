@@ -9,9 +9,9 @@ scans the tree for hand-rolled money and share formats):
 
 - money in tables, the command line, reports, exports and messages: to the cent, `usd` → `$1,234.56`;
 - money on headline tiles, chart titles and annotations: whole dollars, `usd_whole` → `$1,235`;
-- sub-dollar amounts (one request, one pilot, a per-MTok price): `usd_small` keeps six decimals
-  below a cent (`$0.000072`), four below $1 (`$0.0123`) and cents above, so a fraction of a cent
-  never shows as `$0.00`;
+- sub-dollar amounts (one request, one pilot, a budget cap, a per-MTok price): `usd_small` keeps up to
+  six decimals below a cent (`$0.000072`), four below $1 (`$0.0123`) and cents above, so a fraction of
+  a cent never shows as `$0.00`;
 - a monthly amount carries its period: `per_month` → `$1,234.56/month`;
 - negative money puts the minus before the dollar sign (`−$1,234.56`, the typographic minus);
 - shares (savings share, success rate, growth): one decimal, `share` → `12.3%`; a change, signed
@@ -54,12 +54,16 @@ def usd_whole(amount_usd: float | None) -> str:
 
 
 def usd_small(amount_usd: float | None) -> str:
-    """Money that is often a fraction of a cent (one request, one pilot, a price per MTok): six decimals
-    below a cent (`$0.000072`), four below $1 (`$0.0123`), cents from $1 (`$12.50`); `–` for none [USD]."""
+    """Money that is often a fraction of a cent (one request, one pilot, a budget cap, a price per MTok): up to
+    six decimals below a cent (`$0.000072`, `$0.001`), up to four below $1 (`$0.0123`, `$0.50`), cents from $1
+    (`$12.50`); trailing zeros past the cents are dropped; `–` for none [USD]."""
     if amount_usd is None:
         return NONE
     size = abs(amount_usd)
-    return _money(amount_usd, 2 if size >= 1 or size == 0 else 4 if size >= 0.01 else 6)
+    text = _money(amount_usd, 2 if size >= 1 or size == 0 else 4 if size >= 0.01 else 6)
+    while "." in text and len(text.split(".")[1]) > 2 and text.endswith("0"):
+        text = text[:-1]
+    return text
 
 
 def per_month(amount_usd: float | None) -> str:

@@ -10,6 +10,7 @@ import argparse
 import json
 from typing import Any
 
+from costmodel import formatting as fmt
 from costmodel.turnaround import ObservedBatch, TurnaroundFit, calibration_curve, fit_turnaround
 from pilot.ledger import Ledger
 
@@ -101,7 +102,7 @@ def run(args: argparse.Namespace, ledger: Ledger) -> int:
             if not g.enough:
                 lines.append(f"  {g.group:<28} {g.batches:>7}  not enough data ({fit.min_batches} batches needed)")
                 continue
-            share = "—" if g.expired_share is None else f"{g.expired_share:.2%}"
+            share = fmt.probability(g.expired_share)
             lines.append(
                 f"  {g.group:<28} {g.batches:>7}  {_minutes(g.median_hours) + _ci(g.median_ci_hours):<26} "
                 f"{_minutes(g.p90_hours) + _ci(g.p90_ci_hours):<26} {share}"
@@ -110,6 +111,7 @@ def run(args: argparse.Namespace, ledger: Ledger) -> int:
         lines += ["", "  P(batch done within t): predicted vs observed"]
         curve = payload["calibration"]
         for point in curve[:: max(1, len(curve) // 8)]:
-            lines.append(f"    {point['hours'] * 60:>8.1f} min  {point['predicted']:>7.1%}  {point['observed']:>7.1%}")
+            predicted, observed = fmt.share(point["predicted"]), fmt.share(point["observed"])
+            lines.append(f"    {point['hours'] * 60:>8.1f} min  {predicted:>7}  {observed:>7}")
     print("\n".join(lines))
     return 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from costmodel._base import NonNegFloat, PosFloat, Share, StrictModel
-from costmodel.formatting import hours
+from costmodel.formatting import hours, share
 from costmodel.limits import WORST_CASE_PROCESSING_HOURS
 
 __all__ = ["BatchClock", "batch_clock"]
@@ -33,12 +33,12 @@ class BatchClock(StrictModel):
     """created_at + window: by then every request has a result [UTC]."""
 
     def describe(self) -> str:
-        """One line, e.g. `running 30 min of 24 h (2%); ends by 2026-11-22 10:00 UTC at the latest`."""
+        """One line, e.g. `running 30 min of 24 h (2.1%); ends by 2026-11-22 10:00 UTC at the latest`."""
         if self.ended:
             return f"ended after {hours(self.elapsed_hours)} of the {self.window_hours:g} h window"
         return (
             f"running {hours(self.elapsed_hours)} of {self.window_hours:g} h "
-            f"({self.window_share:.0%}); ends by {self.deadline:%Y-%m-%d %H:%M} UTC at the latest"
+            f"({share(self.window_share)}); ends by {self.deadline:%Y-%m-%d %H:%M} UTC at the latest"
         )
 
 

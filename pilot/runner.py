@@ -32,6 +32,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from costmodel import formatting as fmt
 from costmodel.prices import Catalog
 from pilot.api import (
     PermanentApiError,
@@ -410,7 +411,9 @@ class Runner:
         self._check_endpoint(pilot)
         worst = float(pilot.estimate.get("worst_case_batch_usd", float("inf")))
         if worst > pilot.budget_usd:
-            raise BudgetRefused(f"worst case ${worst:,.4f} exceeds the pilot's ${pilot.budget_usd:,.2f} budget")
+            raise BudgetRefused(
+                f"worst case {fmt.usd_small(worst)} exceeds the pilot's {fmt.usd_small(pilot.budget_usd)} budget"
+            )
         for part in self.ledger.parts(pilot_id):
             if part.state in ("pending", "creating"):
                 self._submit_part(pilot_id, part.part)

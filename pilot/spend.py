@@ -17,6 +17,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from costmodel import formatting as fmt
 from costmodel._base import NonNegFloat, StrictModel
 from costmodel.limits import INFERENCE_GEO_MULTIPLIERS, WEB_SEARCH_USD_PER_USE
 from costmodel.prices import Catalog, ModelPricing, UnknownModelError
@@ -216,24 +217,16 @@ class BudgetDecision(StrictModel):
     """One line for the user."""
 
 
-def _budget_text(budget_usd: float) -> str:
-    """The cap as the user typed it: cents, or more digits for sub-cent caps (never `$0.00` for $0.001)."""
-    text = f"{budget_usd:,.2f}"
-    if budget_usd > 0 and round(budget_usd, 2) != budget_usd:
-        text = f"{budget_usd:,.6f}".rstrip("0")
-    return f"${text}"
-
-
 def budget_decision(estimate: SpendEstimate, budget_usd: float) -> BudgetDecision:
     """Allow a submission only if its worst case (full max_tokens at batch prices) fits `budget_usd`."""
     if not math.isfinite(budget_usd) or budget_usd < 0:
         raise ValueError("budget_usd must be a finite amount of at least 0")
     worst = estimate.worst_case_batch_usd
     if worst <= budget_usd:
-        reason = f"worst case ${worst:,.4f} is within the {_budget_text(budget_usd)} budget"
+        reason = f"worst case {fmt.usd_small(worst)} is within the {fmt.usd_small(budget_usd)} budget"
         return BudgetDecision(allowed=True, budget_usd=budget_usd, worst_case_usd=worst, reason=reason)
     reason = (
-        f"worst case ${worst:,.4f} exceeds the {_budget_text(budget_usd)} budget: lower max_tokens, send fewer "
-        "requests, or raise the budget"
+        f"worst case {fmt.usd_small(worst)} exceeds the {fmt.usd_small(budget_usd)} budget: lower max_tokens, "
+        "send fewer requests, or raise the budget"
     )
     return BudgetDecision(allowed=False, budget_usd=budget_usd, worst_case_usd=worst, reason=reason)

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from costmodel.cost import FORMULAS, MONTHS_PER_YEAR
 from costmodel.finance import GROSS_MARGIN_FORMULA, LABEL_12X_THIS_MONTH, LABEL_NEXT_12_MONTHS
-from costmodel.formatting import usd
+from costmodel.formatting import per_month, share, usd
 from costmodel.uncertainty import Range
 from reports.safe import csv_text, safe_cell
 from reports.view import PortfolioView
@@ -204,7 +204,7 @@ def _ranges_intro(view: PortfolioView) -> list[str]:
     lines = [
         f"Ranges: P10 / P50 / P90 over the uncertain inputs ({r.draws:,} draws per workflow, seed {r.seed}; "
         "each workflow stays on its verdict)",
-        f"The plan saves cash in {r.probability_portfolio_saves:.0%} of draws",
+        f"The plan saves cash in {share(r.probability_portfolio_saves)} of draws",
     ]
     if r.monthly_growth is not None:
         lines.append(f"Monthly growth: {r.monthly_growth}")
@@ -237,7 +237,7 @@ def _uncertain_lines(view: PortfolioView) -> list[str]:
 def _figure_text(value: float | str, kind: Kind) -> str:
     if isinstance(value, str):
         return value
-    return usd(value) if kind == "usd" else f"{value:.1%}" if kind == "share" else f"{value:,.2f}"
+    return usd(value) if kind == "usd" else share(value) if kind == "share" else f"{value:,.2f}"
 
 
 def export_header(view: PortfolioView, *, generated: date) -> list[str]:
@@ -253,9 +253,9 @@ def export_header(view: PortfolioView, *, generated: date) -> list[str]:
         "Batch Planner: portfolio and finance",
         f"Generated: {generated.isoformat()}",
         f"Price source: {view.price_source.label()}",
-        f"Revenue: {usd(f.revenue_per_month_usd)}/month; COGS: {usd(f.cogs_per_month_usd)}/month; "
+        f"Revenue: {per_month(f.revenue_per_month_usd)}; COGS: {per_month(f.cogs_per_month_usd)}; "
         f"inference COGS: {inference}",
-        f"Volume growth: {f.monthly_growth:.1%} per month over {f.projection_months} months; "
+        f"Volume growth: {share(f.monthly_growth)} per month over {f.projection_months} months; "
         "fixed overheads do not grow",
         "Spend and savings are cash (what Anthropic bills plus overheads); the cost of waiting is an economic "
         "cost, not cash, shown apart; net benefit = cash savings − cost of waiting",
@@ -554,7 +554,7 @@ def export_report_markdown(view: PortfolioView, *, generated: date) -> str:
     if view.portfolio.projection:
         last = view.portfolio.projection[-1]
         lines.append(
-            f"- Over {len(view.portfolio.projection)} months at {view.finance.monthly_growth:.1%} growth per month: "
+            f"- Over {len(view.portfolio.projection)} months at {share(view.finance.monthly_growth)} growth per month: "
             f"{usd(last.cumulative_savings_usd)} cumulative cash savings"
         )
     lines += [
@@ -621,7 +621,7 @@ def _projection_svg(view: PortfolioView) -> list[str]:
     ]
     growth = view.finance.monthly_growth
     return [
-        f"<h2>Cash savings per month, next {len(months)} months at {growth:.1%} growth [USD]</h2>",
+        f"<h2>Cash savings per month, next {len(months)} months at {share(growth)} growth [USD]</h2>",
         f'<svg role="img" aria-label="cash savings per month" viewBox="0 0 {width:.0f} {height + 16:.0f}" '
         f'width="100%" xmlns="http://www.w3.org/2000/svg">',
         *rects,

@@ -12,6 +12,7 @@ from typing import Any
 
 import streamlit as st
 
+from costmodel import formatting as fmt
 from costmodel.uncertainty import UncertainWorkflow, with_distributions
 from costmodel.workflow import Workflow
 from ui import state, transitions
@@ -64,7 +65,7 @@ def pilot_measurement_offer(index: int, workflow: Workflow) -> None:
     tag = " · **SIMULATED** (sandbox results, not a measurement)" if origin.simulated else ""
     st.caption(
         f":material/science: A pilot measurement is available{f' ({origin.label})' if origin.label else ''}: "
-        f"{measurement.request_count:,} requests, success {measurement.success_rate:.1%}{tag}."
+        f"{measurement.request_count:,} requests, success {fmt.share(measurement.success_rate)}{tag}."
     )
 
     def details() -> bool:

@@ -35,6 +35,7 @@ from typing import Any
 
 import streamlit as st
 
+from costmodel import formatting as fmt
 from costmodel.apikeys import KeyFormatError, clean_api_key
 from ui import state
 
@@ -245,9 +246,9 @@ def month_refusal(
     if committed + worst_case_usd <= ceiling + 1e-12:
         return None
     return (
-        f"this pilot's worst case ${worst_case_usd:,.4f} would take this month's real-API pilots on this server "
-        f"to ${committed + worst_case_usd:,.2f}, over the operator's monthly ceiling of ${ceiling:,.2f} "
-        f"(${committed:,.2f} already committed): use a smaller sample set, wait until next month, "
+        f"this pilot's worst case {fmt.usd_small(worst_case_usd)} would take this month's real-API pilots on this "
+        f"server to {fmt.usd(committed + worst_case_usd)}, over the operator's monthly ceiling of {fmt.usd(ceiling)} "
+        f"({fmt.usd(committed)} already committed): use a smaller sample set, wait until next month, "
         "or ask the operator to raise max_spend_usd_per_month"
     )
 

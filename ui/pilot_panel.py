@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from costmodel import formatting as fmt
 from costmodel.formatting import hours
 from pilot.checks import OutputCheck
 from pilot.ledger import Ledger, default_ledger_path, open_private, private_dir
@@ -102,8 +103,9 @@ def target_picker(settings: OperatorSettings, identity: Identity) -> Target:
         st.info(sandbox_note, icon=":material/science:")
         return Target(simulated=True, api_key=SANDBOX_KEY, key_source="sandbox")
     st.caption(
-        f"Operator limits: a budget cap of at most ${settings.max_budget_usd_per_pilot:,.2f} per pilot, and "
-        f"${settings.max_spend_usd_per_month:,.2f} a month for the worst cases of all real-API pilots on this server."
+        f"Operator limits: a budget cap of at most {fmt.usd(settings.max_budget_usd_per_pilot)} per pilot, and "
+        f"{fmt.usd(settings.max_spend_usd_per_month)} a month for the worst cases of all real-API pilots on this "
+        "server."
     )
     if operator.auth_configured() and not identity.signed_in:
         st.warning(
@@ -166,7 +168,7 @@ def budget_input(target: Target, settings: OperatorSettings) -> float:
             step=1.0,
             key=key,
             help="Refuse if the worst case exceeds it"
-            + ("" if target.simulated else f" (the operator's ceiling is ${ceiling:,.2f} per pilot)"),
+            + ("" if target.simulated else f" (the operator's ceiling is {fmt.usd(ceiling)} per pilot)"),
         )
     )
 
@@ -258,8 +260,8 @@ def prepare_and_submit(runner: Any, settings: OperatorSettings, prepare: Callabl
             row = runner.ledger.pilot(pilot_id)
             worst_usd = float(row.estimate.get("worst_case_batch_usd", row.budget_usd))
             refusal = (
-                f"the budget cap ${row.budget_usd:,.2f} is over the operator's ceiling of "
-                f"${settings.max_budget_usd_per_pilot:,.2f} per pilot; lower it"
+                f"the budget cap {fmt.usd_small(row.budget_usd)} is over the operator's ceiling of "
+                f"{fmt.usd(settings.max_budget_usd_per_pilot)} per pilot; lower it"
                 if row.budget_usd > settings.max_budget_usd_per_pilot + 1e-12
                 else operator.month_refusal(runner.ledger, settings, worst_usd, datetime.now(UTC), excluding=pilot_id)
             )
@@ -426,10 +428,12 @@ def render_problems(result: ValidationResult) -> None:
 
 def render_estimate(estimate: SpendEstimate, decision: BudgetDecision) -> None:
     m1, m2, m3, m4 = st.columns(4)
-    m1.metric("Requests", f"{estimate.request_count:,}", help=f"{estimate.batch_count} batch(es)")
-    m2.metric("Input tokens", f"{estimate.input_tokens:,}", help=estimate.input_tokens_source)
-    m3.metric("Worst case (batch)", f"${estimate.worst_case_batch_usd:,.4f}", help="every request uses its max_tokens")
-    m4.metric("Budget", f"${decision.budget_usd:,.2f}")
+    m1.metric("Requests", fmt.count(estimate.request_count), help=f"{estimate.batch_count} batch(es)")
+    m2.metric("Input tokens", fmt.count(estimate.input_tokens), help=estimate.input_tokens_source)
+    m3.metric(
+        "Worst case (batch)", fmt.usd_small(estimate.worst_case_batch_usd), help="every request uses its max_tokens"
+    )
+    m4.metric("Budget", fmt.usd_small(decision.budget_usd))
     st.caption(f"Input tokens: {estimate.input_tokens_source}. Prices: {estimate.price_source}.")
     if decision.allowed:
         st.success(decision.reason.capitalize(), icon=":material/savings:")
@@ -467,11 +471,11 @@ def render_status(status: Any) -> None:
 
 def render_report(report: PilotReport) -> None:
     m1, m2, m3, m4 = st.columns(4)
-    m1.metric("First-pass success", f"{report.first_pass_success_rate:.1%}", help=report.output_check)
+    m1.metric("First-pass success", fmt.share(report.first_pass_success_rate), help=report.output_check)
     turnaround = max(report.turnaround_hours) if report.turnaround_hours else 0.0
     m2.metric("Turnaround", hours(turnaround), help="created → ended, longest batch")
-    m3.metric("Batch cost", f"${report.batch_cost_usd:,.4f}")
-    m4.metric("Savings vs sync", f"${report.savings_usd:,.4f}", f"{report.savings_share:.0%}")
+    m3.metric("Batch cost", fmt.usd_small(report.batch_cost_usd))
+    m4.metric("Savings vs sync", fmt.usd_small(report.savings_usd), fmt.share(report.savings_share))
     counts = pd.DataFrame([{"result": k, "count": v} for k, v in report.counts.items()])
     left, right = st.columns(2)
     left.dataframe(counts, hide_index=True, width="stretch")
@@ -479,10 +483,11 @@ def render_report(report: PilotReport) -> None:
     if not errors.empty:
         right.dataframe(errors, hide_index=True, width="stretch")
     st.caption(
-        f"Per succeeded request: {report.uncached_input_tokens_per_request:,.0f} uncached input, "
-        f"{report.cache_write_tokens_per_request:,.0f} cache-write, {report.cache_read_tokens_per_request:,.0f} "
-        f"cache-read and {report.output_tokens_per_request:,.0f} output tokens. Same usage at sync prices: "
-        f"${report.sync_cost_usd:,.4f}. {report.output_check}. Prices: {report.price_source}."
+        f"Per succeeded request: {fmt.count(report.uncached_input_tokens_per_request)} uncached input, "
+        f"{fmt.count(report.cache_write_tokens_per_request)} cache-write, "
+        f"{fmt.count(report.cache_read_tokens_per_request)} cache-read and "
+        f"{fmt.count(report.output_tokens_per_request)} output tokens. Same usage at sync prices: "
+        f"{fmt.usd_small(report.sync_cost_usd)}. {report.output_check}. Prices: {report.price_source}."
     )
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from costmodel import formatting as fmt
 from costmodel.samplesize import PilotSizeAdvice, pilot_size_advice
 from ui import state
 
@@ -80,9 +81,9 @@ def show(catalog: Catalog) -> None:
             requests_already=measurement.request_count if measurement is not None else 0,
         )
         basis = (
-            f"For **{workflow.name}** (first-pass success {workflow.success_rate:.0%} as planned)"
+            f"For **{workflow.name}** (first-pass success {fmt.share(workflow.success_rate)} as planned)"
             if workflow is not None
-            else f"No workflow chosen yet: an assumed {DEFAULT_EXPECTED_SUCCESS_RATE:.0%} first-pass success"
+            else f"No workflow chosen yet: an assumed {fmt.share(DEFAULT_EXPECTED_SUCCESS_RATE)} first-pass success"
         )
         st.info(f"{basis}: {advice.statement}.", icon=":material/science:")
         st.caption("Normal approximation to a binomial share, two-sided 90 %: n = 1.645² · p · (1 − p) / x².")

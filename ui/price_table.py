@@ -10,6 +10,7 @@ import streamlit as st
 
 from costmodel import formatting as fmt
 from costmodel.cost import CachingChoice, RequestCosts
+from costmodel.formatting import usd_small as small
 from costmodel.prices import ModelPricing, PriceSource, TokenPrices
 
 __all__ = ["PRICE_ROWS", "caching_lines", "price_dates", "render_prices"]
@@ -25,12 +26,8 @@ PRICE_ROWS: tuple[tuple[str, str], ...] = (
 _STRATEGY = {"none": "no caching", "5m": "5-minute cache", "1h": "1-hour cache"}
 
 
-def _mtok(value: float) -> str:
-    return f"${value:,.2f}" if value >= 0.1 or value == 0 else f"${value:,.4f}"
-
-
 def _table(sync: TokenPrices, batch: TokenPrices) -> str:
-    rows = [f"| {label} | {_mtok(getattr(sync, f))} | {_mtok(getattr(batch, f))} |" for label, f in PRICE_ROWS]
+    rows = [f"| {label} | {small(getattr(sync, f))} | {small(getattr(batch, f))} |" for label, f in PRICE_ROWS]
     return "\n".join(["| $/MTok | Sync | Batch |", "|---|---:|---:|", *rows])
 
 
@@ -38,20 +35,15 @@ def _request_table(rc: RequestCosts, steps: int) -> str:
     lines = [
         "| One request | Sync | Batch |",
         "|---|---:|---:|",
-        f"| Uncached input | {fmt.usd(rc.sync_uncached_input_usd)} | {fmt.usd(rc.batch_uncached_input_usd)} |",
-        f"| Cache writes + reads | {fmt.usd(rc.sync_cache_usd)} | {fmt.usd(rc.batch_cache_usd)} |",
-        f"| Output | {fmt.usd(rc.sync_output_usd)} | {fmt.usd(rc.batch_output_usd)} |",
-        f"| Per-use fees | {fmt.usd(rc.sync_fees_usd)} | {fmt.usd(rc.batch_fees_usd)} |",
-        f"| **Total, one request** | **{_cents(rc.sync_usd)}** | **{_cents(rc.batch_usd)}** |",
+        f"| Uncached input | {small(rc.sync_uncached_input_usd)} | {small(rc.batch_uncached_input_usd)} |",
+        f"| Cache writes + reads | {small(rc.sync_cache_usd)} | {small(rc.batch_cache_usd)} |",
+        f"| Output | {small(rc.sync_output_usd)} | {small(rc.batch_output_usd)} |",
+        f"| Per-use fees | {small(rc.sync_fees_usd)} | {small(rc.batch_fees_usd)} |",
+        f"| **Total, one request** | **{small(rc.sync_usd)}** | **{small(rc.batch_usd)}** |",
     ]
     if steps > 1:
-        lines.append(f"| One item ({steps} steps) | {_cents(rc.sync_usd * steps)} | {_cents(rc.batch_usd * steps)} |")
+        lines.append(f"| One item ({steps} steps) | {small(rc.sync_usd * steps)} | {small(rc.batch_usd * steps)} |")
     return "\n".join(lines)
-
-
-def _cents(amount_usd: float) -> str:
-    """Small amounts keep four decimals: a request often costs a fraction of a cent."""
-    return f"${amount_usd:,.4f}" if abs(amount_usd) < 1 else fmt.usd(amount_usd)
 
 
 def caching_lines(rc: RequestCosts) -> list[str]:
@@ -89,7 +81,7 @@ def render_prices(pricing: ModelPricing, rc: RequestCosts, *, steps: int) -> Non
     if tier is not None:
         st.caption(
             f"Above {tier.threshold_input_tokens:,} input tokens per request the long-context rates apply: "
-            f"input {_mtok(tier.sync.input_usd_per_mtok)} sync / {_mtok(tier.batch.input_usd_per_mtok)} batch, "
-            f"output {_mtok(tier.sync.output_usd_per_mtok)} / {_mtok(tier.batch.output_usd_per_mtok)}."
+            f"input {small(tier.sync.input_usd_per_mtok)} sync / {small(tier.batch.input_usd_per_mtok)} batch, "
+            f"output {small(tier.sync.output_usd_per_mtok)} / {small(tier.batch.output_usd_per_mtok)}."
         )
     st.markdown("\n".join(f"- {line}" for line in caching_lines(rc)))

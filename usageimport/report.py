@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
+from costmodel import formatting as fmt
 from reports.safe import csv_text
 from usageimport.analysis import Analysis
 from usageimport.summary import GroupTotals, PlanVsActualRow
@@ -23,10 +24,6 @@ def day_label(day: int | None) -> str:
     return "" if day is None else (_EPOCH + timedelta(days=day)).isoformat()
 
 
-def _money(value: float | None) -> str:
-    return "" if value is None else f"{value:,.2f}"
-
-
 def _group_table(title: str, groups: Sequence[GroupTotals], total: GroupTotals | None) -> list[str]:
     has_billed = any(g.billed_usd is not None for g in groups) or (total is not None and total.billed_usd is not None)
     head = f"{title:<30} {'actual $':>14} {'of which batch $':>17} {'batch what-if $':>16} {'savings $':>14}"
@@ -35,11 +32,11 @@ def _group_table(title: str, groups: Sequence[GroupTotals], total: GroupTotals |
     lines = [head, "-" * len(head)]
     for g in [*groups, *([total] if total is not None else [])]:
         row = (
-            f"{g.key:<30} {_money(g.actual_usd):>14} {_money(g.batch_usd):>17} "
-            f"{_money(g.whatif_usd):>16} {_money(g.savings_usd):>14}"
+            f"{g.key:<30} {fmt.usd(g.actual_usd):>14} {fmt.usd(g.batch_usd):>17} "
+            f"{fmt.usd(g.whatif_usd):>16} {fmt.usd(g.savings_usd):>14}"
         )
         if has_billed:
-            row += f" {_money(g.billed_usd):>14} {_money(g.billed_difference_usd):>16}"
+            row += f" {fmt.usd(g.billed_usd):>14} {fmt.usd(g.billed_difference_usd):>16}"
         lines.append(row)
     return lines
 
@@ -62,8 +59,8 @@ def analysis_text(analysis: Analysis, plan_rows: Sequence[PlanVsActualRow] | Non
     if s.total.actual_usd > 0:
         lines.append("")
         lines.append(
-            f"Batch what-if: ${s.total.whatif_usd:,.2f} instead of ${s.total.actual_usd:,.2f} "
-            f"(savings ${s.total.savings_usd:,.2f}, {s.total.savings_share:.1%})"
+            f"Batch what-if: {fmt.usd(s.total.whatif_usd)} instead of {fmt.usd(s.total.actual_usd)} "
+            f"(savings {fmt.usd(s.total.savings_usd)}, {fmt.share(s.total.savings_share)})"
         )
     if s.fast_rows or s.geo_rows:
         lines.append(
@@ -78,7 +75,8 @@ def analysis_text(analysis: Analysis, plan_rows: Sequence[PlanVsActualRow] | Non
         for name, rows in sorted(s.unknown_models.items()):
             lines.append(f"Unknown model {name!r}: {rows:,} rows not priced (not in the totals)")
     if s.billed_unmatched_usd:
-        lines.append(f"Billed amounts without a known model (in the billed total only): ${s.billed_unmatched_usd:,.2f}")
+        unmatched = fmt.usd(s.billed_unmatched_usd)
+        lines.append(f"Billed amounts without a known model (in the billed total only): {unmatched}")
     if r.other_tier_values:
         values = ", ".join(f"{k!r} ({v:,} rows)" for k, v in sorted(r.other_tier_values.items()))
         lines.append(f"Other service tiers, priced at standard rates and not moved to batch: {values}")
@@ -92,22 +90,18 @@ def analysis_text(analysis: Analysis, plan_rows: Sequence[PlanVsActualRow] | Non
     return "\n".join(lines)
 
 
-def _pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:+.0%}"
-
-
 def _plan_table(rows: Sequence[PlanVsActualRow]) -> list[str]:
     head = (
-        f"{'Plan vs actual (per month)':<30} {'plan req':>11} {'actual req':>11} {'Δ':>6} "
-        f"{'plan $':>12} {'actual $':>12} {'Δ':>6}  flag"
+        f"{'Plan vs actual (per month)':<30} {'plan req':>11} {'actual req':>11} {'Δ':>7} "
+        f"{'plan $':>12} {'actual $':>12} {'Δ':>7}  flag"
     )
     lines = [head, "-" * len(head)]
     for r in rows:
-        actual_req = "n/a" if r.actual_requests_per_month is None else f"{r.actual_requests_per_month:,.0f}"
+        actual_req = fmt.count(r.actual_requests_per_month)
         lines.append(
-            f"{r.workflow[:30]:<30} {r.planned_requests_per_month:>11,.0f} {actual_req:>11} "
-            f"{_pct(r.volume_deviation):>6} {r.planned_spend_per_month_usd:>12,.2f} "
-            f"{r.actual_spend_per_month_usd:>12,.2f} {_pct(r.spend_deviation):>6}  "
+            f"{r.workflow[:30]:<30} {fmt.count(r.planned_requests_per_month):>11} {actual_req:>11} "
+            f"{fmt.change(r.volume_deviation):>7} {fmt.usd(r.planned_spend_per_month_usd):>12} "
+            f"{fmt.usd(r.actual_spend_per_month_usd):>12} {fmt.change(r.spend_deviation):>7}  "
             f"{'OFF >20 %' if r.flagged else 'ok'}" + ("" if r.matched_by != "none" else "  (no matching usage)")
         )
     return lines

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import numpy.typing as npt
 
+from costmodel import formatting as fmt
 from costmodel._base import StrictModel
 from costmodel.limits import INFERENCE_GEO_MULTIPLIERS, WEB_SEARCH_USD_PER_USE
 from costmodel.prices import Catalog
@@ -287,7 +288,8 @@ def summarize(
         f"inference_geo us rows pay {INFERENCE_GEO_MULTIPLIERS['us']:g}× on tokens (not on web search) "
         "on models that support it"
     )
-    notes.append(f"web search at ${WEB_SEARCH_USD_PER_USE * 1000:g} per 1,000 searches on both APIs (no batch rate)")
+    search_usd = fmt.usd(WEB_SEARCH_USD_PER_USE * 1000)
+    notes.append(f"web search at {search_usd} per 1,000 searches on both APIs (no batch rate)")
     notes.append(
         "long-context prices: per request from its total input for request logs; for aggregated report rows "
         "from the report's context_window where given, else base prices"
@@ -334,7 +336,7 @@ def _warnings(priced: PricedUsage, unknown_rows: int, unknown_usd: float, unknow
     if unknown_rows:
         out.append(
             f"tier unknown: {unknown_rows:,} row{'s' if unknown_rows != 1 else ''} "
-            f"({unknown_share:.1%} of spend, ${unknown_usd:,.2f}) have no service tier: "
+            f"({fmt.share(unknown_share)} of spend, {fmt.usd(unknown_usd)}) have no service tier: "
             "priced at standard rates, not discounted, not moved to batch; if they ran on batch their actual cost "
             "is half that. Import a source with the service tier to price them exactly"
         )

@@ -480,5 +480,5 @@ def test_the_cli_estimate_names_search_fees_and_the_assumption_behind_them(capsy
     source = write_jsonl(tmp_path / "search.jsonl", [request])
     assert cli.main(["estimate", str(source)]) == 0
     out = capsys.readouterr().out
-    assert "web search fees: $0.0200 (2 searches" in out
+    assert "web search fees: $0.02 (2 searches" in out  # formatting.usd_small
     assert "assumes a web search adds at most 25,000 input tokens" in out

@@ -307,7 +307,7 @@ def test_batch_clock_is_a_function_of_now() -> None:
     created = datetime(2026, 11, 21, 10, tzinfo=UTC)
     running = batch_clock(created, created + timedelta(hours=6))
     assert (running.elapsed_hours, running.remaining_hours, running.window_share, running.ended) == (6, 18, 0.25, False)
-    assert "running 6 h of 24 h (25%); ends by 2026-11-22 10:00" in running.describe()
+    assert "running 6 h of 24 h (25.0%); ends by 2026-11-22 10:00" in running.describe()
     assert batch_clock(created, created + timedelta(minutes=3)).describe().startswith("running 3 min")
     assert batch_clock(created, created + timedelta(seconds=20)).describe().startswith("running 20 s")
 
