@@ -22,6 +22,7 @@ from typing import Literal
 
 from pydantic import model_validator
 
+from costmodel import formatting as fmt
 from costmodel._base import NonNegFloat, PosFloat, StrictModel
 from costmodel.limits import BATCH_TIER_LIMITS, BATCH_TIER_LIMITS_AS_OF, BATCH_TIER_LIMITS_SOURCE
 from costmodel.sla import CLOCK_FRIENDLY_INTERVALS_HOURS, SlaInputs, SlaPlan, batches_for, lognormal_sigma
@@ -309,7 +310,7 @@ def spend_cap_warning(
         monthly_spend_cap_usd=cap,
         cap_reached_on_day=day,
         message=(
-            f"planned spend ${monthly_spend_usd:,.2f}/month exceeds the {limits.tier} tier's ${cap:,.2f} monthly "
+            f"planned spend {fmt.per_month(monthly_spend_usd)} exceeds the {limits.tier} tier's {fmt.usd(cap)} monthly "
             f"spend cap: it is reached on day {day} of a {days_in_month}-day month, and then the whole API, "
             "batches included, pauses until 00:00 UTC on the 1st (429 enforced_spend_limit_reached); "
             "move to a higher tier or ask Anthropic for a higher limit"

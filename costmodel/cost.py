@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from costmodel import formatting as fmt
 from costmodel._base import Api, StrictModel
 from costmodel.limits import (
     BATCH_OUTPUT_BETA,
@@ -430,9 +431,9 @@ def break_even_success_rate(workflow: Workflow, c_sync: float, c_batch: float) -
     s = (lo + hi) / 2
     # with failures on sync too and batch retries, savings can rise as s falls: then batch pays only below s
     statement = (
-        f"batch pays while the first-pass success rate stays above {s:.1%}"
+        f"batch pays while the first-pass success rate stays above {fmt.share(s)}"
         if pays_above
-        else f"batch pays only while the first-pass success rate stays below {s:.1%}"
+        else f"batch pays only while the first-pass success rate stays below {fmt.share(s)}"
     )
     return BreakEven(success_rate=s, status="crosses", statement=statement)
 
@@ -447,7 +448,7 @@ def _caching_note(sync: CachingChoice | None, batch: CachingChoice | None) -> st
         return f"{label[c.strategy]} ({'cheapest at its hit rate' if c.chosen_by == 'cheapest' else 'as set'})"
 
     pays = ", ".join(
-        f"{h:.1%} ({ttl} TTL)" for ttl, h in batch.break_even_hit_rate.items() if h is not None and h < 1
+        f"{fmt.share(h)} ({ttl} TTL)" for ttl, h in batch.break_even_hit_rate.items() if h is not None and h < 1
     )
     return f"caching: sync {how(sync)}, batch {how(batch)}; caching pays in batch above a hit rate of {pays or 'never'}"
 
@@ -480,7 +481,7 @@ def _assumptions(workflow: Workflow, pricing: ModelPricing, rc: RequestCosts | N
     notes = [
         f"model {pricing.display_name} ({pricing.model_id}); prices: {pricing.source.label()}",
         (
-            f"batch prices are the published batch rates ({pricing.batch_discount:.0%} off)"
+            f"batch prices are the published batch rates ({fmt.share(pricing.batch_discount)} off)"
             if pricing.batch_rate_published
             else f"no published batch rate: batch = standard × {1 - pricing.batch_discount:g} (assumed discount)"
         ),
@@ -489,13 +490,14 @@ def _assumptions(workflow: Workflow, pricing: ModelPricing, rc: RequestCosts | N
         f"per request: {w.input_tokens:,.0f} input tokens ({w.cached_input_tokens:,.0f} cacheable), "
         f"{w.output_tokens:,.0f} output tokens"
         + (f" + {w.thinking_tokens:,.0f} thinking tokens billed as output" if w.thinking_tokens else ""),
-        f"cache hit rate {w.cache_hit_rate:.0%} sync, {w.batch_cache_hit_rate:.0%} batch"
+        f"cache hit rate {fmt.share(w.cache_hit_rate)} sync, {fmt.share(w.batch_cache_hit_rate)} batch"
         + (
             " (assumed: the floor of Anthropic's documented 30-98 % best-effort band; a pilot measures it)"
             if w.batch_cache_hit_rate_assumed
             else ""
         ),
-        f"first-pass success rate {w.success_rate:.1%}; failed attempts billed at {w.billed_failure_share:.0%}",
+        f"first-pass success rate {fmt.share(w.success_rate)}; "
+        f"failed attempts billed at {fmt.share(w.billed_failure_share)}",
         (
             "first-pass failures rerun synchronously"
             if w.retry_route == "sync"
@@ -518,8 +520,9 @@ def _assumptions(workflow: Workflow, pricing: ModelPricing, rc: RequestCosts | N
         )
     if w.web_searches_per_request:
         notes.append(
-            f"{w.web_searches_per_request:g} web search(es) per request at ${WEB_SEARCH_USD_PER_USE * 1000:g} per "
-            "1,000 on both APIs (no batch discount, no data-residency multiplier)"
+            f"{w.web_searches_per_request:g} web search(es) per request at "
+            f"{fmt.usd(WEB_SEARCH_USD_PER_USE * 1000)} per 1,000 on both APIs (no batch discount, no data-residency "
+            "multiplier)"
         )
     if w.code_execution_hours_per_request:
         notes.append(
@@ -527,7 +530,7 @@ def _assumptions(workflow: Workflow, pricing: ModelPricing, rc: RequestCosts | N
             + (
                 "free alongside web search"
                 if w.web_searches_per_request
-                else f"(5-minute minimum) at ${CODE_EXECUTION_USD_PER_HOUR:g}/h after "
+                else f"(5-minute minimum) at {fmt.usd_small(CODE_EXECUTION_USD_PER_HOUR)}/h after "
                 f"{CODE_EXECUTION_FREE_HOURS_PER_MONTH:,.0f} free hours/month, all counted to this workflow"
             )
         )
@@ -544,13 +547,14 @@ def _assumptions(workflow: Workflow, pricing: ModelPricing, rc: RequestCosts | N
         )
     if w.hourly_rate_usd and (w.refinement_hours or w.ops_hours_per_month):
         notes.append(
-            f"overheads at ${w.hourly_rate_usd:,.0f}/h: {w.refinement_hours:g} h refinement over "
+            f"overheads at {fmt.usd(w.hourly_rate_usd)}/h: {w.refinement_hours:g} h refinement over "
             f"{w.amortize_months:g} months, {w.ops_hours_per_month:g} h/month operations"
         )
     if w.delay_cost_per_item_hour_usd:
         notes.append(
-            f"waiting costs ${w.delay_cost_per_item_hour_usd:g} per item-hour × {w.batch_wait_hours:g} h extra "
-            "latency: an economic cost, not cash; kept out of batch spend and weighed in the net benefit"
+            f"waiting costs {fmt.usd_small(w.delay_cost_per_item_hour_usd)} per item-hour × "
+            f"{w.batch_wait_hours:g} h extra latency: an economic cost, not cash; kept out of batch spend and weighed "
+            "in the net benefit"
         )
     return tuple(notes)
 

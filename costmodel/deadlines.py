@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import field_validator, model_validator
 
+from costmodel import formatting as fmt
 from costmodel._base import StrictModel
 from costmodel.capacity import BatchTierLimits, QueueCheck, check_queue
 from costmodel.sla import SlaInputs, lognormal_sigma
@@ -548,8 +549,8 @@ def plan_calendar(
         f"guaranteed: the day's last arrival, every round taking {w:g} h (the API's guarantee), {r} round(s), "
         f"{d:g} h downstream, {m:g} h margin",
         f"typical turnaround: lognormal with median {turnaround.median_processing_hours:g} h and p90 "
-        f"{turnaround.p90_processing_hours:g} h, capped at {w:g} h; {turnaround.expired_share:.2%} expire and go "
-        "again at the next submission",
+        f"{turnaround.p90_processing_hours:g} h, capped at {w:g} h; {fmt.probability(turnaround.expired_share)} "
+        "expire and go again at the next submission",
         "later rounds (batch retries, tool turns) are resubmitted at the next scheduled submission",
         f"{samples:,} simulated items over {days} days from {start.isoformat()} (daylight-saving changes in that "
         "span included)",

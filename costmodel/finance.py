@@ -17,6 +17,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from costmodel import formatting as fmt
 from costmodel._base import NonNegFloat, StrictModel
 from costmodel.capacity import CapacitySettings, PortfolioQueue, SpendCapWarning, portfolio_queue, spend_cap_warning
 from costmodel.recommend import WorkflowResult
@@ -71,8 +72,8 @@ class FinanceInputs(StrictModel):
         inference = self.inference_cogs_per_month_usd
         if inference is not None and inference > self.cogs_per_month_usd:
             raise ValueError(
-                f"inference_cogs_per_month_usd (${inference:,.2f}) is above cogs_per_month_usd "
-                f"(${self.cogs_per_month_usd:,.2f}): inference is part of COGS; raise COGS or lower inference"
+                f"inference_cogs_per_month_usd ({fmt.usd(inference)}) is above cogs_per_month_usd "
+                f"({fmt.usd(self.cogs_per_month_usd)}): inference is part of COGS; raise COGS or lower inference"
             )
         return self
 
@@ -214,10 +215,12 @@ def margin_impact(
     modelled = savings_share * sync_cost_per_month_usd if savings_per_month_usd is None else savings_per_month_usd
     if finance.margin_mode == "modelled":
         saved = min(modelled, inference)
-        formula = f"COGS after = ${cogs:,.2f} − modelled savings ${saved:,.2f}"
+        formula = f"COGS after = {fmt.usd(cogs)} − modelled savings {fmt.usd(saved)}"
     else:
         saved = inference * savings_share
-        formula = f"COGS after = ${cogs:,.2f} − {savings_share:.2%} savings share × inference ${inference:,.2f}"
+        formula = (
+            f"COGS after = {fmt.usd(cogs)} − {fmt.share(savings_share)} savings share × inference {fmt.usd(inference)}"
+        )
     inference_after = inference - saved
     cogs_after = cogs - saved
     return MarginImpact(
@@ -230,7 +233,7 @@ def margin_impact(
         gross_margin_after=(revenue - cogs_after) / revenue,
         mode=finance.margin_mode,
         mode_label=MARGIN_MODE_LABELS[finance.margin_mode],
-        formula=f"{formula} = ${cogs_after:,.2f}; {GROSS_MARGIN_FORMULA}",
+        formula=f"{formula} = {fmt.usd(cogs_after)}; {GROSS_MARGIN_FORMULA}",
     )
 
 

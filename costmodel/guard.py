@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from costmodel import formatting as fmt
 from costmodel._base import NonNegFloat, StrictModel
 from costmodel.sla import SlaInputs, lognormal_sigma, next_submission_hours
 
@@ -148,7 +149,7 @@ def plan_guard(
         reason = (
             f"{cutoff_hours:g} h after each submission, whatever has not finished is cancelled and sent "
             f"synchronously ({sync_drain_hours:g} h drain + {buffer_hours:g} h buffer before the deadline): "
-            f"{p:.2%} of items are rescued in the typical case"
+            f"{fmt.probability(p)} of items are rescued in the typical case"
         )
     return DeadlineGuard(
         rescue_cutoff_hours=cutoff_hours,
@@ -165,7 +166,8 @@ def plan_guard(
             "cancelled batch requests are not billed; for more than one round, earlier rounds were billed "
             "(not counted: a small understatement)",
             f"turnaround as in the plan (lognormal median {inputs.median_processing_hours:g} h, p90 "
-            f"{inputs.p90_processing_hours:g} h, {inputs.expired_share:.2%} expire); {samples:,} simulated items",
+            f"{inputs.p90_processing_hours:g} h, {fmt.probability(inputs.expired_share)} expire); "
+            f"{samples:,} simulated items",
         ),
     )
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from costmodel import formatting as fmt
 from costmodel._base import StrictModel
 from costmodel.capacity import CapacitySettings, QueueCheck, check_queue, plan_with_queue
 from costmodel.cost import Comparison, compare
@@ -115,24 +116,24 @@ def recommend(
     rescues = (
         ""
         if guard is None
-        else f"the deadline guard's rescues (+${rescue_extra:,.2f}: {guard.rescue_probability:.2%} of items "
-        "run synchronously)"
+        else f"the deadline guard's rescues (+{fmt.usd(rescue_extra)}: "
+        f"{fmt.probability(guard.rescue_probability)} of items run synchronously)"
     )
     if net_benefit <= 0:
         blockers.append(
-            f"batch would cost ${-net_benefit:,.2f}/month more than sync{' with ' + rescues if rescues else ''} "
+            f"batch would cost {fmt.per_month(-net_benefit)} more than sync{' with ' + rescues if rescues else ''} "
             + (
-                f"(cash ${batch_cash:,.2f} + waiting ${waiting:,.2f} vs ${sync_total:,.2f})"
+                f"(cash {fmt.usd(batch_cash)} + waiting {fmt.usd(waiting)} vs {fmt.usd(sync_total)})"
                 if waiting
-                else f"(${batch_cash:,.2f} vs ${sync_total:,.2f})"
+                else f"({fmt.usd(batch_cash)} vs {fmt.usd(sync_total)})"
             )
         )
     else:
         savings = c.net_savings_per_month_usd - rescue_extra
         notes.append(
-            f"batch saves ${savings:,.2f}/month cash ({savings / sync_total if sync_total else 0:.0%}) after "
+            f"batch saves {fmt.per_month(savings)} cash ({fmt.share(savings / sync_total if sync_total else 0)}) after "
             + (f"resubmissions, overheads and {rescues}" if rescues else "resubmissions and overheads")
-            + (f"; net of ${waiting:,.2f} cost of waiting, ${net_benefit:,.2f}" if waiting else "")
+            + (f"; net of {fmt.usd(waiting)} cost of waiting, {fmt.usd(net_benefit)}" if waiting else "")
         )
     if guard is not None:
         notes.append(f"deadline guard: {guard.reason}; the verdict weighs the expected cost including rescues")
@@ -154,7 +155,7 @@ def recommend(
             "where batching rarely pays for its overhead"
         )
     if c.break_even.status == "crosses" and c.break_even.success_rate is not None:
-        notes.append(f"break-even first-pass success rate {c.break_even.success_rate:.1%}")
+        notes.append(f"break-even first-pass success rate {fmt.share(c.break_even.success_rate)}")
     notes = [n for n in notes if n]
 
     if blockers:
@@ -171,8 +172,8 @@ def recommend(
         return Recommendation(
             verdict="hybrid",
             reasons=(
-                f"{workflow.urgent_share:.0%} of items are urgent and stay sync; the rest go batch, "
-                f"saving ${sync_total - hybrid:,.2f}/month cash",
+                f"{fmt.share(workflow.urgent_share)} of items are urgent and stay sync; the rest go batch, "
+                f"saving {fmt.per_month(sync_total - hybrid)} cash",
                 *notes,
             ),
             planned_cost_per_month_usd=hybrid,

@@ -113,16 +113,11 @@ def tornado(sim: Simulation) -> Tornado:
 
 
 def _span(spec: FieldSpec, lo: float, hi: float) -> str:
-    """`91–97 %`, `600–1,100 tokens`."""
+    """`91.0%–97.0%`, `600–1,100 tokens`."""
     if spec.unit == "share":
-        return f"{_pct(lo)}–{_pct(hi)} %"
+        return f"{spec.format(lo)}–{spec.format(hi)}"
     lo_text, hi_text = spec.format(lo).split(" ", 1), spec.format(hi)
     return f"{lo_text[0]}–{hi_text}"
-
-
-def _pct(value: float) -> str:
-    percent = value * 100
-    return f"{percent:.0f}" if abs(percent - round(percent)) < 0.05 or abs(percent) >= 10 else f"{percent:.1f}"
 
 
 def _source(d: Any) -> str:

@@ -322,7 +322,8 @@ def plan_submissions(
         f"worst case: every batch round takes the full {w:g} h (the API's guarantee), {r} round(s) per item",
         f"downstream {d:g} h, safety margin {m:g} h",
         f"typical turnaround: lognormal with median {inputs.median_processing_hours:g} h and p90 "
-        f"{inputs.p90_processing_hours:g} h, capped at {w:g} h; {inputs.expired_share:.2%} expire and go again",
+        f"{inputs.p90_processing_hours:g} h, capped at {w:g} h; "
+        f"{formatting.probability(inputs.expired_share)} expire and go again",
         "arrivals spread evenly over each interval; an item waits for the next submission",
         "later rounds (batch retries, tool turns) and expired requests are resubmitted at the next scheduled "
         "submission after the previous round ends"

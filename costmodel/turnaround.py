@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import Field
 
+from costmodel import formatting as fmt
 from costmodel._base import StrictModel
 from costmodel.sla import Z90, lognormal_sigma
 
@@ -185,13 +186,13 @@ def fit_turnaround(
         message = (
             f"learned from {overall.batches} ended batches ({overall.requests:,} requests): median "
             f"{median * 60:.1f} min (95 % CI {m_low * 60:.1f}–{m_high * 60:.1f}), p90 {p90 * 60:.1f} min "
-            f"(95 % CI {p_low * 60:.1f}–{p_high * 60:.1f}), expired {share:.2%}"
+            f"(95 % CI {p_low * 60:.1f}–{p_high * 60:.1f}), expired {fmt.probability(share)}"
         )
     else:
         message = (
             f"not enough data: {overall.batches} ended batch(es), {min_batches} needed; the defaults remain "
             f"(median {DEFAULT_TURNAROUND[0] * 60:g} min, p90 {DEFAULT_TURNAROUND[1] * 60:g} min, "
-            f"expired {DEFAULT_TURNAROUND[2]:.1%}: published observations, not measurements)"
+            f"expired {fmt.probability(DEFAULT_TURNAROUND[2])}: published observations, not measurements)"
         )
     return TurnaroundFit(
         overall=overall,

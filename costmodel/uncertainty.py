@@ -41,6 +41,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BeforeValidator, Field, TypeAdapter, ValidationError, model_validator
 
+from costmodel import formatting
 from costmodel._base import MAX_MAGNITUDE, StrictModel
 from costmodel.cost import Comparison, compare, monthly_figures, request_costs
 from costmodel.prices import ModelPricing
@@ -117,10 +118,9 @@ class FieldSpec:
     """How values print: `share` as %, the rest as numbers with the unit."""
 
     def format(self, value: float) -> str:
-        """The value as a reader would say it (`91 %`, `1,100 tokens`, `0.5 h`)."""
+        """The value as a reader would say it (`91.0%`, `1,100 tokens`, `0.5 h`); shares as costmodel.formatting."""
         if self.unit == "share":
-            percent = value * 100
-            return f"{percent:.0f} %" if abs(percent - round(percent)) < 0.05 else f"{percent:.1f} %"
+            return formatting.share(value)
         if self.unit == "hours":
             return f"{value:.2g} h"
         return f"{value:,.0f} {self.unit}"

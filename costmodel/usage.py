@@ -39,6 +39,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import Field
 
+from costmodel import formatting as fmt
 from costmodel._base import Share, StrictModel, SuccessRate
 from costmodel.limits import INFERENCE_GEO_MULTIPLIERS, WEB_SEARCH_USD_PER_USE
 from costmodel.prices import Catalog, ModelPricing
@@ -204,12 +205,13 @@ class WhatIfAssumptions(StrictModel):
 
     def describe(self) -> tuple[str, ...]:
         """The assumptions in words, for footnotes, exports and CLI JSON."""
-        notes = [f"batchable share of standard-tier traffic: {self.batchable_share:.0%}"]
-        notes += [f"batchable share for model {k}: {v:.0%}" for k, v in sorted(self.batchable_share_by_model.items())]
-        notes += [f"batchable share for tag {k}: {v:.0%}" for k, v in sorted(self.batchable_share_by_tag.items())]
+        notes = [f"batchable share of standard-tier traffic: {fmt.share(self.batchable_share)}"]
+        by_model, by_tag = sorted(self.batchable_share_by_model.items()), sorted(self.batchable_share_by_tag.items())
+        notes += [f"batchable share for model {k}: {fmt.share(v)}" for k, v in by_model]
+        notes += [f"batchable share for tag {k}: {fmt.share(v)}" for k, v in by_tag]
         notes.append(
-            f"first-pass success rate {self.success_rate:.1%}; "
-            f"failed attempts billed at {self.billed_failure_share:.0%}"
+            f"first-pass success rate {fmt.share(self.success_rate)}; "
+            f"failed attempts billed at {fmt.share(self.billed_failure_share)}"
         )
         notes.append(
             "first-pass failures rerun synchronously"

@@ -115,5 +115,5 @@ def test_downloads_carry_the_ranges_and_the_uncertain_inputs(downloads: dict[str
     assert s.p90 is not None
     report = built(downloads, "pf_report")
     assert f"${s.p10:,.2f} – ${s.p90:,.2f}" in report
-    assert "first-pass success: triangular 90 % – 98 %, most likely 95 %" in report
+    assert "first-pass success: triangular 90.0% – 98.0%, most likely 95.0%" in report
     assert "P(batch saves) (share)" in built(downloads, "pf_csv")

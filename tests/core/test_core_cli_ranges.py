@@ -73,7 +73,9 @@ def test_recommend_names_the_decisive_input_and_ranges_the_sla_risk(capsys: pyte
                  "--max-miss-probability", "0.5", "--safety-margin-hours", "0",
                  "--median-processing-hours", "0.2:1")  # fmt: skip
     assert data["verdict"] == "batch"
-    assert data["reasons"][-1] == "batch pays unless first-pass success falls below 88 %; your pilot puts it at 92–96 %"
+    assert data["reasons"][-1] == (
+        "batch pays unless first-pass success falls below 88.0%; your pilot puts it at 92.4%–96.5%"
+    )
     assert data["comparison"]["net_savings_per_month_usd_range"]["p50"] == pytest.approx(57.35, abs=1.5)
     planned = data["planned_savings_per_month_usd_range"]
     assert planned["p10"] < planned["p90"]

@@ -28,7 +28,7 @@ def _preset_result(stem: str, catalog: Any):  # type: ignore[no-untyped-def]
         ("weekly-security-audit", "batch", "batch saves"),
         ("overnight-tech-debt-report", "batch", "batch saves"),
         ("iterative-code-review", "sync", "6-turn client-side tool loop"),
-        ("support-analytics", "hybrid", "15% of items are urgent"),
+        ("support-analytics", "hybrid", "15.0% of items are urgent"),
     ],
 )
 def test_reference_verdicts(stem: str, verdict: str, decisive: str, catalog: Any) -> None:
@@ -60,7 +60,7 @@ def test_plain_check_workflow_goes_batch(catalog: Any) -> None:
     assert rec.verdict == "batch"
     assert rec.planned_cost_per_month_usd == pytest.approx(427.5)
     assert rec.planned_savings_per_month_usd == pytest.approx(427.5)
-    assert "batch saves $427.50/month cash (50%)" in rec.reasons[0]
+    assert "batch saves $427.50/month cash (50.0%)" in rec.reasons[0]
 
 
 @pytest.mark.parametrize(

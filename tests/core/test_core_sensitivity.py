@@ -34,7 +34,7 @@ def test_the_reason_names_the_pilots_success_rate_against_the_break_even(catalog
     t = tornado(sim)
     assert [b.field for b in t.bars] == ["success_rate"]
     # Beta(191, 11): P10 ≈ 0.924, P90 ≈ 0.965
-    assert t.reason == "batch pays unless first-pass success falls below 88 %; your pilot puts it at 92–96 %"
+    assert t.reason == "batch pays unless first-pass success falls below 88.0%; your pilot puts it at 92.4%–96.5%"
 
 
 def test_bars_are_ranked_by_swing_and_swing_each_input_alone(catalog: Catalog) -> None:
@@ -68,7 +68,7 @@ def test_reason_when_batch_pays_across_the_whole_range(catalog: Catalog) -> None
 
 def test_reason_when_batch_pays_only_above_a_threshold(catalog: Catalog) -> None:
     t = tornado(_sim(catalog, {"success_rate": "0.8:0.9"}, **BREAK_EVEN_88))
-    assert t.reason == "batch pays only if first-pass success rises above 88 %; your range puts it at 81–89 %"
+    assert t.reason == "batch pays only if first-pass success rises above 88.0%; your range puts it at 80.9%–89.0%"
 
 
 def test_no_uncertain_input_no_bars(catalog: Catalog) -> None:

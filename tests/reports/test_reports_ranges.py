@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from costmodel.formatting import share
 from costmodel.prices import Catalog
 from costmodel.scenario import Scenario
 from costmodel.uncertainty import UncertainScenario, uncertain_scenario_from_json
@@ -97,7 +98,7 @@ def test_sidecar_and_reports_show_intervals_and_the_uncertain_inputs(ranged: Por
         assert names[1] in text
         assert "P10" in text
         assert "P90" in text
-        assert f"{r.probability_portfolio_saves:.0%}" in text
+        assert f"saves cash in {share(r.probability_portfolio_saves)} of draws" in text
 
 
 def test_excel_has_ranges_and_uncertain_inputs_sheets(ranged: PortfolioView, point: PortfolioView) -> None:

@@ -44,7 +44,7 @@ def test_json_carries_assumptions_price_source_and_savings(
     assert code == 0
     data = json.loads(out)
     assert data["price_source"].startswith("genai-prices")
-    assert "batchable share of standard-tier traffic: 50%" in data["assumptions"]
+    assert "batchable share of standard-tier traffic: 50.0%" in data["assumptions"]
     assert any("90.0%" in a for a in data["assumptions"])
     total = data["total"]
     assert total["savings_usd"] == pytest.approx(total["actual_usd"] - total["whatif_usd"])
