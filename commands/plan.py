@@ -409,7 +409,7 @@ FIGURE_KINDS = {
 def _comparison_text(c: Any) -> str:
     rows = [
         ("model", c.model_id),
-        ("items per month", f"{c.requests_per_month:,.0f}"),
+        ("items per month", fmt.count(c.requests_per_month)),
         ("requests per item (steps)", f"{c.steps_per_item}"),
         ("one sync attempt", fmt.usd_small(c.request_costs.sync_usd)),
         ("one batch attempt", fmt.usd_small(c.request_costs.batch_usd)),
@@ -423,7 +423,7 @@ def _comparison_text(c: Any) -> str:
         ("net benefit per month", fmt.usd(c.net_benefit_per_month_usd)),
         ("net savings, 12 × this month", fmt.usd(c.net_savings_per_year_usd)),
         ("savings share", fmt.share(c.savings_share)),
-        ("break-even success rate", fmt.share(c.break_even.success_rate) if c.break_even.success_rate else "—"),
+        ("break-even success rate", fmt.share(c.break_even.success_rate) if c.break_even.success_rate else fmt.NONE),
     ]
     lines = ["Sync vs batch", _table(rows), "", f"  {c.break_even.statement}"]
     lines += ["", "Warnings", *[f"  ! {w}" for w in c.warnings]] if c.warnings else []
@@ -453,16 +453,16 @@ def _sla_text(plan: Any, *, max_miss_probability: float) -> str:
                      if plan.feasible else "NO"),
         *((label[:1].lower() + label[1:], value)
           for label, value in fmt.interval_rows(plan, max_miss_probability=max_miss_probability)),
-        ("submissions per day", "—" if plan.submissions_per_day is None else f"{plan.submissions_per_day:g}"),
+        ("submissions per day", fmt.NONE if plan.submissions_per_day is None else f"{plan.submissions_per_day:g}"),
         (
             "requests per submission",
-            "—" if plan.requests_per_submission is None else f"{plan.requests_per_submission:,.0f}",
+            fmt.count(plan.requests_per_submission),
         ),
-        ("batches per submission", "—" if plan.batches_per_submission is None else str(plan.batches_per_submission)),
+        ("batches per submission", fmt.count(plan.batches_per_submission)),
         ("worst-case latency", fmt.hours(plan.worst_case_latency_hours)),
         (
             "typical p50 / p90 / p99",
-            "—" if t is None else f"{t.p50_hours:.2f} / {t.p90_hours:.2f} / {t.p99_hours:.2f} h",
+            fmt.NONE if t is None else " / ".join(fmt.hours(h) for h in (t.p50_hours, t.p90_hours, t.p99_hours)),
         ),
         ("P(miss SLA), typical", fmt.probability(None if t is None else t.miss_probability)),
     ]
@@ -574,10 +574,10 @@ def _queue_payload(queue: Any) -> dict[str, Any]:
 
 def _queue_text(queue: Any) -> str:
     rows = [
-        ("queue limit", f"{queue.queue_limit_requests:,.0f} requests ({queue.limits.tier})"),
-        ("in flight, worst case", f"{queue.worst_case_in_flight_requests:,.0f}"),
-        ("in flight, typical", f"{queue.typical_in_flight_requests:,.0f}"),
-        ("max requests per day", f"{queue.max_requests_per_day:,.0f}"),
+        ("queue limit", f"{fmt.count(queue.queue_limit_requests)} requests ({queue.limits.tier})"),
+        ("in flight, worst case", fmt.count(queue.worst_case_in_flight_requests)),
+        ("in flight, typical", fmt.count(queue.typical_in_flight_requests)),
+        ("max requests per day", fmt.count(queue.max_requests_per_day)),
         ("queue fits", "yes" if queue.queue_feasible else "NO"),
     ]
     as_of = "" if queue.limits.as_of is None else f", as of {queue.limits.as_of.isoformat()}"
@@ -650,7 +650,7 @@ def _cmd_calendar(args: argparse.Namespace) -> int:
     lines += [
         f"  {c.arrival_day:<11}  {c.due:<9}  {c.last_submission:<9}  {c.worst_case_ready:<16}  "
         f"{'yes' if c.guaranteed else 'NO':<10}  {fmt.probability(c.ready_probability):<8}  "
-        f"{c.typical_p50_hours_before_due:.2f} / {c.typical_p90_hours_before_due:.2f} h"
+        f"{fmt.hours(c.typical_p50_hours_before_due)} / {fmt.hours(c.typical_p90_hours_before_due)}"
         for c in plan.deadlines
     ]
     lines += ["", f"  {plan.reason}", f"  {plan.dst_note}"]
