@@ -7,8 +7,10 @@ and `0.62%` in another. Round only for display; the models keep full floats.
 One rule per kind of figure (every page, command, report and export uses these functions; a test
 scans the tree for hand-rolled money and share formats):
 
-- money in tables, the command line, reports, exports and messages: to the cent, `usd` → `$1,234.56`;
-- money on headline tiles, chart titles and annotations: whole dollars, `usd_whole` → `$1,235`;
+- money in text, tables, headline tiles, the command line, reports, exports and messages: to the cent,
+  `usd` → `$1,234.56` (the same figure reads the same on a tile, in a table and in the CLI);
+- money inside a chart (annotations, chart titles), where space is short: whole dollars, `usd_whole` →
+  `$1,235` (plotly's own `%{y:$,.0f}` axis and hover formats match it);
 - sub-dollar amounts (one request, one pilot, a budget cap, a per-MTok price): `usd_small` keeps up to
   six decimals below a cent (`$0.000072`), four below $1 (`$0.0123`) and cents above, so a fraction of
   a cent never shows as `$0.00`;
@@ -16,6 +18,7 @@ scans the tree for hand-rolled money and share formats):
 - negative money puts the minus before the dollar sign (`−$1,234.56`, the typographic minus);
 - shares (savings share, success rate, growth): one decimal, `share` → `12.3%`; a change, signed
   (`change` → `+12.3%`); small probabilities (P(miss), miss budgets): two decimals, `probability`;
+  a negative share keeps the ASCII `-` (Streamlit reads a metric delta's direction from it);
 - counts (items, requests, tokens): whole numbers with thousands separators, `count` → `12,345`;
 - durations: `hours` (`20 s`, `15 min`, `4 h`, `2 d 6 h`);
 - a figure that does not exist: `NONE` (`–`).
@@ -49,7 +52,7 @@ def usd(amount_usd: float | None) -> str:
 
 
 def usd_whole(amount_usd: float | None) -> str:
-    """Money in whole dollars, for tiles and charts: `$1,235`, `−$724`; `–` for none [USD]."""
+    """Money in whole dollars, for annotations and titles inside charts: `$1,235`, `−$724`; `–` for none [USD]."""
     return NONE if amount_usd is None else _money(amount_usd, 0)
 
 
@@ -82,11 +85,8 @@ def share(value: float | None) -> str:
 
 
 def change(value: float | None) -> str:
-    """A relative change, signed, with one decimal: `+12.3%`, `−4.0%`; `–` for none [share]."""
-    if value is None:
-        return NONE
-    text = f"{value:+.1%}"
-    return "−" + text[1:] if text.startswith("-") else text
+    """A relative change, signed, with one decimal: `+12.3%`, `-4.0%`; `–` for none [share]."""
+    return NONE if value is None else f"{value:+.1%}"
 
 
 def probability(value: float | None) -> str:

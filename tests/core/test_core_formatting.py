@@ -55,5 +55,5 @@ def test_monthly_amounts_counts_and_changes() -> None:
     assert formatting.count(12345.4) == "12,345"
     assert formatting.count(None) == formatting.NONE
     assert formatting.change(0.1234) == "+12.3%"
-    assert formatting.change(-0.04) == "−4.0%"
+    assert formatting.change(-0.04) == "-4.0%"
     assert formatting.change(None) == formatting.NONE
