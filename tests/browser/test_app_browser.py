@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.browser.conftest import ROOT, wait_for_app
+from tests.browser.conftest import ROOT, new_context, rerun, wait_for_app
 
 pytestmark = pytest.mark.browser
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -36,60 +36,77 @@ def headline(page) -> dict[str, str]:  # type: ignore[no-untyped-def]
     }
 
 
-def nudge_success_rate(page, presses: int) -> None:  # type: ignore[no-untyped-def]
-    """Move the first-pass success rate slider left by `presses` steps with the keyboard, then wait for the rerun."""
+def lower_success_rate(page, pages: int) -> None:  # type: ignore[no-untyped-def]
+    """Move the first-pass success rate slider down by `pages` × 10 points (PageDown), then wait for the rerun."""
     thumb = page.locator(".st-key-wf_success_rate input[type='range']")
-    thumb.focus()
-    for _ in range(presses):
-        thumb.press("ArrowLeft")
-    wait_for_app(page)
+    with rerun(page):
+        thumb.focus()
+        for _ in range(pages):
+            thumb.press("PageDown")
 
 
-def test_landing_page_shows_metrics_and_charts(open_app) -> None:  # type: ignore[no-untyped-def]
-    page = open_app()
-    expect(page.locator("h1")).to_contain_text("Sync vs batch")
+def test_root_forwards_to_the_landing_page_with_its_metrics_and_charts(open_app) -> None:  # type: ignore[no-untyped-def]
+    root = open_app("")
+    expect(root).to_have_url(re.compile(r"/compare\?w="))  # forwarded, and the address carries the workflow
+    expect(root.locator("h1")).to_contain_text("Sync vs batch")
+    expect(root.get_by_text("Page not found")).to_have_count(0)
     for label in ("Sync spend", "Batch spend", "Net savings", "Break-even rate"):
-        expect(metric(page, label)).to_have_text(re.compile(r"\S"))
-    expect(metric(page, "Sync spend")).to_have_text(re.compile(r"^\$[\d,]+\.\d\d$"))
-    expect(page.get_by_text("Verdict: BATCH")).to_be_visible()
-    charts = page.locator("[data-testid='stPlotlyChart'] .main-svg")
+        expect(metric(root, label)).to_have_text(re.compile(r"\S"))
+    expect(metric(root, "Sync spend")).to_have_text(re.compile(r"^\$[\d,]+\.\d\d$"))
+    expect(root.get_by_text("Verdict: BATCH")).to_be_visible()
+    charts = root.locator("[data-testid='stPlotlyChart'] .main-svg")
     expect(charts.first).to_be_visible()
-    expect(page.locator("[data-testid='stPlotlyChart']")).to_have_count(2)
-    expect(page.get_by_text("Net savings vs first-pass success rate")).to_be_visible()
-    page.get_by_role("tab", name="Model routing").click()
-    wait_for_app(page)
-    expect(page.get_by_text("Model × API: monthly cost")).to_be_visible()
+    expect(root.locator("[data-testid='stPlotlyChart']")).to_have_count(2)
+    expect(root.get_by_text("Net savings vs first-pass success rate")).to_be_visible()
+    wait_for_app(root)
+    root.get_by_role("tab", name="Model routing").click()
+    expect(root.get_by_text("Model × API: monthly cost")).to_be_visible()
 
 
-def test_moving_the_slider_changes_the_numbers(open_app) -> None:  # type: ignore[no-untyped-def]
-    page = open_app()
+def test_moving_the_slider_changes_the_numbers_and_the_sidebar_saves_them(open_app) -> None:  # type: ignore[no-untyped-def]
+    from costmodel.scenario import scenario_from_json
+
+    page = open_app("compare")
+    expect(page).to_have_url(re.compile(r"/compare\?w="))
     before = metric(page, "Net savings").inner_text()
-    nudge_success_rate(page, 40)  # 95 % → about 75 % (a key press during a rerun may be dropped)
+    lower_success_rate(page, 2)  # 95 % → 75 %; the saved file must carry the change
     expect(metric(page, "Net savings")).not_to_have_text(before)
-    expect(page.locator(".st-key-wf_success_rate [data-testid='stSliderThumbValue']")).not_to_have_text("95.0%")
+    thumb_value = page.locator(".st-key-wf_success_rate [data-testid='stSliderThumbValue']")
+    expect(thumb_value).not_to_have_text("95.0%")
+    shown = thumb_value.inner_text()
+    button = page.locator("[data-testid='stSidebar'] [data-testid='stDownloadButton']").filter(has_text="Save scenario")
+    expect(button).to_have_count(1)
+    wait_for_app(page)  # a click during a rerun can land on the button being replaced and start no download
+    with page.expect_download(timeout=45_000) as info:
+        button.click()
+    download = info.value
+    assert download.suggested_filename.endswith(".json")
+    saved = scenario_from_json(Path(download.path()).read_bytes())
+    assert saved.name == "Contract review"
+    assert f"{100 * saved.workflows[0].success_rate:.1f}%" == shown
 
 
 def test_shared_url_reproduces_the_scenario(open_app, browser) -> None:  # type: ignore[no-untyped-def]
     page = open_app()
-    nudge_success_rate(page, 30)  # 95 % → 80 %
+    lower_success_rate(page, 1)  # 95 % → 85 %
     thumb_value = page.locator(".st-key-wf_success_rate [data-testid='stSliderThumbValue']")
     expect(thumb_value).not_to_have_text("95.0%")
     sync_before = metric(page, "Sync spend").inner_text()
     volume = page.locator(".st-key-wf_volume input")
-    volume.fill("1234")
-    volume.press("Enter")
+    with rerun(page):
+        volume.fill("1234")
+        volume.press("Enter")
     expect(metric(page, "Sync spend")).not_to_have_text(sync_before)  # the rerun with both changes is done
-    wait_for_app(page)
     expect(page).to_have_url(re.compile(r"[?&]w="))
     shown = headline(page)
     shared = page.url
     assert parse_qs(urlparse(shared).query)["w"][0]
 
-    elsewhere = browser.new_context(viewport={"width": 1600, "height": 1100})  # a new session, as for a colleague
+    elsewhere = new_context(browser)  # a new session, as for a colleague
     try:
         other = elsewhere.new_page()
         other.goto(shared)
-        wait_for_app(other)
+        wait_for_app(other, timeout_ms=60_000)
         for label, value in shown.items():
             expect(metric(other, label)).to_have_text(value)
         expect(other.locator(".st-key-wf_volume input")).to_have_value("1234")
@@ -105,9 +122,9 @@ def test_navigation_reaches_every_page(open_app) -> None:  # type: ignore[no-unt
     present = [(url, title) for path, (url, title) in NAV.items() if (ROOT / path).exists()]
     nav = page.locator("[data-testid='stSidebarNav']")
     for url, title in [*present[1:], present[0]]:  # start away from the landing page, come back last
-        nav.get_by_role("link", name=title).click()
+        with rerun(page):
+            nav.get_by_role("link", name=title).click()
         expect(page).to_have_url(re.compile(rf"/{url}(\?|$)" if url != "compare" else r"/(compare)?(\?|$)"))
-        wait_for_app(page)
         expect(page.locator("h1").first).to_be_visible()
         expect(page.locator("[data-testid='stException']")).to_have_count(0)
         expect(page.get_by_text("Page not found")).to_have_count(0)
@@ -115,24 +132,15 @@ def test_navigation_reaches_every_page(open_app) -> None:  # type: ignore[no-unt
 
 def test_deep_link_on_a_fresh_server_opens_its_page(context, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """The first session after a server start, opened at a page's own address (a bookmark after a restart)."""
-    from tests.browser.conftest import streamlit_server, wait_for_app
+    from tests.browser.conftest import streamlit_server
 
     with streamlit_server(tmp_path) as url:
         page = context.new_page()
         page.goto(f"{url}/method")
         expect(page.locator("[data-testid='stMain'] h1").first).to_contain_text("Assumptions & method")
-        wait_for_app(page)
+        wait_for_app(page, timeout_ms=60_000)
         expect(page.get_by_text("Page not found")).to_have_count(0)
         expect(page).to_have_url(re.compile(r"/method(\?|$)"))
-
-
-def test_root_forwards_to_the_landing_page(open_app) -> None:  # type: ignore[no-untyped-def]
-    page = open_app("compare")
-    expect(page).to_have_url(re.compile(r"/compare\?w="))
-    root = open_app("")
-    expect(root).to_have_url(re.compile(r"/compare(\?|$)"))
-    expect(root.locator("h1")).to_contain_text("Sync vs batch")
-    expect(root.get_by_text("Page not found")).to_have_count(0)
 
 
 def test_portfolio_csv_export_downloads(open_app) -> None:  # type: ignore[no-untyped-def]
@@ -143,6 +151,7 @@ def test_portfolio_csv_export_downloads(open_app) -> None:  # type: ignore[no-un
     button = page.locator(".st-key-pf_csv [data-testid='stDownloadButton']")
     expect(button).to_have_count(1)
     expect(button).to_have_text(re.compile(r"Download CSV$"))
+    wait_for_app(page)
     with page.expect_download() as info:
         button.click()
     download = info.value
@@ -150,23 +159,3 @@ def test_portfolio_csv_export_downloads(open_app) -> None:  # type: ignore[no-un
     text = Path(download.path()).read_text(encoding="utf-8-sig")
     assert len(text.splitlines()) >= 2, "a header and at least one workflow row"
     assert text.startswith("Row,Workflow,"), "the data file with its header first, not the assumptions sidecar"
-
-
-def test_sidebar_saves_the_current_scenario(open_app) -> None:  # type: ignore[no-untyped-def]
-    from costmodel.scenario import scenario_from_json
-
-    page = open_app("compare")
-    nudge_success_rate(page, 40)  # a change first, so the file must carry it
-    expect(page.locator(".st-key-wf_success_rate [data-testid='stSliderThumbValue']")).not_to_have_text("95.0%")
-    wait_for_app(page)
-    shown = page.locator(".st-key-wf_success_rate [data-testid='stSliderThumbValue']").inner_text()
-    button = page.locator("[data-testid='stSidebar'] [data-testid='stDownloadButton']").filter(has_text="Save scenario")
-    expect(button).to_have_count(1)  # during a rerun the button drawn before the page may still be on screen
-    wait_for_app(page)  # a click during a rerun can land on the button being replaced and start no download
-    with page.expect_download(timeout=45_000) as info:
-        button.click()
-    download = info.value
-    assert download.suggested_filename.endswith(".json")
-    saved = scenario_from_json(Path(download.path()).read_bytes())
-    assert saved.name == "Contract review"
-    assert f"{100 * saved.workflows[0].success_rate:.1f}%" == shown

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import SANDBOX_TURNAROUND_SECONDS, wait_for_app
+from tests.browser.conftest import SANDBOX_TURNAROUND_SECONDS, rerun, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -25,18 +25,20 @@ def test_sandbox_pilot_polls_to_completion_and_feeds_the_plan(open_app, app_home
     expect(page.get_by_text("SIMULATED").first).to_be_visible()
     expect(page.get_by_text("The real Anthropic API is off on this server")).to_be_visible()  # safe by default
 
-    page.get_by_text(re.compile(r"^Submit \d+ requests to the SIMULATED")).click()
-    wait_for_app(page)
-    page.get_by_role("button", name=re.compile("Submit pilot")).click()
+    with rerun(page):
+        page.get_by_text(re.compile(r"^Submit \d+ requests to the SIMULATED")).click()
+    with rerun(page):
+        page.get_by_role("button", name=re.compile("Submit pilot")).click()
     expect(page.get_by_text(re.compile(r"Submitted pilot pilot-"))).to_be_visible()
 
-    page.get_by_role("tab", name="Pilots").click()
     wait_for_app(page)
+    page.get_by_role("tab", name="Pilots").click()
     # no clicks from here on: only the fragment's timer can bring the results in
     use_in_plan = page.get_by_role("button", name=re.compile("Use in plan"))
     expect(use_in_plan).to_be_visible(timeout=(SANDBOX_TURNAROUND_SECONDS + 30) * 1000)
     expect(page.get_by_text("First-pass success", exact=True)).to_be_visible()
-    use_in_plan.click()
+    with rerun(page):
+        use_in_plan.click()
     expect(page.get_by_text(re.compile(r"planner pages now offer this pilot"))).to_be_visible()
 
     # the key the sandbox used is never written into the ledger or results; those files are owner-only
@@ -46,11 +48,12 @@ def test_sandbox_pilot_polls_to_completion_and_feeds_the_plan(open_app, app_home
         assert b"sk-emulator-sandbox" not in path.read_bytes(), path
         assert path.stat().st_mode & 0o077 == 0, f"{path} is readable by others"
 
-    page.get_by_role("link", name="Sync vs batch").click()
-    wait_for_app(page)
-    page.get_by_role("button", name=re.compile("Apply pilot measurement")).click()
+    with rerun(page):
+        page.get_by_role("link", name="Sync vs batch").click()
+    with rerun(page):
+        page.get_by_role("button", name=re.compile("Apply pilot measurement")).click()
     expect(page.get_by_text(re.compile(r"This measurement is simulated"))).to_be_visible()  # labelled as such
-    page.get_by_role("button", name=re.compile("Apply these changes")).click()
-    wait_for_app(page)
+    with rerun(page):
+        page.get_by_role("button", name=re.compile("Apply these changes")).click()
     expect(page.get_by_role("button", name=re.compile("Apply these changes"))).to_have_count(0)
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
