@@ -157,9 +157,9 @@ with results:
                 if routed.cheapest is not None:
                     best = routed.cheapest
                     st.markdown(
-                        f"Cheapest option meeting the {routed.quality_bar:.0%} quality bar: **{best.display_name} "
-                        f"on {best.api}** at **${best.cost_per_month_usd:,.2f}/month** "
-                        f"(success rate {best.success_rate:.0%})."
+                        f"Cheapest option meeting the {fmt.share(routed.quality_bar)} quality bar: "
+                        f"**{best.display_name} on {best.api}** at **{fmt.per_month(best.cost_per_month_usd)}** "
+                        f"(success rate {fmt.share(best.success_rate)})."
                     )
                 else:
                     st.warning("No model meets the quality bar: lower it or raise a model's success rate.")

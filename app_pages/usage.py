@@ -101,14 +101,15 @@ if result.other_tier_values:
 
 total = summary.total
 row = st.container(horizontal=True)  # the tiles in one block (st.columns(n) is n + 1)
-row.metric("Actual spend", f"${total.actual_usd:,.2f}", help="catalog prices, each row at its own tier", border=True)
-row.metric("Batch what-if", f"${total.whatif_usd:,.2f}", help="standard traffic moved to batch", border=True)
-row.metric("Savings", f"${total.savings_usd:,.2f}", f"{total.savings_share:.1%} of actual", border=True)
+usd, share = formatting.usd, formatting.share
+row.metric("Actual spend", usd(total.actual_usd), help="catalog prices, each row at its own tier", border=True)
+row.metric("Batch what-if", usd(total.whatif_usd), help="standard traffic moved to batch", border=True)
+row.metric("Savings", usd(total.savings_usd), f"{share(total.savings_share)} of actual", border=True)
 if total.billed_usd is not None:
-    row.metric("Billed (cost report)", f"${total.billed_usd:,.2f}", f"{total.billed_difference_usd:+,.2f} vs catalog",
-               delta_color="off", border=True)  # fmt: skip
+    row.metric("Billed (cost report)", usd(total.billed_usd),
+               f"{total.billed_difference_usd:+,.2f} vs catalog", delta_color="off", border=True)  # fmt: skip
 else:
-    row.metric("Already on batch", f"${total.batch_usd:,.2f}", help="never discounted again", border=True)
+    row.metric("Already on batch", usd(total.batch_usd), help="never discounted again", border=True)
 if summary.unknown_tier_rows:
     row.metric("Tier unknown", formatting.usd(summary.unknown_tier_usd),
                f"{formatting.share(summary.unknown_tier_share)} of spend", delta_color="off", border=True,

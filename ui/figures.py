@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import plotly.graph_objects as go
 
 from costmodel.cost import savings_curve
+from costmodel.formatting import share, usd_whole
 from ui.charts import PALETTE, layout
 
 if TYPE_CHECKING:
@@ -28,10 +29,6 @@ __all__ = [
     "tornado_figure",
     "waterfall_figure",
 ]
-
-
-def _usd(amount: float) -> str:
-    return f"−${-amount:,.0f}" if amount < 0 else f"${amount:,.0f}"
 
 
 def savings_curve_figure(
@@ -65,7 +62,7 @@ def savings_curve_figure(
                 "x": x,
                 "y": 0,
                 "yref": "paper",
-                "text": f"break-even {x:.1%}",
+                "text": f"break-even {share(x)}",
                 "showarrow": False,
                 "xanchor": "right",
                 "yanchor": "bottom",
@@ -95,7 +92,7 @@ def savings_curve_figure(
                     "color": PALETTE["good"] if current_savings_usd > 0 else PALETTE["bad"],
                     "line": {"width": 2, "color": PALETTE["outline"]},
                 },
-                "text": [f"now: {_usd(current_savings_usd)}"],
+                "text": [f"now: {usd_whole(current_savings_usd)}"],
                 "textposition": "top left",
                 "hovertemplate": "current %{x:.1%}<br>$%{y:,.0f}/month<extra></extra>",
             },
@@ -136,7 +133,7 @@ def waterfall_figure(steps: Sequence[WaterfallStep]) -> go.Figure:
                 "x": [s.label for s in steps],
                 "y": [s.amount_usd for s in steps],
                 "measure": ["absolute" if s.kind == "total" else "relative" for s in steps],
-                "text": [_usd(s.amount_usd) for s in steps],
+                "text": [usd_whole(s.amount_usd) for s in steps],
                 "textposition": "outside",
                 "connector": {"line": {"color": PALETTE["muted"]}},
                 "decreasing": {"marker": {"color": PALETTE["good"]}},
@@ -169,7 +166,7 @@ def routing_figure(result: RoutingResult) -> go.Figure:
                 "orientation": "h",
                 "name": api,
                 "marker": {"color": PALETTE[api], "opacity": [1.0 if o.meets_quality_bar else 0.3 for o in shown]},
-                "text": [("★ " if result.cheapest == o else "") + _usd(o.cost_per_month_usd) for o in shown],
+                "text": [("★ " if result.cheapest == o else "") + usd_whole(o.cost_per_month_usd) for o in shown],
                 "textposition": "auto",
                 "hovertemplate": "%{y} · " + api + "<br>$%{x:,.2f}/month<extra></extra>",
             }

@@ -369,7 +369,7 @@ def latency_figure(inputs: SlaInputs, plan: SlaPlan, histogram: LatencyHistogram
     ]
     title = f"Typical-case latency at {format_hours(plan.interval_hours)} windows ({t.samples:,} simulated items)"
     if beyond > 0:
-        title += f"; {beyond:.2%} beyond the axis"
+        title += f"; {formatting.probability(beyond)} beyond the axis"
     shape = layout(
         title={"text": title},
         xaxis={"title": {"text": "arrival → usable latency [h]"}},
@@ -469,7 +469,7 @@ def miss_curve_figure(inputs: SlaInputs, plan: SlaPlan, points: Sequence[MissCur
                 "showarrow": False,
                 "xanchor": "left",
                 "yanchor": "bottom",
-                "text": f"miss budget {inputs.max_miss_probability:.2%}",
+                "text": f"miss budget {formatting.probability(inputs.max_miss_probability)}",
                 "font": {"color": PALETTE["deadline"], "size": 11},
             }
         )

@@ -363,6 +363,7 @@ def test_prices_tab_shows_sync_and_batch_per_mtok_and_one_request(at) -> None:  
     from datetime import date
 
     from costmodel.cost import request_costs
+    from costmodel.formatting import usd_small
     from costmodel.prices import load_catalog
 
     _open_prices(at)
@@ -376,8 +377,8 @@ def test_prices_tab_shows_sync_and_batch_per_mtok_and_one_request(at) -> None:  
     assert "| Cache read | $0.30 | $0.15 |" in text
     workflow = at.session_state["bp_scenario"].workflows[0]
     rc = request_costs(workflow, load_catalog(as_of=date.today()).get(workflow.model))
-    assert f"**${rc.sync_usd:,.4f}**" in text  # $0.0570
-    assert f"**${rc.batch_usd:,.4f}**" in text  # $0.0285
+    assert f"**{usd_small(rc.sync_usd)}**" in text  # $0.057: one request's cost in the one formatting
+    assert f"**{usd_small(rc.batch_usd)}**" in text  # $0.0285
     assert "Price data dated **" in text
     assert "evaluated for **" in text
     assert "caching pays in batch above a hit rate of" in text
