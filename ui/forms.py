@@ -94,12 +94,16 @@ class Form(Generic[M]):
         fields: Sequence[Field] = (),
         derived: Callable[..., dict[str, Any]] | None = None,
         derived_keys: Sequence[str] = (),
+        to_link: Callable[[M], BaseModel | None] | None = None,
     ) -> None:
         """`derived(model, **context)` gives the values of widgets that stand for several fields at once (a volume
-        and its unit, an SLA switch), keyed by `derived_keys`; `context` is what the page passes to `seed`/`refill`."""
+        and its unit, an SLA switch), keyed by `derived_keys`; `context` is what the page passes to `seed`/`refill`.
+        `to_link(value)` is what the link carries for a kept value when that is not the value itself (None: no
+        parameter); the default links the value."""
         self.model = model
         self.source_key = source
         self.link = link
+        self._to_link = to_link
         self.fields = tuple(fields)
         self._derived = derived
         self.keys: tuple[str, ...] = (*(f.key for f in self.fields), *derived_keys)
@@ -193,7 +197,8 @@ class Form(Generic[M]):
             return
         state = _session(session)
         links = state.setdefault(LINKS, {})
-        params = {self.link: value, **(also or {})}
+        linked = value if self._to_link is None else self._to_link(value)
+        params = {self.link: linked, **(also or {})}
         for key, model in params.items():
             last = links.get(key)
             if last is not None and last[0] == model and sharing.current(key) == last[1]:

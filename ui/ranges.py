@@ -24,6 +24,7 @@ from costmodel.uncertainty import (
     UNCERTAIN_FIELDS,
     Distribution,
     Histogram,
+    PointValue,
     Range,
     Sample,
     SavingsBand,
@@ -40,13 +41,15 @@ from costmodel.uncertainty import (
     to_text,
 )
 from costmodel.workflow import Workflow
-from ui import sharing, state
+from ui import forms, state
 
 __all__ = [
+    "FORM",
     "KEY_PREFIX",
     "OPEN_KEY",
     "RangeView",
     "SharedUncertainty",
+    "UncertaintyBoxes",
     "headline",
     "input_lines",
     "interval",
@@ -85,36 +88,67 @@ class SharedUncertainty(StrictModel):
         return {name: to_json_value(d) for name, d in uncertain.items()}
 
 
+class UncertaintyBoxes(StrictModel):
+    """What the Uncertainty boxes show: the uncertain inputs in force for one workflow of the scenario (the form's
+    source: another workflow, or inputs changed underneath, re-seed the boxes)."""
+
+    workflow: int
+    """The workflow's index in the scenario."""
+    uncertain: dict[UncertainField, Distribution]
+    """Distribution of each uncertain input in force, by workflow field name (samples and the learned turnaround
+    included, though no box shows them)."""
+
+
+def _texts(boxes: UncertaintyBoxes, *, fields: tuple[str, ...]) -> dict[str, str]:
+    """The text of each box in `fields`: its distribution in the CLI's syntax, empty for a point or a sample."""
+    return {
+        KEY_PREFIX + field: "" if (d := boxes.uncertain.get(field)) is None or isinstance(d, Sample) else to_text(d)
+        for field in fields
+    }
+
+
+def _to_link(boxes: UncertaintyBoxes) -> SharedUncertainty | None:
+    """`?u=` for the inputs in force: absent when every input is a point."""
+    if not any(not isinstance(d, PointValue) for d in boxes.uncertain.values()):
+        return None
+    return SharedUncertainty(uncertain=dict(boxes.uncertain))
+
+
+FORM: forms.Form[UncertaintyBoxes] = forms.Form(
+    UncertaintyBoxes,
+    source=state.UNCERTAINTY_FORM,
+    link="u",
+    derived=_texts,
+    derived_keys=[KEY_PREFIX + field for field in _LABELS],
+    to_link=_to_link,
+)
+"""The Uncertainty section on the one form mechanism (`ui.forms`): seeded from the inputs in force, refilled after
+another page, kept and linked (`?u=`) by the one write-back rule."""
+
+
 def _fields(workflow: Workflow) -> tuple[str, ...]:
     volume = "requests_per_day" if workflow.requests_per_day is not None else "requests_per_month"
     return ("success_rate", "batch_cache_hit_rate", "input_tokens", "output_tokens", volume)
 
 
-def _seed(index: int, workflow: Workflow) -> None:
-    """Fill the boxes from the stored distributions when they show another workflow (or nothing yet)."""
-    ss = st.session_state
-    if ss.get(state.UNCERTAINTY_FORM) == index and all(KEY_PREFIX + f in ss for f in _fields(workflow)):
-        return
-    stored = state.get_uncertainty(index)
-    for field in _fields(workflow):
-        d = stored.get(field)
-        ss[KEY_PREFIX + field] = "" if d is None or isinstance(d, Sample) else to_text(d)
-    ss[state.UNCERTAINTY_FORM] = index
-
-
 def take_shared_link(index: int) -> None:
-    """A link's `?u=` the session did not write replaces the workflow's uncertain inputs."""
-    shared = sharing.read_params(SharedUncertainty, "u")
-    if shared is not None and sharing.params_changed("u"):
+    """A link's `?u=` the session did not write replaces the workflow's uncertain inputs (the boxes re-seed)."""
+    shared = forms.take_link(SharedUncertainty, FORM.link)
+    if shared is not None:
         state.set_uncertainty(index, dict(shared.uncertain))
         st.session_state[OPEN_KEY] = True  # show what the link holds
-        st.session_state.pop(state.UNCERTAINTY_FORM, None)  # re-seed the boxes from the link
+
+
+def _keep(index: int, uncertain: dict[str, Any]) -> None:
+    """The one write-back rule: valid inputs are the workflow's at once and go into `?u=`."""
+    kept = UncertaintyBoxes(workflow=index, uncertain=uncertain)
+    FORM.keep(kept, lambda boxes: state.set_uncertainty(index, dict(boxes.uncertain)))
 
 
 def write_link(uncertain: UncertainWorkflow | None) -> None:
-    """Put the uncertain inputs into `?u=` (removed when every input is a point)."""
-    shared = SharedUncertainty(uncertain=dict(uncertain.uncertain)) if uncertain is not None else None
-    sharing.write_params(shared if shared is not None and shared.uncertain else None, "u")
+    """Nothing: `uncertainty_inputs` keeps valid inputs and writes `?u=` by the one write-back rule (`FORM.keep`).
+    Kept only while app_pages/sync_vs_batch.py still calls it (its owner drops the call)."""
+    del uncertain
 
 
 def _with(workflow: Workflow, found: dict[str, Any]) -> tuple[UncertainWorkflow | None, list[str]]:
@@ -152,14 +186,18 @@ def uncertainty_inputs(index: int, workflow: Workflow) -> UncertainWorkflow | No
         on_change="rerun",
     )
     if box.open is False:
-        for field in _LABELS:  # reopening re-seeds the boxes from what is in force
+        for field in _LABELS:  # reopening refills the boxes from what is in force
             st.session_state.pop(KEY_PREFIX + field, None)
         uncertain, problems = _with(workflow, stored)
         if problems:
             st.error("\n".join(f"- {p}" for p in problems) + " (in *Uncertainty*)", icon=":material/error:")
+            return None
+        _keep(index, stored)
         return uncertain
     with box:
-        _seed(index, workflow)
+        boxes = _fields(workflow)
+        FORM.seed(UncertaintyBoxes(workflow=index, uncertain=stored), fields=boxes)
+        FORM.refill([KEY_PREFIX + field for field in boxes], fields=boxes)
         st.caption(
             "Leave a box empty for the form's value. A range gives P10-P90 beside each figure (the median is the "
             "headline), a band around the savings curve, a histogram and what drives the result."
@@ -173,7 +211,6 @@ def uncertainty_inputs(index: int, workflow: Workflow) -> UncertainWorkflow | No
                 )
                 + "."
             )
-        boxes = _fields(workflow)
         left_out = {k: v for k, v in stored.items() if k not in boxes and k not in found}
         if left_out:  # e.g. a link's monthly volume range on a workflow whose volume is per day
             _, why = _with(workflow, left_out)
@@ -196,7 +233,7 @@ def uncertainty_inputs(index: int, workflow: Workflow) -> UncertainWorkflow | No
         if problems or more:
             st.error("\n".join(f"- {p}" for p in problems + more), icon=":material/error:")
             return None
-        state.set_uncertainty(index, found)
+        _keep(index, found)
         if uncertain is not None:
             st.caption(
                 "With a range, the point figures use its centre (a range's midpoint, the mode, k/n) instead of the "

@@ -1,5 +1,5 @@
-"""One form mechanism (issue 9): `ui.forms` seeds, refills, writes back and links the workflow form and the Portfolio
-page alike, and only `ui.state` names the Portfolio's session keys."""
+"""One form mechanism (issue 9): `ui.forms` seeds, refills, writes back and links the workflow form, the Uncertainty
+boxes and the Portfolio page alike, and only `ui.state` names the Portfolio's session keys."""
 
 from __future__ import annotations
 
@@ -9,15 +9,19 @@ from pathlib import Path
 from costmodel.finance import FinanceInputs
 from costmodel.scenario import Scenario
 from costmodel.workflow import Workflow
-from ui import forms, portfolio, sharing, widgets
+from ui import forms, portfolio, ranges, sharing, widgets
 from ui.state import SCENARIO
 
 from .conftest import ROOT
-from .helpers import app, assert_clean
+from .helpers import app, assert_clean, open_sections
 from .test_portfolio_page import edit, load_field_portfolio
 
 PAGE = "app_pages/portfolio.py"
 OTHER = "app_pages/submission_windows.py"
+COMPARE = "app_pages/sync_vs_batch.py"
+LINK_CALLS = {"read_params", "write_params", "params_changed"}
+NOT_YET_ON_FORMS = {"app_pages/submission_windows.py"}
+"""Files that still read or write a link by themselves (shrinks to nothing)."""
 
 
 def _token(at, key: str) -> str:  # type: ignore[no-untyped-def]
@@ -46,7 +50,8 @@ def test_a_form_seeds_on_a_new_source_refills_what_was_dropped_and_reads_back_it
 def test_the_workflow_form_is_declared_on_the_same_mechanism() -> None:
     assert isinstance(widgets.FORM, forms.Form)
     assert isinstance(portfolio.FORM, forms.Form)
-    assert (widgets.FORM.link, portfolio.FORM.link) == ("w", "portfolio")
+    assert isinstance(ranges.FORM, forms.Form)
+    assert (widgets.FORM.link, portfolio.FORM.link, ranges.FORM.link) == ("w", "portfolio", "u")
     workflow = Workflow(name="w", requests_per_day=10, input_tokens=1, output_tokens=1, success_rate=1e-9)
     from ui.data import catalog
 
@@ -92,3 +97,47 @@ def test_only_ui_state_names_the_portfolios_session_keys() -> None:
     named = {p.relative_to(ROOT).as_posix(): _session_key_literals(p) for p in files if p.name != "state.py"}
     assert {path: keys for path, keys in named.items() if keys} == {}
     assert _session_key_literals(ROOT / "ui" / "state.py"), "ui/state.py names them (the test can see a key)"
+
+
+def _link_calls(path: Path) -> list[str]:
+    """The `ui.sharing` link reads/writes `path` makes itself (`sharing.read_params(...)` and the like)."""
+    return [
+        node.func.attr
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == "sharing"
+        and node.func.attr in LINK_CALLS
+    ]
+
+
+def test_only_ui_forms_reads_and_writes_the_pages_links() -> None:
+    """A page or ui module that seeds from a link or writes one by itself is a second form mechanism."""
+    files = [*sorted((ROOT / "ui").glob("*.py")), *sorted((ROOT / "app_pages").glob("*.py")), ROOT / "app.py"]
+    calls = {p.relative_to(ROOT).as_posix(): _link_calls(p) for p in files if p.name not in {"forms.py", "sharing.py"}}
+    by_themselves = {path for path, found in calls.items() if found}
+    assert by_themselves - NOT_YET_ON_FORMS == set()
+    assert by_themselves >= NOT_YET_ON_FORMS, "a file on ui/forms.py now: take it off the list"
+
+
+def test_an_uncertainty_range_is_kept_by_the_one_rule_and_survives_another_page() -> None:
+    """Like every form: a valid range is in force and in `?u=` at once; bad text after it changes neither (the
+    section says what is wrong); another page and back, the box shows the range in force. Before, bad text dropped
+    `?u=` while the range stayed in force (and in a saved file)."""
+    at = open_sections(app().run(), "uncertainty")
+    at.text_input(key="unc_output_tokens").set_value("600:1100").run()
+    assert_clean(at)
+    kept = sharing.decode(ranges.SharedUncertainty, _token(at, "u")).uncertain["output_tokens"]
+    at.text_input(key="unc_output_tokens").set_value("600:lots").run()
+    assert_clean(at)
+    assert any("Output tokens" in e.value for e in at.error), "the bad text is reported"
+    assert "u" in at.query_params, "an invalid edit leaves the link as it was"
+    assert sharing.decode(ranges.SharedUncertainty, _token(at, "u")).uncertain["output_tokens"] == kept
+    at.switch_page(OTHER).run()
+    assert_clean(at)
+    at.switch_page(COMPARE).run()
+    at = open_sections(at, "uncertainty")
+    assert_clean(at)
+    assert at.text_input(key="unc_output_tokens").value == "600:1100"
+    assert sharing.decode(ranges.SharedUncertainty, _token(at, "u")).uncertain["output_tokens"] == kept
