@@ -49,7 +49,6 @@ with headline:
         st.error("Some inputs are invalid: fix the lines marked in red below to see the numbers.")
         st.stop()
     widgets.keep(index, workflow)
-    ranges.write_link(uncertain)
     point = uncertain.workflow if uncertain is not None else workflow  # a range's centre stands for its input
     view = None
     try:

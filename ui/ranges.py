@@ -59,7 +59,6 @@ __all__ = [
     "uncertainty_inputs",
     "verdict_reasons",
     "view_of",
-    "write_link",
 ]
 
 KEY_PREFIX = "unc_"
@@ -143,12 +142,6 @@ def _keep(index: int, uncertain: dict[str, Any]) -> None:
     """The one write-back rule: valid inputs are the workflow's at once and go into `?u=`."""
     kept = UncertaintyBoxes(workflow=index, uncertain=uncertain)
     FORM.keep(kept, lambda boxes: state.set_uncertainty(index, dict(boxes.uncertain)))
-
-
-def write_link(uncertain: UncertainWorkflow | None) -> None:
-    """Nothing: `uncertainty_inputs` keeps valid inputs and writes `?u=` by the one write-back rule (`FORM.keep`).
-    Kept only while app_pages/sync_vs_batch.py still calls it (its owner drops the call)."""
-    del uncertain
 
 
 def _with(workflow: Workflow, found: dict[str, Any]) -> tuple[UncertainWorkflow | None, list[str]]:
