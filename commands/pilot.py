@@ -301,7 +301,7 @@ def _emit_status(args: argparse.Namespace, status: Any) -> None:
 def _report_lines(report: PilotReport) -> list[str]:
     counts = ", ".join(f"{k} {v}" for k, v in report.counts.items())
     errors = ", ".join(f"{k} {v}" for k, v in report.error_types.items()) or "none"
-    turnaround = ", ".join(hours(h) for h in report.turnaround_hours) or "n/a"
+    turnaround = ", ".join(hours(h) for h in report.turnaround_hours) or fmt.NONE
     return [
         f"results: {report.result_count} of {report.request_count} requests ({counts})",
         f"error types: {errors}",

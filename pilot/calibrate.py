@@ -72,7 +72,7 @@ def calibration_payload(batches: list[ObservedBatch], fit: TurnaroundFit, skippe
 
 
 def _minutes(hours: float | None) -> str:
-    return "—" if hours is None else f"{hours * 60:.1f} min"
+    return fmt.NONE if hours is None else f"{hours * 60:.1f} min"
 
 
 def _ci(interval: tuple[float, float] | None) -> str:

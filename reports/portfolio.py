@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from costmodel.cost import FORMULAS, MONTHS_PER_YEAR
 from costmodel.finance import GROSS_MARGIN_FORMULA, LABEL_12X_THIS_MONTH, LABEL_NEXT_12_MONTHS
-from costmodel.formatting import per_month, share, usd
+from costmodel.formatting import NONE, per_month, share, usd
 from costmodel.uncertainty import Range
 from reports.safe import csv_text, safe_cell
 from reports.view import PortfolioView
@@ -191,8 +191,8 @@ def headline_ranges(view: PortfolioView) -> dict[str, tuple[Range, Kind]]:
 
 
 def _interval(spread: Range, kind: Kind) -> str:
-    """`P10–P90: $a – $b` (n/a where a percentile does not exist)."""
-    ends = ["n/a" if v is None else _figure_text(v, kind) for v in (spread.p10, spread.p90)]
+    """`P10–P90: $a – $b` (`–` where a percentile does not exist)."""
+    ends = [NONE if v is None else _figure_text(v, kind) for v in (spread.p10, spread.p90)]
     return f"P10–P90: {ends[0]} – {ends[1]}"
 
 
