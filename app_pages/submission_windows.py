@@ -99,10 +99,10 @@ for warning in windows.input_warnings(inputs):
 
 # ---- capacity and the deadline guard: the scenario's settings, so every page's verdict uses them too
 st.subheader("Capacity and the deadline guard")
-tier_column, guard_column = st.columns(2)
+row = st.container(horizontal=True, vertical_alignment="bottom")  # one block for the tier and guard inputs
 scenario = state.get_scenario()  # as the workflow form left it
 tiers = list(windows.TIER_LABELS)
-tier = tier_column.selectbox(
+tier = row.selectbox(
     "Rate-limit tier",
     tiers,
     index=tiers.index(scenario.capacity.tier or "scale"),
@@ -113,14 +113,14 @@ tier = tier_column.selectbox(
 )
 queue_limit = None
 if tier == "custom":
-    queue_limit = tier_column.number_input(
+    queue_limit = row.number_input(
         "Processing-queue limit [requests]",
         min_value=1.0,
         value=float(scenario.capacity.queue_limit_requests or 500_000),
         step=10_000.0,
         key=windows.QUEUE_LIMIT_KEY,
     )
-rescue = guard_column.toggle(
+rescue = row.toggle(
     "Rescue to sync at a cutoff",
     value=scenario.deadline_guard is not None,
     key=windows.GUARD_KEY,
@@ -128,14 +128,13 @@ rescue = guard_column.toggle(
 )
 guard_settings = None
 if rescue:
-    drain_column, buffer_column = guard_column.columns(2)
     previous = scenario.deadline_guard or GuardSettings()
     guard_settings = GuardSettings(
-        sync_drain_hours=drain_column.number_input(
+        sync_drain_hours=row.number_input(
             "Sync drain time [h]", min_value=0.0, value=previous.sync_drain_hours, step=0.25, key=windows.DRAIN_KEY,
             help=f"Time the synchronous API needs for the rescued requests (default {DEFAULT_SYNC_DRAIN_HOURS:g} h).",
         ),
-        buffer_hours=buffer_column.number_input(
+        buffer_hours=row.number_input(
             "Buffer [h]", min_value=0.0, value=previous.buffer_hours, step=0.25, key=windows.BUFFER_KEY,
             help=f"Slack kept after the drain, before the deadline (default {DEFAULT_BUFFER_HOURS:g} h).",
         ),
