@@ -223,7 +223,7 @@ def open_app(context: object, app_url: str):  # type: ignore[no-untyped-def]
     return _open
 
 
-def wait_for_app(page: object, *, timeout_ms: float = 30_000) -> None:
+def wait_for_app(page: object, *, timeout_ms: float = EXPECT_TIMEOUT_MS) -> None:
     """Wait until the app is idle: connected, its script not running, no state change and no message for QUIET_MS.
 
     Call it before every interaction, so a click never lands on an element a rerun is about to replace.
@@ -246,7 +246,7 @@ def runs_started(page: object) -> int:
 
 
 @contextlib.contextmanager
-def rerun(page: object, *, timeout_ms: float = 30_000) -> Iterator[None]:
+def rerun(page: object, *, timeout_ms: float = EXPECT_TIMEOUT_MS) -> Iterator[None]:
     """Around an interaction that makes the app rerun: wait for idle first, then for a new run to start and end.
 
     Unlike a fixed sleep, this cannot return before the server has even begun the rerun the interaction asked for.
