@@ -8,7 +8,6 @@ from pydantic import ValidationError
 from costmodel import formatting as fmt
 from costmodel.cost import effective_pricing
 from costmodel.errors import problem_lines
-from costmodel.routing import route_models
 from costmodel.workflow import WorkflowError, resolve_pricing
 from ui import charts, confirm, data, figures, price_table, ranges, state, widgets
 from ui.tiles import PER_ROW
@@ -152,7 +151,15 @@ with results:
         with routing:
             route = widgets.routing_inputs(workflow, catalog=catalog)
             if route is not None:
-                routed = route_models(workflow, catalog, **route)
+                routed = data.routed(
+                    workflow,
+                    as_of=data.today(),
+                    batch_discount=scenario.batch_discount,
+                    include_retired=state.show_retired_models(),
+                    success_rates=tuple(sorted(route["success_rates"].items())),
+                    quality_bar=route["quality_bar"],
+                    model_ids=tuple(route["model_ids"]),
+                )
                 if routed.cheapest is not None:
                     best = routed.cheapest
                     st.markdown(

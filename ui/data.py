@@ -11,6 +11,7 @@ from commands import clock
 from costmodel.limits import DEFAULT_BATCH_DISCOUNT
 from costmodel.prices import Catalog, load_catalog
 from costmodel.recommend import WorkflowResult, evaluate_workflow
+from costmodel.routing import RoutingResult, route_models
 from costmodel.scenario import Scenario, scenario_from_json
 from costmodel.workflow import Workflow
 
@@ -47,6 +48,26 @@ def evaluated(
     the key so a result never outlives the day its prices were resolved for."""
     catalog_for_date = catalog(as_of=as_of, batch_discount=batch_discount, include_retired=include_retired)
     return evaluate_workflow(workflow, catalog_for_date)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)  # frozen results, shared, never copied
+def routed(
+    workflow: Workflow,
+    *,
+    as_of: date,
+    batch_discount: float,
+    include_retired: bool,
+    success_rates: tuple[tuple[str, float], ...],
+    quality_bar: float,
+    model_ids: tuple[str, ...],
+) -> RoutingResult:
+    """`route_models` on the catalog for `as_of`, cached on its inputs like `evaluated`: a rerun of the routing tab
+    that changes none of them (a slider elsewhere, a chart option) prices no model again."""
+    catalog_for_date = catalog(as_of=as_of, batch_discount=batch_discount, include_retired=include_retired)
+    return route_models(
+        workflow, catalog_for_date, success_rates=dict(success_rates), quality_bar=quality_bar,
+        model_ids=list(model_ids),
+    )  # fmt: skip
 
 
 @st.cache_resource(show_spinner=False)  # frozen scenarios, shared: the sidebar reads them on every rerun

@@ -90,6 +90,9 @@ page, not part of the workflow (whose SLA stays hours from arrival, as the verdi
 REQUEST_LOG_ARRIVALS = "bp_request_log_arrivals"
 """When the requests of the request log last imported on Usage arrived (`RequestLogArrivals`), for the clock deadline's
 "arrivals as in the imported log" on Submission windows."""
+ROUTE_RATES = "bp_route_rates"
+"""Model routing: the per-model first-pass success rates the user set [model id → %], kept while the rates
+editor is closed (a closed lazy expander draws no editor, and Streamlit drops its edits)."""
 
 
 @dataclass(frozen=True)

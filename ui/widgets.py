@@ -285,10 +285,9 @@ def _model_section(base: Workflow, catalog: Catalog) -> dict[str, Any]:
 
 def _volume_row() -> dict[str, Any]:
     """Requests per day or per month, and running days: the volume fields of the workflow."""
-    c1, c2, c3 = st.columns([1.6, 1.3, 1.1])
-    volume = c1.number_input("Requests", min_value=0.0, step=100.0, format="%.0f", key=_k("volume"))
-    unit = c2.radio("Volume unit", [PER_DAY, PER_MONTH], key=_k("volume_unit"), label_visibility="hidden")
-    with c3:
+    with st.container(horizontal=True, vertical_alignment="bottom"):  # one block, where columns are four
+        volume = st.number_input("Requests", min_value=0.0, step=100.0, format="%.0f", key=_k("volume"))
+        unit = st.radio("Volume unit", [PER_DAY, PER_MONTH], key=_k("volume_unit"), label_visibility="hidden")
         days = _number("Days/mo", "days_per_month", step=1.0, fmt="%.0f", min_value=1.0, max_value=31.0)
     per_day = unit == PER_DAY
     return {
@@ -300,10 +299,8 @@ def _volume_row() -> dict[str, Any]:
 
 def _volume_section() -> dict[str, Any]:
     out = _volume_row()
-    c1, c2 = st.columns(2)
-    with c1:
+    with st.container(horizontal=True):
         out["input_tokens"] = _number("Input tokens / request", "input_tokens", step=100.0)
-    with c2:
         out["output_tokens"] = _number("Output tokens / request", "output_tokens", step=50.0)
     return out
 
@@ -331,12 +328,10 @@ def _failures_section() -> dict[str, Any]:
         "success_rate": _percent_slider("First-pass success rate", "success_rate", min_pct=0.5, fallback=100.0),
         "billed_failure_share": _percent_slider("Billed share of a failed attempt", "billed_failure_share"),
     }
-    c1, c2 = st.columns(2)
-    with c1:
+    with st.container(horizontal=True):
         out["retry_route"] = st.radio(
             "Retry route", ["sync", "batch"], key=_k("retry_route"), horizontal=True, help=field_help("retry_route")
         )
-    with c2:
         out["max_batch_rounds"] = st.number_input(
             "Batch rounds in total", min_value=1, max_value=10, step=1, key=_k("max_batch_rounds"),
             disabled=out["retry_route"] == "sync", help=field_help("max_batch_rounds"),
@@ -483,15 +478,15 @@ def _timing_section() -> dict[str, Any]:
 
 
 def _rounds_section() -> dict[str, Any]:
-    c1, c2, c3 = st.columns(3)
-    route = c1.radio(
+    row = st.container(horizontal=True)
+    route = row.radio(
         "Retry route", ["sync", "batch"], key=_k("retry_route"), horizontal=True, help=field_help("retry_route")
     )
-    rounds = c2.number_input(
+    rounds = row.number_input(
         "Batch rounds in total", min_value=1, max_value=10, step=1, key=_k("max_batch_rounds"),
         disabled=route == "sync", help=field_help("max_batch_rounds"),
     )  # fmt: skip
-    turns = c3.number_input(
+    turns = row.number_input(
         "Client tool turns", min_value=1, max_value=50, step=1, key=_k("tool_turns"), help=field_help("tool_turns")
     )
     return {"retry_route": route, "max_batch_rounds": rounds, "tool_turns": turns}
@@ -627,52 +622,61 @@ def routing_inputs(workflow: Workflow, *, catalog: Catalog) -> dict[str, Any] | 
     """Quality bar, models to compare and per-model success rates → keyword arguments for `route_models`.
 
     Returns None (after saying why) when no model is selected. Rates outside (0, 100] % are reported next
-    to the table and left out, so invalid rows never reach the core.
+    to the table and left out, so invalid rows never reach the core. The rates editor sits in a lazy expander
+    (drawn only while open); the rates set in it are kept in the session (`state.ROUTE_RATES`) and seed it
+    when it opens again, so closing it changes nothing.
     """
-    import pandas as pd  # only this widget needs a DataFrame
-
     ids = catalog.ids()
     default = list(dict.fromkeys([m for m in (workflow.model, *ids[:3]) if m in ids]))
-    c1, c2 = st.columns([2, 1])
-    with c1:
-        chosen = st.multiselect(
-            "Models to compare",
-            ids,
-            key="route_models",
-            format_func=lambda m: catalog.get(m).display_name,
-            **({} if "route_models" in st.session_state else {"default": default}),
-        )
-    with c2:
-        bar = st.slider(
-            "Quality bar (min success rate)", 0.0, 100.0, key="route_quality_bar", step=1.0, format="%.0f%%",
-            help="Options whose first-pass success rate is below this are shown faded and never chosen",
-            **({} if "route_quality_bar" in st.session_state else {"value": 0.0}),
-        )  # fmt: skip
+    row = st.container(horizontal=True)
+    chosen = row.multiselect(
+        "Models to compare",
+        ids,
+        key="route_models",
+        format_func=lambda m: catalog.get(m).display_name,
+        **({} if "route_models" in st.session_state else {"default": default}),
+    )
+    bar = row.slider(
+        "Quality bar (min success rate)", 0.0, 100.0, key="route_quality_bar", step=1.0, format="%.0f%%",
+        help="Options whose first-pass success rate is below this are shown faded and never chosen",
+        **({} if "route_quality_bar" in st.session_state else {"value": 0.0}),
+    )  # fmt: skip
     if not chosen:
         st.info("Pick at least one model to compare.")
         return None
-    table = pd.DataFrame(
-        {
-            "Model": [catalog.get(m).display_name for m in chosen],
-            "Success rate %": [_pct(workflow.success_rate)] * len(chosen),
-        },
-        index=chosen,
+    kept: dict[str, float | None] = st.session_state.get(state.ROUTE_RATES) or {}
+    shown = {m: kept.get(m, _pct(workflow.success_rate)) for m in chosen}
+    box = st.expander(
+        "Per-model first-pass success rates (edit to compare a cheaper, weaker model)",
+        key="route_rates_open",
+        on_change="rerun",
     )
-    with st.expander("Per-model first-pass success rates (edit to compare a cheaper, weaker model)"):
-        edited = st.data_editor(
-            table,
-            key=f"route_rates_{len(chosen)}",
-            disabled=["Model"],
-            hide_index=True,
-            column_config={
-                "Success rate %": st.column_config.NumberColumn(
-                    min_value=0.5, max_value=100.0, step=0.5, format="%.1f%%"
-                )
-            },
+    if box.open:
+        import pandas as pd  # only the open editor needs a DataFrame
+
+        table = pd.DataFrame(
+            {"Model": [catalog.get(m).display_name for m in chosen], "Success rate %": list(shown.values())},
+            index=chosen,
         )
+        with box:
+            edited = st.data_editor(
+                table,
+                key=f"route_rates_{len(chosen)}",
+                disabled=["Model"],
+                hide_index=True,
+                column_config={
+                    "Success rate %": st.column_config.NumberColumn(
+                        min_value=0.5, max_value=100.0, step=0.5, format="%.1f%%"
+                    )
+                },
+            )
+        shown = dict(zip(chosen, edited["Success rate %"].tolist(), strict=True))
+        own = _pct(workflow.success_rate)  # rows left at the workflow's rate follow it when it changes
+        others = {m: v for m, v in kept.items() if m not in shown}
+        st.session_state[state.ROUTE_RATES] = {**others, **{m: v for m, v in shown.items() if v != own}}
     rates: dict[str, float] = {}
     problems: list[str] = []
-    for model_id, pct in zip(chosen, edited["Success rate %"].tolist(), strict=True):
+    for model_id, pct in shown.items():
         if pct is None or pct != pct:  # cleared cell (None or NaN): use the workflow's rate
             continue
         if not 0 < pct <= 100:

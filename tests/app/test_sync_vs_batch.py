@@ -451,3 +451,29 @@ def test_the_curves_current_marker_sits_on_the_curve_when_waiting_costs(at) -> N
     assert marker["y"][0] == pytest.approx(_usd(metrics(at)["Net benefit"]), abs=0.01), "the verdict's figure"
     at_rate = min(zip(curve["x"], curve["y"], strict=True), key=lambda p: abs(p[0] - marker["x"][0]))
     assert marker["y"][0] == pytest.approx(at_rate[1], abs=1.0)
+
+
+def test_routing_rates_editor_runs_only_open_and_its_edits_outlive_closing_it(at) -> None:  # type: ignore[no-untyped-def]
+    """The per-model rates editor is lazy (no data editor while closed: the routing tab's rerun budget); a rate
+    set in it still prices its model after the editor closes, and rows left alone follow the workflow's rate."""
+    open_routing(at)
+    assert not at.dataframe, "closed: the rates editor is not drawn"
+    at.session_state["route_rates_open"] = True
+    at.run()
+    assert len(at.dataframe) == 1
+    chosen = at.multiselect(key="route_models").value
+    key = f"route_rates_{len(chosen)}"
+    at.session_state[key] = {"edited_rows": {0: {"Success rate %": 40.0}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert_clean(at)
+    kept = at.session_state["bp_route_rates"]
+    assert kept == {chosen[0]: 40.0}, kept
+    at.session_state["route_rates_open"] = False
+    at.run()
+    assert_clean(at)
+    assert not at.dataframe
+    assert at.session_state["bp_route_rates"] == {chosen[0]: 40.0}, "closing the editor keeps the rate"
+    at.session_state["route_rates_open"] = True
+    at.run()
+    shown = at.dataframe[0].value["Success rate %"].tolist()
+    assert shown[0] == 40.0 and shown[1:] == [95.0] * (len(chosen) - 1), "reopened: the kept rate, others follow"
