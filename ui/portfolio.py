@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import streamlit as st
 from pydantic import ValidationError
 
+from costmodel import formatting as fmt
 from costmodel.capacity import TIERS, CapacitySettings
 from costmodel.errors import problem_lines
 from costmodel.finance import (
@@ -382,36 +383,36 @@ def total_tiles(portfolio: Portfolio) -> list[Headline]:
     """Portfolio totals as metric tiles (label, value, formula); savings carry their share as the delta."""
     p = portfolio
     return [
-        Headline("All-sync spend", f"${p.sync_cost_per_month_usd:,.0f}/mo", "Σ sync spend of the valid rows"),
+        Headline("All-sync spend", fmt.per_month(p.sync_cost_per_month_usd), "Σ sync spend of the valid rows"),
         Headline(
             "Planned spend",
-            f"${p.planned_cost_per_month_usd:,.0f}/mo",
+            fmt.per_month(p.planned_cost_per_month_usd),
             "Σ spend under each row's verdict (sync, batch or hybrid)",
         ),
         Headline(
             "Savings",
-            f"${p.savings_per_month_usd:,.0f}/mo",
+            fmt.per_month(p.savings_per_month_usd),
             "all-sync − planned",
-            delta=f"{p.savings_share:.1%} of sync spend",
+            delta=f"{fmt.share(p.savings_share)} of sync spend",
         ),
         Headline(
             f"Savings, {LABEL_12X_THIS_MONTH}",
-            f"${p.savings_per_year_usd:,.0f}",
+            fmt.usd(p.savings_per_year_usd),
             "12 × this month's cash savings; the growth entered is not applied",
         ),
         Headline(
             f"Savings, {LABEL_NEXT_12_MONTHS}",
-            f"${p.savings_next_12_months_usd:,.0f}",
+            fmt.usd(p.savings_next_12_months_usd),
             "Σ cash savings of months 1-12, volume growing by the monthly growth entered (as in the exports)",
         ),
         Headline(
             "Cost of waiting (not cash)",
-            f"${p.waiting_cost_per_month_usd:,.0f}/mo",
+            fmt.per_month(p.waiting_cost_per_month_usd),
             "Σ economic cost of waiting under each row's verdict; not on any invoice",
         ),
         Headline(
             "Net benefit",
-            f"${p.savings_per_month_usd - p.waiting_cost_per_month_usd:,.0f}/mo",
+            fmt.per_month(p.savings_per_month_usd - p.waiting_cost_per_month_usd),
             "cash savings − cost of waiting",
         ),
     ]
@@ -421,19 +422,19 @@ def margin_tiles(margin: MarginImpact) -> list[Headline]:
     """Gross margin before and after the plan, and the inference COGS it changes."""
     m = margin
     return [
-        Headline("Gross margin now", f"{m.gross_margin_before:.1%}", "(revenue − COGS) / revenue"),
+        Headline("Gross margin now", fmt.share(m.gross_margin_before), "(revenue − COGS) / revenue"),
         Headline(
             "Gross margin with the plan",
-            f"{m.gross_margin_after:.1%}",
+            fmt.share(m.gross_margin_after),
             "(revenue − COGS after the plan) / revenue",
             delta=f"{(m.gross_margin_after - m.gross_margin_before) * 100:+.1f} pp",
         ),
         Headline(
             "Inference COGS with the plan",
-            f"${m.inference_after_usd:,.0f}/mo",
+            fmt.per_month(m.inference_after_usd),
             "inference COGS × (1 − portfolio savings share)",
             # ASCII minus: Streamlit reads the delta's direction from a leading "-"
-            delta=f"-${m.inference_before_usd - m.inference_after_usd:,.0f}/mo",
+            delta=f"-{fmt.per_month(m.inference_before_usd - m.inference_after_usd)}",
             inverse=True,
         ),
     ]
@@ -683,20 +684,20 @@ def uncertain_workflows(
     return uncertain, dropped
 
 
-def _range_usd(r: Range, suffix: str = "") -> str:
+def _range_usd(r: Range, *, monthly: bool = True) -> str:
     if r.p10 is None or r.p90 is None:
-        return "n/a"
-    return f"${r.p10:,.0f}–${r.p90:,.0f}{suffix}"
+        return fmt.NONE
+    return f"{fmt.usd(r.p10)}–{(fmt.per_month if monthly else fmt.usd)(r.p90)}"
 
 
 def range_lines(ranges: PortfolioRanges) -> list[str]:
     """P10–P90 of the totals, in words, for beside the tiles."""
     lines = [
-        f"All-sync spend {_range_usd(ranges.sync_cost_per_month_usd, '/mo')}",
-        f"planned spend {_range_usd(ranges.planned_cost_per_month_usd, '/mo')}",
-        f"savings {_range_usd(ranges.savings_per_month_usd, '/mo')}",
-        f"savings, {LABEL_12X_THIS_MONTH}, {_range_usd(ranges.savings_per_year_usd)}",
-        f"the plan saves in {ranges.probability_portfolio_saves:.0%} of draws",
+        f"All-sync spend {_range_usd(ranges.sync_cost_per_month_usd)}",
+        f"planned spend {_range_usd(ranges.planned_cost_per_month_usd)}",
+        f"savings {_range_usd(ranges.savings_per_month_usd)}",
+        f"savings, {LABEL_12X_THIS_MONTH}, {_range_usd(ranges.savings_per_year_usd, monthly=False)}",
+        f"the plan saves in {fmt.share(ranges.probability_portfolio_saves)} of draws",
     ]
     return lines
 
@@ -706,7 +707,7 @@ def margin_range_line(ranges: PortfolioRanges) -> str | None:
     m = ranges.gross_margin_after
     if m is None or m.p10 is None or m.p90 is None:
         return None
-    return f"Gross margin with the plan, P10–P90 over the uncertain inputs: {m.p10:.2%}–{m.p90:.2%}"
+    return f"Gross margin with the plan, P10–P90 over the uncertain inputs: {fmt.share(m.p10)}–{fmt.share(m.p90)}"
 
 
 FanPoint = tuple[int, float | None, float | None, float | None]

@@ -56,7 +56,6 @@ __all__ = [
     "RECOMMENDED",
     "IntervalChoice",
     "TimelineBar",
-    "format_hours",
     "headline",
     "input_warnings",
     "interval_label",
@@ -162,18 +161,13 @@ def input_warnings(inputs: SlaInputs) -> list[str]:
     warnings = []
     if inputs.p90_processing_hours < inputs.median_processing_hours:
         warnings.append(
-            f"The p90 turnaround ({format_hours(inputs.p90_processing_hours)}) is below the median "
-            f"({format_hours(inputs.median_processing_hours)}); the simulation treats every round as taking "
+            f"The p90 turnaround ({formatting.hours(inputs.p90_processing_hours)}) is below the median "
+            f"({formatting.hours(inputs.median_processing_hours)}); the simulation treats every round as taking "
             "the median. Raise the p90 to at least the median."
         )
     if inputs.requests_per_day == 0:
         warnings.append("Volume is 0 requests/day: the intervals hold, but there is nothing to submit.")
     return warnings
-
-
-def format_hours(hours: float | None) -> str:
-    """Hours for people: `15 min`, `4 h`, `2 d 6 h`; `–` for none (`costmodel.formatting.hours`)."""
-    return formatting.hours(hours)
 
 
 def verdict_text(plan: SlaPlan) -> str:
@@ -224,16 +218,16 @@ def headline(plan: SlaPlan, inputs: SlaInputs) -> list[Headline]:
         ),
         Headline(
             "Worst-case latency",
-            format_hours(plan.worst_case_latency_hours),
+            formatting.hours(plan.worst_case_latency_hours),
             f"I + R·W + D: interval + {r} round(s) × {w:g} h + {d:g} h downstream",
         ),
     ]
     typical = plan.typical
     if typical is not None:
         tiles += [
-            Headline("Typical p50", format_hours(typical.p50_hours), "median arrival → usable latency (simulated)"),
-            Headline("Typical p90", format_hours(typical.p90_hours), "90th percentile latency (simulated)"),
-            Headline("Typical p99", format_hours(typical.p99_hours), "99th percentile latency (simulated)"),
+            Headline("Typical p50", formatting.hours(typical.p50_hours), "median arrival → usable latency (simulated)"),
+            Headline("Typical p90", formatting.hours(typical.p90_hours), "90th percentile latency (simulated)"),
+            Headline("Typical p99", formatting.hours(typical.p99_hours), "99th percentile latency (simulated)"),
             Headline(
                 "P(miss SLA)",
                 formatting.probability(typical.miss_probability),
@@ -294,7 +288,7 @@ def timeline_figure(inputs: SlaInputs, plan: SlaPlan) -> go.Figure:
             "hovertemplate": "submission %{y}: deadline %{x:.2f} h<extra></extra>",
         },
     ]
-    title = f"Two days of submissions every {format_hours(interval)}"
+    title = f"Two days of submissions every {formatting.hours(interval)}"
     if illustration:
         title += " (illustration: no interval keeps the SLA; red = misses in the worst case)"
     shape = layout(
@@ -367,7 +361,7 @@ def latency_figure(inputs: SlaInputs, plan: SlaPlan, histogram: LatencyHistogram
         _vline(t.p99_hours, "p99", color=PALETTE["neutral"], dash="dash"),
         _vline(inputs.sla_hours, f"SLA {inputs.sla_hours:g} h", color=PALETTE["deadline"], dash="solid"),
     ]
-    title = f"Typical-case latency at {format_hours(plan.interval_hours)} windows ({t.samples:,} simulated items)"
+    title = f"Typical-case latency at {formatting.hours(plan.interval_hours)} windows ({t.samples:,} simulated items)"
     if beyond > 0:
         title += f"; {formatting.probability(beyond)} beyond the axis"
     shape = layout(
@@ -433,7 +427,7 @@ def miss_curve_figure(inputs: SlaInputs, plan: SlaPlan, points: Sequence[MissCur
         data.append(
             {
                 "type": "scatter",
-                "name": f"recommended: every {format_hours(rec.interval_hours)}",
+                "name": f"recommended: every {formatting.hours(rec.interval_hours)}",
                 "x": [rec.interval_hours],
                 "y": [rec.miss_probability * 100],
                 "mode": "markers",
@@ -569,7 +563,7 @@ def queue_tiles(check: QueueCheck) -> list[Headline]:
         Headline(
             "Max requests/day at this tier",
             f"{check.max_requests_per_day:,.0f}",
-            f"Q·24/(I + R·W) at every {format_hours(check.interval_hours)}",
+            f"Q·24/(I + R·W) at every {formatting.hours(check.interval_hours)}",
         ),
         Headline(
             "Batch calls per minute",
@@ -584,9 +578,9 @@ def clock_queue_text(load: ScheduleLoad, check: QueueCheck) -> str:
     """The processing-queue check at a clock schedule, in words: its largest gap, what arrives in it, the verdict."""
     return (
         f"**Processing queue at the clock schedule.** The largest gap between submissions is "
-        f"{format_hours(load.largest_gap_hours)} and {load.largest_gap_requests:,.0f} requests arrive in it (the "
+        f"{formatting.hours(load.largest_gap_hours)} and {load.largest_gap_requests:,.0f} requests arrive in it (the "
         f"largest submission takes {load.largest_submission_requests:,.0f}); under the worst case this holds as many "
-        f"requests as submitting every {format_hours(check.interval_hours)}: {check.reason}."
+        f"requests as submitting every {formatting.hours(check.interval_hours)}: {check.reason}."
     )
 
 
@@ -596,14 +590,14 @@ def clock_queue_fixes(load: ScheduleLoad, check: QueueCheck) -> list[str]:
     if check.queue_feasible:
         return []
     fixes = [f for f in check.fixes if not f.startswith("submit every")]
-    gap = format_hours(load.largest_gap_hours)
+    gap = formatting.hours(load.largest_gap_hours)
     return [*fixes, f"add a submission inside the {gap} gap between submissions, or submit as work arrives"]
 
 
 def clock_queue_tiles(load: ScheduleLoad, check: QueueCheck) -> list[Headline]:
     """Metric tiles of the queue check at a clock schedule (labels apart from the relative plan's)."""
     return [
-        Headline("Largest gap between submissions", format_hours(load.largest_gap_hours),
+        Headline("Largest gap between submissions", formatting.hours(load.largest_gap_hours),
                  "Longest time between two consecutive scheduled submissions"),
         Headline("Arriving in the largest gap", f"{load.largest_gap_requests:,.0f}",
                  "Requests that arrive in that gap by the arrival profile, all submitted at its end"),
@@ -694,9 +688,9 @@ def guard_tiles(guard: DeadlineGuard) -> list[Headline]:
     return [
         Headline(
             "Rescue cutoff",
-            format_hours(guard.rescue_cutoff_hours) if guard.rescue_cutoff_hours > 0 else "none",
-            f"After each submission: deadline − downstream − {format_hours(guard.sync_drain_hours)} drain − "
-            f"{format_hours(guard.buffer_hours)} buffer",
+            formatting.hours(guard.rescue_cutoff_hours) if guard.rescue_cutoff_hours > 0 else "none",
+            f"After each submission: deadline − downstream − {formatting.hours(guard.sync_drain_hours)} drain − "
+            f"{formatting.hours(guard.buffer_hours)} buffer",
         ),
         Headline(
             "P(item rescued)",
@@ -704,18 +698,14 @@ def guard_tiles(guard: DeadlineGuard) -> list[Headline]:
             "Share of items whose batch path is not done by the cutoff (typical case, simulated)",
         ),
         Headline(
-            "Rescue spend", _usd_month(guard.expected_rescue_cost_per_month_usd), "p · N · sync cost per item"
+            "Rescue spend", formatting.per_month(guard.expected_rescue_cost_per_month_usd), "p · N · sync cost per item"
         ),
         Headline(
             "Expected cost incl. rescues",
-            _usd_month(guard.batch_cost_with_rescue_per_month_usd),
+            formatting.per_month(guard.batch_cost_with_rescue_per_month_usd),
             "batch (or hybrid) cost − p·N·batch item + p·N·sync item, per month",
         ),
     ]
-
-
-def _usd_month(amount_usd: float | None) -> str:
-    return "–" if amount_usd is None else f"{formatting.usd(amount_usd)}/month"
 
 
 def changed_capacity(
@@ -878,7 +868,7 @@ def deadline_rows(plan: CalendarPlan) -> list[dict[str, str]]:
 
 def _spare(hours_before_due: float) -> str:
     early = hours_before_due >= 0
-    return f"{format_hours(abs(hours_before_due))} {'early' if early else 'late'}"
+    return f"{formatting.hours(abs(hours_before_due))} {'early' if early else 'late'}"
 
 
 def _week_hours(label: str, *, not_before: float = 0.0) -> float:

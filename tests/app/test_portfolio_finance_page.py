@@ -3,6 +3,7 @@ cash vs waiting, a renamable scenario) and issue 11's capacity (tier, shared que
 
 from __future__ import annotations
 
+from costmodel import formatting
 from costmodel.finance import LABEL_12X_THIS_MONTH, LABEL_NEXT_12_MONTHS, MARGIN_MODE_LABELS
 from reports.view import scenario_view
 from ui import data, portfolio
@@ -26,8 +27,8 @@ def test_two_annual_figures_each_labelled_and_equal_to_the_exports() -> None:
     field = data.presets()["portfolio"]
     grown = field.model_copy(update={"finance": field.finance.model_copy(update={"monthly_growth": 0.08})})
     expected = scenario_view(grown, data.catalog(batch_discount=field.batch_discount)).portfolio  # as the exports
-    assert shown[year] == f"${expected.savings_per_year_usd:,.0f}"
-    assert shown[next_12] == f"${expected.savings_next_12_months_usd:,.0f}"
+    assert shown[year] == formatting.usd(expected.savings_per_year_usd)
+    assert shown[next_12] == formatting.usd(expected.savings_next_12_months_usd)
     assert shown[year] != shown[next_12], "8 %/month growth makes the next 12 months differ from 12 × this month"
 
 
@@ -66,7 +67,7 @@ def test_cash_and_waiting_are_apart_in_the_table_and_the_tiles() -> None:
     assert list(table["waiting_cost_per_month_usd"]) == [r.waiting_cost_per_month_usd for r in view.portfolio.rows]
     assert list(table["net_benefit_per_month_usd"]) == [r.comparison.net_benefit_per_month_usd for r in view.results]
     shown = metrics(at)
-    assert shown["Cost of waiting (not cash)"] == f"${view.portfolio.waiting_cost_per_month_usd:,.0f}/mo"
+    assert shown["Cost of waiting (not cash)"] == formatting.per_month(view.portfolio.waiting_cost_per_month_usd)
     assert "Batch cash $/month" in portfolio.RESULT_COLUMNS.values()
 
 

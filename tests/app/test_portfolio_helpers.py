@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from commands.files import load_scenario
+from costmodel import formatting
 from costmodel.finance import FinanceInputs
 from costmodel.prices import Catalog
 from costmodel.scenario import Scenario
@@ -140,8 +141,8 @@ def test_field_portfolio_verdicts(field: Scenario, catalog: Catalog) -> None:
 def test_tiles(field: Scenario, catalog: Catalog) -> None:
     view = view_of(field.workflows, catalog, field.finance)
     tiles = {t.label: t for t in portfolio.total_tiles(view.portfolio)}
-    assert tiles["Savings"].value == f"${view.portfolio.savings_per_month_usd:,.0f}/mo"
-    assert tiles["Savings"].delta == f"{view.portfolio.savings_share:.1%} of sync spend"
+    assert tiles["Savings"].value == formatting.per_month(view.portfolio.savings_per_month_usd)
+    assert tiles["Savings"].delta == f"{formatting.share(view.portfolio.savings_share)} of sync spend"
     assert view.portfolio.margin is not None
     margin = {t.label: t for t in portfolio.margin_tiles(view.portfolio.margin)}
     assert margin["Gross margin now"].value == "80.0%"

@@ -91,7 +91,7 @@ def test_an_invalid_row_shows_an_error_naming_it_and_other_rows_still_evaluate()
     assert list(table["verdict"][1:3]) == ["invalid", "invalid"]
     assert "Output tokens" in table.loc[1, "problems"]
     assert (table["verdict"] != "invalid").sum() == 5
-    assert metrics(at)["Savings"] != "$0/mo"
+    assert metrics(at)["Savings"] != "$0.00/month"
 
 
 def test_added_and_deleted_rows() -> None:
@@ -213,7 +213,7 @@ def test_loading_the_field_portfolio_asks_first() -> None:
 def test_deleting_every_row_leaves_a_working_page_with_zero_totals() -> None:
     at = load_field_portfolio()
     at = edit(at, {}, deleted_rows=list(range(7)))
-    assert metrics(at)["All-sync spend"] == "$0/mo"
+    assert metrics(at)["All-sync spend"] == "$0.00/month"
     assert len(results(at)) == 0
     assert any("table is empty" in i.value for i in at.info)
     assert len(at.session_state[SCENARIO].workflows) == 7, "an empty table is never the scenario"

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from costmodel import formatting
 from costmodel.uncertainty import UncertainWorkflow, parse_distribution, portfolio_ranges
 from costmodel.workflow import resolve_pricing
 from reports.view import scenario_view
@@ -51,10 +52,10 @@ def test_uncertain_inputs_show_ranges_fan_chart_and_margin_range() -> None:
     ranges = expected_ranges()
     shown = texts(at)
     s = ranges.savings_per_month_usd
-    assert f"${s.p10:,.0f}–${s.p90:,.0f}/mo" in shown
+    assert f"{formatting.usd(s.p10)}–{formatting.per_month(s.p90)}" in shown
     margin = ranges.gross_margin_after
     assert margin is not None
-    assert f"{margin.p10:.2%}–{margin.p90:.2%}" in shown
+    assert f"{formatting.share(margin.p10)}–{formatting.share(margin.p90)}" in shown
     assert len(at.get("plotly_chart")) == 2, "the projection and its fan chart"
     fan = portfolio.fan_figure(portfolio.fan_points(ranges), ranges.draws)
     assert [t.name for t in fan.data][-1] == "cumulative savings P50"

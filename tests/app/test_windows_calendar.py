@@ -6,6 +6,7 @@ from datetime import date, time
 
 from streamlit.testing.v1 import AppTest
 
+from costmodel import formatting
 from costmodel.deadlines import CalendarInputs, parse_working_days, plan_calendar
 from costmodel.sla import SlaInputs
 from ui import charts, sharing, windows
@@ -136,4 +137,4 @@ def test_the_deadline_guard_at_the_clock_deadline_cuts_off_before_06_00() -> Non
     # submitted 02:00, due 06:00: 4 h − 0.5 h drain − 0.5 h buffer (no downstream in the preset)
     inputs = windows.plan_inputs(at.session_state["bp_scenario"].workflows[0], None)
     assert inputs is not None
-    assert cutoffs[-1] == windows.format_hours(4.0 - inputs.downstream_hours - 1.0)
+    assert cutoffs[-1] == formatting.hours(4.0 - inputs.downstream_hours - 1.0)

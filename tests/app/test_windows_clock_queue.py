@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from costmodel import formatting
 from costmodel.deadlines import check_schedule_queue
 from ui import state, windows
 
@@ -22,7 +23,7 @@ def test_the_queue_is_checked_at_the_clock_schedule_not_the_relative_interval() 
     assert inputs is not None
     load, check = check_schedule_queue(calendar, ("12:00", "18:00"), inputs, scenario.capacity.limits())
     shown = metrics(at)
-    assert shown["Largest gap between submissions"] == windows.format_hours(18.0)
+    assert shown["Largest gap between submissions"] == formatting.hours(18.0)
     assert shown["Arriving in the largest gap"] == f"{inputs.requests_per_day * 0.4:,.0f}"
     assert shown["In flight at the schedule, worst case"] == f"{load.worst_case_in_flight_requests:,.0f}"
     assert shown["Max requests/day at the schedule"] == f"{check.max_requests_per_day:,.0f}"

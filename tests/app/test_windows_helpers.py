@@ -29,14 +29,6 @@ def test_interval_options_add_an_unusual_interval_from_a_link() -> None:
     assert options[1:] == sorted(options[1:])
 
 
-@pytest.mark.parametrize(
-    ("hours", "text"),
-    [(0.25, "15 min"), (4.0, "4 h"), (2.5, "2.5 h"), (30.0, "30 h"), (72.0, "3 d"), (-18.0, "−18 h"), (None, "–")],
-)
-def test_format_hours(hours: float | None, text: str) -> None:
-    assert windows.format_hours(hours) == text
-
-
 def test_timeline_for_the_design_check_figure() -> None:
     """S = 30 h → 4 h windows: 12 submissions in 48 h, each usable 24 h after it is sent, 2 h early."""
     inputs = SlaInputs(sla_hours=30)
