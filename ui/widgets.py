@@ -183,9 +183,15 @@ FORM: forms.Form[Workflow] = forms.Form(
 not round to an invalid 0), and the composite widgets."""
 
 
+_SECTION_KEYS = {
+    section: [k for k in _ALL_KEYS if k.removeprefix(KEY_PREFIX).removeprefix("cp_").removeprefix("sla.") in fields]
+    for section, fields in _SECTIONS.items()
+}
+"""Section → the widget keys it draws (worked out once: the form asks on every rerun)."""
+
+
 def _section_keys(section: str) -> list[str]:
-    fields = _SECTIONS[section]
-    return [k for k in _ALL_KEYS if k.removeprefix(KEY_PREFIX).removeprefix("cp_").removeprefix("sla.") in fields]
+    return _SECTION_KEYS[section]
 
 
 def _prices_like(model_id: str, catalog: Catalog) -> CustomPrices:
@@ -413,15 +419,14 @@ def _sla_section() -> dict[str, Any]:
     if not on:
         st.caption("No deadline: the verdict weighs cost only. Switch on to set the SLA and plan submission windows.")
         return {"sla": None}
-    c1, c2 = st.columns(2)
-    with c1:
+    with st.container(horizontal=True, vertical_alignment="bottom"):  # two rows: 2 blocks where columns were 3
         hours = _sla_number("SLA [h]", "sla_hours", min_value=0.25, max_value=24.0 * 60, step=1.0)
         kind = st.radio("SLA kind", ("hard", "soft"), key=sla_key("kind"), horizontal=True, help=field_help("kind"))
         miss = _sla_number(
             "Acceptable misses [%]", "max_miss_probability", min_value=0.0, max_value=100.0, step=0.1, format="%.2f",
             disabled=kind == "hard",
         )  # fmt: skip
-    with c2:
+    with st.container(horizontal=True):
         margin = _sla_number("Safety margin [h]", "safety_margin_hours", min_value=0.0, max_value=168.0, step=0.5)
         downstream = _sla_number("Downstream time [h]", "downstream_hours", min_value=0.0, max_value=168.0, step=0.5)
     return {
