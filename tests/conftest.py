@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from costmodel.prices import Catalog, load_catalog
-from tests.core.core_support import AS_OF
+from tests.costmodel.core_support import AS_OF
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,7 @@ import pytest
 
 from commands.files import load_scenario
 from costmodel.scenario import Scenario
-from tests.core.core_support import PRESETS
+from tests.costmodel.core_support import PRESETS
 
 
 @pytest.fixture(scope="module")

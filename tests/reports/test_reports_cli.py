@@ -13,7 +13,7 @@ import pytest
 from commands.files import load_scenario
 from costmodel.scenario import Scenario
 from reports.view import PortfolioView
-from tests.core.core_support import AS_OF, AS_OF_FLAG, PRESETS, run_cli
+from tests.costmodel.core_support import AS_OF, AS_OF_FLAG, PRESETS, run_cli
 from tests.reports.reports_support import HOSTILE
 from ui import data
 from ui import portfolio as page

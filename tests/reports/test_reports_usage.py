@@ -11,7 +11,7 @@ import pandas as pd
 from costmodel.usage import WhatIfAssumptions
 from costmodel.workflow import Workflow
 from reports.safe import FORMULA_TRIGGERS
-from tests.core.core_support import AS_OF
+from tests.costmodel.core_support import AS_OF
 from tests.reports.reports_support import HOSTILE
 from usageimport.analysis import Analysis, analyze, load_files
 from usageimport.report import groups_csv, plan_csv, usage_assumptions
