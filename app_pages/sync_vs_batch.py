@@ -149,10 +149,10 @@ with results:
             charts.show(figures.waterfall_figure, tuple(c.waterfall), key="waterfall", container=pair)
     if routing.open:
         with routing:
-            route = widgets.routing_inputs(workflow, catalog=catalog)
+            route = widgets.routing_inputs(point, catalog=catalog)  # the headline's workflow: ranges at centre
             if route is not None:
                 routed = data.routed(
-                    workflow,
+                    point,
                     as_of=data.today(),
                     batch_discount=scenario.batch_discount,
                     include_retired=state.show_retired_models(),
@@ -175,11 +175,13 @@ with results:
                 st.caption(
                     "Routing assumes failures recur on sync too (each option retries until success), so options "
                     "compare like for like."
-                )
+                    + (" Inputs given as ranges are priced at their centre, as in the headline; their spread is on "
+                       "the Uncertainty tab." if view is not None else "")
+                )  # fmt: skip
 
     if prices.open:
         with prices:
-            price_table.render_prices(effective_pricing(workflow, pricing), c.request_costs, steps=c.steps_per_item)
+            price_table.render_prices(effective_pricing(point, pricing), c.request_costs, steps=c.steps_per_item)
 
     if spread.open:
         with spread:

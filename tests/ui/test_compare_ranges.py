@@ -199,3 +199,15 @@ def test_planned_savings_and_cost_of_waiting_tiles_carry_their_ranges(at) -> Non
     assert deltas["Planned savings"] == f"P10–P90: ${planned.p10:,.2f} – ${planned.p90:,.2f}"
     assert result.comparison.waiting_cost_per_month_usd > 0, "the preset must price waiting for its cost to spread"
     assert deltas["Cost of waiting"] == f"P10–P90: ${waiting.p10:,.2f} – ${waiting.p90:,.2f}"
+
+
+def test_routing_prices_a_range_at_the_centre_the_headline_uses(at) -> None:  # type: ignore[no-untyped-def]
+    """One page, one workflow: with a success-rate range whose centre (0.80) is not the slider's 95 %, the routing
+    tab compares models at the centre, as the headline does, and says so."""
+    at.text_input(key="unc_success_rate").set_value("0.7:0.9").run()
+    at.session_state["compare_tab"] = ":material/alt_route: Model routing"
+    at.run()
+    assert_clean(at)
+    line = next(m.value for m in at.markdown if "Cheapest option meeting" in m.value)
+    assert "(success rate 80.0%)" in line, line
+    assert any("priced at their centre" in c.value for c in at.caption)
