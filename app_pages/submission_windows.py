@@ -291,8 +291,9 @@ if calendar is not None:
                         f"{clock_guard.reason[1:]}.")  # fmt: skip
             tiles.rows(windows.guard_tiles(clock_guard))
 
-with st.expander("Assumptions and formulas"):
-    st.markdown(
+formulas = st.expander("Assumptions and formulas", key="win_open_formulas", on_change="rerun")
+if formulas.open:  # lazy: its text is built and sent only while open
+    formulas.markdown(
         "- worst-case latency = I + R·W + D\n- I_max = S − R·W − D − M (infeasible when no clock-friendly "
         "interval fits)\n- requests per submission = volume × I / 24 h\n"
         + "\n".join(f"- {line}" for line in plan.assumptions)

@@ -581,7 +581,7 @@ def workflow_form(base: Workflow, *, catalog: Catalog, layout: Layout = COMPARE_
             # first run after another layout, kept ones are adopted (that page drew them as other widgets).
             FORM.refill(_section_keys(section), adopt=adopt, catalog=catalog)
             _merge(values, draw(base, catalog))
-            slots[section] = st.empty()
+            slots[section] = box  # an error is appended to the section's end, where it belongs (no placeholder)
     general = st.empty()
     data = base.model_dump()
     if isinstance(values.get("sla"), dict):  # the SLA section or the timing section drew SLA fields

@@ -225,9 +225,12 @@ def headline(plan: SlaPlan, inputs: SlaInputs) -> list[Headline]:
     typical = plan.typical
     if typical is not None:
         tiles += [
-            Headline("Typical p50", formatting.hours(typical.p50_hours), "median arrival → usable latency (simulated)"),
-            Headline("Typical p90", formatting.hours(typical.p90_hours), "90th percentile latency (simulated)"),
-            Headline("Typical p99", formatting.hours(typical.p99_hours), "99th percentile latency (simulated)"),
+            Headline(
+                "Typical p50 / p90 / p99",
+                " / ".join(formatting.hours(h) for h in (typical.p50_hours, typical.p90_hours, typical.p99_hours)),
+                "arrival → usable latency of the simulated items: median, 90th and 99th percentile (as the CLI's "
+                "`sla` prints them)",
+            ),
             Headline(
                 "P(miss SLA)",
                 formatting.probability(typical.miss_probability),

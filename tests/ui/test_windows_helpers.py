@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from costmodel import formatting
 from costmodel.measurement import PilotMeasurement
 from costmodel.sla import CLOCK_FRIENDLY_INTERVALS_HOURS, SlaInputs, plan_submissions, typical_case_charts
 from costmodel.workflow import SlaSpec, Workflow
@@ -63,6 +64,12 @@ def test_headline_shows_the_plan_numbers_and_formula() -> None:
     assert tiles["Worst-case latency"].value == "28 h"
     assert "S − R·W − D − M" in tiles["Maximum interval"].help
     assert "P(miss SLA)" in tiles
+    plan = plan_submissions(inputs, samples=5_000)
+    assert plan.typical is not None
+    typical = (plan.typical.p50_hours, plan.typical.p90_hours, plan.typical.p99_hours)
+    assert tiles["Typical p50 / p90 / p99"].value == " / ".join(formatting.hours(h) for h in typical), (
+        "one tile, as the CLI prints the typical case"
+    )
 
 
 def test_headline_of_an_infeasible_plan_has_dashes_not_numbers() -> None:

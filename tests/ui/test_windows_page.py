@@ -198,3 +198,14 @@ def test_a_simulated_pilot_turnaround_is_labelled() -> None:
 def test_an_untyped_measurement_is_ignored_not_probed() -> None:
     at = run_page(**{PILOT_MEASUREMENT: {"median_processing_hours": 0.5}})
     assert not [b for b in at.button if b.label.startswith("Use the pilot")]
+
+
+def test_the_formulas_are_built_only_while_their_section_is_open() -> None:
+    from tests.ui.helpers import app as _app
+
+    at = _app().run()
+    at.switch_page("app_pages/submission_windows.py").run()
+    assert not [m for m in at.markdown if "I_max = S − R·W − D − M" in m.value], "closed: nothing built or sent"
+    at.session_state["win_open_formulas"] = True
+    at.run()
+    assert [m for m in at.markdown if "I_max = S − R·W − D − M" in m.value], "open: the formulas and assumptions"
