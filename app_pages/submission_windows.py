@@ -176,12 +176,18 @@ st.caption(
     "scheduled submission after the previous round ends (what a scheduled job does), not the instant they fail."
 )
 
-charts.show(windows.timeline_figure, inputs, plan, key="win_timeline")
-miss_points, histogram = windows.typical_case_charts(inputs, plan)
-pair = st.container(horizontal=True)  # side by side in one block (st.columns(2) is three)
-if charts.show(windows.latency_figure, inputs, plan, histogram, key="win_latency", container=pair) is None:
-    pair.info("No interval keeps this SLA, so there is no typical case to show.")
-charts.show(windows.miss_curve_figure, inputs, plan, miss_points, key="win_miss_curve", container=pair)
+# Lazy tabs: only the open one runs, so a rerun draws one chart, not three.
+timeline_tab, latency_tab, miss_tab = st.tabs(list(windows.CHART_TABS), key=windows.CHART_TAB_KEY, on_change="rerun")
+if timeline_tab.open is not False:
+    charts.show(windows.timeline_figure, inputs, plan, key="win_timeline", container=timeline_tab)
+if latency_tab.open or miss_tab.open:
+    miss_points, histogram = windows.typical_case_charts(inputs, plan)
+    if latency_tab.open and charts.show(
+        windows.latency_figure, inputs, plan, histogram, key="win_latency", container=latency_tab
+    ) is None:
+        latency_tab.info("No interval keeps this SLA, so there is no typical case to show.")
+    if miss_tab.open:
+        charts.show(windows.miss_curve_figure, inputs, plan, miss_points, key="win_miss_curve", container=miss_tab)
 
 learned_box = st.expander(
     "Learned turnaround and calibration", expanded=False, key=windows.LEARNED_OPEN_KEY, on_change="rerun"

@@ -96,6 +96,16 @@ class IntervalChoice(StrictModel):
     """The chosen submission interval [h]."""
 
 
+CHART_TABS = (
+    ":material/view_timeline: Timeline",
+    ":material/bar_chart: Typical latency",
+    ":material/show_chart: P(miss) vs interval",
+)
+"""The page's three charts, one lazy tab each: the worst-case timeline, the simulated latency, the miss curve."""
+CHART_TAB_KEY = "win_chart_tab"
+"""Widget key of the chart tabs (the open tab's label)."""
+
+
 def interval_options(current: float | None) -> list[float]:
     """Interval choices for the selector, with `current` added when a link carries an unusual one [h]."""
     options = list(INTERVAL_OPTIONS)

@@ -65,7 +65,11 @@ def _sync_vs_batch() -> list[dict[str, Any]]:
 
 def _submission_windows() -> list[dict[str, Any]]:
     at = helpers.run_page("app_pages/submission_windows.py", **{windows.CLOCK_KEY: True})
-    return _drawn(at)  # timeline, latency, P(miss), calendar
+    specs = _drawn(at)  # timeline, calendar
+    for tab in windows.CHART_TABS[1:]:  # latency, P(miss): lazy tabs
+        at.session_state[windows.CHART_TAB_KEY] = tab
+        specs += _drawn(at.run())
+    return specs
 
 
 def _usage() -> list[dict[str, Any]]:

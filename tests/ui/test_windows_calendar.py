@@ -50,7 +50,7 @@ def test_the_seeds_case_study_is_not_guaranteed_and_about_99_4_percent_likely() 
     assert "CRON_TZ=Australia/Sydney 0 2 * * 1-5" in at.code[0].value
     assert "UTC" in at.code[0].value
     assert "changes its UTC offset" in at.caption[-1].value or "daylight" in at.caption[-1].value
-    assert len(at.get("plotly_chart")) == 4  # the week view joins the three plan charts
+    assert len(at.get("plotly_chart")) == 2  # the week view joins the timeline (the other plan charts are lazy tabs)
 
 
 def test_the_probability_shown_is_the_cores_for_the_page_inputs() -> None:

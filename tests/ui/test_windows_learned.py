@@ -32,19 +32,19 @@ def test_an_empty_ledger_keeps_the_defaults_labelled(home: Path) -> None:
     at = helpers.run_page(PAGE, **{windows.LEARNED_OPEN_KEY: True})
     assert not _learned_button(at)
     assert any("defaults remain" in c.value for c in at.caption)
-    assert len(at.get("plotly_chart")) == 3  # no calibration chart without batches
+    assert len(at.get("plotly_chart")) == 1  # timeline only (lazy tabs); no calibration chart
 
 
 def test_too_few_batches_show_the_calibration_but_offer_no_fit(home: Path) -> None:
     _pilot(Ledger(home / "ledger.sqlite3"), "p1", [10, 20, 30])
     at = helpers.run_page(PAGE)
     assert not _learned_button(at)
-    assert len(at.get("plotly_chart")) == 3  # closed, the section draws nothing (lazy)
+    assert len(at.get("plotly_chart")) == 1  # closed, the section draws nothing (lazy)
     at.session_state[windows.LEARNED_OPEN_KEY] = True
     at.run()
     helpers.assert_clean(at)
     assert any("3 ended batch(es), 5 needed" in c.value for c in at.caption)
-    assert len(at.get("plotly_chart")) == 4
+    assert len(at.get("plotly_chart")) == 2
 
 
 def test_the_learned_turnaround_replaces_the_workflows_typical_case(home: Path) -> None:

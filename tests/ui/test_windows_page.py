@@ -48,7 +48,10 @@ def test_renders_alone_with_the_default_scenario() -> None:
     assert at.title[0].value == "Submission windows"
     assert len(at.success) == 1
     assert "Recommended interval" in metrics(at)
-    assert len(at.get("plotly_chart")) == 3
+    assert len(at.get("plotly_chart")) == 1, "lazy chart tabs: only the open one (the timeline) is drawn"
+    for tab in windows.CHART_TABS[1:]:
+        at.session_state[windows.CHART_TAB_KEY] = tab
+        assert len(at.run().get("plotly_chart")) == 1, tab
 
 
 def test_design_check_figure_30_hours_gives_4_hour_windows() -> None:
@@ -66,7 +69,8 @@ def test_infeasible_hard_sla_shows_reason_and_fixes_without_exception() -> None:
     assert "What would fix it" in fixes
     assert "lengthen the SLA" in fixes
     assert metrics(at)["Recommended interval"] == "–"
-    assert any("no typical case" in i.value for i in at.info)
+    at.session_state[windows.CHART_TAB_KEY] = windows.CHART_TABS[1]  # the typical-latency tab
+    assert any("no typical case" in i.value for i in at.run().info)
 
 
 def test_soft_sla_shows_its_miss_probability() -> None:
