@@ -107,7 +107,8 @@ row.metric("Batch what-if", usd(total.whatif_usd), help="standard traffic moved 
 row.metric("Savings", usd(total.savings_usd), f"{share(total.savings_share)} of actual", border=True)
 if total.billed_usd is not None:
     row.metric("Billed (cost report)", usd(total.billed_usd),
-               f"{total.billed_difference_usd:+,.2f} vs catalog", delta_color="off", border=True)  # fmt: skip
+               f"{formatting.usd_change(total.billed_difference_usd)} vs catalog",
+               delta_color="off", border=True)  # fmt: skip
 else:
     row.metric("Already on batch", usd(total.batch_usd), help="never discounted again", border=True)
 if summary.unknown_tier_rows:

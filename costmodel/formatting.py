@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "NONE", "change", "count", "feasibility", "hours", "interval", "interval_rows", "per_month", "probability", "share",
-    "usd", "usd_small", "usd_whole",
+    "usd", "usd_change", "usd_small", "usd_whole",
 ]  # fmt: skip
 
 NONE = "–"
@@ -87,6 +87,15 @@ def share(value: float | None) -> str:
 def change(value: float | None) -> str:
     """A relative change, signed, with one decimal: `+12.3%`, `-4.0%`; `–` for none [share]."""
     return NONE if value is None else f"{value:+.1%}"
+
+
+def usd_change(amount_usd: float | None) -> str:
+    """A signed difference of money to the cent, for a tile's delta line: `+$12.50`, `-$12.50` (ASCII minus, like
+    `change`: Streamlit reads a delta's direction from it); `–` for none [USD]."""
+    if amount_usd is None:
+        return NONE
+    text = f"${abs(amount_usd):,.2f}"
+    return ("-" if amount_usd < 0 and text.strip("$0.,") else "+") + text
 
 
 def probability(value: float | None) -> str:

@@ -57,3 +57,7 @@ def test_monthly_amounts_counts_and_changes() -> None:
     assert formatting.change(0.1234) == "+12.3%"
     assert formatting.change(-0.04) == "-4.0%"
     assert formatting.change(None) == formatting.NONE
+    assert formatting.usd_change(12.5) == "+$12.50"
+    assert formatting.usd_change(-1234.5) == "-$1,234.50"
+    assert formatting.usd_change(-0.001) == "+$0.00", "no minus on a difference that rounds to nothing"
+    assert formatting.usd_change(None) == formatting.NONE

@@ -2,9 +2,9 @@
 
 An AST scan of the packages that show figures (the core's reasons and assumptions, pages, commands, reports,
 usage import, pilot) fails on a hand-rolled money or share format: an f-string field right after a `$`
-(`f"${x:,.2f}"`), a field or a `format(x, spec)` whose spec ends in `%` (`f"{x:.1%}"`), or a `"{:.1%}".format(...)`
-template. Plotly's own templates (`%{y:$,.0f}` in a hovertemplate, `tickformat`) are plain strings, not Python
-formatting, and pass.
+(`f"${x:,.2f}"`), a `*_usd` figure with a format spec (`f"{diff_usd:+,.2f}"`), a field or a `format(x, spec)`
+whose spec ends in `%` (`f"{x:.1%}"`), or a `"{:.1%}".format(...)` template. Plotly's own templates
+(`%{y:$,.0f}` in a hovertemplate, `tickformat`) are plain strings, not Python formatting, and pass.
 """
 
 from __future__ import annotations
@@ -39,6 +39,13 @@ def _environment_variable(field: ast.FormattedValue) -> bool:
     return isinstance(field.value, ast.Name) and field.value.id.endswith("_ENV") and field.format_spec is None
 
 
+def _name_of(expression: ast.expr) -> str:
+    """The last name of `x` or `a.b.x` (a figure's name carries its unit: `*_usd` is money)."""
+    if isinstance(expression, ast.Attribute):
+        return expression.attr
+    return expression.id if isinstance(expression, ast.Name) else ""
+
+
 def hand_rolled(source: str) -> list[int]:
     """Line numbers of hand-rolled money or share formats in `source`."""
     lines: list[int] = []
@@ -53,7 +60,8 @@ def hand_rolled(source: str) -> list[int]:
                         and previous.value.endswith("$")
                         and not _environment_variable(value)
                     )
-                    if after_dollar or _spec_text(value.format_spec).endswith("%"):
+                    money_named = value.format_spec is not None and _name_of(value.value).endswith("_usd")
+                    if after_dollar or money_named or _spec_text(value.format_spec).endswith("%"):
                         lines.append(value.lineno)
                 previous = value
         elif isinstance(node, ast.Call):
@@ -92,6 +100,7 @@ def test_the_scan_finds_hand_rolled_money_and_shares() -> None:
         'format(x, ".0%")',
         '"${:,.2f}".format(x)',
         '"{:.1%} of spend".format(x)',
+        'f"{total.billed_difference_usd:+,.2f} vs catalog"',
     ]
     for source in caught:
         assert hand_rolled(source) == [1], source
@@ -102,6 +111,8 @@ def test_the_scan_finds_hand_rolled_money_and_shares() -> None:
         'dict(hovertemplate="%{y:$,.0f}", tickformat=".0%")',
         'f"{x:.2f} h"',
         'f"key in ${ADMIN_KEY_ENV}"',
+        'f"{formatting.usd_change(diff_usd)} vs catalog"',
+        'f"{spend_usd}"',
     ]
     for source in passing:
         assert hand_rolled(source) == [], source
