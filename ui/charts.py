@@ -6,8 +6,8 @@
   line (median, p90, chosen interval, zero) is neutral grey, context (arrivals, connectors) is muted grey, a P10-P90
   band is translucent batch orange, and a marker's outline is white.
 - **Style** (`LAYOUT`, `layout()`): one height, margin and hover mode; a builder overrides only what differs.
-- **Showing** (`show()`): a figure is built once per distinct inputs and shared by every session (a bounded
-  store held by Streamlit's `cache_resource`, so clearing Streamlit's caches clears it); a rerun that changes
+- **Showing** (`show()`): a figure is built once per distinct inputs and shared by every session (`ui.data.shared`,
+  a bounded store held by Streamlit's `cache_resource`, so clearing Streamlit's caches clears it); a rerun that changes
   nothing in a chart's inputs skips plotly's validation and its deep copy into a plain dict, which are most of a
   small figure's cost. Builders stay plain functions of their inputs (testable without Streamlit) and never
   mutate a figure they return, so a shared figure is never changed under another session.
@@ -15,14 +15,13 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from typing import Any
 
 import plotly.graph_objects as go
 import streamlit as st
-from pydantic import BaseModel
+
+from ui import data
 
 __all__ = ["LAYOUT", "PALETTE", "layout", "show"]
 
@@ -43,9 +42,6 @@ PALETTE = {
 LAYOUT: dict[str, Any] = {"height": 360, "margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "hovermode": "x unified"}
 """The shared layout of every chart (a builder overrides what differs, e.g. the height of a long bar chart)."""
 
-MAX_FIGURES = 128
-"""Figures kept in the shared store; the least recently shown goes first [figures]."""
-
 
 def layout(**overrides: Any) -> dict[str, Any]:
     """`LAYOUT` with `overrides` on top (plotly layout keys)."""
@@ -65,54 +61,17 @@ class _Shown(go.Figure):
         return self._as_dict
 
 
-class _Store:
-    """Built figures keyed on (builder, inputs) with Python's own hashing: a tuple of a few hundred floats or a
-    frozen model hashes in microseconds, where Streamlit's cache hasher takes milliseconds."""
-
-    def __init__(self) -> None:
-        self._figures: OrderedDict[Hashable, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable, build: Callable[[], Any]) -> Any:
-        with self._lock:
-            if key in self._figures:
-                self._figures.move_to_end(key)
-                return self._figures[key]
-        figure = build()
-        if type(figure) is go.Figure:
-            figure.__class__ = _Shown  # same layout, one method more: no second validation of the figure
-        with self._lock:
-            self._figures[key] = figure
-            while len(self._figures) > MAX_FIGURES:
-                self._figures.popitem(last=False)
-        return figure
-
-
-@st.cache_resource(show_spinner=False)  # one store per process, shared by every session
-def _store() -> _Store:
-    return _Store()
-
-
-def _key_part(value: Any) -> Hashable:
-    """`value` itself when Python can hash it; a frozen model holding a dict or list by its JSON (slower, exact)."""
-    try:
-        hash(value)
-    except TypeError:
-        if isinstance(value, BaseModel):
-            return (type(value).__qualname__, value.model_dump_json())
-        raise TypeError(f"charts: a figure's inputs must be hashable or pydantic models, not {type(value)}") from None
-    return value
+def _built(build: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    figure = build(*args, **kwargs)
+    if type(figure) is go.Figure:
+        figure.__class__ = _Shown  # same layout, one method more: no second validation of the figure
+    return figure
 
 
 def figure(build: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """`build(*args, **kwargs)` from the shared store: built once per distinct inputs, then the same object."""
-    key = (
-        build.__module__,
-        build.__qualname__,
-        tuple(_key_part(a) for a in args),
-        tuple(sorted((k, _key_part(v)) for k, v in kwargs.items())),
-    )
-    return _store().get(key, lambda: build(*args, **kwargs))
+    """`build(*args, **kwargs)` from the shared store (`ui.data.shared`): built once per distinct inputs, then the
+    same object."""
+    return data.shared(_built, build, *args, **kwargs)
 
 
 def show(build: Callable[..., Any], *args: Any, key: str, container: Any = None, **kwargs: Any) -> Any:

@@ -1,11 +1,17 @@
-"""Cached loaders at the edge: the price catalog and the preset scenarios. The math stays uncached."""
+"""Cached loaders at the edge: the price catalog and the preset scenarios, and `shared`, the one store for results
+built from hashable inputs (figures, the Portfolio's evaluation). The math stays uncached."""
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
+from pydantic import BaseModel
 
 from commands import clock
 from costmodel.limits import DEFAULT_BATCH_DISCOUNT
@@ -75,3 +81,59 @@ def presets() -> dict[str, Scenario]:
     """Preset scenarios from data/presets, keyed by file stem, portfolio last."""
     found = {p.stem: scenario_from_json(p.read_bytes(), source=str(p)) for p in sorted(PRESETS_DIR.glob("*.json"))}
     return dict(sorted(found.items(), key=lambda kv: (kv[0] == "portfolio", kv[1].name)))
+
+
+MAX_SHARED = 128
+"""Results kept in the shared store; the least recently used goes first [results]."""
+
+
+class _Store:
+    """Results keyed on (builder, inputs) with Python's own hashing: a tuple of a few hundred floats or a frozen
+    model hashes in microseconds, where Streamlit's cache hasher takes milliseconds and `st.cache_data` also copies
+    the result on every read."""
+
+    def __init__(self) -> None:
+        self._results: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._results:
+                self._results.move_to_end(key)
+                return self._results[key]
+        result = build()
+        with self._lock:
+            self._results[key] = result
+            while len(self._results) > MAX_SHARED:
+                self._results.popitem(last=False)
+        return result
+
+
+@st.cache_resource(show_spinner=False)  # one store per process, shared by every session; cleared with the caches
+def _store() -> _Store:
+    return _Store()
+
+
+def _key_part(value: Any) -> Hashable:
+    """`value` itself when Python can hash it; a frozen model holding a dict or list by its JSON (slower, exact)."""
+    try:
+        hash(value)
+    except TypeError:
+        if isinstance(value, BaseModel):
+            return (type(value).__qualname__, value.model_dump_json())
+        raise TypeError(f"shared results: inputs must be hashable or pydantic models, not {type(value)}") from None
+    return value
+
+
+def shared(build: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """`build(*args, **kwargs)`, built once per distinct inputs and then the same object for every session and rerun.
+
+    For results nobody mutates (frozen models, figures): the inputs are the key, so a result changes exactly when its
+    inputs do."""
+    key = (
+        build.__module__,
+        build.__qualname__,
+        tuple(_key_part(a) for a in args),
+        tuple(sorted((k, _key_part(v)) for k, v in kwargs.items())),
+    )
+    return _store().get(key, lambda: build(*args, **kwargs))

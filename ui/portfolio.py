@@ -448,7 +448,6 @@ FRAME_KEY = state_keys.PORTFOLIO_FRAME
 BASE_KEY = state_keys.PORTFOLIO_BASE
 LAST_KEY = state_keys.PORTFOLIO_LAST
 ROWS_KEY = state_keys.PORTFOLIO_ROWS
-VIEW_KEY = state_keys.PORTFOLIO_VIEW
 
 FINANCE_KEYS = {
     name: state_keys.PORTFOLIO_WIDGET.format(key)
@@ -793,33 +792,20 @@ def portfolio_ranges_cached(
 # ---------------------------------------------------------------- the evaluation, cached on its inputs
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _view_of_json(
-    rows_json: str, batch_discount: float, capacity_json: str, guard_json: str | None, prices_key: str
+def _view_of(
+    rows: tuple[RowInput, ...],
+    batch_discount: float,
+    capacity: CapacitySettings,
+    guard: GuardSettings | None,
+    prices_key: str,
 ) -> PortfolioView:
-    """`evaluate_rows` on JSON inputs, without finance (the caller totals with it); `prices_key` (the evaluation
-    date and price source) only keys the cache."""
-    import json
-
-    from costmodel.guard import GuardSettings
+    """`evaluate_rows` without finance (the caller totals with it); `prices_key` (the evaluation date and price
+    source) only keys the shared store."""
     from ui.data import catalog
 
-    del prices_key  # only part of the cache key
-    rows = [
-        RowInput(
-            label=label,
-            name=name,
-            workflow=None if workflow is None else Workflow.model_validate_json(workflow),
-            problems=tuple(problems),
-        )
-        for label, name, workflow, problems in json.loads(rows_json)
-    ]
+    del prices_key  # only part of the key
     return evaluate_rows(
-        rows,
-        catalog(batch_discount=batch_discount),
-        FinanceInputs(),
-        capacity=CapacitySettings.model_validate_json(capacity_json),
-        guard=None if guard_json is None else GuardSettings.model_validate_json(guard_json),
+        list(rows), catalog(batch_discount=batch_discount), FinanceInputs(), capacity=capacity, guard=guard
     )
 
 
@@ -832,31 +818,12 @@ def evaluate_rows_cached(
     guard: GuardSettings | None,
     prices_key: str,
 ) -> PortfolioView:
-    """The page's evaluation (`evaluate_rows` against `ui.data.catalog(batch_discount=...)`), cached on its inputs,
-    so a rerun that changes nothing the rows depend on runs no SLA simulation. `prices_key` names the catalog
-    (evaluation date and price source): a new day or refreshed prices evaluate afresh. The session keeps the last
-    evaluation, so a rerun with the same rows (a finance edit) skips even the cache's key and copy."""
-    import json
+    """The page's evaluation (`evaluate_rows` against `ui.data.catalog(batch_discount=...)`), built once per
+    distinct rows (`ui.data.shared`), so a rerun that changes nothing the rows depend on (a finance edit) runs no SLA
+    simulation. `prices_key` names the catalog (evaluation date and price source): a new day or refreshed prices
+    evaluate afresh."""
+    from ui.data import shared
 
-    key = (tuple(rows), batch_discount, capacity, guard, prices_key)
-    last = st.session_state.get(VIEW_KEY)
-    if last is not None and last[0] == key:
-        evaluated = last[1]
-    else:
-        rows_json = json.dumps(
-            [
-                [row.label, row.name, None if row.workflow is None else row.workflow.model_dump_json(),
-                 list(row.problems)]
-                for row in rows
-            ]
-        )  # fmt: skip
-        evaluated = _view_of_json(
-            rows_json,  # the rows do not depend on finance: a finance edit reuses them
-            batch_discount,
-            capacity.model_dump_json(),
-            None if guard is None else guard.model_dump_json(),
-            prices_key,
-        )
-        st.session_state[VIEW_KEY] = (key, evaluated)
+    evaluated = shared(_view_of, tuple(rows), batch_discount, capacity, guard, prices_key)
     totals = build_portfolio(evaluated.results, finance, capacity=capacity)  # what evaluate_rows totals with
     return dataclasses.replace(evaluated, portfolio=totals, finance=finance)

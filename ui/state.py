@@ -53,8 +53,6 @@ PORTFOLIO_LAST = "bp_portfolio_last"
 PORTFOLIO_ROWS = "bp_portfolio_rows"
 """The portfolio table's validated rows with what they were read from (table, base, edits JSON, rows), reused while
 those are unchanged."""
-PORTFOLIO_VIEW = "bp_portfolio_view"
-"""The portfolio's last evaluation with its inputs ((rows, batch discount, capacity, guard, prices key), view)."""
 PORTFOLIO_WIDGET = "pf_{}"
 """The Portfolio page's widget and element keys, `pf_<name>` (`pf_editor`, `pf_tier`, ...): `.format(name)`."""
 CONFIRM_PENDING = "bp_confirm_{}"
