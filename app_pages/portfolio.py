@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from costmodel.errors import problem_lines
 from costmodel.finance import MARGIN_MODE_LABELS
 from reports.view import with_ranges
-from ui import charts, confirm, data, portfolio, state
+from ui import charts, confirm, data, portfolio, state, tiles
 
 KEY = state.PORTFOLIO_WIDGET.format
 
@@ -143,9 +143,7 @@ with results_area:
         hide_index=True,
         key=KEY("results"),
     )
-    tiles_row = st.container(horizontal=True)  # wraps: one block rather than two rows of four columns
-    for tile in portfolio.total_tiles(totals):
-        tiles_row.metric(tile.label, tile.value, tile.delta, help=tile.help)
+    tiles.rows(portfolio.total_tiles(totals), per_row=None)  # one row that wraps: one block, not rows of columns
     if ranges is not None:
         st.caption(
             f"**P10–P90** over the uncertain inputs ({ranges.draws:,} draws, each row on its verdict): "
@@ -160,11 +158,7 @@ with results_area:
 if totals.margin is None:
     st.info("Enter monthly revenue to see the gross-margin impact.")
 else:
-    margin_row = st.container(horizontal=True)
-    for tile in portfolio.margin_tiles(totals.margin):
-        margin_row.metric(
-            tile.label, tile.value, tile.delta, help=tile.help, delta_color="inverse" if tile.inverse else "normal"
-        )
+    tiles.rows(portfolio.margin_tiles(totals.margin), per_row=None)
     st.caption(f"Margin mode: {totals.margin.mode_label}. {totals.margin.formula}.")
     margin_range = None if ranges is None else portfolio.margin_range_line(ranges)
     if margin_range:

@@ -44,7 +44,7 @@ from reports.view import PortfolioView, RowInput, RowOutcome, evaluate_rows
 from ui import forms
 from ui import state as state_keys
 from ui.charts import PALETTE, layout
-from ui.windows import Headline
+from ui.tiles import Headline
 
 if TYPE_CHECKING:
     import pandas as pd

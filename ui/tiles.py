@@ -31,9 +31,13 @@ class Headline:
     """Whether a negative delta is good news (a cost that falls)."""
 
 
-def rows(tiles: Sequence[Headline], *, per_row: int = PER_ROW, container: Any = None, border: bool = False) -> None:
-    """Draw `tiles` as metrics, `per_row` to a row, in `container` (default: the current one)."""
+def rows(
+    tiles: Sequence[Headline], *, per_row: int | None = PER_ROW, container: Any = None, border: bool = False
+) -> None:
+    """Draw `tiles` as metrics, `per_row` to a row (None: all in one row that wraps), in `container` (default: the
+    current one)."""
     place = container or st
+    per_row = per_row or max(1, len(tiles))
     for start in range(0, len(tiles), per_row):
         row = place.container(horizontal=True)
         for tile in tiles[start : start + per_row]:
