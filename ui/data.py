@@ -40,7 +40,6 @@ def catalog(
     return load_catalog(as_of=as_of or today(), batch_discount=batch_discount, include_retired=include_retired)
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)  # results are frozen models: shared, never copied
 def evaluated(
     workflow: Workflow,
     *,
@@ -48,15 +47,20 @@ def evaluated(
     batch_discount: float = DEFAULT_BATCH_DISCOUNT,
     include_retired: bool = False,
 ) -> WorkflowResult:
-    """`evaluate_workflow` on the catalog `catalog(batch_discount=..., include_retired=...)` gives, cached on the
-    workflow: a rerun that changes nothing in it (a tab, a chart option, a page visit) skips pricing and the SLA
-    simulation (the same seed and sample count as everywhere, so the figures are the uncached ones). `as_of` is in
-    the key so a result never outlives the day its prices were resolved for."""
-    catalog_for_date = catalog(as_of=as_of, batch_discount=batch_discount, include_retired=include_retired)
-    return evaluate_workflow(workflow, catalog_for_date)
+    """`evaluate_workflow` on the catalog `catalog(batch_discount=..., include_retired=...)` gives, kept in the shared
+    store (`shared`) on the workflow: a rerun that changes nothing in it (a tab, a chart option, a page visit) skips
+    pricing and the SLA simulation (the same seed and sample count as everywhere, so the figures are the uncached
+    ones). `as_of` is in the key so a result never outlives the day its prices were resolved for; refreshed prices
+    empty the store (`clear_shared`)."""
+    return shared(_evaluate, workflow, as_of, batch_discount, include_retired)
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)  # frozen results, shared, never copied
+def _evaluate(workflow: Workflow, as_of: date, batch_discount: float, include_retired: bool) -> WorkflowResult:
+    return evaluate_workflow(
+        workflow, catalog(as_of=as_of, batch_discount=batch_discount, include_retired=include_retired)
+    )
+
+
 def routed(
     workflow: Workflow,
     *,
@@ -67,8 +71,15 @@ def routed(
     quality_bar: float,
     model_ids: tuple[str, ...],
 ) -> RoutingResult:
-    """`route_models` on the catalog for `as_of`, cached on its inputs like `evaluated`: a rerun of the routing tab
-    that changes none of them (a slider elsewhere, a chart option) prices no model again."""
+    """`route_models` on the catalog for `as_of`, kept in the shared store like `evaluated`: a rerun of the routing
+    tab that changes none of its inputs (a slider elsewhere, a chart option) prices no model again."""
+    return shared(_route, workflow, as_of, batch_discount, include_retired, success_rates, quality_bar, model_ids)
+
+
+def _route(
+    workflow: Workflow, as_of: date, batch_discount: float, include_retired: bool,
+    success_rates: tuple[tuple[str, float], ...], quality_bar: float, model_ids: tuple[str, ...],
+) -> RoutingResult:  # fmt: skip
     catalog_for_date = catalog(as_of=as_of, batch_discount=batch_discount, include_retired=include_retired)
     return route_models(
         workflow, catalog_for_date, success_rates=dict(success_rates), quality_bar=quality_bar,
@@ -123,6 +134,11 @@ def _key_part(value: Any) -> Hashable:
             return (type(value).__qualname__, value.model_dump_json())
         raise TypeError(f"shared results: inputs must be hashable or pydantic models, not {type(value)}") from None
     return value
+
+
+def clear_shared() -> None:
+    """Empty the shared store (refreshed prices: every result built on the old catalog goes)."""
+    _store.clear()
 
 
 def shared(build: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
