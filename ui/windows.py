@@ -39,6 +39,7 @@ from costmodel.turnaround import ObservedBatch, TurnaroundFit, calibration_curve
 from costmodel.workflow import SlaSpec, Workflow
 from ui import state
 from ui.charts import LAYOUT, PALETTE, layout
+from ui.data import shared
 from ui.tiles import Headline
 
 if TYPE_CHECKING:
@@ -392,29 +393,22 @@ def latency_figure(inputs: SlaInputs, plan: SlaPlan, histogram: LatencyHistogram
     return go.Figure({"data": [bar], "layout": shape})
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)  # frozen results, shared and never mutated
-def _charts_cached(
-    inputs_json: str, interval_hours: float | None
+def _typical_case_charts(
+    inputs: SlaInputs, interval_hours: float | None
 ) -> tuple[tuple[MissCurvePoint, ...], LatencyHistogram | None]:
-    inputs = SlaInputs.model_validate_json(inputs_json)
     points, histogram = sla_typical_case_charts(inputs, interval_hours, samples=PAGE_SAMPLES)
     return tuple(points), histogram
 
 
 def typical_case_charts(inputs: SlaInputs, plan: SlaPlan) -> tuple[tuple[MissCurvePoint, ...], LatencyHistogram | None]:
-    """The P(miss) curve and the latency histogram at the plan's interval, from one simulation (cached on its
-    inputs: a rerun that changes neither simulates nothing)."""
-    return _charts_cached(inputs.model_dump_json(), plan.interval_hours)
-
-
-@st.cache_resource(show_spinner=False, max_entries=32)  # a frozen plan, shared and never mutated
-def _plan_cached(inputs_json: str) -> SlaPlan:
-    return plan_submissions(SlaInputs.model_validate_json(inputs_json))
+    """The P(miss) curve and the latency histogram at the plan's interval, from one simulation (kept in the shared
+    store on its inputs: a rerun that changes neither simulates nothing)."""
+    return shared(_typical_case_charts, inputs, plan.interval_hours)
 
 
 def submission_plan(inputs: SlaInputs) -> SlaPlan:
-    """`costmodel.sla.plan_submissions` (its typical case is a simulation), cached on its inputs."""
-    return _plan_cached(inputs.model_dump_json())
+    """`costmodel.sla.plan_submissions` (its typical case is a simulation), kept in the shared store on its inputs."""
+    return shared(plan_submissions, inputs)
 
 
 def miss_curve_figure(inputs: SlaInputs, plan: SlaPlan, points: Sequence[MissCurvePoint]) -> go.Figure:
@@ -631,18 +625,15 @@ BUFFER_KEY = "win_guard_buffer"
 """Buffer after the drain [h]."""
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _guard_json(workflow_json: str, plan_json: str, settings_json: str, batch_discount: float,
-                cutoff_hours: float | None) -> str:  # fmt: skip
-    """Cached on its inputs (JSON): the guard, priced against the workflow's cost when it can be priced."""
+def _guard(
+    workflow: Workflow, plan: SlaPlan, settings: GuardSettings, batch_discount: float, cutoff_hours: float | None
+) -> DeadlineGuard:
+    """The guard, priced against the workflow's cost when it can be priced."""
     from costmodel.cost import compare
     from costmodel.recommend import guard_for
     from costmodel.workflow import WorkflowError, resolve_pricing
     from ui.data import catalog
 
-    workflow = Workflow.model_validate_json(workflow_json)
-    plan = SlaPlan.model_validate_json(plan_json)
-    settings = GuardSettings.model_validate_json(settings_json)
     inputs = sla_inputs_for(workflow)
     assert inputs is not None
     assert plan.interval_hours is not None
@@ -653,7 +644,7 @@ def _guard_json(workflow_json: str, plan_json: str, settings_json: str, batch_di
     if cutoff_hours is None and comparison is not None:  # relative SLA: exactly the verdict's guard
         guard = guard_for(workflow, comparison, plan, settings)
         assert guard is not None
-        return guard.model_dump_json()
+        return guard
     if cutoff_hours is None:
         cutoff_hours = relative_cutoff_hours(
             inputs, plan.interval_hours, sync_drain_hours=settings.sync_drain_hours, buffer_hours=settings.buffer_hours
@@ -674,7 +665,7 @@ def _guard_json(workflow_json: str, plan_json: str, settings_json: str, batch_di
         sync_drain_hours=settings.sync_drain_hours,
         buffer_hours=settings.buffer_hours,
         **costs,  # type: ignore[arg-type]
-    ).model_dump_json()
+    )
 
 
 def deadline_guard(
@@ -689,11 +680,7 @@ def deadline_guard(
     if clock is not None:
         cutoff_hours = clock[0]
         plan = plan.model_copy(update={"interval_hours": clock[1]})
-    return DeadlineGuard.model_validate_json(
-        _guard_json(
-            workflow.model_dump_json(), plan.model_dump_json(), settings.model_dump_json(), batch_discount, cutoff_hours
-        )
-    )
+    return shared(_guard, workflow, plan, settings, batch_discount, cutoff_hours)
 
 
 def guard_tiles(guard: DeadlineGuard) -> list[Headline]:
@@ -828,17 +815,11 @@ def calendar_inputs(
         return None, problem_lines(exc)
 
 
-@st.cache_resource(show_spinner="Simulating a month of arrivals …", max_entries=32)  # frozen, shared, never mutated
-def _calendar_cached(calendar_json: str, inputs_json: str, start: date) -> CalendarPlan:
-    from costmodel.deadlines import CalendarInputs, plan_calendar
-
-    calendar = CalendarInputs.model_validate_json(calendar_json)
-    return plan_calendar(calendar, SlaInputs.model_validate_json(inputs_json), start=start)
-
-
 def calendar_plan(calendar: CalendarInputs, inputs: SlaInputs, *, start: date) -> CalendarPlan:
-    """`costmodel.deadlines.plan_calendar` (a million simulated items), cached on its inputs."""
-    return _calendar_cached(calendar.model_dump_json(), inputs.model_dump_json(), start)
+    """`costmodel.deadlines.plan_calendar` (a million simulated items), kept in the shared store on its inputs."""
+    from costmodel.deadlines import plan_calendar
+
+    return shared(plan_calendar, calendar, inputs, start=start)
 
 
 def calendar_tiles(plan: CalendarPlan) -> list[Headline]:

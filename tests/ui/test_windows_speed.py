@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import costmodel.sla
-from ui import widgets, windows
+from ui import data, widgets
 
 from . import helpers
 
@@ -26,8 +26,7 @@ def simulations(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
         return real(*args, **kwargs)
 
     monkeypatch.setattr(costmodel.sla, "simulate_latency", counting)
-    for cached in (windows._plan_cached, windows._charts_cached):
-        cached.clear()
+    data.clear_shared()  # the plan and the typical-case charts are kept there
     return calls
 
 
