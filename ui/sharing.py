@@ -99,11 +99,16 @@ def decode(model_cls: type[M], token: str, *, key: str = "param") -> M:
         raise ShareLinkError(key, problem_lines(exc)) from None
 
 
-def _last_written() -> dict[str, str]:
-    written = st.session_state.get(state.SHARE_LAST_WRITTEN)
+WRITTEN_KEPT = 32
+"""How many of its own values per parameter a session remembers: a rerun the browser sends before it has heard of
+the newest link carries an older one of the session's own (one per quick change still in flight)."""
+
+
+def _written() -> dict[str, list[str]]:
+    written = st.session_state.get(state.SHARE_WRITTEN)
     if written is None:
         written = {}
-        st.session_state[state.SHARE_LAST_WRITTEN] = written
+        st.session_state[state.SHARE_WRITTEN] = written
     return written
 
 
@@ -130,20 +135,26 @@ def read_params(model_cls: type[M], key: str) -> M | None:
 
 
 def params_changed(key: str) -> bool:
-    """True when `?key=` holds a value this session did not write: a shared link or a hand-edited URL."""
+    """True when `?key=` holds a value this session never wrote: a shared link or a hand-edited URL.
+
+    Any value the session wrote counts as its own, not only the last: after two quick changes the browser sends the
+    second one's rerun with the address the first run replaced, and that older link must not win over the newer
+    edit (the page would snap back to it)."""
     token = current(key)
-    return token is not None and token != _last_written().get(key)
+    return token is not None and token not in _written().get(key, ())
 
 
 def write_params(model: BaseModel | None, key: str) -> None:
     """Put `model` into `?key=` (None removes it); leaves the URL alone when it already says the same."""
-    written = _last_written()
-    if model is None:
-        written.pop(key, None)
+    if model is None:  # what the session wrote stays its own: a late rerun may still carry it
         if key in st.query_params:
             del st.query_params[key]
         return
     token = encode(model)
-    written[key] = token
+    mine = _written().setdefault(key, [])
+    if token in mine:
+        mine.remove(token)
+    mine.append(token)
+    del mine[:-WRITTEN_KEPT]
     if current(key) != token:
         st.query_params[key] = token

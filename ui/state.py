@@ -80,8 +80,9 @@ USAGE_FETCH_ERROR = "bp_usage_fetch_error"
 """The last Admin API fetch's error lines (list of str)."""
 USAGE_ADMIN_BASE_URL = "bp_usage_admin_base_url"
 """Where the Admin API lives (str; default Anthropic's): tests point it at the local emulator."""
-SHARE_LAST_WRITTEN = "bp_share_last_written"
-"""What this session last put in the URL ({query key: encoded value}), so a link the session wrote is not re-read."""
+SHARE_WRITTEN = "bp_share_written"
+"""What this session put in the URL ({query key: its latest encoded values, oldest first}), so a link the session
+wrote is never re-read as a shared one."""
 WINDOWS_CALENDAR = "win_calendar"
 """Submission windows' clock deadline (`CalendarInputs`), None when it plans hours from arrival only: a view of that
 page, not part of the workflow (whose SLA stays hours from arrival, as the verdict uses it); its link key is `?c=`."""

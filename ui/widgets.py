@@ -602,7 +602,9 @@ def workflow_form(base: Workflow, *, catalog: Catalog, layout: Layout = COMPARE_
         if elsewhere:
             general.error("\n".join(elsewhere), icon=":material/error:")
         return None
-    FORM.produced(workflow)
+    # Not the form's source yet: `keep` makes it the source and the scenario's in one step. Were it the source
+    # here, a run stopped before the page keeps it (the user's next change arriving) would leave source and
+    # scenario apart, and the next run would re-seed every widget from the scenario: the change snaps back.
     return workflow
 
 

@@ -141,3 +141,60 @@ def test_an_uncertainty_range_is_kept_by_the_one_rule_and_survives_another_page(
     assert_clean(at)
     assert at.text_input(key="unc_output_tokens").value == "600:1100"
     assert sharing.decode(ranges.SharedUncertainty, _token(at, "u")).uncertain["output_tokens"] == kept
+
+
+def _compare_stopped_before_keep() -> None:
+    """The workflow form as Sync vs batch draws it, with a switch that stops the run after the form and before the
+    page keeps its result: what Streamlit does when the user's next change arrives mid-run."""
+    import streamlit as st
+
+    from ui import data, state, widgets
+
+    index = state.get_workflow_index()
+    workflow = widgets.workflow_form(state.get_scenario().workflows[index], catalog=data.catalog())
+    if st.session_state.get("test_stop_before_keep"):
+        st.stop()
+    if workflow is not None:
+        widgets.keep(index, workflow)
+
+
+def test_a_run_stopped_between_the_form_and_its_write_back_does_not_undo_the_users_next_change() -> None:
+    """Two quick slider moves: the first move's run is stopped by the second before the page keeps its result.
+    Before, the form had already taken the first move as its source while the scenario still held the old value,
+    so the next run saw "the scenario changed underneath the form", re-seeded every widget from it and threw the
+    second move away: the slider snapped back and the numbers never changed (a browser test caught it under load)."""
+    from streamlit.testing.v1 import AppTest
+
+    from .helpers import TIMEOUT_S
+
+    at = AppTest.from_function(_compare_stopped_before_keep, default_timeout=TIMEOUT_S).run()
+    assert_clean(at)
+    key = widgets.KEY_PREFIX + "success_rate"
+    start = at.session_state[SCENARIO].workflows[0].success_rate
+    first, second = 100 * start - 10, 100 * start - 20
+    at.session_state["test_stop_before_keep"] = True
+    at.slider(key=key).set_value(first).run()
+    at.session_state["test_stop_before_keep"] = False
+    at.slider(key=key).set_value(second).run()
+    assert_clean(at)
+    assert at.slider(key=key).value == second, "the second move stays on the slider"
+    assert at.session_state[SCENARIO].workflows[0].success_rate == second / 100, "and it is the scenario's"
+
+
+def test_a_rerun_that_carries_this_sessions_previous_link_is_not_taken_for_a_shared_one() -> None:
+    """Two quick slider moves: the browser sends the second before it has heard of the link the first one's run
+    wrote, so that rerun carries the session's previous `?w=`. Before, only the last link written counted as the
+    session's own, the previous one won as "a shared link", and the page snapped back to it (a browser test caught
+    it under load: the slider back at 95 %, the numbers unchanged, the address at 85 %)."""
+    at = app().run()
+    key = widgets.KEY_PREFIX + "success_rate"
+    start = at.session_state[SCENARIO].workflows[0].success_rate
+    previous = _token(at, "w")
+    at.slider(key=key).set_value(100 * start - 10).run()
+    assert _token(at, "w") != previous, "the first move is in the link"
+    at.query_params["w"] = previous  # the address the browser still shows when it sends the second move
+    at.slider(key=key).set_value(100 * start - 20).run()
+    assert_clean(at)
+    assert at.slider(key=key).value == 100 * start - 20, "the second move stays on the slider"
+    assert at.session_state[SCENARIO].workflows[0].success_rate == start - 0.2
+    assert sharing.decode(Workflow, _token(at, "w")).success_rate == start - 0.2, "and the address says so"
