@@ -1,8 +1,13 @@
-"""Fixtures for every test: nothing a test does reads or writes the user's own Batch Planner data."""
+"""Fixtures for every test: nothing a test does reads or writes the user's own Batch Planner data, and nothing a
+test does in this process reaches any host but this machine."""
 
 from __future__ import annotations
 
+import ipaddress
+import socket
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,3 +28,54 @@ def _private_home(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.Temp
 def catalog() -> Catalog:
     """The planning catalog on the fixed test date (AS_OF), built once per test process and shared."""
     return load_catalog(as_of=AS_OF)
+
+
+LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
+
+
+class OffMachine(BaseException):
+    """A test tried to reach a host other than this machine (the real API, a CDN, a DNS server).
+
+    Not an `Exception`: the SDK's and the pilot's retry loops catch those and would retry for a minute; this one goes
+    straight up and fails the test."""
+
+
+def _refuse_unless_loopback(host: object) -> None:
+    if host is None or (isinstance(host, str) and host.lower() in LOOPBACK_NAMES):
+        return
+    try:
+        if ipaddress.ip_address(host.decode() if isinstance(host, bytes) else str(host)).is_loopback:
+            return
+    except ValueError:
+        pass
+    raise OffMachine(f"tests may reach only localhost; refused {host!r} (use the emulator over loopback)")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _only_loopback() -> Iterator[None]:
+    """Every name lookup and connection this process makes must stay on loopback: a test that would send a pilot
+    to api.anthropic.com (say, because a ceiling check it relied on passed) fails at once and says so, instead of
+    retrying against the network for a minute or, on a machine with network, reaching the real API."""
+    lookup, connect, connect_ex = socket.getaddrinfo, socket.socket.connect, socket.socket.connect_ex
+
+    def guarded_lookup(host: Any, *args: Any, **kwargs: Any) -> Any:
+        _refuse_unless_loopback(host)
+        return lookup(host, *args, **kwargs)
+
+    def guarded(original: Any) -> Any:
+        def method(self: socket.socket, address: Any) -> Any:
+            if self.family in (socket.AF_INET, socket.AF_INET6):
+                _refuse_unless_loopback(address[0])
+            return original(self, address)
+
+        return method
+
+    socket.getaddrinfo = guarded_lookup  # type: ignore[assignment]
+    socket.socket.connect = guarded(connect)  # type: ignore[method-assign]
+    socket.socket.connect_ex = guarded(connect_ex)  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        socket.getaddrinfo = lookup  # type: ignore[assignment]
+        socket.socket.connect = connect  # type: ignore[method-assign]
+        socket.socket.connect_ex = connect_ex  # type: ignore[method-assign]

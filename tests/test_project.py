@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import tomllib
+
+import pytest
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,3 +69,24 @@ def test_no_legacy_pages_folder_beside_the_app() -> None:
     after a server start: a deep link such as /method then shows a "Page not found" dialog."""
     assert not (ROOT / "pages").exists()
     assert (ROOT / "app_pages").is_dir()
+
+
+def test_no_test_reaches_a_host_other_than_this_machine() -> None:
+    """The root conftest refuses, in every test process, any name lookup or connection off loopback, so a test
+    whose safety check it relied on passes by accident fails at once (one did: a pilot ceiling check that depended
+    on the month sent a fake-key pilot towards api.anthropic.com and retried for a minute)."""
+    import socket
+    import time
+
+    from tests.conftest import OffMachine
+
+    started = time.monotonic()
+    for target in [("api.anthropic.com", 443), ("8.8.8.8", 53), ("2001:4860:4860::8888", 53)]:
+        with pytest.raises(OffMachine, match="only localhost"):
+            socket.create_connection(target, timeout=5)
+    assert time.monotonic() - started < 1.0, "refused at once, not after a network timeout"
+    with socket.socket() as server:  # loopback still works: the emulator and the app are reached this way
+        server.bind(("127.0.0.1", 0))
+        server.listen(2)  # the backlog completes both connections; nothing needs to accept them
+        socket.create_connection(server.getsockname(), timeout=5).close()
+        socket.create_connection(("localhost", server.getsockname()[1]), timeout=5).close()

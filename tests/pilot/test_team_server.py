@@ -178,7 +178,7 @@ def test_prepare_and_submit_deletes_a_pilot_over_the_monthly_ceiling_before_send
     from ui import pilot_panel
 
     book = _ledger(tmp_path)
-    record_pilot(book, owner="oidc:someone-else", worst_usd=49.99)
+    record_pilot(book, owner="oidc:someone-else", worst_usd=49.99, created_at=datetime.now(UTC))  # this month's
     runner = Runner(book, api_key=FAKE_KEY, base_url="https://api.anthropic.com", owner="session:me")
     source = SAMPLES / "sample_requests.jsonl"
     with pytest.raises(BudgetRefused, match=r"monthly ceiling of \$50\.00"):
