@@ -79,3 +79,20 @@ def _only_loopback() -> Iterator[None]:
         socket.getaddrinfo = lookup  # type: ignore[assignment]
         socket.socket.connect = connect  # type: ignore[method-assign]
         socket.socket.connect_ex = connect_ex  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _components_scanned_once() -> Iterator[None]:
+    """Streamlit scans every installed distribution's metadata for v2 components on each new AppTest's first run
+    (about 0.3 s, most of a typical AppTest); a server scans once per process. The installed packages do not change
+    during a test run, so the scan's result is kept for the process: the components found are the same."""
+    import functools
+
+    from streamlit.components.v2 import manifest_scanner
+
+    scan = manifest_scanner.scan_component_manifests
+    manifest_scanner.scan_component_manifests = functools.cache(scan)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        manifest_scanner.scan_component_manifests = scan  # type: ignore[assignment]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 import tomllib
+from pathlib import Path
 
 import pytest
-from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -90,3 +90,19 @@ def test_no_test_reaches_a_host_other_than_this_machine() -> None:
         server.listen(2)  # the backlog completes both connections; nothing needs to accept them
         socket.create_connection(server.getsockname(), timeout=5).close()
         socket.create_connection(("localhost", server.getsockname()[1]), timeout=5).close()
+
+
+def test_apptests_scan_the_installed_components_once_per_process() -> None:
+    """Each new AppTest's first run scanned every installed distribution's metadata for Streamlit components (about
+    0.3 s, most of a typical AppTest); the root conftest keeps the scan's result for the process, as a server does."""
+    from streamlit.components.v2 import manifest_scanner
+    from streamlit.testing.v1 import AppTest
+
+    def page() -> None:
+        import streamlit as st
+
+        st.write("hello")
+
+    for _ in range(3):
+        AppTest.from_function(page).run()
+    assert manifest_scanner.scan_component_manifests.cache_info().misses <= 1  # type: ignore[attr-defined]

@@ -31,13 +31,19 @@ def today() -> date:
     return clock.today()
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)  # a shared link picks the discount: keep the cache bounded
 def catalog(
     as_of: date | None = None, batch_discount: float = DEFAULT_BATCH_DISCOUNT, include_retired: bool = False
 ) -> Catalog:
     """The Anthropic price catalog for `as_of` (default today), built once per process; retired models only when
-    `include_retired` (a plan on a hidden one still prices, and warns)."""
-    return load_catalog(as_of=as_of or today(), batch_discount=batch_discount, include_retired=include_retired)
+    `include_retired` (a plan on a hidden one still prices, and warns). However it is asked for (today left out or
+    given, defaults left out or spelled), the same inputs give the same catalog object: Streamlit's cache keys on
+    the arguments as written, so the sidebar, the page and the evaluation each built their own before."""
+    return _catalog(as_of or today(), float(batch_discount), bool(include_retired))
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)  # a shared link picks the discount: keep the cache bounded
+def _catalog(as_of: date, batch_discount: float, include_retired: bool) -> Catalog:
+    return load_catalog(as_of=as_of, batch_discount=batch_discount, include_retired=include_retired)
 
 
 def evaluated(
@@ -134,6 +140,13 @@ def _key_part(value: Any) -> Hashable:
             return (type(value).__qualname__, value.model_dump_json())
         raise TypeError(f"shared results: inputs must be hashable or pydantic models, not {type(value)}") from None
     return value
+
+
+def prices_refreshed() -> None:
+    """After a price refresh: the next catalog builds from the new snapshot, and every result built on the old one
+    goes (the shared store is emptied)."""
+    _catalog.clear()
+    clear_shared()
 
 
 def clear_shared() -> None:

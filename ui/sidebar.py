@@ -69,8 +69,7 @@ def _refresh_prices() -> None:
 
     problem = refresh_prices(timeout_seconds=REFRESH_TIMEOUT_S)
     if problem is None:
-        data.catalog.clear()  # the next catalog builds from the refreshed snapshot
-        data.clear_shared()  # and the results built on the old catalog go with it
+        data.prices_refreshed()  # the next catalog builds from the refreshed snapshot; old results go with it
         st.session_state[state.PRICE_REFRESH_NOTE] = "Refreshed price data in use."
     else:
         st.session_state[REFRESH_KEY] = False

@@ -127,3 +127,16 @@ def test_reset_to_preset_discards_edits() -> None:
     next(b for b in at.sidebar.button if b.label == "Reset to preset").click().run()
     assert_clean(at)
     assert at.slider(key="wf_success_rate").value == pytest.approx(95.0)
+
+
+def test_the_sidebar_the_page_and_the_evaluation_share_one_catalog() -> None:
+    """However a page asks (today left out or given, defaults left out or spelled), the same pricing date, discount
+    and switch give the same catalog object. Before, Streamlit's cache keyed on the arguments as written, so a
+    session's first run built three catalogs (the sidebar's, the page's and the evaluation's)."""
+    from costmodel.limits import DEFAULT_BATCH_DISCOUNT
+
+    one = data.catalog()
+    assert data.catalog(data.today()) is one
+    assert data.catalog(batch_discount=DEFAULT_BATCH_DISCOUNT, include_retired=False) is one
+    assert data.catalog(as_of=data.today(), batch_discount=DEFAULT_BATCH_DISCOUNT) is one
+    assert data.catalog(include_retired=True) is not one, "the switch is part of the key"
