@@ -6,10 +6,10 @@ import streamlit as st
 from pydantic import ValidationError
 
 from costmodel.capacity import plan_with_queue
-from costmodel.deadlines import CalendarInputs, check_schedule_queue
+from costmodel.deadlines import check_schedule_queue
 from costmodel.errors import problem_lines
 from costmodel.guard import DEFAULT_BUFFER_HOURS, DEFAULT_SYNC_DRAIN_HOURS, GuardSettings, clock_guard_timing
-from ui import charts, data, sharing, state, tiles, widgets, windows
+from ui import charts, data, state, tiles, widgets, windows
 
 st.title("Submission windows")
 st.caption(
@@ -64,13 +64,14 @@ if workflow is None:
     st.error("Some inputs are invalid: fix the lines marked in red above to see the plan.")
     st.stop()
 first_visit = state.first_visit("windows")
-incoming = sharing.read_params(windows.IntervalChoice, "i")
 # Writing the URL on a session's very first run of a deep link makes Streamlit show a spurious
 # "Page not found" dialog (streamlit#9992), so an untouched page waits for the first change.
-widgets.keep(index, workflow, link=not first_visit or sharing.params_changed("w"))
-if incoming is not None and sharing.params_changed("i"):
-    st.session_state[windows.INTERVAL_KEY] = incoming.interval_hours
-st.session_state.setdefault(windows.INTERVAL_KEY, windows.RECOMMENDED)
+widgets.keep(index, workflow, link=not first_visit or widgets.FORM.foreign_link())
+shared_interval = windows.INTERVAL_FORM.take_link()
+windows.INTERVAL_FORM.seed(
+    shared_interval or windows.INTERVAL_FORM.source() or windows.IntervalChoice(interval_hours=windows.RECOMMENDED)
+)
+windows.INTERVAL_FORM.refill()
 chosen = st.selectbox(
     "Submission interval",
     windows.interval_options(st.session_state[windows.INTERVAL_KEY]),
@@ -78,8 +79,11 @@ chosen = st.selectbox(
     key=windows.INTERVAL_KEY,
     help="Evaluate a chosen interval instead of the recommended one.",
 )
-if not first_visit or incoming is not None:
-    sharing.write_params(windows.IntervalChoice(interval_hours=chosen) if chosen else None, "i")
+windows.INTERVAL_FORM.keep(
+    windows.IntervalChoice(interval_hours=chosen or windows.RECOMMENDED),
+    lambda _: None,  # a view of this page: the workflow is not touched
+    link=not first_visit or shared_interval is not None,
+)
 
 # ---- one validated model → one core call
 try:
@@ -204,15 +208,13 @@ if learned_box.open:  # lazy: closed, it draws nothing
 
 # ---- the clock deadline: a view of this page (the workflow's SLA stays hours from arrival), carried as ?c=
 st.subheader("Clock deadline")
-shared_calendar = sharing.read_params(CalendarInputs, "c")
-if shared_calendar is not None and sharing.params_changed("c"):
-    st.session_state[windows.CALENDAR_KEY] = shared_calendar
-    st.session_state[windows.CLOCK_KEY] = True
-    st.session_state.update(windows.calendar_widget_values(shared_calendar))
-calendar_kept = st.session_state.get(windows.CALENDAR_KEY)
-for key, value in windows.calendar_widget_values(calendar_kept).items():
+shared_calendar = windows.CALENDAR_FORM.take_link()
+if shared_calendar is not None:
+    windows.CALENDAR_FORM.seed(shared_calendar)  # its inputs, and the toggle on
+calendar_kept = windows.CALENDAR_FORM.source()
+windows.CALENDAR_FORM.refill()  # dropped while another page ran: back from the deadline in force
+for key, value in windows.calendar_defaults().items():
     st.session_state.setdefault(key, value)
-st.session_state.setdefault(windows.CLOCK_KEY, calendar_kept is not None)
 clock_on = st.toggle(
     "Plan against a clock deadline",
     key=windows.CLOCK_KEY,
@@ -255,9 +257,11 @@ if clock_on:
     )  # fmt: skip
     if calendar is None:
         st.error("The clock deadline cannot be planned:\n\n" + "\n".join(f"- {line}" for line in calendar_problems))
-st.session_state[windows.CALENDAR_KEY] = calendar
-if not first_visit or shared_calendar is not None:
-    sharing.write_params(calendar, "c")
+calendar_link = not first_visit or shared_calendar is not None
+if calendar is not None:
+    windows.CALENDAR_FORM.keep(calendar, lambda _: None, link=calendar_link)  # a view: the workflow is not touched
+elif not clock_on:
+    windows.CALENDAR_FORM.clear(link=calendar_link)
 if calendar is not None:
     calendar_plan = windows.calendar_plan(calendar, inputs, start=data.today())
     if calendar_plan.guaranteed:

@@ -10,7 +10,8 @@ keeps, under one `ui.state` key, the model the widgets last showed or produced (
   as a different widget starts from the user's value rather than its default;
 - **write back** (`Form.keep`, the one rule for every page): a valid result replaces the scenario's part at once
   and goes into the page's link; an invalid one changes nothing (the page shows its problems and does not call it);
-- **links** (`Form.take_link`, through `ui.sharing`): a link this session did not write wins over the scenario.
+- **links** (`Form.take_link`, through `ui.sharing`): a link this session did not write wins over the scenario;
+- **clear** (`Form.clear`): a value switched off (a view turned off) leaves no source and no link parameter.
 
 Session keys are named in `ui.state` only; every function takes the session mapping (default: Streamlit's), so
 the mechanism is tested with a plain dict.
@@ -206,9 +207,23 @@ class Form(Generic[M]):
             sharing.write_params(model, key)
             links[key] = (model, sharing.current(key))
 
+    def clear(self, *, link: bool = True, session: Session | None = None) -> None:
+        """The form's value switched off (a view the user turned off, such as the clock deadline): no source, and
+        no parameter in the page's link (`link=False`: leave the URL alone, as `keep`)."""
+        state = _session(session)
+        state[self.source_key] = None
+        if link:
+            state.setdefault(LINKS, {}).pop(self.link, None)
+            sharing.write_params(None, self.link)
+
     def take_link(self) -> M | None:
         """The model in the page's link when this session did not write it (a shared or hand-edited link)."""
         return take_link(self.model, self.link)
+
+    def foreign_link(self) -> bool:
+        """Whether the page's link holds a value this session did not write (valid or not): a first visit that
+        came by a link writes its own from the start, one that did not leaves the URL alone (streamlit#9992)."""
+        return sharing.params_changed(self.link)
 
 
 def take_link(model: type[M], key: str) -> M | None:

@@ -86,6 +86,9 @@ wrote is never re-read as a shared one."""
 WINDOWS_CALENDAR = "win_calendar"
 """Submission windows' clock deadline (`CalendarInputs`), None when it plans hours from arrival only: a view of that
 page, not part of the workflow (whose SLA stays hours from arrival, as the verdict uses it); its link key is `?c=`."""
+WINDOWS_INTERVAL = "win_interval"
+"""Submission windows' chosen interval (`IntervalChoice`, 0 h: the recommended one): the source of the interval
+selector's form, a view of that page; its link key is `?i=`."""
 REQUEST_LOG_ARRIVALS = "bp_request_log_arrivals"
 """When the requests of the request log last imported on Usage arrived (`RequestLogArrivals`), for the clock deadline's
 "arrivals as in the imported log" on Submission windows."""

@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Any
 import streamlit as st
 
 from costmodel import formatting
-from costmodel._base import PosFloat, StrictModel
+from costmodel._base import NonNegFloat, StrictModel
 from costmodel.capacity import CapacitySettings, QueueCheck, check_queue
+from costmodel.deadlines import CalendarInputs
 from costmodel.guard import DeadlineGuard, GuardSettings, plan_guard, relative_cutoff_hours
 from costmodel.recommend import sla_inputs_for
 from costmodel.sla import (
@@ -37,7 +38,7 @@ from costmodel.sla import (
 from costmodel.sla import typical_case_charts as sla_typical_case_charts
 from costmodel.turnaround import ObservedBatch, TurnaroundFit, calibration_curve, fit_turnaround
 from costmodel.workflow import SlaSpec, Workflow
-from ui import state
+from ui import forms, state
 from ui.charts import LAYOUT, PALETTE, layout
 from ui.data import shared
 from ui.tiles import Headline
@@ -45,7 +46,7 @@ from ui.tiles import Headline
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-    from costmodel.deadlines import CalendarInputs, CalendarPlan, HourlyProfile, ScheduleLoad
+    from costmodel.deadlines import CalendarPlan, HourlyProfile, ScheduleLoad
     from costmodel.measurement import PilotMeasurement
     from costmodel.sla import MissCurvePoint
     from ui.state import RequestLogArrivals
@@ -93,8 +94,19 @@ INTERVAL_KEY = "win_interval_hours"
 class IntervalChoice(StrictModel):
     """The interval the page evaluates, for its link: the recommended one unless the user picked another."""
 
-    interval_hours: PosFloat
-    """The chosen submission interval [h]."""
+    interval_hours: NonNegFloat
+    """The chosen submission interval; `RECOMMENDED` (0) for the recommended one [h]."""
+
+
+INTERVAL_FORM = forms.Form(
+    IntervalChoice,
+    source=state.WINDOWS_INTERVAL,
+    link="i",
+    fields=[forms.Field(INTERVAL_KEY, "interval_hours", cast=float)],
+    to_link=lambda choice: choice if choice.interval_hours != RECOMMENDED else None,
+)
+"""The interval selector on the one form mechanism: seeded from a shared `?i=`, refilled after another page, kept
+as a view of the page (not the workflow), and linked only when it is not the recommended interval."""
 
 
 CHART_TABS = (
@@ -973,6 +985,23 @@ def calendar_widget_values(calendar: CalendarInputs | None) -> dict[str, object]
         CAL_KEYS[name]: clock(value) if name in ("deadline", "arrival_start", "arrival_end") else value
         for name, value in values.items()
     }
+
+
+def calendar_defaults() -> dict[str, object]:
+    """Widget key → the value the clock-deadline inputs start from (the toggle off)."""
+    return {**calendar_widget_values(None), CLOCK_KEY: False}
+
+
+CALENDAR_FORM = forms.Form(
+    CalendarInputs,
+    source=CALENDAR_KEY,
+    link="c",
+    derived=lambda calendar: {**calendar_widget_values(calendar), CLOCK_KEY: True},
+    derived_keys=(*CAL_KEYS.values(), CLOCK_KEY),
+)
+"""The clock deadline on the one form mechanism: seeded from a shared `?c=` (the toggle on), refilled after another
+page from the deadline in force, kept when valid (a typo changes neither the plan in force nor the link), cleared
+when switched off. Its widgets stand for several fields at once, so all of them are `derived`."""
 
 
 # ---------------------------------------------------------------- learned turnaround (issue 11)

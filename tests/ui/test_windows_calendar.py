@@ -138,3 +138,23 @@ def test_the_deadline_guard_at_the_clock_deadline_cuts_off_before_06_00() -> Non
     inputs = windows.plan_inputs(at.session_state["bp_scenario"].workflows[0], None)
     assert inputs is not None
     assert cutoffs[-1] == formatting.hours(4.0 - inputs.downstream_hours - 1.0)
+
+
+def test_a_typo_in_the_clock_deadline_changes_neither_the_deadline_in_force_nor_its_link() -> None:
+    """The one write-back rule, as on every form: the clock deadline is on `ui.forms` now. Before, the page wrote
+    `?c=` by itself and a typo in the schedule dropped both the deadline in force and its link; switching the clock
+    off still removes both."""
+    at = _clock_on(helpers.run_page(PAGE))
+    at.selectbox(key=windows.CAL_KEYS["timezone"]).set_value("Australia/Sydney")
+    at.text_input(key=windows.CAL_KEYS["submit_at"]).set_value("02:00").run()
+    assert at.session_state[windows.CALENDAR_KEY] == SYDNEY
+    linked = at.query_params["c"]
+    at.text_input(key=windows.CAL_KEYS["submit_at"]).set_value("25:99").run()
+    helpers.assert_clean(at)
+    assert any("cannot be planned" in e.value for e in at.error), "the typo is reported"
+    assert at.session_state[windows.CALENDAR_KEY] == SYDNEY, "the deadline in force stays"
+    assert at.query_params["c"] == linked, "and so does its link"
+    at.toggle(key=windows.CLOCK_KEY).set_value(False).run()
+    helpers.assert_clean(at)
+    assert at.session_state[windows.CALENDAR_KEY] is None
+    assert "c" not in at.query_params
