@@ -249,10 +249,10 @@ class RangeView:
     """Inputs ranked by how much they move net savings; its reason names the decisive one."""
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _simulated(uncertain_json: str, pricing_json: str, verdict: Verdict | None, rescue_probability: float) -> RangeView:
-    uncertain = UncertainWorkflow.model_validate_json(uncertain_json)
-    sim = simulate(uncertain, ModelPricing.model_validate_json(pricing_json))
+def _simulated(
+    uncertain: UncertainWorkflow, pricing: ModelPricing, verdict: Verdict | None, rescue_probability: float
+) -> RangeView:
+    sim = simulate(uncertain, pricing)
     figures = ranges_of(sim, verdict=verdict, rescue_probability=rescue_probability)
     return RangeView(figures, savings_band(sim), net_savings_histogram(sim), tornado(sim))
 
@@ -264,12 +264,15 @@ def view_of(
     verdict: Verdict | None = None,
     rescue_probability: float = 0.0,
 ) -> RangeView:
-    """The Monte Carlo's figures, cached on the inputs' JSON (the same inputs never draw twice).
+    """The Monte Carlo's figures, kept in the one shared store on the inputs (`ui.data.shared`: the same inputs never
+    draw twice, and a rerun reads the view itself, where `st.cache_data` unpickled a copy of its arrays each time).
 
     `verdict` (the point verdict) and the guard's `rescue_probability` add the planned savings' range.
     Raises WorkflowError when a draw could not be priced (e.g. output above the model's limit).
     """
-    return _simulated(uncertain.model_dump_json(), pricing.model_dump_json(), verdict, rescue_probability)
+    from ui.data import shared
+
+    return shared(_simulated, uncertain, pricing, verdict, rescue_probability)
 
 
 def interval(r: Range | None, *, as_share: bool = False) -> str | None:

@@ -211,3 +211,18 @@ def test_routing_prices_a_range_at_the_centre_the_headline_uses(at) -> None:  # 
     line = next(m.value for m in at.markdown if "Cheapest option meeting" in m.value)
     assert "(success rate 80.0%)" in line, line
     assert any("priced at their centre" in c.value for c in at.caption)
+
+
+def test_the_same_uncertain_inputs_give_the_same_view_without_a_copy(catalog) -> None:  # type: ignore[no-untyped-def]
+    """The range view lives in the one shared store (`ui.data.shared`): a rerun with unchanged inputs gets the view
+    itself. Before, `st.cache_data` keyed it on two JSON dumps and unpickled a fresh copy of its arrays each time."""
+    from costmodel.workflow import resolve_pricing
+    from tests.costmodel.core_support import check_workflow
+
+    workflow = check_workflow()
+    uncertain = UncertainWorkflow(workflow=workflow, uncertain={"success_rate": "0.9:0.98"})
+    pricing = resolve_pricing(workflow, catalog)
+    first = ranges.view_of(uncertain, pricing)
+    again = ranges.view_of(uncertain.model_copy(deep=True), pricing.model_copy(deep=True))
+    assert again is first
+    assert ranges.view_of(uncertain, pricing, rescue_probability=0.1) is not first, "every input is in the key"
