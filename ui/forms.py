@@ -106,6 +106,7 @@ class Form(Generic[M]):
         self.link = link
         self._to_link = to_link
         self.fields = tuple(fields)
+        self._by_key = {f.key: f for f in self.fields}
         self._derived = derived
         self.keys: tuple[str, ...] = (*(f.key for f in self.fields), *derived_keys)
 
@@ -164,13 +165,17 @@ class Form(Generic[M]):
 
     # ------------------------------------------------------------ widgets → model
 
-    def read(self, prefix: str = "", session: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """The model values the widgets hold for the fields under `prefix` (`finance` → `finance.*`), as a nested
-        dict to validate; a widget without state or holding None is left out (the field keeps its default)."""
+    def read(
+        self, prefix: str = "", session: Mapping[str, Any] | None = None, *, keys: Iterable[str] | None = None
+    ) -> dict[str, Any]:
+        """The model values the widgets hold for the fields under `prefix` (`finance` → `finance.*`), or only those
+        of the widgets `keys` (the ones a page drew this run), as a nested dict to validate; a widget without state
+        or holding None is left out (the field keeps its default)."""
         state = st.session_state if session is None else session
         data: dict[str, Any] = {}
         head = f"{prefix}." if prefix else ""
-        for f in self.fields:
+        fields = self.fields if keys is None else [self._by_key[k] for k in keys if k in self._by_key]
+        for f in fields:
             if not f.path.startswith(head) or f.key not in state:
                 continue
             value = f.model_value(state[f.key])

@@ -194,6 +194,12 @@ def _section_keys(section: str) -> list[str]:
     return _SECTION_KEYS[section]
 
 
+_SECTION_FIELD_KEYS = {
+    section: [_k(name) for name in fields if name in _WIDGET_FIELDS] for section, fields in _SECTIONS.items()
+}
+"""Section → the keys of its one-field widgets, whose values the form reads back itself (`FORM.read`)."""
+
+
 def _prices_like(model_id: str, catalog: Catalog) -> CustomPrices:
     """Custom prices pre-filled from a catalog model, so switching to custom starts from real numbers."""
     p = catalog.find(model_id)
@@ -261,7 +267,7 @@ def _model_section(base: Workflow, catalog: Catalog) -> dict[str, Any]:
     model = st.selectbox(
         "Model", ids, key=_k("model"), format_func=name_of, help=field_help("model"), **_value("model", base.model)
     )
-    out: dict[str, Any] = {"model": model, "custom_prices": None}
+    out: dict[str, Any] = {"custom_prices": None}  # the model itself is a one-field widget: the form reads it
     if mode == CUSTOM:
         c1, c2 = st.columns(2)
         with c1:
@@ -290,124 +296,100 @@ def _model_section(base: Workflow, catalog: Catalog) -> dict[str, Any]:
 
 
 def _volume_row() -> dict[str, Any]:
-    """Requests per day or per month, and running days: the volume fields of the workflow."""
+    """Requests per day or per month (one number and its unit), and running days."""
     with st.container(horizontal=True, vertical_alignment="bottom"):  # one block, where columns are four
         volume = st.number_input("Requests", min_value=0.0, step=100.0, format="%.0f", key=_k("volume"))
         unit = st.radio("Volume unit", [PER_DAY, PER_MONTH], key=_k("volume_unit"), label_visibility="hidden")
-        days = _number("Days/mo", "days_per_month", step=1.0, fmt="%.0f", min_value=1.0, max_value=31.0)
+        _number("Days/mo", "days_per_month", step=1.0, fmt="%.0f", min_value=1.0, max_value=31.0)
     per_day = unit == PER_DAY
-    return {
-        "requests_per_day": volume if per_day else None,
-        "requests_per_month": None if per_day else volume,
-        "days_per_month": days,
-    }
+    return {"requests_per_day": volume if per_day else None, "requests_per_month": None if per_day else volume}
 
 
 def _volume_section() -> dict[str, Any]:
     out = _volume_row()
     with st.container(horizontal=True):
-        out["input_tokens"] = _number("Input tokens / request", "input_tokens", step=100.0)
-        out["output_tokens"] = _number("Output tokens / request", "output_tokens", step=50.0)
+        _number("Input tokens / request", "input_tokens", step=100.0)
+        _number("Output tokens / request", "output_tokens", step=50.0)
     return out
 
 
 def _caching_section() -> dict[str, Any]:
-    out: dict[str, Any] = {"cached_input_tokens": _number("Cacheable prefix tokens", "cached_input_tokens", step=100.0)}
+    _number("Cacheable prefix tokens", "cached_input_tokens", step=100.0)
     c1, c2 = st.columns(2)
     with c1:
-        out["cache_hit_rate"] = _percent_slider("Cache hit rate, sync", "cache_hit_rate")
-        out["sync_cache_ttl"] = st.segmented_control(
+        _percent_slider("Cache hit rate, sync", "cache_hit_rate")
+        st.segmented_control(
             "Sync caching", ["auto", "none", "5m", "1h"], key=_k("sync_cache_ttl"), required=True,
             help=field_help("sync_cache_ttl"),
         )  # fmt: skip
     with c2:
-        out["batch_cache_hit_rate"] = _percent_slider("Cache hit rate, batch", "batch_cache_hit_rate")
-        out["batch_cache_ttl"] = st.segmented_control(
+        _percent_slider("Cache hit rate, batch", "batch_cache_hit_rate")
+        st.segmented_control(
             "Batch caching", ["auto", "none", "5m", "1h"], key=_k("batch_cache_ttl"), required=True,
             help=field_help("batch_cache_ttl"),
         )  # fmt: skip
-    return out
+    return {}
 
 
 def _failures_section() -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "success_rate": _percent_slider("First-pass success rate", "success_rate", min_pct=0.5, fallback=100.0),
-        "billed_failure_share": _percent_slider("Billed share of a failed attempt", "billed_failure_share"),
-    }
+    _percent_slider("First-pass success rate", "success_rate", min_pct=0.5, fallback=100.0)
+    _percent_slider("Billed share of a failed attempt", "billed_failure_share")
     with st.container(horizontal=True):
-        out["retry_route"] = st.radio(
+        route = st.radio(
             "Retry route", ["sync", "batch"], key=_k("retry_route"), horizontal=True, help=field_help("retry_route")
         )
-        out["max_batch_rounds"] = st.number_input(
+        st.number_input(
             "Batch rounds in total", min_value=1, max_value=10, step=1, key=_k("max_batch_rounds"),
-            disabled=out["retry_route"] == "sync", help=field_help("max_batch_rounds"),
+            disabled=route == "sync", help=field_help("max_batch_rounds"),
         )  # fmt: skip
-    out["failures_on_sync_too"] = st.toggle(
-        "Failures happen on sync too", key=_k("failures_on_sync_too"), help=field_help("failures_on_sync_too")
-    )
-    return out
+    st.toggle("Failures happen on sync too", key=_k("failures_on_sync_too"), help=field_help("failures_on_sync_too"))
+    return {}
 
 
 def _overheads_section() -> dict[str, Any]:
     c1, c2 = st.columns(2)
     with c1:
-        refinement = _number("Prompt refinement, h (one-off)", "refinement_hours", step=1.0, fmt="%g")
-        ops = _number("Operations, h/month", "ops_hours_per_month", step=0.5, fmt="%g")
-        delay = _number("Cost of waiting, $/item-hour", "delay_cost_per_item_hour_usd", step=0.01, fmt="%.3f")
+        _number("Prompt refinement, h (one-off)", "refinement_hours", step=1.0, fmt="%g")
+        _number("Operations, h/month", "ops_hours_per_month", step=0.5, fmt="%g")
+        _number("Cost of waiting, $/item-hour", "delay_cost_per_item_hour_usd", step=0.01, fmt="%.3f")
     with c2:
-        amortize = _number("Amortise over, months", "amortize_months", step=1.0, fmt="%g", min_value=1.0)
-        rate = _number("Hourly rate, $/h", "hourly_rate_usd", step=10.0)
-        wait = _number("Extra latency on batch, h", "batch_wait_hours", step=0.5, fmt="%g")
-    return {
-        "refinement_hours": refinement,
-        "amortize_months": amortize,
-        "ops_hours_per_month": ops,
-        "hourly_rate_usd": rate,
-        "delay_cost_per_item_hour_usd": delay,
-        "batch_wait_hours": wait,
-    }
+        _number("Amortise over, months", "amortize_months", step=1.0, fmt="%g", min_value=1.0)
+        _number("Hourly rate, $/h", "hourly_rate_usd", step=10.0)
+        _number("Extra latency on batch, h", "batch_wait_hours", step=0.5, fmt="%g")
+    return {}
 
 
 def _constraints_section() -> dict[str, Any]:
     c1, c2 = st.columns(2)
-    blocking = c1.toggle("Blocking (someone waits)", key=_k("blocking"), help=field_help("blocking"))
-    streaming = c2.toggle("Must stream", key=_k("streaming"), help=field_help("streaming"))
-    urgent = _percent_slider("Urgent share (stays sync)", "urgent_share")
-    return {"blocking": blocking, "streaming": streaming, "urgent_share": urgent}
+    c1.toggle("Blocking (someone waits)", key=_k("blocking"), help=field_help("blocking"))
+    c2.toggle("Must stream", key=_k("streaming"), help=field_help("streaming"))
+    _percent_slider("Urgent share (stays sync)", "urgent_share")
+    return {}
 
 
 def _modifiers_section() -> dict[str, Any]:
     """The whole bill: steps per item, tools, thinking, server tools, data residency, fast mode, the 300k beta."""
     c1, c2 = st.columns(2)
     with c1:
-        turns = st.number_input(
+        st.number_input(
             "Steps per item (tool turns, stages)", min_value=1, max_value=50, step=1, key=_k("tool_turns"),
             help=field_help("tool_turns"),
         )  # fmt: skip
-        thinking = _number("Thinking tokens / request", "thinking_tokens", step=100.0)
-        searches = _number("Web searches / request", "web_searches_per_request", step=1.0, fmt="%g")
-        geo = st.radio(
+        _number("Thinking tokens / request", "thinking_tokens", step=100.0)
+        _number("Web searches / request", "web_searches_per_request", step=1.0, fmt="%g")
+        st.radio(
             "Inference geo", ["global", "us"], key=_k("inference_geo"), horizontal=True,
             help=field_help("inference_geo"),
         )  # fmt: skip
     with c2:
-        choice = st.selectbox(
+        st.selectbox(
             "Tool choice", ["off", "auto", "none", "any", "tool"], key=_k("tool_choice"),
             help=field_help("tool_choice"),
         )  # fmt: skip
-        code = _number("Code execution h / request", "code_execution_hours_per_request", step=0.01, fmt="%.3f")
-        speed = st.radio("Speed", ["standard", "fast"], key=_k("speed"), horizontal=True, help=field_help("speed"))
-        beta = st.toggle("Batch 300k-output beta", key=_k("batch_output_beta"), help=field_help("batch_output_beta"))
-    return {
-        "tool_turns": turns,
-        "tool_choice": choice,
-        "thinking_tokens": thinking,
-        "web_searches_per_request": searches,
-        "code_execution_hours_per_request": code,
-        "inference_geo": geo,
-        "speed": speed,
-        "batch_output_beta": beta,
-    }
+        _number("Code execution h / request", "code_execution_hours_per_request", step=0.01, fmt="%.3f")
+        st.radio("Speed", ["standard", "fast"], key=_k("speed"), horizontal=True, help=field_help("speed"))
+        st.toggle("Batch 300k-output beta", key=_k("batch_output_beta"), help=field_help("batch_output_beta"))
+    return {}
 
 
 def _sla_number(label: str, name: str, **kw: Any) -> float:
@@ -487,19 +469,19 @@ def _rounds_section() -> dict[str, Any]:
     route = row.radio(
         "Retry route", ["sync", "batch"], key=_k("retry_route"), horizontal=True, help=field_help("retry_route")
     )
-    rounds = row.number_input(
+    row.number_input(
         "Batch rounds in total", min_value=1, max_value=10, step=1, key=_k("max_batch_rounds"),
         disabled=route == "sync", help=field_help("max_batch_rounds"),
     )  # fmt: skip
-    turns = row.number_input(
+    row.number_input(
         "Client tool turns", min_value=1, max_value=50, step=1, key=_k("tool_turns"), help=field_help("tool_turns")
     )
-    return {"retry_route": route, "max_batch_rounds": rounds, "tool_turns": turns}
+    return {}
 
 
 def _arrivals_section() -> dict[str, Any]:
     out = _volume_row()
-    out["urgent_share"] = _percent_slider("Urgent share (stays sync, never batched)", "urgent_share")
+    _percent_slider("Urgent share (stays sync, never batched)", "urgent_share")
     return out
 
 
@@ -525,7 +507,8 @@ _DRAW: dict[str, tuple[str, Callable[..., dict[str, Any]]]] = {
         lambda base, catalog: _modifiers_section(),
     ),
 }
-"""Section → (expander title, draw(base, catalog) → the workflow values its widgets hold)."""
+"""Section → (expander title, draw(base, catalog) → the values of its widgets that stand for several fields: prices,
+volume and unit, the SLA). A one-field widget's value is read back by the form (`FORM.read`), never by its section."""
 
 
 def _section_of(line: str, sections: Sequence[str]) -> str | None:
@@ -581,6 +564,7 @@ def workflow_form(base: Workflow, *, catalog: Catalog, layout: Layout = COMPARE_
             # first run after another layout, kept ones are adopted (that page drew them as other widgets).
             FORM.refill(_section_keys(section), adopt=adopt, catalog=catalog)
             _merge(values, draw(base, catalog))
+            values.update(FORM.read(keys=_SECTION_FIELD_KEYS[section]))
             slots[section] = box  # an error is appended to the section's end, where it belongs (no placeholder)
     general = st.empty()
     data = base.model_dump()

@@ -195,3 +195,30 @@ def test_a_rerun_that_carries_this_sessions_previous_link_is_not_taken_for_a_sha
     assert at.slider(key=key).value == 100 * start - 20, "the second move stays on the slider"
     assert at.session_state[SCENARIO].workflows[0].success_rate == start - 0.2
     assert sharing.decode(Workflow, _token(at, "w")).success_rate == start - 0.2, "and the address says so"
+
+
+def _field_names_a_section_returns(function: ast.FunctionDef) -> set[str]:
+    """Workflow field names a section function puts in what it returns: dict literal keys and `out["name"] = ...`."""
+    names: set[str] = set()
+    for node in ast.walk(function):
+        if isinstance(node, ast.Dict):
+            names |= {k.value for k in node.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)}
+        stored = isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store)
+        if stored and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):  # type: ignore[attr-defined]
+            names.add(node.slice.value)  # type: ignore[attr-defined]
+    return names
+
+
+def test_no_section_of_the_workflow_form_reads_a_one_field_widget_itself() -> None:
+    """Each section only draws its widgets; the form reads every one-field widget back through its `Field` (one
+    conversion each way: per cent ↔ share and the like). Before, every section turned its widgets' values into
+    workflow fields by hand, beside the form's own declaration of the same fields."""
+    tree = ast.parse((ROOT / "ui" / "widgets.py").read_text(encoding="utf-8"))
+    one_field = {f.path for f in widgets.FORM.fields}
+    sections = [
+        node for node in tree.body
+        if isinstance(node, ast.FunctionDef) and node.name.endswith(("_section", "_row"))
+    ]  # fmt: skip
+    assert len(sections) >= 10, "the test can see the sections"
+    read_by_hand = {s.name: sorted(_field_names_a_section_returns(s) & one_field) for s in sections}
+    assert {name: fields for name, fields in read_by_hand.items() if fields} == {}
