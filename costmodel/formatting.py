@@ -119,6 +119,11 @@ def hours(value: float | None) -> str:
     return f"{sign}{days:.0f} d" + (f" {rest:.3g} h" if rest >= 0.05 else "")
 
 
+def hours_range(low: float | None, high: float | None) -> str:
+    """A range of durations, each as `hours` gives it: `10 min–15 min`; `–` when either end is missing [h]."""
+    return NONE if low is None or high is None else f"{hours(low)}–{hours(high)}"
+
+
 def interval(value: float | None) -> str:
     """A submission interval: `every 4 h`; `–` when no interval keeps the SLA [h]."""
     return NONE if value is None else f"every {hours(value)}"

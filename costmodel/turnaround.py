@@ -185,13 +185,13 @@ def fit_turnaround(
         (m_low, m_high), (p_low, p_high) = overall.median_ci_hours or (0, 0), overall.p90_ci_hours or (0, 0)
         message = (
             f"learned from {overall.batches} ended batches ({overall.requests:,} requests): median "
-            f"{median * 60:.1f} min (95 % CI {m_low * 60:.1f}–{m_high * 60:.1f}), p90 {p90 * 60:.1f} min "
-            f"(95 % CI {p_low * 60:.1f}–{p_high * 60:.1f}), expired {fmt.probability(share)}"
+            f"{fmt.hours(median)} (95 % CI {fmt.hours_range(m_low, m_high)}), p90 {fmt.hours(p90)} "
+            f"(95 % CI {fmt.hours_range(p_low, p_high)}), expired {fmt.probability(share)}"
         )
     else:
         message = (
             f"not enough data: {overall.batches} ended batch(es), {min_batches} needed; the defaults remain "
-            f"(median {DEFAULT_TURNAROUND[0] * 60:g} min, p90 {DEFAULT_TURNAROUND[1] * 60:g} min, "
+            f"(median {fmt.hours(DEFAULT_TURNAROUND[0])}, p90 {fmt.hours(DEFAULT_TURNAROUND[1])}, "
             f"expired {fmt.probability(DEFAULT_TURNAROUND[2])}: published observations, not measurements)"
         )
     return TurnaroundFit(

@@ -118,11 +118,12 @@ class FieldSpec:
     """How values print: `share` as %, the rest as numbers with the unit."""
 
     def format(self, value: float) -> str:
-        """The value as a reader would say it (`91.0%`, `1,100 tokens`, `0.5 h`); shares as costmodel.formatting."""
+        """The value as a reader would say it (`91.0%`, `1,100 tokens`, `30 min`); shares and durations as
+        costmodel.formatting."""
         if self.unit == "share":
             return formatting.share(value)
         if self.unit == "hours":
-            return f"{value:.2g} h"
+            return formatting.hours(value)
         return f"{value:,.0f} {self.unit}"
 
 

@@ -71,12 +71,8 @@ def calibration_payload(batches: list[ObservedBatch], fit: TurnaroundFit, skippe
     }
 
 
-def _minutes(hours: float | None) -> str:
-    return fmt.NONE if hours is None else f"{hours * 60:.1f} min"
-
-
 def _ci(interval: tuple[float, float] | None) -> str:
-    return "" if interval is None else f" ({interval[0] * 60:.1f}–{interval[1] * 60:.1f})"
+    return "" if interval is None else f" ({fmt.hours_range(*interval)})"
 
 
 def run(args: argparse.Namespace, ledger: Ledger) -> int:
@@ -104,14 +100,14 @@ def run(args: argparse.Namespace, ledger: Ledger) -> int:
                 continue
             share = fmt.probability(g.expired_share)
             lines.append(
-                f"  {g.group:<28} {g.batches:>7}  {_minutes(g.median_hours) + _ci(g.median_ci_hours):<26} "
-                f"{_minutes(g.p90_hours) + _ci(g.p90_ci_hours):<26} {share}"
+                f"  {g.group:<28} {g.batches:>7}  {fmt.hours(g.median_hours) + _ci(g.median_ci_hours):<26} "
+                f"{fmt.hours(g.p90_hours) + _ci(g.p90_ci_hours):<26} {share}"
             )
     if batches:
         lines += ["", "  P(batch done within t): predicted vs observed"]
         curve = payload["calibration"]
         for point in curve[:: max(1, len(curve) // 8)]:
             predicted, observed = fmt.share(point["predicted"]), fmt.share(point["observed"])
-            lines.append(f"    {point['hours'] * 60:>8.1f} min  {predicted:>7}  {observed:>7}")
+            lines.append(f"    {fmt.hours(point['hours']):>8}  {predicted:>7}  {observed:>7}")
     print("\n".join(lines))
     return 0

@@ -5,6 +5,10 @@ usage import, pilot) fails on a hand-rolled money or share format: an f-string f
 (`f"${x:,.2f}"`), a `*_usd` figure with a format spec (`f"{diff_usd:+,.2f}"`), a field or a `format(x, spec)`
 whose spec ends in `%` (`f"{x:.1%}"`), or a `"{:.1%}".format(...)` template. Plotly's own templates
 (`%{y:$,.0f}` in a hovertemplate, `tickformat`) are plain strings, not Python formatting, and pass.
+
+Durations too: a computed duration written with a precision before ` h` or ` min` (`f"{median * 60:.1f} min"`) is
+hand-rolled; `costmodel.formatting.hours` writes them (`12 min`, `4 h`, `2 d 6 h`). An input echoed exactly in a
+formula or a reason (`f"{w:g} h"`, no precision: the number the user typed) is not a computed figure, and passes.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ NOT_YET_CONVERTED: frozenset[str] = frozenset(
 """Files allowed to keep hand-rolled money/share formats for now (the test fails when one is clean: drop it)."""
 
 _TEMPLATE = re.compile(r"\$\{[^{}]*\}|\{[^{}]*:[^{}]*%\}")
+_DURATION_UNIT = re.compile(r"^ (h|min)\b")
 
 
 def _spec_text(spec: ast.expr | None) -> str:
@@ -46,6 +51,12 @@ def _name_of(expression: ast.expr) -> str:
     return expression.id if isinstance(expression, ast.Name) else ""
 
 
+def _computed_duration(field: ast.FormattedValue, after: ast.expr) -> bool:
+    """`{x:.1f} min`, `{x:.2g} h`: a duration given a precision and its unit by hand."""
+    unit = isinstance(after, ast.Constant) and isinstance(after.value, str) and _DURATION_UNIT.match(after.value)
+    return bool(unit) and "." in _spec_text(field.format_spec)
+
+
 def hand_rolled(source: str) -> list[int]:
     """Line numbers of hand-rolled money or share formats in `source`."""
     lines: list[int] = []
@@ -63,6 +74,8 @@ def hand_rolled(source: str) -> list[int]:
                     money_named = value.format_spec is not None and _name_of(value.value).endswith("_usd")
                     if after_dollar or money_named or _spec_text(value.format_spec).endswith("%"):
                         lines.append(value.lineno)
+                elif isinstance(previous, ast.FormattedValue) and _computed_duration(previous, value):
+                    lines.append(previous.lineno)
                 previous = value
         elif isinstance(node, ast.Call):
             func = node.func
@@ -90,7 +103,7 @@ def offenders() -> dict[str, list[int]]:
     return found
 
 
-def test_the_scan_finds_hand_rolled_money_and_shares() -> None:
+def test_the_scan_finds_hand_rolled_money_shares_and_durations() -> None:
     """The scan itself can fail: each of these is caught, and the formatting module's calls and plotly pass."""
     caught = [
         'f"${x:,.2f}"',
@@ -101,6 +114,8 @@ def test_the_scan_finds_hand_rolled_money_and_shares() -> None:
         '"${:,.2f}".format(x)',
         '"{:.1%} of spend".format(x)',
         'f"{total.billed_difference_usd:+,.2f} vs catalog"',
+        'f"median {median * 60:.1f} min"',
+        'f"{value:.2g} h"',
     ]
     for source in caught:
         assert hand_rolled(source) == [1], source
@@ -109,7 +124,9 @@ def test_the_scan_finds_hand_rolled_money_and_shares() -> None:
         'f"{formatting.usd(x)} per month"',
         'f"{n:,} requests"',
         'dict(hovertemplate="%{y:$,.0f}", tickformat=".0%")',
-        'f"{x:.2f} h"',
+        'f"{w:g} h worst case"',
+        'f"{formatting.hours(x)} median"',
+        'f"retrying in {delay:.1f} s"',
         'f"key in ${ADMIN_KEY_ENV}"',
         'f"{formatting.usd_change(diff_usd)} vs catalog"',
         'f"{spend_usd}"',
@@ -118,7 +135,7 @@ def test_the_scan_finds_hand_rolled_money_and_shares() -> None:
         assert hand_rolled(source) == [], source
 
 
-def test_money_and_shares_go_through_the_formatting_module() -> None:
+def test_money_shares_and_durations_go_through_the_formatting_module() -> None:
     found = offenders()
     new = {path: lines for path, lines in found.items() if path not in NOT_YET_CONVERTED}
     assert not new, f"format money and shares with costmodel.formatting (usd, usd_whole, share, ...): {new}"
