@@ -132,13 +132,18 @@ def _store() -> _Store:
 
 
 def _key_part(value: Any) -> Hashable:
-    """`value` itself when Python can hash it; a frozen model holding a dict or list by its JSON (slower, exact)."""
+    """`value` itself when Python can hash it; a frozen model holding a dict or list by its JSON (slower, exact); a
+    tuple or list of either, item by item."""
     try:
         hash(value)
     except TypeError:
         if isinstance(value, BaseModel):
             return (type(value).__qualname__, value.model_dump_json())
-        raise TypeError(f"shared results: inputs must be hashable or pydantic models, not {type(value)}") from None
+        if isinstance(value, tuple | list):
+            return (type(value).__qualname__, tuple(_key_part(item) for item in value))
+        raise TypeError(
+            f"shared results: inputs must be hashable, pydantic models, or tuples and lists of them, not {type(value)}"
+        ) from None
     return value
 
 

@@ -746,7 +746,8 @@ def fan_figure(points: Sequence[FanPoint], draws: int) -> go.Figure:
 
 
 def _ranges_uncached(
-    uncertain: list[UncertainWorkflow], results: list[WorkflowResult], finance: FinanceInputs, batch_discount: float
+    uncertain: Sequence[UncertainWorkflow], results: Sequence[WorkflowResult], finance: FinanceInputs,
+    batch_discount: float,
 ) -> PortfolioRanges:
     from costmodel.uncertainty import portfolio_ranges
     from costmodel.workflow import resolve_pricing
@@ -756,37 +757,17 @@ def _ranges_uncached(
     return portfolio_ranges(uncertain, results, [resolve_pricing(r.workflow, prices) for r in results], finance)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _ranges_of_json(
-    uncertain_json: str, results_json: str, finance_json: str, batch_discount: float
-) -> PortfolioRanges:
-    import json
-
-    from costmodel.recommend import WorkflowResult
-
-    return _ranges_uncached(
-        [UncertainWorkflow.model_validate_json(u) for u in json.loads(uncertain_json)],
-        [WorkflowResult.model_validate_json(r) for r in json.loads(results_json)],
-        FinanceInputs.model_validate_json(finance_json),
-        batch_discount,
-    )
-
-
 def portfolio_ranges_cached(
     uncertain: Sequence[UncertainWorkflow], results: Sequence[WorkflowResult], finance: FinanceInputs,
     batch_discount: float,
 ) -> PortfolioRanges | None:  # fmt: skip
-    """The Monte Carlo ranges, cached on their inputs (JSON); None when every input is a point."""
-    import json
+    """The Monte Carlo ranges, kept in the one shared store on their inputs (`ui.data.shared`: the same inputs never
+    draw twice, and a rerun gets the ranges themselves); None when every input is a point."""
+    from ui.data import shared
 
     if not any(u.is_uncertain for u in uncertain):
         return None
-    return _ranges_of_json(
-        json.dumps([u.model_dump_json() for u in uncertain]),
-        json.dumps([r.model_dump_json() for r in results]),
-        finance.model_dump_json(),
-        batch_discount,
-    )
+    return shared(_ranges_uncached, tuple(uncertain), tuple(results), finance, batch_discount)  # type: ignore[no-any-return]
 
 
 # ---------------------------------------------------------------- the evaluation, cached on its inputs

@@ -118,3 +118,27 @@ def test_downloads_carry_the_ranges_and_the_uncertain_inputs(downloads: dict[str
     assert f"${s.p10:,.2f} – ${s.p90:,.2f}" in report
     assert "first-pass success: triangular 90.0% – 98.0%, most likely 95.0%" in report
     assert "P(batch saves) (share)" in built(downloads, "pf_csv")
+
+
+def test_the_same_inputs_give_the_same_ranges_without_a_copy() -> None:
+    """The portfolio's ranges live in the one shared store on their inputs, like every other result: a rerun with
+    unchanged inputs gets the ranges themselves. Before, `st.cache_data` keyed them on JSON dumps of every row and
+    returned an unpickled copy each time."""
+    field = data.presets()["portfolio"]
+    catalog = data.catalog(batch_discount=field.batch_discount)
+    results = scenario_view(field, catalog).results
+
+    def uncertain(spread: str) -> list[UncertainWorkflow]:
+        return [
+            UncertainWorkflow(
+                workflow=r.workflow, uncertain={"success_rate": parse_distribution(spread)} if i == AUDIT else {}
+            )
+            for i, r in enumerate(results)
+        ]
+
+    first = portfolio.portfolio_ranges_cached(uncertain(SPREAD), results, field.finance, field.batch_discount)
+    again = portfolio.portfolio_ranges_cached(uncertain(SPREAD), list(results), field.finance, field.batch_discount)
+    assert first is not None
+    assert again is first
+    other = portfolio.portfolio_ranges_cached(uncertain("0.85:0.95:0.99"), results, field.finance, field.batch_discount)
+    assert other is not first, "every input is in the key"
