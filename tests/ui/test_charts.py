@@ -153,8 +153,9 @@ def test_a_model_holding_a_dict_is_keyed_by_its_contents() -> None:
 
 
 def test_unhashable_inputs_are_named() -> None:
+    """A dict is refused with a message naming what the store keys (lists and tuples are keyed item by item)."""
     with pytest.raises(TypeError, match="hashable"):
-        charts.figure(usage_figures.plan_vs_actual_figure, [])
+        charts.figure(usage_figures.plan_vs_actual_figure, {})
 
 
 def test_only_ui_charts_puts_a_figure_on_a_page() -> None:
