@@ -1,4 +1,5 @@
-"""CLI test fixtures: loopback only, no real key, a temp ledger home; the CLI runs in-process."""
+"""CLI test fixtures: no real key, the API at a loopback port nothing listens on, a temp ledger home; the CLI runs
+in-process (the root conftest keeps every test on loopback)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,10 @@ import contextlib
 import io
 import socket
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from commands import main
-from tests.pilot.conftest import _is_loopback
 
 FAKE_KEY = "sk-ant-test-CLIFUZZKEY-0123456789abcdef"
 """The key every CLI test uses; outputs are scanned for it."""
@@ -20,16 +19,8 @@ FAKE_ADMIN_KEY = "sk-ant-admin01-CLIFUZZADMIN-0123456789"
 
 
 @pytest.fixture(autouse=True)
-def loopback_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """No test may reach a non-loopback host; keys are fakes; the ledger lives under tmp_path."""
-    real_connect = socket.socket.connect
-
-    def connect(self: socket.socket, address: Any) -> Any:
-        if not _is_loopback(address):
-            raise AssertionError(f"test tried to reach a non-loopback host: {address!r}")
-        return real_connect(self, address)
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
+def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Keys are fakes, the API is a loopback port nothing listens on, the ledger lives under tmp_path."""
     monkeypatch.setenv("ANTHROPIC_API_KEY", FAKE_KEY)
     monkeypatch.setenv("ANTHROPIC_ADMIN_KEY", FAKE_ADMIN_KEY)
     monkeypatch.setenv("ANTHROPIC_BASE_URL", f"http://127.0.0.1:{unused_port()}")

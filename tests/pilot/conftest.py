@@ -1,9 +1,8 @@
-"""Pilot test fixtures: a loopback-only guard, the emulator on a free port, a runner on a temp ledger."""
+"""Pilot test fixtures: a fake key and a temp home, the emulator on a free port, a runner on a temp ledger (the root
+conftest keeps every test on loopback)."""
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -19,36 +18,10 @@ TODAY = date(2026, 11, 21)
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "pilot"
 
 
-def _is_loopback(address: Any) -> bool:
-    if isinstance(address, tuple) and address:
-        host = address[0]
-        if host == "localhost":
-            return True
-        try:
-            return ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            return False
-    return True  # AF_UNIX paths
-
-
 @pytest.fixture(autouse=True)
-def loopback_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No test may reach a non-loopback host or use a real key: refuse such connections outright."""
-    real_connect = socket.socket.connect
-    real_connect_ex = socket.socket.connect_ex
-
-    def connect(self: socket.socket, address: Any) -> Any:
-        if not _is_loopback(address):
-            raise AssertionError(f"test tried to reach a non-loopback host: {address!r}")
-        return real_connect(self, address)
-
-    def connect_ex(self: socket.socket, address: Any) -> Any:
-        if not _is_loopback(address):
-            raise AssertionError(f"test tried to reach a non-loopback host: {address!r}")
-        return real_connect_ex(self, address)
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+def pilot_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test uses a real key or the user's home; the default endpoint stays Anthropic's (never reached: the root
+    conftest refuses every host but loopback)."""
     monkeypatch.setenv("ANTHROPIC_API_KEY", FAKE_KEY)
     monkeypatch.delenv("ANTHROPIC_BASE_URL", raising=False)
     monkeypatch.delenv("ANTHROPIC_AUTH_TOKEN", raising=False)
