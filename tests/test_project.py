@@ -45,8 +45,8 @@ def test_every_shell_package_is_installed_by_the_project() -> None:
 
 
 def test_tests_mirror_the_packages() -> None:
-    """tests/<package>/ for each package's tests (ui/ holds the AppTest tests of ui/ and app_pages/; pilot/ those of
-    pilot/ and its emulator); tests/browser/ is the browser lane."""
+    """tests/<package>/ for each package's tests (ui/ holds the AppTest tests of ui/ and app_pages/); tests/browser/
+    is the browser lane."""
     packages = {p.name for p in ROOT.iterdir() if (p / "__init__.py").exists()}
     folders = {p.name for p in (ROOT / "tests").iterdir() if (p / "__init__.py").exists()}
     assert folders - {"browser"} <= packages, f"test folders that name no package: {sorted(folders - packages)}"
