@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Literal
 
 from costmodel._base import Share, StrictModel
-from costmodel.cost import compare
+from costmodel.cost import monthly_figures, request_costs
 from costmodel.prices import Catalog
 from costmodel.workflow import Workflow, WorkflowError, resolve_pricing
 
@@ -71,10 +71,13 @@ def route_models(
         except WorkflowError as exc:
             skipped.append(f"{model_id}: {exc}")
             continue
-        c = compare(variant, pricing)
-        apis: tuple[tuple[Literal["sync", "batch"], float], ...] = (("sync", c.sync_cost_per_month_usd),)
+        # The monthly spend of `compare` (its one formula), without what routing does not show: the break-even
+        # search (two thirds of a `compare`), the waterfall, the warnings and the assumptions.
+        rc = request_costs(variant, pricing)
+        _, _, sync_total, batch_tokens, overhead, _ = monthly_figures(variant, rc.sync_usd, rc.batch_usd, s)
+        apis: tuple[tuple[Literal["sync", "batch"], float], ...] = (("sync", float(sync_total)),)
         if workflow.speed != "fast":  # fast mode is not available in batches: no batch option to offer
-            apis += (("batch", c.batch_cost_per_month_usd),)
+            apis += (("batch", float(batch_tokens + overhead)),)
         for api, cost in apis:
             options.append(
                 RoutingOption(

@@ -141,3 +141,28 @@ def test_margin_cogs_never_below_inference(catalog: Any) -> None:
     p = build_portfolio(_results(catalog), FinanceInputs(revenue_per_month_usd=10_000, cogs_per_month_usd=100))
     assert p.margin is not None
     assert p.margin.cogs_before_usd == pytest.approx(1710)
+
+
+def test_routing_prices_each_model_as_compare_does_without_searching_the_break_even(monkeypatch, catalog) -> None:  # type: ignore[no-untyped-def]
+    """Routing shows monthly spend only: it takes `compare`'s own formula (the same figures to the cent) but not its
+    break-even search, which was two thirds of the time of pricing each model on every slider move."""
+    from costmodel import cost, routing
+    from costmodel.workflow import resolve_pricing
+    from tests.costmodel.core_support import check_workflow
+
+    workflow = check_workflow(success_rate=0.91)
+    expected = {}
+    for model_id in catalog.ids():
+        variant = workflow.model_copy(update={"model": model_id, "custom_prices": None, "failures_on_sync_too": True})
+        c = cost.compare(variant, resolve_pricing(variant, catalog))
+        expected[(model_id, "sync")] = c.sync_cost_per_month_usd
+        expected[(model_id, "batch")] = c.batch_cost_per_month_usd
+
+    def no_search(*args: object, **kwargs: object) -> None:
+        raise AssertionError("routing searched for a break-even it does not show")
+
+    monkeypatch.setattr(cost, "break_even_success_rate", no_search)
+    result = routing.route_models(workflow, catalog)
+    assert result.options
+    for option in result.options:
+        assert option.cost_per_month_usd == pytest.approx(expected[(option.model_id, option.api)], abs=0.005)
