@@ -558,61 +558,84 @@ def finance_from_widgets(state: Any) -> FinanceInputs:
     return FinanceInputs.model_validate(FORM.read("finance", state))
 
 
+_TABLE_NOTES = {
+    "requests_per_day": "In the table, always per day.",
+    "success_rate": "Typed as a share: 0.95 = 95 %.",
+    "urgent_share": "Typed as a share: 0.2 = 20 %.",
+    "sla_hours": "Empty: no deadline.",
+    "output_tokens": "The table has no thinking column: set a workflow's thinking on Sync vs batch (Bill modifiers).",
+}
+"""What the table adds to a field's own description (its units as typed here, what a blank cell means)."""
+
+
+def column_help(column: str) -> str:
+    """A column's tooltip: the core's description of its field (what the workflow form shows too), then the table's
+    note; one meaning per field on every page."""
+    from ui.widgets import field_help
+
+    own = field_help("kind" if column == "sla_kind" else column)
+    return " ".join(part for part in (own, _TABLE_NOTES.get(column, "")) if part)
+
+
 def editor_column_config(model_ids: Sequence[str]) -> dict[str, Any]:
     """Column types, ranges and help for the data editor (the browser enforces them; validation still runs)."""
     import streamlit as st
 
     c = st.column_config
     return {
-        "name": c.TextColumn(COLUMNS["name"], required=True, max_chars=120, width="medium"),
-        "model": c.SelectboxColumn(COLUMNS["model"], options=list(model_ids), required=True, width="medium"),
+        "name": c.TextColumn(
+            COLUMNS["name"], required=True, max_chars=120, width="medium", help=column_help("name")
+        ),
+        "model": c.SelectboxColumn(
+            COLUMNS["model"], options=list(model_ids), required=True, width="medium", help=column_help("model")
+        ),
         "requests_per_day": c.NumberColumn(
             COLUMNS["requests_per_day"],
             min_value=0.0,
             format="%.0f",
-            help="Requests on each running day [requests/day]",
+            help=column_help("requests_per_day"),
         ),
         "days_per_month": c.NumberColumn(
             COLUMNS["days_per_month"],
             min_value=0.1,
             max_value=31.0,
             format="%.1f",
-            help="Days the workflow runs per month (22 = working days)",
+            help=column_help("days_per_month"),
         ),
         "input_tokens": c.NumberColumn(
             COLUMNS["input_tokens"],
             min_value=0.0,
             format="%.0f",
-            help="Average input per request, cacheable prefix included [tokens]",
+            help=column_help("input_tokens"),
         ),
         "output_tokens": c.NumberColumn(
             COLUMNS["output_tokens"],
             min_value=0.0,
             format="%.0f",
-            help="Average output per request, thinking included [tokens]",
+            help=column_help("output_tokens"),
         ),
         "success_rate": c.NumberColumn(
             COLUMNS["success_rate"],
             min_value=0.001,
             max_value=1.0,
             format="percent",
-            help="Share of batch requests whose first result is usable (0.95 = 95 %)",
+            help=column_help("success_rate"),
         ),
         "sla_hours": c.NumberColumn(
-            COLUMNS["sla_hours"], min_value=0.25, format="%.2f", help="Arrival → usable; empty = no deadline [h]"
+            COLUMNS["sla_hours"], min_value=0.25, format="%.2f", help=column_help("sla_hours")
         ),
         "sla_kind": c.SelectboxColumn(
             COLUMNS["sla_kind"],
             options=["hard", "soft"],
-            help="Hard: holds even if every batch takes 24 h; soft: a target",
+            help=column_help("sla_kind"),
         ),
-        "blocking": c.CheckboxColumn(COLUMNS["blocking"], help="A person or pipeline waits on each result"),
+        "blocking": c.CheckboxColumn(COLUMNS["blocking"], help=column_help("blocking")),
         "urgent_share": c.NumberColumn(
             COLUMNS["urgent_share"],
             min_value=0.0,
             max_value=1.0,
             format="percent",
-            help="Share of items that must stay sync (hybrid plan; 0.2 = 20 %)",
+            help=column_help("urgent_share"),
         ),
     }
 

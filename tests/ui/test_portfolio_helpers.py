@@ -198,3 +198,20 @@ def test_prepare_table_rebuilds_on_a_new_scenario_and_restores_after_another_pag
     frame, base = portfolio.prepare_table(state, other)
     assert base == (CONTRACT,)
     assert portfolio.LAST_KEY not in state
+
+
+def test_every_column_tooltip_says_what_the_core_says_of_its_field() -> None:
+    """One meaning per field on every page: a Portfolio column's tooltip is the core's description of its field (the
+    one the workflow form shows), plus what the table adds. Before, the table wrote its own, and "Output tokens"
+    said "thinking included" where the core counts thinking apart: a row from a scenario with thinking tokens read
+    both ways."""
+    from costmodel.workflow import SlaSpec, Workflow
+    from ui import portfolio
+
+    config = portfolio.editor_column_config(["claude-sonnet-4-5"])
+    for column in portfolio.COLUMNS:
+        field = "kind" if column == "sla_kind" else column
+        own = (Workflow.model_fields.get(field) or SlaSpec.model_fields[field]).description
+        assert own
+        assert config[column]["help"].startswith(own), column
+    assert "thinking included" not in config["output_tokens"]["help"]
