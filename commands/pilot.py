@@ -92,6 +92,9 @@ def add_commands(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     def pilot_ref(p: argparse.ArgumentParser) -> None:
         p.add_argument("pilot", help="pilot id (see `list`) or `latest`")
 
+    def count_tokens(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--count-tokens", action="store_true", help="use Anthropic's free token counting (needs a key)")
+
     def budget(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--budget-usd",
@@ -107,7 +110,7 @@ def add_commands(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p = add("estimate", help="input tokens and worst-case spend at batch prices, and how big the pilot should be")
     source(p)
     budget(p)
-    p.add_argument("--count-tokens", action="store_true", help="use Anthropic's free token counting (needs a key)")
+    count_tokens(p)
     _pilot_size_flags(p)
     as_json(p)
 
@@ -115,7 +118,7 @@ def add_commands(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     source(p)
     budget(p)
     p.add_argument("--yes", action="store_true", help="skip the interactive confirmation")
-    p.add_argument("--count-tokens", action="store_true", help="use Anthropic's free token counting")
+    count_tokens(p)
     p.add_argument("--label", default="", help="a name for the pilot")
     p.add_argument("--check", choices=["none", "json", "json_keys", "regex"], default="none", help="output check")
     p.add_argument("--require-keys", default="", help="comma-separated keys for --check json_keys")
