@@ -87,6 +87,9 @@ def expected_item_costs(
 
 CacheStrategy = Literal["none", "5m", "1h"]
 CACHE_STRATEGIES: tuple[CacheStrategy, ...] = ("none", "5m", "1h")
+CACHE_TIE_USD = 1e-12
+"""Per-request prefix costs within this of the cheapest are a tie for `auto` caching: no caching wins, then the
+shorter TTL (a saving below a millionth of a micro-dollar per request is float noise, not a reason to cache) [USD]."""
 
 
 class CachingChoice(StrictModel):
@@ -170,7 +173,8 @@ def _caching_choice(workflow: Workflow, pricing: ModelPricing, api: Api) -> Cach
             None if workflow.cached_input_tokens == 0 or span <= 0 else min(1.0, max(0.0, gain / span))
         )
     if requested == "auto":
-        strategy = min(CACHE_STRATEGIES, key=lambda s: (round(token_cost[s], 12), CACHE_STRATEGIES.index(s)))
+        cheapest = min(token_cost.values())
+        strategy = next(s for s in CACHE_STRATEGIES if token_cost[s] <= cheapest + CACHE_TIE_USD)
     else:
         strategy = requested
     return CachingChoice(

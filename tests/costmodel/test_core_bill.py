@@ -11,12 +11,12 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from commands import main
 from commands.files import load_scenario
-from costmodel.cost import compare, request_costs
+from costmodel.cost import CACHE_TIE_USD, compare, request_costs
 from costmodel.limits import DEFAULT_BATCH_CACHE_HIT_RATE, MAX_OUTPUT_TOKENS
 from costmodel.prices import Catalog, CustomPrices
 from costmodel.recommend import evaluate_workflow
@@ -299,9 +299,15 @@ def test_routing_offers_no_batch_option_for_fast_mode(catalog: Catalog) -> None:
     write_5m=st.floats(0.5, 3),
     write_1h=st.floats(0.5, 4),
 )
+@example(sync_hit=0.0, batch_hit=1.0, cached_share=5.218953425831695e-11, input_price=1.0, write_5m=1.0, write_1h=1.0)
+@example(sync_hit=0.0, batch_hit=0.0, cached_share=5.218953425831695e-11, input_price=1.0, write_5m=1.0, write_1h=0.5)
 def test_auto_caching_is_never_dearer_than_any_fixed_strategy(
     sync_hit: float, batch_hit: float, cached_share: float, input_price: float, write_5m: float, write_1h: float
 ) -> None:
+    """Auto caching costs at most the cheapest fixed strategy plus the tie margin (`CACHE_TIE_USD`, a millionth of a
+    micro-dollar per request, where no caching wins). The two examples were found by Hypothesis: a prefix of half a
+    millionth of a token saved 5e-13 USD by caching, which the old tie rule (costs equal when rounded to 12 places)
+    called a tie, while this test's relative tolerance of 1e-12 did not, so it failed on some random seeds."""
     prices = CustomPrices(input_usd_per_mtok=input_price, output_usd_per_mtok=5 * input_price,
                           cache_write_5m_usd_per_mtok=write_5m * input_price,
                           cache_write_1h_usd_per_mtok=write_1h * input_price)  # fmt: skip
@@ -312,8 +318,8 @@ def test_auto_caching_is_never_dearer_than_any_fixed_strategy(
     for ttl in ("none", "5m", "1h"):
         fixed_workflow = check_workflow(**fields, sync_cache_ttl=ttl, batch_cache_ttl=ttl)
         fixed = request_costs(fixed_workflow, _custom_pricing(prices))
-        assert auto.sync_usd <= fixed.sync_usd * (1 + 1e-12)
-        assert auto.batch_usd <= fixed.batch_usd * (1 + 1e-12)
+        assert auto.sync_usd <= fixed.sync_usd + CACHE_TIE_USD
+        assert auto.batch_usd <= fixed.batch_usd + CACHE_TIE_USD
 
 
 def _custom_pricing(prices: CustomPrices) -> Any:
