@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from costmodel import formatting
 from costmodel.deadlines import CalendarInputs, parse_working_days, plan_calendar
 from costmodel.sla import SlaInputs
-from ui import charts, sharing, windows
+from ui import charts, data, sharing, windows
 
 from . import helpers
 from .helpers import app, metrics
@@ -61,7 +61,7 @@ def test_the_probability_shown_is_the_cores_for_the_page_inputs() -> None:
     default = windows.calendar_inputs(deadline="06:00", timezone="UTC", days="mon-fri", arrivals="hours",
                                       arrival_start="08:00", arrival_end="18:00", submit_at="")[0]  # fmt: skip
     assert default is not None
-    plan = plan_calendar(default, inputs, start=date.today())
+    plan = plan_calendar(default, inputs, start=data.today())  # the page's clock (UTC), not the machine's date
     assert shown == windows.formatting.probability(plan.ready_by_deadline_probability)
 
 
