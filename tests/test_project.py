@@ -95,7 +95,7 @@ def test_no_test_reaches_a_host_other_than_this_machine() -> None:
 def test_apptests_scan_the_installed_components_once_per_process() -> None:
     """Each new AppTest's first run scanned every installed distribution's metadata for Streamlit components (about
     0.3 s, most of a typical AppTest); the root conftest keeps the scan's result for the process, as a server does."""
-    from streamlit.components.v2 import manifest_scanner
+    manifest_scanner = pytest.importorskip("streamlit.components.v2.manifest_scanner")
     from streamlit.testing.v1 import AppTest
 
     def page() -> None:
