@@ -68,10 +68,10 @@ first_visit = state.first_visit("windows")
 # "Page not found" dialog (streamlit#9992), so an untouched page waits for the first change.
 widgets.keep(index, workflow, link=not first_visit or widgets.FORM.foreign_link())
 shared_interval = windows.INTERVAL_FORM.take_link()
-windows.INTERVAL_FORM.seed(
-    shared_interval or windows.INTERVAL_FORM.source() or windows.IntervalChoice(interval_hours=windows.RECOMMENDED)
-)
-windows.INTERVAL_FORM.refill()
+if shared_interval is not None:
+    windows.INTERVAL_FORM.seed(shared_interval)
+windows.INTERVAL_FORM.refill()  # dropped while another page ran: back from the interval in force
+st.session_state.setdefault(windows.INTERVAL_KEY, windows.RECOMMENDED)
 chosen = st.selectbox(
     "Submission interval",
     windows.interval_options(st.session_state[windows.INTERVAL_KEY]),

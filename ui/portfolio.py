@@ -44,7 +44,9 @@ from reports.view import PortfolioView, RowInput, RowOutcome, evaluate_rows
 from ui import forms
 from ui import state as state_keys
 from ui.charts import PALETTE, layout
+from ui.data import shared
 from ui.tiles import Headline
+from ui.widgets import field_help
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -571,8 +573,6 @@ _TABLE_NOTES = {
 def column_help(column: str) -> str:
     """A column's tooltip: the core's description of its field (what the workflow form shows too), then the table's
     note; one meaning per field on every page."""
-    from ui.widgets import field_help
-
     own = field_help("kind" if column == "sla_kind" else column)
     return " ".join(part for part in (own, _TABLE_NOTES.get(column, "")) if part)
 
@@ -786,8 +786,6 @@ def portfolio_ranges_cached(
 ) -> PortfolioRanges | None:  # fmt: skip
     """The Monte Carlo ranges, kept in the one shared store on their inputs (`ui.data.shared`: the same inputs never
     draw twice, and a rerun gets the ranges themselves); None when every input is a point."""
-    from ui.data import shared
-
     if not any(u.is_uncertain for u in uncertain):
         return None
     return shared(_ranges_uncached, tuple(uncertain), tuple(results), finance, batch_discount)  # type: ignore[no-any-return]
@@ -826,8 +824,6 @@ def evaluate_rows_cached(
     distinct rows (`ui.data.shared`), so a rerun that changes nothing the rows depend on (a finance edit) runs no SLA
     simulation. `prices_key` names the catalog (evaluation date and price source): a new day or refreshed prices
     evaluate afresh."""
-    from ui.data import shared
-
     evaluated = shared(_view_of, tuple(rows), batch_discount, capacity, guard, prices_key)
     totals = build_portfolio(evaluated.results, finance, capacity=capacity)  # what evaluate_rows totals with
     return dataclasses.replace(evaluated, portfolio=totals, finance=finance)

@@ -42,6 +42,7 @@ from costmodel.uncertainty import (
 )
 from costmodel.workflow import Workflow
 from ui import forms, state
+from ui.data import shared
 
 __all__ = [
     "FORM",
@@ -270,8 +271,6 @@ def view_of(
     `verdict` (the point verdict) and the guard's `rescue_probability` add the planned savings' range.
     Raises WorkflowError when a draw could not be priced (e.g. output above the model's limit).
     """
-    from ui.data import shared
-
     return shared(_simulated, uncertain, pricing, verdict, rescue_probability)
 
 
