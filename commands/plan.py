@@ -8,6 +8,7 @@ The shell: it reads the clock (today's prices) and files, and prints.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from collections.abc import Sequence
@@ -233,6 +234,13 @@ def build_parser() -> argparse.ArgumentParser:
     pilot.add_commands(sub.add_parser("pilot", **pilot.PARSER_TEXT))
     usage.add_arguments(sub.add_parser("usage", **usage.PARSER_TEXT))
     return parser
+
+
+@functools.cache
+def _the_parser() -> argparse.ArgumentParser:
+    """The one parser, built on a process's first call: building its ~240 flags (each help through gettext) took
+    ~10 ms, most of an in-process call. argparse keeps no state between `parse_args` calls; nothing mutates it."""
+    return build_parser()
 
 
 # --- building models ---------------------------------------------------------------------------
@@ -942,7 +950,7 @@ def _unexpected(exc: Exception) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+    parser = _the_parser()
     try:
         args = parser.parse_args(args_list)
     except CliError as exc:
