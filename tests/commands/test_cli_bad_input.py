@@ -116,7 +116,11 @@ def test_a_ledger_that_is_not_a_ledger_is_one_line_exit_1(command: list[str], co
     assert time.monotonic() - started < 10
 
 
-def test_a_locked_ledger_answers_within_seconds(tmp_path: Path) -> None:
+def test_a_locked_ledger_answers_within_seconds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pilot import ledger as ledgers
+
+    assert 0 < ledgers.LOCK_TIMEOUT_SECONDS <= 5  # what a user waits at most
+    monkeypatch.setattr(ledgers, "LOCK_TIMEOUT_SECONDS", 0.2)  # the same wait, shorter, so the suite does not idle
     ledger = tmp_path / "ledger.sqlite3"
     assert run_cli(["pilot", "--ledger", str(ledger), "list"])[0] == 0
     holder = sqlite3.connect(ledger)
