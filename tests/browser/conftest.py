@@ -133,6 +133,27 @@ def app_url(tmp_path_factory: pytest.TempPathFactory, app_home: Path) -> Iterato
         yield url
 
 
+_SESSIONS_OPENED: list[str] = []
+"""Pages `open_app` opened on the session's server (a new Streamlit session each)."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `first_session` run first, so they can have the session server's first session."""
+    items.sort(key=lambda item: item.get_closest_marker("first_session") is None)  # stable: others keep their order
+
+
+@pytest.fixture
+def first_session_url(app_url: str, tmp_path: Path) -> Iterator[str]:
+    """A server's base URL on which no session has been opened yet: the session server when this test runs before
+    any other opened a page (as the `first_session` marker orders it), else a server of its own."""
+    if not _SESSIONS_OPENED:
+        _SESSIONS_OPENED.append("first session")
+        yield app_url
+        return
+    with streamlit_server(tmp_path) as url:
+        yield url
+
+
 EXPECT_TIMEOUT_MS = 60_000
 """Generous, and free when things pass: a page's first run imports the app and loads the price catalog, and
 the browser then renders its charts (over 20 s seen on a 2-core machine shared with other test runs)."""
@@ -213,6 +234,7 @@ def open_app(context: object, app_url: str):  # type: ignore[no-untyped-def]
 
     def _open(path: str = "", *, page: object | None = None):  # type: ignore[no-untyped-def]
         p = page or context.new_page()  # type: ignore[attr-defined]
+        _SESSIONS_OPENED.append(path)
         p.goto(f"{app_url}/{path.lstrip('/')}")
         from playwright.sync_api import expect
 

@@ -45,7 +45,9 @@ def lower_success_rate(page, pages: int) -> None:  # type: ignore[no-untyped-def
             thumb.press("PageDown")
 
 
-def test_root_forwards_to_the_landing_page_with_its_metrics_and_charts(open_app) -> None:  # type: ignore[no-untyped-def]
+def test_root_forwards_to_the_landing_page_then_every_page_opens_and_the_portfolio_csv_downloads(open_app) -> None:  # type: ignore[no-untyped-def]
+    """One visit, as a new user makes it: the landing page's metrics and charts, the routing tab, then every page by
+    the sidebar (each renders, no exception, no "Page not found"), downloading the Portfolio's CSV on the way."""
     root = open_app("")
     expect(root).to_have_url(re.compile(r"/compare\?w="))  # forwarded, and the address carries the workflow
     expect(root.locator("h1")).to_contain_text("Sync vs batch")
@@ -62,14 +64,44 @@ def test_root_forwards_to_the_landing_page_with_its_metrics_and_charts(open_app)
     root.get_by_role("tab", name="Model routing").click()
     expect(root.get_by_text("Model × API: monthly cost")).to_be_visible()
 
+    present = [(url, title) for path, (url, title) in NAV.items() if (ROOT / path).exists()]
+    nav = root.locator("[data-testid='stSidebarNav']")
+    for url, title in [*present[1:], present[0]]:  # start away from the landing page, come back last
+        with rerun(root):
+            nav.get_by_role("link", name=title).click()
+        expect(root).to_have_url(re.compile(rf"/{url}(\?|$)" if url != "compare" else r"/(compare)?(\?|$)"))
+        expect(root.locator("h1").first).to_be_visible()
+        expect(root.locator("[data-testid='stException']")).to_have_count(0)
+        expect(root.get_by_text("Page not found")).to_have_count(0)
+        if url == "portfolio":
+            download_portfolio_csv(root)
 
-def test_moving_the_slider_changes_the_numbers_and_the_sidebar_saves_them(open_app) -> None:  # type: ignore[no-untyped-def]
+
+def download_portfolio_csv(page) -> None:  # type: ignore[no-untyped-def]
+    """The Portfolio page's CSV download: the data file, header first, at least one workflow row."""
+    # the CSV itself by its key: "CSV assumptions (text)" and other exports also say CSV
+    button = page.locator(".st-key-pf_csv [data-testid='stDownloadButton']")
+    expect(button).to_have_count(1)
+    expect(button).to_have_text(re.compile(r"Download CSV$"))
+    wait_for_app(page)
+    with page.expect_download() as info:
+        button.click()
+    download = info.value
+    assert download.suggested_filename.endswith(".csv")
+    text = Path(download.path()).read_text(encoding="utf-8-sig")
+    assert len(text.splitlines()) >= 2, "a header and at least one workflow row"
+    assert text.startswith("Row,Workflow,"), "the data file with its header first, not the assumptions sidecar"
+
+
+def test_moving_the_slider_changes_the_numbers_the_sidebar_saves_them_and_the_link_reproduces_them(  # type: ignore[no-untyped-def]
+    open_app, browser
+) -> None:
     from costmodel.scenario import scenario_from_json
 
     page = open_app("compare")
     expect(page).to_have_url(re.compile(r"/compare\?w="))
     before = metric(page, "Net savings").inner_text()
-    lower_success_rate(page, 2)  # 95 % → 75 %; the saved file must carry the change
+    lower_success_rate(page, 2)  # 95 % → 75 % in two quick moves; the saved file must carry the change
     expect(metric(page, "Net savings")).not_to_have_text(before)
     thumb_value = page.locator(".st-key-wf_success_rate [data-testid='stSliderThumbValue']")
     expect(thumb_value).not_to_have_text("95.0%")
@@ -85,12 +117,7 @@ def test_moving_the_slider_changes_the_numbers_and_the_sidebar_saves_them(open_a
     assert saved.name == "Contract review"
     assert f"{100 * saved.workflows[0].success_rate:.1f}%" == shown
 
-
-def test_shared_url_reproduces_the_scenario(open_app, browser) -> None:  # type: ignore[no-untyped-def]
-    page = open_app()
-    lower_success_rate(page, 1)  # 95 % → 85 %
-    thumb_value = page.locator(".st-key-wf_success_rate [data-testid='stSliderThumbValue']")
-    expect(thumb_value).not_to_have_text("95.0%")
+    # the address now carries both changes: a colleague opening it sees the same numbers
     sync_before = metric(page, "Sync spend").inner_text()
     volume = page.locator(".st-key-wf_volume input")
     with rerun(page):
@@ -98,7 +125,7 @@ def test_shared_url_reproduces_the_scenario(open_app, browser) -> None:  # type:
         volume.press("Enter")
     expect(metric(page, "Sync spend")).not_to_have_text(sync_before)  # the rerun with both changes is done
     expect(page).to_have_url(re.compile(r"[?&]w="))
-    shown = headline(page)
+    shown_figures = headline(page)
     shared = page.url
     assert parse_qs(urlparse(shared).query)["w"][0]
 
@@ -107,55 +134,20 @@ def test_shared_url_reproduces_the_scenario(open_app, browser) -> None:  # type:
         other = elsewhere.new_page()
         other.goto(shared)
         wait_for_app(other, timeout_ms=60_000)
-        for label, value in shown.items():
+        for label, value in shown_figures.items():
             expect(metric(other, label)).to_have_text(value)
         expect(other.locator(".st-key-wf_volume input")).to_have_value("1234")
-        expect(other.locator(".st-key-wf_success_rate [data-testid='stSliderThumbValue']")).to_have_text(
-            thumb_value.inner_text()
-        )
+        expect(other.locator(".st-key-wf_success_rate [data-testid='stSliderThumbValue']")).to_have_text(shown)
     finally:
         elsewhere.close()
 
 
-def test_navigation_reaches_every_page(open_app) -> None:  # type: ignore[no-untyped-def]
-    page = open_app()
-    present = [(url, title) for path, (url, title) in NAV.items() if (ROOT / path).exists()]
-    nav = page.locator("[data-testid='stSidebarNav']")
-    for url, title in [*present[1:], present[0]]:  # start away from the landing page, come back last
-        with rerun(page):
-            nav.get_by_role("link", name=title).click()
-        expect(page).to_have_url(re.compile(rf"/{url}(\?|$)" if url != "compare" else r"/(compare)?(\?|$)"))
-        expect(page.locator("h1").first).to_be_visible()
-        expect(page.locator("[data-testid='stException']")).to_have_count(0)
-        expect(page.get_by_text("Page not found")).to_have_count(0)
-
-
-def test_deep_link_on_a_fresh_server_opens_its_page(context, tmp_path) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.first_session
+def test_deep_link_as_a_servers_first_session_opens_its_page(context, first_session_url: str) -> None:  # type: ignore[no-untyped-def]
     """The first session after a server start, opened at a page's own address (a bookmark after a restart)."""
-    from tests.browser.conftest import streamlit_server
-
-    with streamlit_server(tmp_path) as url:
-        page = context.new_page()
-        page.goto(f"{url}/method")
-        expect(page.locator("[data-testid='stMain'] h1").first).to_contain_text("Assumptions & method")
-        wait_for_app(page, timeout_ms=60_000)
-        expect(page.get_by_text("Page not found")).to_have_count(0)
-        expect(page).to_have_url(re.compile(r"/method(\?|$)"))
-
-
-def test_portfolio_csv_export_downloads(open_app) -> None:  # type: ignore[no-untyped-def]
-    if not (ROOT / "app_pages" / "portfolio.py").exists():
-        pytest.skip("app_pages/portfolio.py is not written yet (Portfolio & finance page)")
-    page = open_app("portfolio")
-    # the CSV itself by its key: "CSV assumptions (text)" and other exports also say CSV
-    button = page.locator(".st-key-pf_csv [data-testid='stDownloadButton']")
-    expect(button).to_have_count(1)
-    expect(button).to_have_text(re.compile(r"Download CSV$"))
-    wait_for_app(page)
-    with page.expect_download() as info:
-        button.click()
-    download = info.value
-    assert download.suggested_filename.endswith(".csv")
-    text = Path(download.path()).read_text(encoding="utf-8-sig")
-    assert len(text.splitlines()) >= 2, "a header and at least one workflow row"
-    assert text.startswith("Row,Workflow,"), "the data file with its header first, not the assumptions sidecar"
+    page = context.new_page()
+    page.goto(f"{first_session_url}/method")
+    expect(page.locator("[data-testid='stMain'] h1").first).to_contain_text("Assumptions & method")
+    wait_for_app(page, timeout_ms=60_000)
+    expect(page.get_by_text("Page not found")).to_have_count(0)
+    expect(page).to_have_url(re.compile(r"/method(\?|$)"))
