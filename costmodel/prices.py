@@ -366,18 +366,26 @@ def constraint_dates(value: Any) -> list[date]:
     """Every `start_date` in a genai-prices structure reached through `DATED_FIELDS` (dataclasses and lists)."""
     found: list[date] = []
     stack = [value]
+    shapes: dict[type, tuple[bool, tuple[str, ...]]] = {}  # per type: has a start date?, its dated fields (this call)
     while stack:
         item = stack.pop()
         if isinstance(item, list | tuple):
             stack.extend(item)
             continue
-        fields = getattr(type(item), "__dataclass_fields__", None)
-        if not fields:
-            continue
-        start = getattr(item, "start_date", None) if "start_date" in fields else None
-        if isinstance(start, date):
-            found.append(start.date() if isinstance(start, datetime) else start)
-        stack.extend(child for name in DATED_FIELDS if name in fields and (child := getattr(item, name)) is not None)
+        kind = type(item)
+        shape = shapes.get(kind)
+        if shape is None:
+            fields = getattr(kind, "__dataclass_fields__", None) or {}
+            shape = shapes[kind] = ("start_date" in fields, tuple(name for name in DATED_FIELDS if name in fields))
+        dated, children = shape
+        if dated:
+            start = item.start_date
+            if isinstance(start, date):
+                found.append(start.date() if isinstance(start, datetime) else start)
+        for name in children:
+            child = getattr(item, name)
+            if child is not None:
+                stack.append(child)
     return found
 
 

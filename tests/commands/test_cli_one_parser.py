@@ -193,7 +193,8 @@ def test_one_call_leaves_nothing_behind_for_the_next() -> None:
     """The one parser is reused: flags, subcommands and errors of one call never reach the next call's answer."""
     base = ["compare", "--json", "--requests-per-day", "100", "--input-tokens", "1000", "--output-tokens", "200"]
     first = run_cli(base)
-    run_cli([*base, "--requests-per-day", "7", "--success-rate", "0.5", "--model", "claude-haiku-4-5", "--days-per-month", "9"])
+    other = ["--requests-per-day", "7", "--success-rate", "0.5", "--model", "claude-haiku-4-5", "--days-per-month", "9"]
+    run_cli([*base, *other])
     run_cli(["pilot", "--ledger", "/nonexistent/x.sqlite3", "list"])
     run_cli(["compare", "--no-such-flag"])
     run_cli(["sla", "--sla-hours", "nan"])

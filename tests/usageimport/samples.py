@@ -235,8 +235,10 @@ def unit_prices(model: str, tier: str) -> dict[str, Decimal]:
 def row_prices(rows: list[dict[str, object]]) -> dict[tuple[str, str], float]:
     """Each aggregated daily row priced from genai-prices unit prices (independent of the importer), USD."""
     out = {}
+    units: dict[tuple[str, str], dict[str, Decimal]] = {}  # six genai-prices lookups per model and tier, not per row
     for r in rows:
-        unit = unit_prices(str(r["model"]), str(r["tier"]))
+        pair = (str(r["model"]), str(r["tier"]))
+        unit = units[pair] if pair in units else units.setdefault(pair, unit_prices(*pair))
         total = sum(Decimal(int(r[k])) * p for k, p in unit.items())  # type: ignore[call-overload]
         out[(str(r["day"]), f"{r['model']}|{r['tier']}")] = float(total)
     return out
