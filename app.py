@@ -21,7 +21,10 @@ PAGES = [
     ("app_pages/assumptions.py", "Assumptions & method", ":material/menu_book:", "method"),
 ]
 
-st.set_page_config(page_title="Batch Planner", page_icon=":material/savings:", layout="wide")
+# The favicon is a file the app serves (as a data URL): a Material icon here would make every visitor's browser fetch
+# it from fonts.gstatic.com, which a team server without internet cannot reach and should not tell who opened it.
+FAVICON = ROOT / "ui" / "favicon.svg"
+st.set_page_config(page_title="Batch Planner", page_icon=FAVICON, layout="wide")
 pages = {
     url: st.Page(ROOT / path, title=title, icon=icon, url_path=url)
     for path, title, icon, url in PAGES

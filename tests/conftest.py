@@ -40,14 +40,19 @@ class OffMachine(BaseException):
     straight up and fails the test."""
 
 
-def _refuse_unless_loopback(host: object) -> None:
+def is_loopback(host: object) -> bool:
+    """`host` (a name, an address, or None for a local socket) is this machine."""
     if host is None or (isinstance(host, str) and host.lower() in LOOPBACK_NAMES):
-        return
+        return True
     try:
-        if ipaddress.ip_address(host.decode() if isinstance(host, bytes) else str(host)).is_loopback:
-            return
+        return ipaddress.ip_address(host.decode() if isinstance(host, bytes) else str(host)).is_loopback
     except ValueError:
-        pass
+        return False
+
+
+def _refuse_unless_loopback(host: object) -> None:
+    if is_loopback(host):
+        return
     raise OffMachine(f"tests may reach only localhost; refused {host!r} (use the emulator over loopback)")
 
 

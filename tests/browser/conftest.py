@@ -18,8 +18,12 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+
+from tests.conftest import is_loopback
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = [
@@ -31,6 +35,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    # nothing but this machine resolves, so no page can reach another host even when it asks (`new_context` fails
+    # the test that asked)
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
 ]
 SERVER_START_TIMEOUT_S = 60.0
 SCRIPT_DONE = "[data-testid='stApp'][data-test-script-state='notRunning']"
@@ -212,20 +219,35 @@ QUIET_MS = 300
 asked for, a debounced widget or a fragment tick starts well within it)."""
 
 
-def new_context(browser: object, **options: object):  # type: ignore[no-untyped-def]
-    """A fresh browser context (own cookies, own Streamlit session) whose pages count their script runs."""
+def off_machine(url: str) -> bool:
+    """A request for `url` would leave this machine (data:, blob: and about: URLs never do)."""
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https", "ws", "wss") and not is_loopback(parts.hostname)
+
+
+@contextlib.contextmanager
+def new_context(browser: object, **options: object) -> Iterator[Any]:
+    """A fresh browser context (own cookies, own Streamlit session) whose pages count their script runs.
+
+    Closed on exit, which fails if any of its pages asked a host other than this machine for anything (a font, an
+    icon, a script): the app must work on a team server with no internet, and tell no one else who opened it."""
     ctx = browser.new_context(viewport={"width": 1600, "height": 1100}, **options)  # type: ignore[attr-defined]
     ctx.set_default_timeout(EXPECT_TIMEOUT_MS)
     ctx.add_init_script(RUN_WATCH)
-    return ctx
+    outside: list[str] = []
+    ctx.on("request", lambda request: outside.append(request.url) if off_machine(request.url) else None)
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+    assert not outside, f"the app made the browser ask hosts other than this machine for: {sorted(set(outside))}"
 
 
 @pytest.fixture
 def context(browser: object) -> Iterator[object]:
     """A fresh browser context (own cookies, own Streamlit session) per test; downloads allowed."""
-    ctx = new_context(browser, accept_downloads=True)
-    yield ctx
-    ctx.close()
+    with new_context(browser, accept_downloads=True) as ctx:
+        yield ctx
 
 
 @pytest.fixture

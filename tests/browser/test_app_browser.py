@@ -52,6 +52,8 @@ def test_root_forwards_to_the_landing_page_then_every_page_opens_and_the_portfol
     expect(root).to_have_url(re.compile(r"/compare\?w="))  # forwarded, and the address carries the workflow
     expect(root.locator("h1")).to_contain_text("Sync vs batch")
     expect(root.get_by_text("Page not found")).to_have_count(0)
+    # the app's own favicon, served with the page (the context fails the test if anything came from elsewhere)
+    expect(root.locator("link[rel='shortcut icon']")).to_have_attribute("href", re.compile(r"^data:image/svg"))
     for label in ("Sync spend", "Batch spend", "Net savings", "Break-even rate"):
         expect(metric(root, label)).to_have_text(re.compile(r"\S"))
     expect(metric(root, "Sync spend")).to_have_text(re.compile(r"^\$[\d,]+\.\d\d$"))
@@ -129,8 +131,7 @@ def test_moving_the_slider_changes_the_numbers_the_sidebar_saves_them_and_the_li
     shared = page.url
     assert parse_qs(urlparse(shared).query)["w"][0]
 
-    elsewhere = new_context(browser)  # a new session, as for a colleague
-    try:
+    with new_context(browser) as elsewhere:  # a new session, as for a colleague
         other = elsewhere.new_page()
         other.goto(shared)
         wait_for_app(other, timeout_ms=60_000)
@@ -138,8 +139,6 @@ def test_moving_the_slider_changes_the_numbers_the_sidebar_saves_them_and_the_li
             expect(metric(other, label)).to_have_text(value)
         expect(other.locator(".st-key-wf_volume input")).to_have_value("1234")
         expect(other.locator(".st-key-wf_success_rate [data-testid='stSliderThumbValue']")).to_have_text(shown)
-    finally:
-        elsewhere.close()
 
 
 @pytest.mark.first_session
