@@ -52,6 +52,25 @@ def test_tests_mirror_the_packages() -> None:
     assert folders - {"browser"} <= packages, f"test folders that name no package: {sorted(folders - packages)}"
 
 
+def test_every_browser_test_lives_where_the_browser_lane_collects() -> None:
+    """`dev.py test` collects only tests/browser for the browser lane: a browser test elsewhere would never run."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("dev", ROOT / "dev.py")
+    assert spec is not None
+    assert spec.loader is not None
+    dev = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(dev)
+    lane = ROOT / dev.BROWSER_TESTS
+    assert lane.is_dir()
+    outside = [
+        path.relative_to(ROOT).as_posix()
+        for path in (ROOT / "tests").rglob("*.py")
+        if lane not in path.parents and re.search(r"\bmark\.browser\b", path.read_text())
+    ]
+    assert outside == [], f"browser tests outside {dev.BROWSER_TESTS}: {outside}"
+
+
 def test_readme_names_every_cli_command() -> None:
     import argparse
 
