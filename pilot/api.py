@@ -6,11 +6,15 @@ The key is passed straight to the SDK and never kept anywhere else.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
+
+if TYPE_CHECKING:
+    import ssl
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -49,13 +53,28 @@ def is_simulated(endpoint: str) -> bool:
     return (urlsplit(endpoint).hostname or "") in ("127.0.0.1", "localhost", "::1")
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """The one verified TLS context of this process, shared by every client it makes.
+
+    The SDK's own client would build a new one each time, loading the CA bundle: ~40 ms of CPU, and the runner, each
+    command and each poll of the Live pilot page make a client. It is the context the SDK would build (httpx2's
+    default: certificate and host name checked, the CA bundle or `SSL_CERT_FILE` as httpx2 reads them)."""
+    import httpx2
+
+    return httpx2.create_ssl_context()
+
+
 def make_client(*, api_key: str, base_url: str, timeout: float = 60.0, http_client: Any = None) -> Any:
     """An `anthropic.Anthropic` client with SDK retries off: `with_retries` does them, visibly.
 
-    `http_client` (an `httpx2.Client`, e.g. on a `MockTransport`) replaces the SDK's own.
+    Its HTTP client has the SDK's defaults (`DefaultHttpxClient`) on the shared `tls_context()`; closing the client
+    closes it. `http_client` (an `httpx2.Client`, e.g. on a `MockTransport`) replaces it, and stays its owner's.
     """
     import anthropic
 
+    if http_client is None:
+        http_client = anthropic.DefaultHttpxClient(base_url=base_url, timeout=timeout, verify=tls_context())
     return anthropic.Anthropic(
         api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout, http_client=http_client
     )
