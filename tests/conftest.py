@@ -105,3 +105,38 @@ def _components_scanned_once() -> Iterator[None]:
         yield
     finally:
         manifest_scanner.scan_component_manifests = scan  # type: ignore[assignment]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _scripts_compiled_once_per_version() -> Iterator[None]:
+    """AppTest gives every run a new, empty script cache, so each run read and compiled app.py and its page again
+    (a server compiles each once). Here the bytecode is kept for the process per file and version (path, size,
+    modification time) and per the magic setting it was compiled under: a changed file compiles anew."""
+    import os
+
+    try:
+        from streamlit import config
+        from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+
+        compile_script = ScriptCache.get_bytecode
+    except (ImportError, AttributeError):  # another Streamlit release: its AppTests compile as they do
+        yield
+        return
+    compiled: dict[tuple[str, int, int, bool], Any] = {}
+
+    def get_bytecode(self: ScriptCache, script_path: str) -> Any:
+        path = os.path.abspath(script_path)
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return compile_script(self, script_path)  # missing: Streamlit's own error
+        key = (path, stat.st_size, stat.st_mtime_ns, bool(config.get_option("runner.magicEnabled")))
+        if key not in compiled:
+            compiled[key] = compile_script(self, script_path)
+        return compiled[key]
+
+    ScriptCache.get_bytecode = get_bytecode  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        ScriptCache.get_bytecode = compile_script  # type: ignore[method-assign]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -136,3 +137,32 @@ def test_apptests_scan_the_installed_components_once_per_process() -> None:
     for _ in range(3):
         AppTest.from_function(page).run()
     assert manifest_scanner.scan_component_manifests.cache_info().misses <= 1  # type: ignore[attr-defined]
+
+
+def test_apptests_compile_each_script_once_per_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """AppTest gives every run a new script cache; the root conftest keeps each script's bytecode for the process,
+    as a server does, and compiles a changed script anew (its size or modification time differs)."""
+    import builtins
+
+    from streamlit.testing.v1 import AppTest
+
+    script = tmp_path / "page.py"
+    script.write_text("import streamlit as st\nst.write('first')\n")
+    compiled: list[str] = []
+    compile_source = builtins.compile
+
+    def counting(source: Any, filename: Any, *args: Any, **kwargs: Any) -> Any:
+        if str(filename) == str(script):
+            compiled.append(str(filename))
+        return compile_source(source, filename, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "compile", counting)
+    for _ in range(3):
+        at = AppTest.from_file(str(script)).run()
+        assert at.markdown[0].value == "first"
+    assert len(compiled) == 1, f"compiled {len(compiled)} times for 3 runs of one version"
+
+    script.write_text("import streamlit as st\nst.write('second, longer')\n")
+    at = AppTest.from_file(str(script)).run()
+    assert at.markdown[0].value == "second, longer", "a changed script runs its new version"
+    assert len(compiled) == 2
