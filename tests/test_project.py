@@ -74,8 +74,9 @@ def test_every_browser_test_lives_where_the_browser_lane_collects() -> None:
 
 def test_the_server_runs_no_full_garbage_collection_after_each_script_run() -> None:
     """Streamlit's default (`runner.postScriptGC`) runs `gc.collect(2)` after every rerun: with the app's modules
-    loaded, 100–250 ms of CPU holding the GIL per rerun on a 2-core machine, 5× the rerun itself (`python -m
-    benchmarks --only app` measures both). AppTest skips it, so only the server's own settings can say so."""
+    loaded, 100–250 ms of CPU holding the GIL per rerun on a 2-core machine, 4× the rerun itself (`python -m
+    benchmarks --only app` measures both; `--only server` a real server's CPU per rerun with and without it).
+    AppTest skips it, so only the server's own settings can say so."""
     from streamlit import config as streamlit_config
 
     settings = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
