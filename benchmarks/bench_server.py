@@ -5,49 +5,22 @@ The app's own settings (`.streamlit/config.toml`, which turns off `runner.postSc
 the same run: each server gets one visitor who moves the Sync vs batch success-rate slider `RERUNS` times, one
 rerun at a time. The figure is the server process's CPU per rerun; its resident memory before and after shows that
 nothing builds up without the forced collection. AppTest skips that collection, so `bench_app` cannot show it.
-Needs Playwright and Chromium (`/usr/bin/chromium`); without them it reports nothing and says why.
+Driven by the browser tests' own harness (server, page and rerun waits); needs Playwright and Chromium
+(`/usr/bin/chromium`), and without them it reports nothing and says why.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 from benchmarks._harness import Figure, figure
 
-ROOT = Path(__file__).resolve().parent.parent
 RERUNS = 30
 CHROMIUM = "/usr/bin/chromium"
-RUN_COUNTER = """(() => {  // window.__runs: how many script runs the page has seen start
-  window.__runs = 0;
-  const watch = () => {
-    const app = document.querySelector("[data-testid='stApp']");
-    if (!app) return false;
-    new MutationObserver(() => { if (app.getAttribute("data-test-script-state") === "running") window.__runs += 1; })
-      .observe(app, {attributes: true, attributeFilter: ["data-test-script-state"]});
-    return true;
-  };
-  const boot = new MutationObserver(() => { if (watch()) boot.disconnect(); });
-  boot.observe(document, {childList: true, subtree: true});
-})();"""
-IDLE = """(runs) => { const app = document.querySelector("[data-testid='stApp']");
-  return !!app && window.__runs > runs && app.getAttribute("data-test-script-state") === "notRunning"
-    && app.getAttribute("data-test-connection-state") === "CONNECTED"; }"""
-"""The page has seen a run start after `runs` and its script is idle again."""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _process_cpu_seconds(pid: int) -> float:
@@ -60,51 +33,27 @@ def _rss_mb(pid: int) -> float:
     return int(match.group(1)) / 1024 if match else float("nan")
 
 
-def _server(home: str, extra_env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    env = {**os.environ, "BATCH_PLANNER_HOME": home, "ANTHROPIC_API_KEY": "", **extra_env}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                return proc, url
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("streamlit did not start within 60 s")
-
-
 def _cpu_per_rerun(browser: Any, extra_env: dict[str, str]) -> tuple[float, float, float]:
-    """Server CPU per slider rerun [ms], and its resident memory before and after [MB]."""
-    with tempfile.TemporaryDirectory() as home:
-        proc, url = _server(home, extra_env)
-        try:
-            page = browser.new_page(viewport={"width": 1600, "height": 1100})
-            page.add_init_script(RUN_COUNTER)
-            page.goto(f"{url}/compare")
-            page.wait_for_function(IDLE, arg=-1, polling=50, timeout=120_000)  # the first run, seen or not
-            thumb = page.locator(".st-key-wf_success_rate input[type='range']")
-            thumb.wait_for(timeout=120_000)
-            page.wait_for_timeout(1000)  # let the first run's lazy widgets and charts settle
-            before_mb, cpu_before = _rss_mb(proc.pid), _process_cpu_seconds(proc.pid)
-            for i in range(RERUNS):
-                runs = page.evaluate("window.__runs")
+    """Server CPU per slider rerun [ms], and its resident memory before and after [MB]: the browser tests' own
+    server and page harness (`tests/browser/conftest.py`), one rerun at a time as `rerun` waits for each."""
+    from tests.browser.conftest import new_context, rerun, streamlit_process, wait_for_app
+
+    with tempfile.TemporaryDirectory() as home, streamlit_process(
+        Path(home), BATCH_PLANNER_HOME=home, ANTHROPIC_API_KEY="", **extra_env
+    ) as (url, proc), new_context(browser) as context:
+        page = context.new_page()
+        page.goto(f"{url}/compare")
+        thumb = page.locator(".st-key-wf_success_rate input[type='range']")
+        thumb.wait_for()
+        wait_for_app(page)
+        before_mb, cpu_before = _rss_mb(proc.pid), _process_cpu_seconds(proc.pid)
+        for i in range(RERUNS):
+            with rerun(page):  # waits for the page to be idle, then for this move's rerun to start and end
                 thumb.focus()
                 thumb.press("PageDown" if (i // 3) % 2 == 0 else "PageUp")  # 95 → 65 → 95 % and again
-                page.wait_for_function(IDLE, arg=runs, polling=50, timeout=60_000)  # this move's rerun is done
-                page.wait_for_timeout(300)  # the collection after the run, if any, is over before the next move
-            cpu = _process_cpu_seconds(proc.pid) - cpu_before
-            page.close()
-            return 1000 * cpu / RERUNS, before_mb, _rss_mb(proc.pid)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+        wait_for_app(page)  # the collection after the last run, if any, is over
+        cpu = _process_cpu_seconds(proc.pid) - cpu_before
+        return 1000 * cpu / RERUNS, before_mb, _rss_mb(proc.pid)
 
 
 def run() -> list[Figure]:
@@ -116,8 +65,10 @@ def run() -> list[Figure]:
     except ImportError:
         print("bench_server: playwright is not installed (`python3 dev.py test` installs it)")
         return []
+    from tests.browser.conftest import CHROMIUM_ARGS
+
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
             default_ms, default_before, default_after = _cpu_per_rerun(
                 browser, {"STREAMLIT_RUNNER_POST_SCRIPT_GC": "true"}

@@ -90,6 +90,13 @@ def chromium_executable() -> str:
 @contextlib.contextmanager
 def streamlit_server(log_dir: Path, **env_overrides: str) -> Iterator[str]:
     """`streamlit run app.py` on a free loopback port; yields its base URL once healthy."""
+    with streamlit_process(log_dir, **env_overrides) as (url, _):
+        yield url
+
+
+@contextlib.contextmanager
+def streamlit_process(log_dir: Path, **env_overrides: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`streamlit_server`, also yielding the server's process (`bench_server` reads its CPU and memory)."""
     port = _free_port()
     log = log_dir / "server.log"
     env = {**os.environ, "PYTHONPATH": str(ROOT), **env_overrides}
@@ -108,7 +115,7 @@ def streamlit_server(log_dir: Path, **env_overrides: str) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, proc, log)
-        yield url
+        yield url, proc
     finally:
         proc.terminate()
         try:

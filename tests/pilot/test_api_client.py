@@ -33,4 +33,3 @@ def test_clients_share_one_verified_tls_context_instead_of_building_one_each(mon
         for client in clients:
             client.close()
     assert all(client.is_closed() for client in clients), "closing the client closes its own HTTP client"
-

@@ -238,7 +238,9 @@ def row_prices(rows: list[dict[str, object]]) -> dict[tuple[str, str], float]:
     units: dict[tuple[str, str], dict[str, Decimal]] = {}  # six genai-prices lookups per model and tier, not per row
     for r in rows:
         pair = (str(r["model"]), str(r["tier"]))
-        unit = units[pair] if pair in units else units.setdefault(pair, unit_prices(*pair))
+        if pair not in units:
+            units[pair] = unit_prices(*pair)
+        unit = units[pair]
         total = sum(Decimal(int(r[k])) * p for k, p in unit.items())  # type: ignore[call-overload]
         out[(str(r["day"]), f"{r['model']}|{r['tier']}")] = float(total)
     return out
