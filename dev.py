@@ -5,10 +5,10 @@
     python3 dev.py test     run every check: ruff, mypy on the core, the whole pytest suite in two lanes
     python3 dev.py bench    print the benchmark figures (ratios against in-run baselines)
 
-The test lanes: the fast lane (`pytest`, which leaves out tests marked `browser`) on every core with
-pytest-xdist (BATCH_PLANNER_TEST_WORKERS=N to choose), then the browser lane (`pytest -m browser`:
-Playwright on the system Chromium against a real `streamlit run`) on its own, so the browser and the
-app server never compete with the fast lane for the CPU.
+The test lanes run side by side: the fast lane (`pytest`, which leaves out tests marked `browser`) on
+every core with pytest-xdist (BATCH_PLANNER_TEST_WORKERS=N to choose), and the browser lane (`pytest -m
+browser`: Playwright on the system Chromium against a real `streamlit run`), which spends much of its time
+waiting for the server or the browser. Its output is held and printed once the fast lane's has ended.
 
 Any other arguments after `test` go to pytest, in both lanes; after `app` to `streamlit run`.
 """
@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 import venv
 from pathlib import Path
 
@@ -62,29 +65,57 @@ def run(cmd: list[str]) -> int:
 BROWSER_TESTS = "tests/browser"
 """Where every test marked `browser` lives."""
 
-NO_TESTS_SELECTED = 5
-"""pytest's exit code when its selection is empty (e.g. arguments that name only browser tests): not a failure."""
+PASSED = (0, 5)
+"""pytest's exit codes that are no failure: all passed, or nothing selected (arguments naming only browser tests)."""
 
 
 def run_test_lanes(args: list[str]) -> list[str]:
-    """The fast lane on every core, then the browser lane on its own; the names of the lanes that failed."""
+    """The fast lane on every core and, alongside it, the browser lane; the names of the lanes that failed.
+
+    Run one after the other, each lane left a core idle much of the time: the fast lane while its last tests
+    finished, the browser lane while its server or the browser worked alone. Side by side, the suite takes about
+    the CPU time the two need (the README gives the figures). The browser lane's output goes to a file and is
+    printed, under its own heading, once the fast lane's output has ended.
+    """
     pytest = [str(PY), "-m", "pytest"]
     workers = os.environ.get("BATCH_PLANNER_TEST_WORKERS", "auto")
-    lanes = [
-        (f"pytest, fast lane (not browser; {workers} workers)", [*pytest, "-n", workers, "--dist", "worksteal", *args]),
-        # with no arguments the browser lane collects only tests/browser (where every browser test lives, as a
-        # project test checks), not the whole suite's ~2,100 tests, which took its one process ~5 s before a page
-        ("pytest, browser lane (-m browser)", [*pytest, "-m", "browser", *(args or [BROWSER_TESTS])]),
-    ]
+    fast_lane = f"pytest, fast lane (not browser; {workers} workers)"
+    browser_lane = "pytest, browser lane (-m browser)"
     # Byte-code caching on (some shells turn it off): each pytest process, xdist worker and app server would
     # otherwise recompile every module and pytest re-rewrite every test module's asserts (~7 s of CPU each).
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    failed = []
-    for name, cmd in lanes:
-        print(f"\n==> {name}", flush=True)
-        if subprocess.call(cmd, cwd=ROOT, env=env) not in (0, NO_TESTS_SELECTED):
-            failed.append(name)
-    return failed
+    with tempfile.TemporaryFile() as held:
+        print(f"\n==> {browser_lane}: started alongside the fast lane, its output held until that one ends", flush=True)
+        # with no arguments the browser lane collects only tests/browser (where every browser test lives, as a
+        # project test checks), not the whole suite's ~2,100 tests, which took its one process ~5 s before a page
+        browser = subprocess.Popen(
+            [*pytest, "-m", "browser", *(args or [BROWSER_TESTS])],
+            cwd=ROOT, env=env, stdout=held, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            print(f"\n==> {fast_lane}", flush=True)
+            fast_code = subprocess.call([*pytest, "-n", workers, "--dist", "worksteal", *args], cwd=ROOT, env=env)
+            browser_code = browser.wait()
+        finally:
+            stop(browser)  # only if interrupted: it has ended otherwise
+        print(f"\n==> {browser_lane}", flush=True)
+        held.seek(0)
+        shutil.copyfileobj(held, sys.stdout.buffer)
+        sys.stdout.flush()
+    return [lane for lane, code in ((fast_lane, fast_code), (browser_lane, browser_code)) if code not in PASSED]
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """End a pytest process still running as pytest ends on Ctrl-C, so its fixtures stop the app server and the
+    browser they started; kill it if it has not ended within 30 s."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGINT if os.name != "nt" else signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def main(argv: list[str]) -> int:

@@ -20,6 +20,17 @@ def _setup_commands() -> list[str]:
     return [line.split("#", 1)[0].strip() for line in block.group(1).splitlines() if line.strip()]
 
 
+def _dev_script() -> Any:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("dev", ROOT / "dev.py")
+    assert spec is not None
+    assert spec.loader is not None
+    dev = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(dev)
+    return dev
+
+
 def test_readme_gives_exactly_two_setup_commands_app_and_test() -> None:
     commands = _setup_commands()
     assert commands == ["python3 dev.py app", "python3 dev.py test"]
@@ -55,13 +66,7 @@ def test_tests_mirror_the_packages() -> None:
 
 def test_every_browser_test_lives_where_the_browser_lane_collects() -> None:
     """`dev.py test` collects only tests/browser for the browser lane: a browser test elsewhere would never run."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("dev", ROOT / "dev.py")
-    assert spec is not None
-    assert spec.loader is not None
-    dev = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(dev)
+    dev = _dev_script()
     lane = ROOT / dev.BROWSER_TESTS
     assert lane.is_dir()
     outside = [
@@ -167,3 +172,87 @@ def test_apptests_compile_each_script_once_per_version(tmp_path: Path, monkeypat
     at = AppTest.from_file(str(script)).run()
     assert at.markdown[0].value == "second, longer", "a changed script runs its new version"
     assert len(compiled) == 2
+
+
+def test_apptests_wait_for_a_run_without_polling_its_events(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AppTest's own wait wakes every millisecond and scans the run's whole event list (one event per element) for
+    its end, taking the GIL from the script it waits for; the root conftest makes it wait on the run's end instead,
+    with the same timeout and error."""
+    from streamlit.testing.v1 import AppTest
+    from streamlit.testing.v1.local_script_runner import LocalScriptRunner
+
+    scans: list[int] = []
+    scan = LocalScriptRunner.script_stopped
+
+    def counting(self: LocalScriptRunner) -> bool:
+        scans.append(len(self.events))
+        return scan(self)
+
+    monkeypatch.setattr(LocalScriptRunner, "script_stopped", counting)
+    at = AppTest.from_string(
+        "import time\nimport streamlit as st\nfor i in range(200):\n    st.write(i)\n    time.sleep(0.001)\n"
+    ).run()
+    assert len(at.markdown) == 200
+    assert scans == [], f"the wait scanned the run's events {len(scans)} times (up to {max(scans)} events each)"
+
+    slow = "import time\nimport streamlit as st\nfor _ in range(200):\n    time.sleep(0.05)\n    st.empty()\n"
+    with pytest.raises(RuntimeError, match=r"AppTest script run timed out after 0\.5\(s\)"):
+        AppTest.from_string(slow, default_timeout=0.5).run()
+
+
+def test_the_browser_lane_runs_alongside_the_fast_lane_and_its_output_and_failure_are_reported(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """`dev.py test` starts the browser lane before the fast lane and runs them side by side (one after the other,
+    each left a core idle much of the time); the browser lane's output comes whole, after the fast lane's, and a
+    failure of either lane is reported."""
+    import subprocess
+    import sys
+
+    dev = _dev_script()
+    started: list[str] = []
+    real_popen = subprocess.Popen
+
+    def lane(cmd: list[str]) -> str:
+        return "browser" if "browser" in cmd else "fast"
+
+    def popen(cmd: list[str], **kwargs: Any) -> Any:
+        started.append(f"{lane(cmd)} started")
+        code = "import sys; print('browser lane says'); sys.exit(1)"  # a failing browser lane
+        return real_popen([sys.executable, "-c", code], stdout=kwargs["stdout"], stderr=kwargs["stderr"])
+
+    def call(cmd: list[str], **kwargs: Any) -> int:
+        started.append(f"{lane(cmd)} started")
+        print("fast lane says", flush=True)
+        return 0
+
+    monkeypatch.setattr(dev.subprocess, "Popen", popen)
+    monkeypatch.setattr(dev.subprocess, "call", call)
+    failed = dev.run_test_lanes([])
+    assert started == ["browser started", "fast started"], "the browser lane starts first and runs alongside"
+    assert failed == ["pytest, browser lane (-m browser)"]
+    out = capfd.readouterr().out
+    assert out.index("fast lane says") < out.index("browser lane says"), out
+    assert out.rindex("==> pytest, browser lane") < out.index("browser lane says"), "under its own heading"
+
+
+def test_an_interrupted_run_stops_the_browser_lane_as_ctrl_c_would(tmp_path: Path) -> None:
+    """A lane still running when `dev.py test` is interrupted gets Ctrl-C's signal, so its fixtures stop the app
+    server and the browser they started, rather than being killed and leaving them behind."""
+    import subprocess
+    import sys
+
+    dev = _dev_script()
+    marker = tmp_path / "cleaned-up"
+    code = (
+        "import sys, time\n"
+        "print('ready', flush=True)\n"
+        "try:\n    time.sleep(60)\n"
+        f"finally:\n    open({str(marker)!r}, 'w').close()\n"
+    )
+    with subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE) as process:
+        assert process.stdout is not None
+        assert process.stdout.readline() == b"ready\n"
+        dev.stop(process)
+        assert process.returncode is not None
+    assert marker.exists(), "the lane's own clean-up ran"
