@@ -97,7 +97,8 @@ def run_test_lanes(args: list[str]) -> list[str]:
             fast_code = subprocess.call([*pytest, "-n", workers, "--dist", "worksteal", *args], cwd=ROOT, env=env)
             browser_code = browser.wait()
         finally:
-            stop(browser)  # only if interrupted: it has ended otherwise
+            if browser.poll() is None:  # interrupted
+                stop(browser)
         print(f"\n==> {browser_lane}", flush=True)
         held.seek(0)
         shutil.copyfileobj(held, sys.stdout.buffer)
@@ -105,11 +106,15 @@ def run_test_lanes(args: list[str]) -> list[str]:
     return [lane for lane, code in ((fast_lane, fast_code), (browser_lane, browser_code)) if code not in PASSED]
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """End a pytest process still running as pytest ends on Ctrl-C, so its fixtures stop the app server and the
-    browser they started; kill it if it has not ended within 30 s."""
-    if process.poll() is not None:
+def stop(process: subprocess.Popen[bytes], *, grace_s: float = 10.0) -> None:
+    """End a lane still running when `dev.py test` was interrupted, so that pytest's teardown stops the app server
+    and the browser its fixtures started: Ctrl-C in a terminal reached the lane too, so it gets `grace_s` to end
+    by itself; then Ctrl-C's signal (an interrupt that reached dev.py alone); it is killed only if that fails."""
+    try:
+        process.wait(timeout=grace_s)
         return
+    except subprocess.TimeoutExpired:
+        pass
     process.send_signal(signal.SIGINT if os.name != "nt" else signal.SIGTERM)
     try:
         process.wait(timeout=30)
@@ -146,4 +151,8 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except KeyboardInterrupt:  # Ctrl-C: the lanes have ended (`stop`); a line, not a traceback
+        print("\nInterrupted.", file=sys.stderr)
+        sys.exit(130)

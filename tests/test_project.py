@@ -236,23 +236,32 @@ def test_the_browser_lane_runs_alongside_the_fast_lane_and_its_output_and_failur
     assert out.rindex("==> pytest, browser lane") < out.index("browser lane says"), "under its own heading"
 
 
-def test_an_interrupted_run_stops_the_browser_lane_as_ctrl_c_would(tmp_path: Path) -> None:
-    """A lane still running when `dev.py test` is interrupted gets Ctrl-C's signal, so its fixtures stop the app
-    server and the browser they started, rather than being killed and leaving them behind."""
+@pytest.mark.parametrize("ctrl_c_reached_the_lane", [True, False])
+def test_an_interrupted_run_lets_the_browser_lane_clean_up(tmp_path: Path, ctrl_c_reached_the_lane: bool) -> None:
+    """A lane still running when `dev.py test` is interrupted ends as pytest ends on Ctrl-C, so its fixtures stop
+    the app server and the browser they started: it is neither killed outright (which left them behind) nor sent a
+    second Ctrl-C that would cut its teardown short."""
+    import signal
     import subprocess
     import sys
 
     dev = _dev_script()
     marker = tmp_path / "cleaned-up"
-    code = (
-        "import sys, time\n"
-        "print('ready', flush=True)\n"
-        "try:\n    time.sleep(60)\n"
-        f"finally:\n    open({str(marker)!r}, 'w').close()\n"
+    code = (  # a terminal's Python turns Ctrl-C into KeyboardInterrupt (a test worker may ignore SIGINT)
+        "import signal, sys, time\n"
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+        "try:\n    print('ready', flush=True)\n    time.sleep(60)\n"
+        "except KeyboardInterrupt:\n"
+        "    print('tearing down', flush=True)\n"
+        "    try:\n        time.sleep(0.5)\n"  # a teardown that takes a moment, as stopping a server does
+        "    except KeyboardInterrupt:\n        sys.exit(3)\n"  # a second Ctrl-C cut the teardown short
+        f"    open({str(marker)!r}, 'w').close()\n"
     )
     with subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE) as process:
         assert process.stdout is not None
         assert process.stdout.readline() == b"ready\n"
-        dev.stop(process)
-        assert process.returncode is not None
-    assert marker.exists(), "the lane's own clean-up ran"
+        if ctrl_c_reached_the_lane:
+            process.send_signal(signal.SIGINT)
+            assert process.stdout.readline() == b"tearing down\n"
+        dev.stop(process, grace_s=2.0 if ctrl_c_reached_the_lane else 0.1)
+    assert marker.exists(), f"the lane's own clean-up did not run (exit code {process.returncode})"
