@@ -457,6 +457,26 @@ def test_dockerfile_runs_non_root_with_the_ledger_on_a_volume_and_a_health_check
     assert "secrets.toml" in (ROOT / ".gitignore").read_text()
 
 
+def test_the_containers_server_flags_are_streamlits_own_and_show_visitors_no_error_details() -> None:
+    """Every flag of the image's `streamlit run` is one Streamlit's own command line parses (a misspelt flag would
+    stop the container at start), and an unexpected error shows visitors of the team server no traceback, code or
+    file path (`client.showErrorDetails`: Streamlit's default `full` shows all three); the server's log keeps it."""
+    import json
+
+    from streamlit import config
+    from streamlit.web import cli
+
+    cmd_line = next(line for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("CMD "))
+    cmd = json.loads(cmd_line.removeprefix("CMD "))
+    assert cmd[:2] == ["streamlit", "run"]
+    parsed = cli.main_run.make_context("run", cmd[2:]).params  # raises on a flag Streamlit does not know
+    assert parsed["target"] == "app.py"
+    assert parsed["server_port"] == 8501
+    details = parsed["client_showErrorDetails"]
+    assert details in {option.value for option in config.ShowErrorDetailsConfigOptions}
+    assert details == config.ShowErrorDetailsConfigOptions.NONE
+
+
 def test_secrets_example_documents_every_setting_and_stays_safe() -> None:
     import tomllib
 
