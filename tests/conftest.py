@@ -75,15 +75,11 @@ def _only_loopback() -> Iterator[None]:
 
         return method
 
-    socket.getaddrinfo = guarded_lookup  # type: ignore[assignment]
-    socket.socket.connect = guarded(connect)  # type: ignore[method-assign]
-    socket.socket.connect_ex = guarded(connect_ex)  # type: ignore[method-assign]
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(socket, "getaddrinfo", guarded_lookup)
+        patch.setattr(socket.socket, "connect", guarded(connect))
+        patch.setattr(socket.socket, "connect_ex", guarded(connect_ex))
         yield
-    finally:
-        socket.getaddrinfo = lookup  # type: ignore[assignment]
-        socket.socket.connect = connect  # type: ignore[method-assign]
-        socket.socket.connect_ex = connect_ex  # type: ignore[method-assign]
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -100,11 +96,9 @@ def _components_scanned_once() -> Iterator[None]:
     except (ImportError, AttributeError):  # another Streamlit release: its AppTests scan as they do
         yield
         return
-    manifest_scanner.scan_component_manifests = functools.cache(scan)  # type: ignore[assignment]
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(manifest_scanner, "scan_component_manifests", functools.cache(scan))
         yield
-    finally:
-        manifest_scanner.scan_component_manifests = scan  # type: ignore[assignment]
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -135,52 +129,7 @@ def _scripts_compiled_once_per_version() -> Iterator[None]:
             compiled[key] = compile_script(self, script_path)
         return compiled[key]
 
-    ScriptCache.get_bytecode = get_bytecode  # type: ignore[method-assign]
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ScriptCache, "get_bytecode", get_bytecode)
         yield
-    finally:
-        ScriptCache.get_bytecode = compile_script  # type: ignore[method-assign]
 
-
-@pytest.fixture(autouse=True, scope="session")
-def _apptest_waits_without_polling() -> Iterator[None]:
-    """AppTest waits for each script run by waking every millisecond to scan the run's whole event list for its
-    end (`require_widgets_deltas`): over a run of a thousand deltas that scan is quadratic, and each wake takes
-    the GIL from the script it waits for. Here it waits on an event set when the run shuts down, with the same
-    timeout and the same error."""
-    import threading
-
-    try:
-        from streamlit.runtime.scriptrunner import ScriptRunnerEvent
-        from streamlit.testing.v1 import local_script_runner as lsr
-
-        runner_init, wait = lsr.LocalScriptRunner.__init__, lsr.require_widgets_deltas
-    except (ImportError, AttributeError):  # another Streamlit release: its AppTests wait as they do
-        yield
-        return
-
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        runner_init(self, *args, **kwargs)
-        stopped = threading.Event()
-
-        def on_event(sender: object, event: object, **_: object) -> None:
-            if event == ScriptRunnerEvent.SHUTDOWN:
-                stopped.set()
-
-        self._bp_stopped = stopped
-        self.on_event.connect(on_event, weak=False)
-
-    def require_widgets_deltas(runner: Any, timeout: float = 3) -> None:
-        if runner._bp_stopped.wait(timeout):
-            return
-        runner.request_stop()
-        runner.join()
-        raise RuntimeError(f"AppTest script run timed out after {timeout}(s)")
-
-    lsr.LocalScriptRunner.__init__ = __init__  # type: ignore[method-assign]
-    lsr.require_widgets_deltas = require_widgets_deltas
-    try:
-        yield
-    finally:
-        lsr.LocalScriptRunner.__init__ = runner_init  # type: ignore[method-assign]
-        lsr.require_widgets_deltas = wait

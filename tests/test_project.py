@@ -174,32 +174,6 @@ def test_apptests_compile_each_script_once_per_version(tmp_path: Path, monkeypat
     assert len(compiled) == 2
 
 
-def test_apptests_wait_for_a_run_without_polling_its_events(monkeypatch: pytest.MonkeyPatch) -> None:
-    """AppTest's own wait wakes every millisecond and scans the run's whole event list (one event per element) for
-    its end, taking the GIL from the script it waits for; the root conftest makes it wait on the run's end instead,
-    with the same timeout and error."""
-    from streamlit.testing.v1 import AppTest
-    from streamlit.testing.v1.local_script_runner import LocalScriptRunner
-
-    scans: list[int] = []
-    scan = LocalScriptRunner.script_stopped
-
-    def counting(self: LocalScriptRunner) -> bool:
-        scans.append(len(self.events))
-        return scan(self)
-
-    monkeypatch.setattr(LocalScriptRunner, "script_stopped", counting)
-    at = AppTest.from_string(
-        "import time\nimport streamlit as st\nfor i in range(200):\n    st.write(i)\n    time.sleep(0.001)\n"
-    ).run()
-    assert len(at.markdown) == 200
-    assert scans == [], f"the wait scanned the run's events {len(scans)} times (up to {max(scans)} events each)"
-
-    slow = "import time\nimport streamlit as st\nfor _ in range(200):\n    time.sleep(0.05)\n    st.empty()\n"
-    with pytest.raises(RuntimeError, match=r"AppTest script run timed out after 0\.5\(s\)"):
-        AppTest.from_string(slow, default_timeout=0.5).run()
-
-
 def test_the_browser_lane_runs_alongside_the_fast_lane_and_its_output_and_failure_are_reported(
     monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
