@@ -42,7 +42,7 @@ def record_pilot(
     pilot_id: str | None = None,
 ) -> str:
     """A recorded (never sent) pilot of one request, straight into the ledger."""
-    pilot_id = pilot_id or f"pilot-{owner.split(':')[-1][:8]}-{created_at:%d%H%M%S}-{worst_usd:g}"
+    pilot_id = pilot_id or f"pilot-{owner.split(':')[-1][:8]}-{created_at:%Y%m%d%H%M%S}-{worst_usd:g}"
     requests = book.requests_path(pilot_id)
     requests.parent.mkdir(parents=True, exist_ok=True)
     requests.write_text('{"custom_id":"r1","params":{}}\n')
