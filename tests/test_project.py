@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from pathlib import Path
@@ -192,8 +193,11 @@ def test_the_browser_lane_runs_alongside_the_fast_lane_and_its_output_and_failur
 
     def popen(cmd: list[str], **kwargs: Any) -> Any:
         started.append(f"{lane(cmd)} started")
-        code = "import sys; print('browser lane says'); sys.exit(1)"  # a failing browser lane
-        return real_popen([sys.executable, "-c", code], stdout=kwargs["stdout"], stderr=kwargs["stderr"])
+        code = "import os, sys; print('browser lane says', os.nice(0)); sys.exit(1)"  # a failing browser lane
+        return real_popen(
+            [sys.executable, "-c", code],
+            stdout=kwargs["stdout"], stderr=kwargs["stderr"], preexec_fn=kwargs.get("preexec_fn"),
+        )  # fmt: skip
 
     def call(cmd: list[str], **kwargs: Any) -> int:
         started.append(f"{lane(cmd)} started")
@@ -208,6 +212,9 @@ def test_the_browser_lane_runs_alongside_the_fast_lane_and_its_output_and_failur
     out = capfd.readouterr().out
     assert out.index("fast lane says") < out.index("browser lane says"), out
     assert out.rindex("==> pytest, browser lane") < out.index("browser lane says"), "under its own heading"
+    if hasattr(os, "nice"):  # the browser lane runs at a lower priority than the fast lane (this process)
+        lane_niceness = int(out.split("browser lane says", 1)[1].split()[0])
+        assert lane_niceness == min(os.nice(0) + dev.BROWSER_LANE_NICENESS, 19)
 
 
 @pytest.mark.parametrize("ctrl_c_reached_the_lane", [True, False])
