@@ -138,7 +138,10 @@ def _rfc3339(seconds: float) -> str:
 
 # --- simulated token counting and billing: at least as pessimistic as the real API --------------------
 
-_SIM_TOKEN = re.compile(r"[A-Za-z]+|[0-9]+|[ \t\r\n]+|[\x00-\x7f]|[^\x00-\x7f]")
+_SIM_LETTER_PAIRS = re.compile(r"[A-Za-z]{1,2}")
+"""Within a run of ASCII letters, greedy pairs: ⌈letters/2⌉ matches a run."""
+_SIM_SPACE_RUNS = re.compile(r"[ \t\r\n]+")
+_SIM_LETTERS_AND_SPACES = re.compile(r"[A-Za-z \t\r\n]+")
 _SIM_IMAGE_TOKENS = 4_800
 """A base64 image: the most a high-resolution model bills for one image (older models: ≈1,600) [tokens]."""
 _SIM_REMOTE_TOKENS = 20_000
@@ -161,20 +164,14 @@ def _sim_text_tokens(text: str) -> int:
     """Tokens of a text: ASCII words 2 letters a token (English averages ≈4; gibberish less), one per
     digit, one per space run, punctuation one each, and every non-ASCII character one token per UTF-8
     byte (real tokenizers spend ≈1-3 a character on CJK and emoji), so pathological text reaches its byte
-    count [tokens]."""
-    tokens = 0
-    for match in _SIM_TOKEN.finditer(text):
-        run = match.group()
-        first = run[0]
-        if first.isascii() and first.isalpha():
-            tokens += -(-len(run) // 2)
-        elif first.isascii() and first.isdigit():
-            tokens += len(run)
-        elif first in " \t\r\n":
-            tokens += 1
-        else:
-            tokens += len(run.encode("utf-8", errors="surrogatepass"))
-    return tokens
+    count [tokens].
+
+    Counted by the regex engine, not a Python loop over runs (2-16 times faster on long documents): what is left
+    once letters and spaces are gone (digits, punctuation, non-ASCII) bills its UTF-8 bytes."""
+    letter_tokens = _SIM_LETTER_PAIRS.subn("", text)[1]
+    space_tokens = _SIM_SPACE_RUNS.subn("", text)[1]
+    rest = _SIM_LETTERS_AND_SPACES.sub("", text)
+    return letter_tokens + space_tokens + len(rest.encode("utf-8", errors="surrogatepass"))
 
 
 def _sim_value_tokens(value: Any) -> int:
