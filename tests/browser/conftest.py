@@ -1,7 +1,7 @@
 """Real-browser fixtures, modelled on Streamlit's e2e harness (e2e_playwright/conftest.py).
 
 One `streamlit run` server per session on a free localhost port, polled on `/_stcore/health`;
-one headless system Chromium; a fresh page per test that waits until the script has finished.
+one headless system Chromium with one browser context; fresh pages per test that wait until the script has finished.
 Without Chromium the tests skip with a visible reason, except under `CI=true`, where that fails.
 """
 
