@@ -97,7 +97,8 @@ def run_test_lanes(args: list[str]) -> list[str]:
         # project test checks), not the whole suite's ~2,100 tests, which took its one process ~5 s before a page
         browser = subprocess.Popen(
             [*pytest, "-m", "browser", *(args or [BROWSER_TESTS])],
-            cwd=ROOT, env=env, stdout=held, stderr=subprocess.STDOUT, preexec_fn=_lower_priority,
+            cwd=ROOT, env=env, stdout=held, stderr=subprocess.STDOUT,
+            preexec_fn=_lower_priority if hasattr(os, "nice") else None,  # Windows takes no preexec_fn
         )  # fmt: skip
         try:
             print(f"\n==> {fast_lane}", flush=True)
@@ -114,10 +115,8 @@ def run_test_lanes(args: list[str]) -> list[str]:
 
 
 def _lower_priority() -> None:
-    """In the browser lane's process, before it starts: lower its priority by BROWSER_LANE_NICENESS (where `nice`
-    exists)."""
-    if hasattr(os, "nice"):
-        os.nice(BROWSER_LANE_NICENESS)
+    """In the browser lane's process, before it starts: lower its priority by BROWSER_LANE_NICENESS."""
+    os.nice(BROWSER_LANE_NICENESS)
 
 
 def stop(process: subprocess.Popen[bytes], *, grace_s: float = 10.0) -> None:

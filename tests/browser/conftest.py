@@ -240,6 +240,10 @@ def new_context(browser: object, **options: object) -> Iterator[Any]:
     icon, a script): the app must work on a team server with no internet, and tell no one else who opened it."""
     with _watched_context(browser, **options) as (ctx, outside):
         yield ctx
+    _assert_on_machine(outside)
+
+
+def _assert_on_machine(outside: list[str]) -> None:
     assert not outside, f"the app made the browser ask hosts other than this machine for: {sorted(set(outside))}"
 
 
@@ -280,7 +284,7 @@ def context(_session_context: tuple[Any, list[str]]) -> Iterator[object]:
     yield ctx
     for page in [p for p in ctx.pages if p not in before]:
         page.close()
-    assert not outside, f"the app made the browser ask hosts other than this machine for: {sorted(set(outside))}"
+    _assert_on_machine(outside)
 
 
 @pytest.fixture
